@@ -1,0 +1,113 @@
+// Errors shaped like Node's own system errors:
+//   EPERM: operation not permitted, prctl(PR_SET_MM_AUXV)
+// with `code`, `errno`, `syscall`, and hwcap's `option` and `hint`.
+import * as os from 'node:os';
+import * as util from 'node:util';
+
+export interface HwcapErrorInit {
+  errno: number;
+  syscall: string;
+  option?: string;
+  hint?: string;
+  path?: string;
+  message?: string;
+}
+
+/** One hint per (operation, code); CRIU's cr-check and bubblewrap are the model. */
+const HINTS: Record<string, string> = {
+  'prctl(PR_SET_MM_AUXV):EPERM': "needs CAP_SYS_RESOURCE; method 'map' needs none",
+  'prctl(PR_SET_MM_AUXV):EINVAL': 'the vector is longer than the kernel keeps (saved_auxv)',
+  'prctl(PR_SET_MM_MAP):EINVAL': 'kernel built without CONFIG_CHECKPOINT_RESTORE, or the mm fields moved while they were read',
+  'prctl(PR_SET_MM_MAP):EPERM': 'the kernel refused the new mm map (a LSM or a seccomp policy may forbid PR_SET_MM)',
+  'prctl(PR_SET_MM_MAP):EACCES': 'the kernel refused the new mm map (a LSM may forbid PR_SET_MM)',
+  'prctl(PR_SET_MM_MAP_SIZE):EINVAL': 'kernel built without CONFIG_CHECKPOINT_RESTORE',
+  'prctl(PR_SET_MM_MAP_SIZE):EPROTO': 'the kernel expects a struct prctl_mm_map of another size than this build',
+  'prctl(PR_GET_AUXV):EINVAL': 'kernel older than 6.4; /proc/self/auxv holds the same copy',
+  'prctl(PR_USER_HWCAP_ENABLED):EINVAL': 'this kernel does not know that prctl number',
+  'open(/proc/self/auxv):ENOENT': 'is /proc mounted?',
+  'open(/proc/self/stat):ENOENT': 'is /proc mounted?',
+  'ptrace(PTRACE_SEIZE):EPERM': 'ptrace is denied here (Yama ptrace_scope, a seccomp policy, or a LSM); try mode "kernel" where the kernel inherits',
+};
+
+function codeOf(errno: number): string {
+  try {
+    return util.getSystemErrorName(-errno);
+  } catch {
+    return `E${errno}`;
+  }
+}
+
+function messageOf(errno: number): string {
+  const entry = util.getSystemErrorMap().get(-errno);
+  return entry ? entry[1] : `errno ${errno}`;
+}
+
+export class HwcapError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  declare readonly option?: string;
+  declare readonly hint?: string;
+  declare readonly path?: string;
+
+  constructor(init: HwcapErrorInit) {
+    const code = codeOf(init.errno);
+    const hint = init.hint ?? HINTS[`${init.syscall}:${code}`];
+    super(init.message ?? `${code}: ${messageOf(init.errno)}, ${init.syscall}${init.path ? ` '${init.path}'` : ''}`);
+    this.name = 'HwcapError';
+    this.code = code;
+    this.errno = init.errno;
+    this.syscall = init.syscall;
+    if (init.option !== undefined) this.option = init.option;
+    if (hint !== undefined) this.hint = hint;
+    if (init.path !== undefined) this.path = init.path;
+  }
+}
+
+/** The errno number for a code such as 'EPERM'. */
+export function errnoOf(code: string): number {
+  const n = (os.constants.errno as Record<string, number>)[code];
+  if (n === undefined) throw new RangeError(`unknown errno code ${code}`);
+  return n;
+}
+
+/** Wraps a Node fs error (ENOENT …) into a HwcapError for the same syscall. */
+export function fromSystemError(err: unknown, syscall: string, option?: string): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.errno === 'number' && typeof e.code === 'string') {
+    return new HwcapError({ errno: Math.abs(e.errno), syscall, option, path: e.path });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+// Typed argument errors, shaped like Node's ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE.
+export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
+  const e = new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(actual)}`) as TypeError & { code: string };
+  e.code = 'ERR_INVALID_ARG_TYPE';
+  return e;
+}
+
+export function outOfRange(name: string, expected: string, actual: unknown): RangeError {
+  const e = new RangeError(`The value of "${name}" is out of range. It must be ${expected}. Received ${describe(actual)}`) as RangeError & { code: string };
+  e.code = 'ERR_OUT_OF_RANGE';
+  return e;
+}
+
+export function invalidArgValue(name: string, reason: string, actual?: unknown): RangeError {
+  const e = new RangeError(`The argument '${name}' ${reason}.${actual === undefined ? '' : ` Received ${describe(actual)}`}`) as RangeError & { code: string };
+  e.code = 'ERR_INVALID_ARG_VALUE';
+  return e;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'bigint') return `type bigint (${v}n)`;
+  if (typeof v === 'function') return 'function';
+  if (typeof v === 'object') {
+    const name = (v as object).constructor?.name;
+    return name ? `an instance of ${name}` : 'an object';
+  }
+  let s = util.inspect(v);
+  if (s.length > 40) s = `${s.slice(0, 37)}...`;
+  return `type ${typeof v} (${s})`;
+}

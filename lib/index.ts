@@ -1,0 +1,34 @@
+// hwcap: read, decode, baseline and mask the auxv's CPU feature words.
+export * from './errors';
+export {
+  AT,
+  atName,
+  readAuxv,
+  getauxval,
+  hwcapWords,
+  wordsOf,
+  writeAuxv,
+  maskHwcaps,
+  applyMask,
+  checkMask,
+  userHwcapEnabled,
+  probeAuxvAccess,
+  parseAuxvBytes,
+  hasCapSysResource,
+  HWCAP_TYPES,
+} from './auxv';
+export type {
+  AtName,
+  AuxvView,
+  WordsView,
+  AuxvEntry,
+  HwcapWords,
+  HwcapMask,
+  WriteMethod,
+  WriteOptions,
+  WriteResult,
+  UserHwcapState,
+  UserHwcapOptions,
+  AccessAnswer,
+  AuxvAccess,
+} from './auxv';

@@ -1,0 +1,43 @@
+// The one declared surface of the native addon (native/addon.cc). Every
+// export is typed here; nothing else in lib/ loads the addon.
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { HwcapError } from './errors';
+
+export interface NativeAddon {
+  /** getauxval(3); undefined when libc reports ENOENT. */
+  getauxval(type: number): bigint | undefined;
+  /** prctl(PR_GET_AUXV): the saved copy up to and including AT_NULL, and the kernel's capacity in bytes. */
+  getAuxvKernel(): { words: BigUint64Array; capacity: number };
+  /** The auxv on the startup stack, up to and including AT_NULL. */
+  readStartupAuxv(): BigUint64Array;
+  /** prctl(PR_SET_MM, PR_SET_MM_AUXV, words, words.byteLength). */
+  setMmAuxv(words: BigUint64Array): void;
+  /** prctl(PR_SET_MM, PR_SET_MM_MAP) with the current mm fields and these auxv words. */
+  setMmMap(words: BigUint64Array): void;
+  /** prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE). */
+  mmMapSize(): number;
+  /** prctl(option, 0, 0, 0, 0) for a PR_USER_HWCAP_ENABLED number. */
+  prctlQuery(option: number): number;
+  setErrorFactory(factory: (errno: number, syscall: string, option?: string) => Error): void;
+  /** Defined only when the build's headers define it. */
+  readonly PR_USER_HWCAP_ENABLED?: number;
+  /** The architecture the addon was compiled for, as `uname -m` names it. */
+  readonly arch: string;
+}
+
+/** The directory holding the loaded addon (build/Release or build/Debug). */
+export let addonDir = '';
+
+function load(): NativeAddon {
+  // `bindings` searches the usual build locations and, on failure, lists every
+  // path it tried in its error. The launcher executables sit beside the addon.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bindings = require('bindings') as (opts: { bindings: string; path?: boolean }) => unknown;
+  const file = bindings({ bindings: 'hwcap', path: true }) as unknown as string;
+  addonDir = path.dirname(fs.realpathSync(file));
+  return bindings({ bindings: 'hwcap' }) as NativeAddon;
+}
+
+export const native: NativeAddon = load();
+native.setErrorFactory((errno, syscall, option) => new HwcapError({ errno, syscall, option }));

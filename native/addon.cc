@@ -1,0 +1,491 @@
+// hwcap native layer: one function per system call, nothing more.
+//
+// Every export takes already-validated arguments from lib/native.ts, checks
+// them again (the TypeScript layer is not trusted to be the only caller), and
+// returns raw values: bigint, BigUint64Array, numbers. Decoding, defaults and
+// policy live in TypeScript. Failed system calls are thrown as the HwcapError
+// class that lib/errors.ts registers with SetErrorFactory().
+//
+// Kernel interfaces used (include/uapi/linux/prctl.h, kernel/sys.c):
+//   PR_GET_AUXV          0x41555856  (Linux 6.4) copy mm->saved_auxv, returns its size
+//   PR_SET_MM            35
+//     PR_SET_MM_AUXV     12          needs CAP_SYS_RESOURCE; copies only `len` bytes
+//     PR_SET_MM_MAP      14          no capability; whole struct prctl_mm_map
+//     PR_SET_MM_MAP_SIZE 15          sizeof(struct prctl_mm_map) the kernel expects
+
+#include <napi.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#ifndef PR_SET_MM
+#define PR_SET_MM 35
+#endif
+#ifndef PR_SET_MM_AUXV
+#define PR_SET_MM_AUXV 12
+#endif
+#ifndef PR_SET_MM_MAP
+#define PR_SET_MM_MAP 14
+#endif
+#ifndef PR_SET_MM_MAP_SIZE
+#define PR_SET_MM_MAP_SIZE 15
+#endif
+#ifndef PR_GET_AUXV
+#define PR_GET_AUXV 0x41555856
+#endif
+
+namespace {
+
+// The layout of struct prctl_mm_map from include/uapi/linux/prctl.h.
+struct mm_map {
+  uint64_t start_code;
+  uint64_t end_code;
+  uint64_t start_data;
+  uint64_t end_data;
+  uint64_t start_brk;
+  uint64_t brk;
+  uint64_t start_stack;
+  uint64_t arg_start;
+  uint64_t arg_end;
+  uint64_t env_start;
+  uint64_t env_end;
+  uint64_t auxv;  // __u64 *auxv
+  uint32_t auxv_size;
+  uint32_t exe_fd;
+};
+
+// An auxv is at most a few dozen pairs; this bounds every read and write.
+constexpr size_t kMaxAuxvWords = 4096;
+
+Napi::FunctionReference error_factory;
+
+// Throws HwcapError(errno, syscall, option) through the factory registered by
+// lib/errors.ts; falls back to a plain Error carrying the same fields.
+void ThrowErrno(Napi::Env env, int err, const char* syscall, const char* option) {
+  if (!error_factory.IsEmpty()) {
+    Napi::Value e = error_factory.Call({Napi::Number::New(env, err), Napi::String::New(env, syscall),
+                                        option ? Napi::String::New(env, option) : env.Undefined()});
+    if (env.IsExceptionPending()) return;
+    Napi::Error(env, e).ThrowAsJavaScriptException();
+    return;
+  }
+  Napi::Error e = Napi::Error::New(env, std::string(strerror(err)) + ", " + syscall);
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", Napi::String::New(env, syscall));
+  e.ThrowAsJavaScriptException();
+}
+
+void ThrowType(Napi::Env env, const std::string& msg) {
+  Napi::TypeError e = Napi::TypeError::New(env, msg);
+  e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+  e.ThrowAsJavaScriptException();
+}
+
+void ThrowRange(Napi::Env env, const std::string& msg) {
+  Napi::RangeError e = Napi::RangeError::New(env, msg);
+  e.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
+  e.ThrowAsJavaScriptException();
+}
+
+Napi::Value WordsToArray(Napi::Env env, const uint64_t* words, size_t n) {
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, n * sizeof(uint64_t));
+  if (n) memcpy(ab.Data(), words, n * sizeof(uint64_t));
+  napi_value arr;
+  napi_status st = napi_create_typedarray(env, napi_biguint64_array, n, ab, 0, &arr);
+  if (st != napi_ok) {
+    Napi::Error::New(env, "cannot create BigUint64Array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Value(env, arr);
+}
+
+// Reads argument `i` as a BigUint64Array of whole auxv pairs, copying it out.
+bool ArgWords(const Napi::CallbackInfo& info, size_t i, const char* name, std::vector<uint64_t>* out) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= i || !info[i].IsTypedArray() ||
+      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
+    ThrowType(env, std::string("The \"") + name + "\" argument must be a BigUint64Array");
+    return false;
+  }
+  Napi::TypedArrayOf<uint64_t> arr = info[i].As<Napi::TypedArrayOf<uint64_t>>();
+  size_t n = arr.ElementLength();
+  if (n == 0 || n % 2 != 0) {
+    ThrowRange(env, std::string("The \"") + name + "\" argument must hold a positive, even number of words (type/value pairs); received " + std::to_string(n));
+    return false;
+  }
+  if (n > kMaxAuxvWords) {
+    ThrowRange(env, std::string("The \"") + name + "\" argument holds " + std::to_string(n) + " words; at most " + std::to_string(kMaxAuxvWords) + " are accepted");
+    return false;
+  }
+  bool terminated = false;
+  for (size_t k = 0; k < n; k += 2) {
+    if (arr[k] == AT_NULL) {
+      terminated = true;
+      break;
+    }
+  }
+  if (!terminated) {
+    ThrowRange(env, std::string("The \"") + name + "\" argument has no AT_NULL entry");
+    return false;
+  }
+  out->assign(arr.Data(), arr.Data() + n);
+  return true;
+}
+
+// getauxval(type) -> bigint | undefined (libc reports ENOENT)
+Napi::Value Getauxval(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    ThrowType(env, "The \"type\" argument must be of type number");
+    return env.Undefined();
+  }
+  double d = info[0].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 4294967295.0 || d != static_cast<double>(static_cast<uint64_t>(d))) {
+    ThrowRange(env, "The \"type\" argument must be an integer from 0 to 4294967295");
+    return env.Undefined();
+  }
+  errno = 0;
+  unsigned long v = getauxval(static_cast<unsigned long>(d));
+  if (v == 0 && errno == ENOENT) return env.Undefined();
+  return Napi::BigInt::New(env, static_cast<uint64_t>(v));
+}
+
+// prctl(PR_GET_AUXV) -> { words: BigUint64Array, capacity: number (bytes) }
+// The returned words run up to and including the first AT_NULL pair.
+Napi::Value GetAuxvKernel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  long cap = prctl(PR_GET_AUXV, 0, 0, 0, 0);
+  if (cap < 0) {
+    ThrowErrno(env, errno, "prctl(PR_GET_AUXV)", nullptr);
+    return env.Undefined();
+  }
+  if (cap == 0 || cap % 16 != 0 || static_cast<size_t>(cap) > kMaxAuxvWords * 8) {
+    ThrowErrno(env, EOVERFLOW, "prctl(PR_GET_AUXV)", nullptr);
+    return env.Undefined();
+  }
+  std::vector<uint64_t> buf(static_cast<size_t>(cap) / 8, 0);
+  long got = prctl(PR_GET_AUXV, reinterpret_cast<unsigned long>(buf.data()), static_cast<unsigned long>(cap), 0, 0);
+  if (got < 0) {
+    ThrowErrno(env, errno, "prctl(PR_GET_AUXV)", nullptr);
+    return env.Undefined();
+  }
+  size_t n = 0;
+  while (n + 1 < buf.size()) {
+    n += 2;
+    if (buf[n - 2] == AT_NULL) break;
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("words", WordsToArray(env, buf.data(), n));
+  out.Set("capacity", Napi::Number::New(env, static_cast<double>(cap)));
+  return out;
+}
+
+// Parses /proc/self/stat. Field numbers (1-based) as in proc(5).
+bool ReadStat(std::vector<uint64_t>* fields, int* err) {
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = errno;
+    return false;
+  }
+  char buf[4096];
+  size_t len = 0;
+  for (;;) {
+    ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      *err = errno;
+      close(fd);
+      return false;
+    }
+    if (r == 0) break;
+    len += static_cast<size_t>(r);
+    if (len == sizeof(buf) - 1) break;
+  }
+  close(fd);
+  buf[len] = '\0';
+  // comm may hold spaces and parentheses: fields resume after the last ')'.
+  char* p = strrchr(buf, ')');
+  if (!p) {
+    *err = EPROTO;
+    return false;
+  }
+  p++;
+  fields->assign(3, 0);  // fields 1 (pid) and 2 (comm) are not kept
+  while (*p) {
+    while (*p == ' ') p++;
+    if (!*p || *p == '\n') break;
+    if (fields->size() == 3) {  // field 3 is the state letter
+      fields->push_back(0);
+      while (*p && *p != ' ') p++;
+      continue;
+    }
+    errno = 0;
+    char* end;
+    long long sv = strtoll(p, &end, 10);
+    if (end == p) {
+      *err = EPROTO;
+      return false;
+    }
+    fields->push_back(static_cast<uint64_t>(sv));
+    p = end;
+  }
+  if (fields->size() < 52) {  // fields 45..51 exist since Linux 3.5
+    *err = ENOSYS;
+    return false;
+  }
+  return true;
+}
+
+// The process view: the auxv on the startup stack. /proc/self/stat field 28 is
+// the address of argc; after it come argv[], NULL, envp[], NULL, then auxv.
+// Memory is read with process_vm_readv, so a bad address is EFAULT, not SIGSEGV.
+bool ReadSelf(uint64_t addr, uint64_t* words, size_t n) {
+  struct iovec local = {words, n * sizeof(uint64_t)};
+  struct iovec remote = {reinterpret_cast<void*>(static_cast<uintptr_t>(addr)), n * sizeof(uint64_t)};
+  ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+  return r == static_cast<ssize_t>(n * sizeof(uint64_t));
+}
+
+Napi::Value ReadStartupAuxv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<uint64_t> stat;
+  int err = 0;
+  if (!ReadStat(&stat, &err)) {
+    ThrowErrno(env, err, "open(/proc/self/stat)", nullptr);
+    return env.Undefined();
+  }
+  uint64_t p = stat[28];
+  if (p == 0 || p % 8 != 0) {
+    ThrowErrno(env, EFAULT, "process_vm_readv(startstack)", nullptr);
+    return env.Undefined();
+  }
+  // Walk in chunks; the whole walk is bounded (argv + envp + auxv).
+  constexpr size_t kChunk = 512;
+  constexpr size_t kMaxWalk = 1u << 20;  // words
+  std::vector<uint64_t> chunk(kChunk);
+  uint64_t chunk_base = 0;
+  size_t chunk_len = 0;
+  auto word_at = [&](uint64_t a, uint64_t* out) -> bool {
+    if (chunk_len && a >= chunk_base && a < chunk_base + chunk_len * 8) {
+      *out = chunk[(a - chunk_base) / 8];
+      return true;
+    }
+    // Read a full chunk if possible, else fall back to one word (end of mapping).
+    if (ReadSelf(a, chunk.data(), kChunk)) {
+      chunk_base = a;
+      chunk_len = kChunk;
+    } else if (ReadSelf(a, chunk.data(), 1)) {
+      chunk_base = a;
+      chunk_len = 1;
+    } else {
+      return false;
+    }
+    *out = chunk[0];
+    return true;
+  };
+  uint64_t argc;
+  if (!word_at(p, &argc) || argc > kMaxWalk) {
+    ThrowErrno(env, EFAULT, "process_vm_readv(startstack)", nullptr);
+    return env.Undefined();
+  }
+  uint64_t a = p + 8 * (argc + 1);
+  uint64_t w;
+  if (!word_at(a, &w) || w != 0) {  // argv[argc] must be NULL
+    ThrowErrno(env, EPROTO, "process_vm_readv(startstack)", nullptr);
+    return env.Undefined();
+  }
+  a += 8;
+  size_t walked = 0;
+  for (;;) {  // envp up to its NULL
+    if (!word_at(a, &w) || ++walked > kMaxWalk) {
+      ThrowErrno(env, EFAULT, "process_vm_readv(envp)", nullptr);
+      return env.Undefined();
+    }
+    a += 8;
+    if (w == 0) break;
+  }
+  // unsetenv() shifts the original envp array down in place and leaves extra
+  // NULLs behind; an auxv never starts with AT_NULL, so skip them.
+  for (;;) {
+    if (!word_at(a, &w) || ++walked > kMaxWalk) {
+      ThrowErrno(env, EFAULT, "process_vm_readv(auxv)", nullptr);
+      return env.Undefined();
+    }
+    if (w != 0) break;
+    a += 8;
+  }
+  std::vector<uint64_t> out;
+  for (;;) {
+    uint64_t type, value;
+    if (out.size() >= kMaxAuxvWords || !word_at(a, &type) || !word_at(a + 8, &value)) {
+      ThrowErrno(env, EFAULT, "process_vm_readv(auxv)", nullptr);
+      return env.Undefined();
+    }
+    out.push_back(type);
+    out.push_back(value);
+    a += 16;
+    if (type == AT_NULL) break;
+  }
+  return WordsToArray(env, out.data(), out.size());
+}
+
+// prctl(PR_SET_MM, PR_SET_MM_AUXV, words, bytes). The caller pads to the
+// kernel's capacity, because the kernel copies only `bytes` and keeps the tail.
+Napi::Value SetMmAuxv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<uint64_t> words;
+  if (!ArgWords(info, 0, "words", &words)) return env.Undefined();
+  if (prctl(PR_SET_MM, PR_SET_MM_AUXV, reinterpret_cast<unsigned long>(words.data()),
+            static_cast<unsigned long>(words.size() * 8), 0) != 0) {
+    ThrowErrno(env, errno, "prctl(PR_SET_MM_AUXV)", "auxv");
+    return env.Undefined();
+  }
+  return env.Undefined();
+}
+
+// prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE) -> number of bytes
+Napi::Value MmMapSize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  unsigned int size = 0;
+  if (prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, reinterpret_cast<unsigned long>(&size), 0, 0) != 0) {
+    ThrowErrno(env, errno, "prctl(PR_SET_MM_MAP_SIZE)", nullptr);
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, size);
+}
+
+// prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof map): the current mm fields
+// from /proc/self/stat, the real brk, exe_fd = (u32)-1 (leave the exe link).
+Napi::Value SetMmMap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<uint64_t> words;
+  if (!ArgWords(info, 0, "words", &words)) return env.Undefined();
+  unsigned int want = 0;
+  if (prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, reinterpret_cast<unsigned long>(&want), 0, 0) != 0) {
+    ThrowErrno(env, errno, "prctl(PR_SET_MM_MAP_SIZE)", "map");
+    return env.Undefined();
+  }
+  if (want != sizeof(mm_map)) {
+    ThrowErrno(env, EPROTO, "prctl(PR_SET_MM_MAP_SIZE)", "map");
+    return env.Undefined();
+  }
+  std::vector<uint64_t> st;
+  int err = 0;
+  if (!ReadStat(&st, &err)) {
+    ThrowErrno(env, err, "open(/proc/self/stat)", "map");
+    return env.Undefined();
+  }
+  mm_map m;
+  memset(&m, 0, sizeof m);
+  m.start_code = st[26];
+  m.end_code = st[27];
+  m.start_stack = st[28];
+  m.start_data = st[45];
+  m.end_data = st[46];
+  m.start_brk = st[47];
+  m.arg_start = st[48];
+  m.arg_end = st[49];
+  m.env_start = st[50];
+  m.env_end = st[51];
+  long brk = syscall(SYS_brk, 0);
+  if (brk <= 0) {
+    ThrowErrno(env, ENOMEM, "brk", "map");
+    return env.Undefined();
+  }
+  m.brk = static_cast<uint64_t>(brk);
+  m.auxv = reinterpret_cast<uint64_t>(words.data());
+  m.auxv_size = static_cast<uint32_t>(words.size() * 8);
+  m.exe_fd = static_cast<uint32_t>(-1);
+  if (prctl(PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<unsigned long>(&m), sizeof m, 0) != 0) {
+    ThrowErrno(env, errno, "prctl(PR_SET_MM_MAP)", "map");
+    return env.Undefined();
+  }
+  return env.Undefined();
+}
+
+// prctl(option, 0, 0, 0, 0) for PR_USER_HWCAP_ENABLED. The number comes from
+// the build's headers or from the caller; no number is ever guessed here.
+Napi::Value PrctlQuery(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    ThrowType(env, "The \"option\" argument must be of type number");
+    return env.Undefined();
+  }
+  double d = info[0].As<Napi::Number>().DoubleValue();
+  if (!(d >= 1) || d > 2147483647.0 || d != static_cast<double>(static_cast<int64_t>(d))) {
+    ThrowRange(env, "The \"option\" argument must be an integer from 1 to 2147483647");
+    return env.Undefined();
+  }
+  int option = static_cast<int>(d);
+  // Refuse the options whose zero arguments would change state.
+  if (option == PR_SET_MM || option == PR_SET_DUMPABLE || option == PR_SET_NAME || option == PR_SET_PDEATHSIG ||
+      option == PR_SET_SECCOMP || option == PR_SET_NO_NEW_PRIVS || option == PR_SET_KEEPCAPS) {
+    ThrowRange(env, "The \"option\" argument names a prctl that changes state; refused");
+    return env.Undefined();
+  }
+  int r = prctl(option, 0, 0, 0, 0);
+  if (r < 0) {
+    ThrowErrno(env, errno, "prctl(PR_USER_HWCAP_ENABLED)", "prctlNumber");
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, r);
+}
+
+Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    ThrowType(env, "The \"factory\" argument must be of type function");
+    return env.Undefined();
+  }
+  error_factory = Napi::Persistent(info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("getauxval", Napi::Function::New(env, Getauxval, "getauxval"));
+  exports.Set("getAuxvKernel", Napi::Function::New(env, GetAuxvKernel, "getAuxvKernel"));
+  exports.Set("readStartupAuxv", Napi::Function::New(env, ReadStartupAuxv, "readStartupAuxv"));
+  exports.Set("setMmAuxv", Napi::Function::New(env, SetMmAuxv, "setMmAuxv"));
+  exports.Set("setMmMap", Napi::Function::New(env, SetMmMap, "setMmMap"));
+  exports.Set("mmMapSize", Napi::Function::New(env, MmMapSize, "mmMapSize"));
+  exports.Set("prctlQuery", Napi::Function::New(env, PrctlQuery, "prctlQuery"));
+  exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory, "setErrorFactory"));
+#ifdef PR_USER_HWCAP_ENABLED
+  exports.Set("PR_USER_HWCAP_ENABLED", Napi::Number::New(env, PR_USER_HWCAP_ENABLED));
+#endif
+  exports.Set("arch", Napi::String::New(env,
+#if defined(__x86_64__)
+                                        "x86_64"
+#elif defined(__aarch64__)
+                                        "aarch64"
+#elif defined(__riscv) && __riscv_xlen == 64
+                                        "riscv64"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                                        "ppc64le"
+#elif defined(__s390x__)
+                                        "s390x"
+#elif defined(__loongarch64)
+                                        "loongarch64"
+#else
+                                        "unknown"
+#endif
+                                        ));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(hwcap, Init)
