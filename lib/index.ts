@@ -32,3 +32,5 @@ export type {
   AccessAnswer,
   AuxvAccess,
 } from './auxv';
+export { probe } from './probe';
+export type { ProbeResult, ProbeOptions } from './probe';
