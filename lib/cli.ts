@@ -7,11 +7,16 @@
 // Exit status: 0 ok; 1 a check failed or a diff found differences; 2 a usage
 // or input error; exec passes the command's own status through.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
 import type * as Auxv from './auxv';
 import type * as Errors from './errors';
+import type * as Features from './features';
 import type * as Probe from './probe';
+import type * as Report from './report';
+import type { FeatureSet } from './features';
+import type { NodeReport } from './report';
 
 const EXIT_OK = 0;
 const EXIT_FAIL = 1;
@@ -33,6 +38,11 @@ class CliError extends Error {
 
 function usageError(verb: Verb | undefined, message: string, hint?: string): CliError {
   return new CliError(message, hint ?? `see '${verb ? `hwcap ${verb.name} --help` : 'hwcap --help'}'`, EXIT_USAGE);
+}
+
+/** `a`, `a or b`, `a, b or c` */
+function orList(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
 /** The few Levenshtein-close candidates to `word`, best first. */
@@ -85,7 +95,22 @@ const err = (s: string): void => void process.stderr.write(s.endsWith('\n') ? s 
 
 /** JSON with bigints as 0x hex strings, the way feature words are written everywhere in hwcap. */
 function printJson(value: unknown): void {
-  out(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2));
+  // Objects one key per line; arrays of plain values (feature names) on one line.
+  const plain = (v: unknown): unknown => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v);
+  const text = (v: unknown, indent: string): string => {
+    v = plain(v);
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(): unknown }).toJSON();
+    if (Array.isArray(v)) {
+      if (v.every((x) => x === null || typeof x !== 'object')) return JSON.stringify(v.map(plain));
+      return v.length ? `[\n${v.map((x) => `${indent}  ${text(x, `${indent}  `)}`).join(',\n')}\n${indent}]` : '[]';
+    }
+    if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+      return entries.length ? `{\n${entries.map(([k, x]) => `${indent}  ${JSON.stringify(k)}: ${text(x, `${indent}  `)}`).join(',\n')}\n${indent}}` : '{}';
+    }
+    return JSON.stringify(v) ?? 'null';
+  };
+  out(text(value, ''));
 }
 
 /** Rows as aligned columns; the last column is not padded. */
@@ -142,6 +167,8 @@ function readJsonFile(file: string, what: string, writeHint: string): unknown {
 interface Library {
   auxv: typeof Auxv;
   errors: typeof Errors;
+  features: typeof Features;
+  report: typeof Report;
   probe: typeof Probe;
 }
 
@@ -154,6 +181,8 @@ function lib(): Library {
       library = {
         errors: require('./errors') as typeof Errors,
         auxv: require('./auxv') as typeof Auxv,
+        features: require('./features') as typeof Features,
+        report: require('./report') as typeof Report,
         probe: require('./probe') as typeof Probe,
       };
       /* eslint-enable @typescript-eslint/no-require-imports */
@@ -199,8 +228,344 @@ const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help an
 const JSON_OPT: OptionSpec = { type: 'boolean', help: 'print JSON instead of text' };
 
 function verbs(): Verb[] {
-  return [probeVerb];
+  return [showVerb, reportVerb, baselineVerb, checkVerb, diffVerb, probeVerb];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Documents: node reports and feature sets
+
+const REPORT_HINT = "write node reports with 'hwcap report > NODE.json' and baselines with 'hwcap baseline'";
+
+/** A feature set read from a file, with what to call it in messages. */
+interface Loaded {
+  file: string;
+  /** `file` or `file (hostname)` */
+  label: string;
+  set: FeatureSet;
+  report?: NodeReport;
+}
+
+/** Reads a node report or a feature set (what `hwcap report`, `show --json` and `baseline` write). */
+function loadDocument(file: string, what: string): Loaded {
+  const doc = readJsonFile(file, what, REPORT_HINT);
+  const shown = file === '-' ? 'standard input' : `'${file}'`;
+  const { features, report } = lib();
+  const schema = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as { schema?: unknown }).schema : undefined;
+  try {
+    if (typeof schema === 'string' && schema.startsWith(`${report.NODE_REPORT_SCHEMA.split('/')[0]}/`)) {
+      const r = report.parseReport(doc);
+      return { file, label: `${file} (${r.hostname})`, set: features.FeatureSet.fromJSON({ ...r, schema: features.FEATURESET_SCHEMA }), report: r };
+    }
+    if (typeof schema === 'string' && schema.startsWith(`${features.FEATURESET_SCHEMA.split('/')[0]}/`)) {
+      return { file, label: file, set: features.FeatureSet.fromJSON(doc as object) };
+    }
+  } catch (e) {
+    if (e instanceof features.HwcapSchemaError) throw new CliError(`${what} ${shown} is not a valid hwcap document: ${e.message}`, REPORT_HINT);
+    throw e;
+  }
+  const got = typeof doc !== 'object' || doc === null ? `a JSON ${doc === null ? 'null' : typeof doc}` : Array.isArray(doc) ? 'a JSON array' : schema === undefined ? 'an object without a "schema" field' : `schema ${JSON.stringify(schema)}`;
+  throw new CliError(
+    `${what} ${shown} is not a hwcap node report or feature set (${got}); expected schema '${report.NODE_REPORT_SCHEMA}' or '${features.FEATURESET_SCHEMA}'`,
+    REPORT_HINT,
+  );
+}
+
+/** Refuses sets of more than one architecture, naming the files of each. */
+function oneArch(docs: readonly { label: string; set: FeatureSet }[], doing: string): void {
+  const byArch = new Map<string, string[]>();
+  for (const d of docs) byArch.set(d.set.arch, [...(byArch.get(d.set.arch) ?? []), d.label]);
+  if (byArch.size > 1) {
+    const groups = [...byArch].sort((a, b) => b[1].length - a[1].length).map(([arch, labels]) => `${arch}: ${labels.join(', ')}`);
+    throw new CliError(`cannot ${doing} across architectures (${groups.join('; ')})`, `feature names differ per architecture; ${doing === 'baseline' ? `make one baseline per architecture with --arch ${[...byArch.keys()].join(' or --arch ')}` : 'compare files of one architecture'}`);
+  }
+}
+
+/** `a,b c` and repeated options → names; an unknown one is an error with the close matches. */
+function featureNames(values: string[] | undefined, option: string, arch: string): string[] {
+  const names = (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((n) => n !== '');
+  if (values !== undefined && names.length === 0) throw usageError(currentVerb, `--${option} needs at least one feature name`);
+  const { features } = lib();
+  for (const n of names) {
+    try {
+      features.FeatureSet.fromNames(arch, [n]);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      const near = (e as RangeError & { suggestions?: string[] }).suggestions ?? features.closeMatches(arch, n);
+      throw new CliError(
+        `--${option}: unknown feature '${n}' on ${arch}${near.length ? `; did you mean ${orList(near.map((x) => `'${x}'`))}?` : ''}`,
+        arch === 'x86_64'
+          ? "on x86-64 the auxv carries only the CPUID.1:EDX bits and two AT_HWCAP2 bits (no AVX, AVX2, AVX-512 …); 'hwcap show --all' lists them"
+          : `'hwcap show --all' lists every feature name of ${arch}`,
+      );
+    }
+  }
+  return names;
+}
+
+let currentVerb: Verb | undefined;
+
+// ---------------------------------------------------------------------------------------------
+// show
+
+const VIEWS = ['process', 'kernel', 'libc'] as const;
+
+const showVerb: Verb = {
+  name: 'show',
+  summary: "this process's CPU features: name, word and bit (the default command)",
+  usage: 'hwcap [show] [--view process|kernel|libc] [--all] [--json]',
+  description:
+    'Views:\n' +
+    '  process  the startup stack copy that ld.so, libc and runtimes read (default)\n' +
+    "  kernel   the kernel's saved copy (PR_GET_AUXV, /proc/self/auxv), what children inherit\n" +
+    '  libc     getauxval(3); on x86-64 glibc answers AT_HWCAP with its own bits\n' +
+    'With --json the output is a feature set, usable wherever a baseline is.',
+  options: {
+    view: { type: 'string', value: 'VIEW', help: 'process (default), kernel or libc' },
+    all: { type: 'boolean', short: 'a', help: 'list every feature of this architecture, set or not' },
+    json: { type: 'boolean', help: 'print the feature set as JSON' },
+  },
+  positionals: { min: 0, max: 0, name: '' },
+  examples: ['hwcap', 'hwcap show --view kernel', 'hwcap show --json > this-node.json'],
+  run({ values }) {
+    const view = (values.view ?? 'process') as string;
+    if (!(VIEWS as readonly string[]).includes(view)) throw usageError(showVerb, `--view must be process, kernel or libc, not '${view}'`);
+    const { features } = lib();
+    const set = features.FeatureSet.current(view as Auxv.WordsView);
+    if (view === 'libc' && set.arch === 'x86_64') {
+      err("hwcap show: note: glibc on x86-64 answers AT_HWCAP with its own HWCAP_X86_* bits, not CPUID.1:EDX; the names below read them as the kernel's bits");
+    }
+    if (values.json) {
+      printJson(set.toJSON());
+      return EXIT_OK;
+    }
+    const p = painter(process.stdout);
+    const words = Object.entries(set.toJSON().words).filter(([, v]) => v !== '0x0');
+    out(`${p.bold(set.arch)}, ${view} view: ${words.map(([k, v]) => `${k} ${v}`).join('  ') || 'no HWCAP words'}`);
+    const unknown = new Set(set.unknownBits().map((u) => u.name));
+    const rows: string[][] = [values.all ? ['', 'NAME', 'WORD', 'BIT', 'NOTE'] : ['NAME', 'WORD', 'BIT', 'NOTE']].map((r) => r.map((c) => p.bold(c)));
+    const listed = values.all
+      ? [...features.catalog(set.arch), ...set.unknownBits()]
+      : set.names().map((n) => features.catalog(set.arch).find((f) => f.name === n) ?? set.unknownBits().find((u) => u.name === n)!);
+    for (const f of listed) {
+      const has = set.has(f.name);
+      const note = unknown.has(f.name) ? 'no name in the table' : (f as Features.Feature).security ? 'security' : '';
+      const row = [has ? f.name : p.dim(f.name), f.word, String(f.bit), note];
+      rows.push(values.all ? [has ? p.green('+') : p.dim('-'), ...row] : row);
+    }
+    if (rows.every((r) => r[r.length - 1] === '' || r === rows[0])) rows.forEach((r) => r.pop());
+    out(columns(rows, stripSgr).join('\n'));
+    out(`${set.size} feature${set.size === 1 ? '' : 's'}${values.all ? ` set of ${features.catalog(set.arch).length} named` : ''}`);
+    return EXIT_OK;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+const reportVerb: Verb = {
+  name: 'report',
+  summary: "this node's report as JSON, for collecting from many nodes",
+  usage: 'hwcap report [--hostname NAME] [--json]',
+  description:
+    'Writes hostname, architecture, kernel, libc, the HWCAP words and their names\n' +
+    "(schema 'hwcap.node-report/1'). Collect one per node, then run 'hwcap baseline'.",
+  options: {
+    hostname: { type: 'string', value: 'NAME', help: 'the node name to record (default: the hostname)' },
+    json: { type: 'boolean', help: 'JSON output (always; accepted for symmetry)' },
+  },
+  positionals: { min: 0, max: 0, name: '' },
+  examples: ['hwcap report > "$(hostname).json"', 'ssh node7 npx hwcap report > node7.json'],
+  run({ values }) {
+    if (values.hostname === '') throw usageError(reportVerb, '--hostname must not be empty');
+    const opts: Report.NodeReportOptions = values.hostname ? { hostname: values.hostname as string } : {};
+    Object.assign(opts, inheritanceForReport());
+    printJson(lib().report.nodeReport(opts));
+    return EXIT_OK;
+  },
+};
+
+/** The kernel-inheritance answer for reports, once the launcher can probe it. */
+function inheritanceForReport(): Pick<Report.NodeReportOptions, 'inheritance' | 'inheritanceReason'> {
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// baseline
+
+const NFD_HINT = "expected the output of 'kubectl get nodefeatures -A -o json' or 'kubectl get nodes -o json'";
+
+/** The nodes of an NFD document; nodes that do not tell their architecture are taken to be `arch`. */
+function nfdNodes(file: string, arch: string | undefined): Loaded[] {
+  const { features, report } = lib();
+  const doc = readJsonFile(file, 'NFD document', NFD_HINT);
+  let nodes: Report.NfdNode[];
+  try {
+    nodes = report.fromNodeFeatureDiscovery(doc);
+    if (arch && nodes.some((n) => !n.features)) {
+      const assumed = new Map(report.fromNodeFeatureDiscovery(doc, { arch }).map((n) => [n.node, n]));
+      nodes = nodes.map((n) => (n.features ? n : assumed.get(n.node) ?? n));
+    }
+  } catch (e) {
+    if (e instanceof features.HwcapSchemaError) throw new CliError(`NFD document '${file}' is not usable: ${e.message}`, NFD_HINT);
+    throw e;
+  }
+  if (nodes.length === 0) throw new CliError(`NFD document '${file}' holds no nodes`, NFD_HINT);
+  return nodes.map((n) => {
+    if (!n.features) throw new CliError(`NFD node '${n.node}' in '${file}' does not tell its architecture`, 'give it with --arch ARCH');
+    return { file, label: `${n.node} (NFD)`, set: n.features };
+  });
+}
+
+const baselineVerb: Verb = {
+  name: 'baseline',
+  summary: 'the features every given node has, as a JSON feature set',
+  usage: 'hwcap baseline REPORT... [--from-nfd FILE]... [--arch ARCH] [--quiet]',
+  description:
+    'Prints the intersection of the reports (and feature sets) on stdout, and says on\n' +
+    'stderr which nodes lack what the others have. The inputs must be of one\n' +
+    'architecture, or --arch picks one and skips the others.\n' +
+    '--from-nfd reads Kubernetes Node Feature Discovery objects. NFD names only some\n' +
+    'auxv features (on x86-64 a few CPUID.1:EDX bits); a node from NFD counts as\n' +
+    "lacking the features NFD does not name, so 'hwcap report' on the node is exact.",
+  options: {
+    'from-nfd': { type: 'string', multiple: true, value: 'FILE', help: "add the nodes of 'kubectl get nodefeatures|nodes -o json' (repeatable)" },
+    arch: { type: 'string', value: 'ARCH', help: 'use only nodes of this architecture; NFD nodes that do not say are taken to be ARCH' },
+    quiet: { type: 'boolean', short: 'q', help: 'do not list on stderr what each node lacks' },
+  },
+  positionals: { min: 0, max: Infinity, name: 'REPORT' },
+  examples: ['hwcap baseline node-*.json > baseline.json', 'hwcap baseline --from-nfd nodes.json --arch aarch64 > arm64.json'],
+  run({ values, positionals }) {
+    const { features, report } = lib();
+    const nfdFiles = (values['from-nfd'] as string[] | undefined) ?? [];
+    if (positionals.length === 0 && nfdFiles.length === 0) throw usageError(baselineVerb, 'missing REPORT (or --from-nfd FILE)');
+    let arch: string | undefined;
+    if (values.arch !== undefined) {
+      try {
+        arch = features.normalizeArch(values.arch as string);
+      } catch {
+        throw usageError(baselineVerb, `--arch: '${values.arch}' is not one of ${features.ARCHES.join(', ')}`);
+      }
+    }
+    let docs: Loaded[] = [...positionals.map((f) => loadDocument(f, 'report')), ...nfdFiles.flatMap((f) => nfdNodes(f, arch))];
+    const p = painter(process.stderr);
+    if (arch) {
+      const other = docs.filter((d) => d.set.arch !== arch);
+      docs = docs.filter((d) => d.set.arch === arch);
+      if (other.length && !values.quiet) err(`hwcap baseline: skipping ${other.length} node${other.length === 1 ? '' : 's'} of other architectures: ${other.map((d) => `${d.label} is ${d.set.arch}`).join(', ')}`);
+      if (docs.length === 0) throw new CliError(`no input is of architecture ${arch}`, `the inputs are ${[...new Set(other.map((d) => d.set.arch))].join(', ')}`);
+    }
+    oneArch(docs, 'baseline');
+    const common = report.baseline(docs.map((d) => d.set));
+    const all = docs.map((d) => d.set).reduce((a, b) => a.union(b));
+    if (!values.quiet) {
+      let lacking = 0;
+      for (const d of docs) {
+        const { missing } = d.set.diff(all);
+        if (missing.length) {
+          lacking++;
+          err(`hwcap baseline: ${d.label} lacks ${p.red(missing.join(' '))}`);
+        }
+      }
+      err(
+        lacking === 0
+          ? `hwcap baseline: all ${docs.length} node${docs.length === 1 ? ' has' : 's have'} the same ${common.size} features`
+          : `hwcap baseline: ${common.size} features common to ${docs.length} nodes; ${all.size - common.size} left out`,
+      );
+    }
+    printJson(common.toJSON());
+    return EXIT_OK;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// check
+
+const checkVerb: Verb = {
+  name: 'check',
+  summary: 'exit 0 if this node (or a report) has every feature of a baseline, else 1',
+  usage: 'hwcap check BASELINE|--features a,b,c [--report FILE] [--json] [--quiet]',
+  description:
+    "BASELINE is a feature set ('hwcap baseline', 'hwcap show --json') or a node report;\n" +
+    '--features names the required features instead. Lists the missing features and\n' +
+    'exits 1 when any is missing; a node of another architecture lacks them all.\n' +
+    'Without --report the node is this machine (the process view).',
+  options: {
+    features: { type: 'string', multiple: true, value: 'LIST', help: 'require these features (comma-separated, repeatable) instead of a BASELINE' },
+    report: { type: 'string', value: 'FILE', help: 'check the node of this report instead of this machine' },
+    json: { type: 'boolean', help: 'print {ok, node, arch, missing} as JSON' },
+    quiet: { type: 'boolean', short: 'q', help: 'print nothing; the exit status tells' },
+  },
+  positionals: { min: 0, max: 1, name: 'BASELINE' },
+  examples: ['hwcap check baseline.json', 'hwcap check baseline.json --report node7.json', 'hwcap check --features sse2,ht'],
+  run({ values, positionals }) {
+    const { features, report } = lib();
+    const byName = values.features as string[] | undefined;
+    if (positionals.length === 0 && byName === undefined) throw usageError(checkVerb, 'missing BASELINE (or --features LIST)');
+    if (positionals.length && byName !== undefined) throw usageError(checkVerb, 'give a BASELINE or --features, not both');
+    const node: Loaded = values.report
+      ? loadDocument(values.report as string, 'report')
+      : { file: '', label: 'this node', set: features.FeatureSet.current('process') };
+    let required: Loaded;
+    if (byName !== undefined) {
+      const names = featureNames(byName, 'features', node.set.arch);
+      required = { file: '', label: names.join(','), set: features.FeatureSet.fromNames(node.set.arch, names) };
+    } else {
+      required = loadDocument(positionals[0], 'baseline');
+    }
+    const r = report.check(required.set, node.set);
+    if (values.json) {
+      const name = node.report?.hostname ?? (values.report ? node.file : os.hostname());
+      printJson({ ok: r.ok, node: name, arch: node.set.arch, required: required.set.arch, missing: r.missing });
+    } else if (!values.quiet) {
+      const p = painter(process.stdout);
+      const n = required.set.size;
+      const what = byName !== undefined ? `${n} required features` : `${n} features of ${required.label}`;
+      if (r.archMismatch) out(`${node.label} is ${r.archMismatch.node} and ${required.label} is ${r.archMismatch.required}: ${p.red(`it lacks all ${n} features`)}`);
+      else if (r.ok) out(`${p.green('ok')}: ${node.label} has all ${what}`);
+      else out(`${node.label} ${p.red(`lacks ${r.missing.length}`)} of the ${what}: ${p.red(r.missing.join(' '))}`);
+    }
+    return r.ok ? EXIT_OK : EXIT_FAIL;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// diff
+
+const diffVerb: Verb = {
+  name: 'diff',
+  summary: 'the features only in A and those only in B',
+  usage: 'hwcap diff A [B] [--json]',
+  description:
+    'A and B are node reports or feature sets of one architecture; without B, A is\n' +
+    'compared with this node. Exits 0 when they have the same features, 1 when they\n' +
+    'differ, as diff(1) does.',
+  options: {
+    json: { type: 'boolean', help: 'print {a, b, onlyInA, onlyInB} as JSON' },
+  },
+  positionals: { min: 1, max: 2, name: 'A' },
+  examples: ['hwcap diff node1.json node2.json', 'hwcap diff baseline.json'],
+  run({ values, positionals }) {
+    const { features } = lib();
+    const a = loadDocument(positionals[0], 'A');
+    const b: Loaded = positionals[1] !== undefined ? loadDocument(positionals[1], 'B') : { file: '', label: 'this node', set: features.FeatureSet.current('process') };
+    oneArch([a, b], 'diff');
+    const { extra: onlyInA, missing: onlyInB } = a.set.diff(b.set);
+    if (values.json) {
+      printJson({ a: a.label, b: b.label, arch: a.set.arch, onlyInA, onlyInB });
+    } else {
+      const p = painter(process.stdout);
+      if (onlyInA.length === 0 && onlyInB.length === 0) out(`${a.label} and ${b.label} have the same ${a.set.size} features`);
+      else {
+        out(`only in ${a.label}: ${onlyInA.length ? p.red(onlyInA.join(' ')) : '(none)'}`);
+        out(`only in ${b.label}: ${onlyInB.length ? p.green(onlyInB.join(' ')) : '(none)'}`);
+      }
+    }
+    return onlyInA.length === 0 && onlyInB.length === 0 ? EXIT_OK : EXIT_FAIL;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// probe
 
 const probeVerb: Verb = {
   name: 'probe',
@@ -310,7 +675,7 @@ function usageFromParseArgs(verb: Verb | undefined, e: Error & { code?: string }
     const m = /'(-[^']*)'/.exec(e.message);
     const opt = m ? m[1] : '';
     const near = closeMatches(opt.replace(/^-+/, ''), known).map((k) => `--${k}`);
-    return usageError(verb, `unknown option '${opt}'${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`);
+    return usageError(verb, `unknown option '${opt}'${near.length ? `; did you mean ${orList(near)}?` : ''}`);
   }
   if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     return usageError(verb, e.message.replace(/^Option '([^']*)' argument missing$/, "option '$1' needs a value").replace(/^Option/, 'option'));
@@ -340,6 +705,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const verb = first !== undefined ? byName.get(first) : undefined;
   if (verb) {
+    currentVerb = verb;
     const ctx = parseFor(verb, argv.slice(1));
     if (ctx.values.help) {
       out(verbHelp(verb));
@@ -349,7 +715,8 @@ async function main(argv: string[]): Promise<number> {
     return verb.run(ctx);
   }
   // No command: the default one, `show`, with --version as an extra option.
-  const dflt = byName.get('show') ?? vs[0];
+  const dflt = showVerb;
+  currentVerb = dflt;
   const ctx = parseFor(dflt, argv, { version: { type: 'boolean', help: 'print the version' } }, null);
   if (ctx.values.version) {
     out(`hwcap ${version()}`);
@@ -367,7 +734,7 @@ function unknownCommand(name: string, vs: Verb[]): CliError {
   const near = closeMatches(name, vs.map((v) => v.name));
   return usageError(
     undefined,
-    `unknown command '${name}'${near.length ? `; did you mean '${near.join("' or '")}'?` : ''}`,
+    `unknown command '${name}'${near.length ? `; did you mean ${orList(near.map((x) => `'${x}'`))}?` : ''}`,
     `the commands are ${vs.map((v) => v.name).join(', ')}; see 'hwcap --help'`,
   );
 }

@@ -1,6 +1,6 @@
 // The hwcap command as a user runs it: a child process, its stdout, stderr
-// and exit status. Verbs that need the feature tables and the launcher are
-// tested in cli-verbs.test.ts and cli-walkthrough.test.ts.
+// and exit status. The executable, usage errors, help, probe and colour; the
+// verbs that read feature sets are in cli-verbs.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ describe('help', () => {
   it('hwcap --help lists every command', () => {
     const r = hwcap(['--help']);
     expect(r.status).toBe(0);
-    for (const verb of ['probe']) expect(r.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'));
+    for (const verb of ['show', 'report', 'baseline', 'check', 'diff', 'probe']) expect(r.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'));
     expect(r.stdout).toMatch(/^Usage: hwcap /);
     expect(hwcap(['help']).stdout).toBe(r.stdout);
   });
@@ -60,7 +60,7 @@ describe('help', () => {
     for (const verb of verbs) {
       const r = hwcap([verb, '--help']);
       expect(r.status, verb).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`^Usage: hwcap ${verb}`));
+      expect(r.stdout).toMatch(new RegExp(`^Usage: hwcap (${verb}|\\[${verb}\\]) `));
       expect(r.stdout).toMatch(/^Options:$/m);
       expect(r.stdout).toMatch(/-h, --help/);
       expect(hwcap([verb, '-h']).stdout).toBe(r.stdout);
