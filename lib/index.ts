@@ -32,3 +32,5 @@ export type {
   AccessAnswer,
   AuxvAccess,
 } from './auxv';
+export { spawn, spawnSync, execFile, probeInheritance, probePtrace, launcherPath, probePath } from './spawn';
+export type { SpawnMode, HwcapsOption, HwcapSpawnOptions, SpawnOptions, SpawnSyncOptions, ExecFileOptions, InheritanceProbe, PtraceProbe } from './spawn';

@@ -118,6 +118,7 @@ static int opt_pdeathsig;
 static int opt_no_new_privs;
 static int opt_allow_security;
 static int opt_verify = 1;
+static const char *opt_argv0;
 static const char *opt_fault = ""; /* HWCAP_EXEC_FAULT, for tests */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -186,7 +187,8 @@ static void fault_point(const char *name) {
 static void usage(FILE *f) {
   fputs("usage: hwcap-exec [--mode kernel|ptrace|auto] [--no-follow] [--hwcap W] [--hwcap2 W]\n"
         "                  [--hwcap3 W] [--hwcap4 W] [--status-fd N] [--pdeathsig SIG]\n"
-        "                  [--no-new-privs] [--allow-security-masking] -- PROGRAM ARGS...\n"
+        "                  [--no-new-privs] [--allow-security-masking] [--argv0 NAME]\n"
+        "                  -- PROGRAM ARGS...\n"
         "Each W is a word of AT_HWCAP* bits to keep (decimal or 0x hex); it is ANDed with\n"
         "what the kernel reports. Exit status: the program's; 127 not found; 126 not\n"
         "executable; 125 the launcher failed before exec.\n",
@@ -280,6 +282,8 @@ static int parse_args(int argc, char **argv) {
       if (flags < 0) bad_arg("--status-fd %s is not an open file descriptor", v);
       opt_status_fd = (int)n;
       fcntl(opt_status_fd, F_SETFD, flags | FD_CLOEXEC);
+    } else if ((v = opt_value(argc, argv, &i, "--argv0"))) {
+      opt_argv0 = v;
     } else if ((v = opt_value(argc, argv, &i, "--pdeathsig"))) {
       int s = parse_signal(v);
       if (s < 0) bad_arg("--pdeathsig must be a signal name or number, not '%s'", v);
@@ -449,6 +453,7 @@ static void do_exec(char **argv) {
     fail("no-new-privs", "prctl(PR_SET_NO_NEW_PRIVS)", errno, EXIT_SETUP);
   status_line("{\"stage\":\"exec\",\"mode\":\"%s\",\"pid\":%d}", opt_mode == MODE_PTRACE ? "ptrace" : "kernel", (int)getpid());
   extern char **environ;
+  if (opt_argv0) argv[0] = (char *)opt_argv0;
   execve(exec_path, argv, environ);
   int e = errno;
   report("exec", "execve", e);
@@ -982,6 +987,12 @@ int main(int argc, char **argv, char **envp) {
   }
   memcpy(opt_keep, keep, sizeof keep);
 
+  /* Nothing to mask: the setup steps above are all that was asked. */
+  if (opt_keep[0] == ~0ULL && opt_keep[1] == ~0ULL && opt_keep[2] == ~0ULL && opt_keep[3] == ~0ULL) {
+    opt_mode = MODE_KERNEL;
+    do_exec(target_argv);
+  }
+
   /* 4. Mode. kernel and auto mask this process's saved copy; auto keeps that only if it is inherited. */
   if (opt_mode != MODE_PTRACE) {
     const char *sc;
@@ -996,7 +1007,8 @@ int main(int argc, char **argv, char **envp) {
     }
     if (opt_mode == MODE_KERNEL) {
       report("kernel-verify", "execve", inherits < 0 ? -inherits : ENOTSUP);
-      message("kernel mode: this kernel does not pass a masked auxv across execve; use --mode ptrace or auto");
+      message("execve: %s (kernel mode: this kernel does not pass a masked auxv across execve; use --mode ptrace or auto)",
+              errno_code(inherits < 0 ? -inherits : ENOTSUP));
       _exit(EXIT_SETUP);
     }
     opt_mode = MODE_PTRACE;
