@@ -16,6 +16,7 @@ import { addonDir } from './native';
 import { HWCAP_TYPES, checkMask, hwcapWords } from './auxv';
 import type { HwcapMask, HwcapWords } from './auxv';
 import { HwcapError, invalidArgType, invalidArgValue } from './errors';
+import { FeatureSet, hostArch } from './features';
 
 export type SpawnMode = 'auto' | 'kernel' | 'ptrace';
 
@@ -108,28 +109,13 @@ function isWordsCarrier(v: unknown): v is WordsCarrier {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as WordsCarrier).words === 'object' && (v as WordsCarrier).words !== null;
 }
 
-interface FeaturesModule {
-  FeatureSet: { fromNames(arch: string, names: readonly string[]): WordsCarrier };
-  hostArch(): string;
-}
-
-function featuresModule(): FeaturesModule {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('./features') as FeaturesModule;
-  } catch (err) {
-    throw invalidArgValue('options.hwcaps', `names need the feature catalogue (lib/features), which failed to load: ${(err as Error).message}`);
-  }
-}
-
 function keepWords(hwcaps: unknown): HwcapMask {
   const name = 'options.hwcaps';
   if (Array.isArray(hwcaps)) {
     hwcaps.forEach((n, i) => {
       if (typeof n !== 'string') throw invalidArgType(`${name}[${i}]`, 'of type string', n);
     });
-    const f = featuresModule();
-    return { ...f.FeatureSet.fromNames(f.hostArch(), hwcaps as string[]).words };
+    return { ...FeatureSet.fromNames(hostArch(), hwcaps as string[]).words };
   }
   if (isWordsCarrier(hwcaps)) {
     const w = checkMask(hwcaps.words, `${name}.words`);
@@ -435,6 +421,10 @@ export function spawnSync(file: string, args?: readonly string[] | SpawnSyncOpti
 export type ExecFileCallback = (error: cp.ExecFileException | null, stdout: string | Buffer, stderr: string | Buffer) => void;
 
 /** child_process.execFile with the child's AT_HWCAP* words masked; the same callback and errors. */
+export function execFile(file: string, callback?: ExecFileCallback): cp.ChildProcess;
+export function execFile(file: string, args: readonly string[] | null | undefined, callback?: ExecFileCallback): cp.ChildProcess;
+export function execFile(file: string, options: ExecFileOptions | null | undefined, callback?: ExecFileCallback): cp.ChildProcess;
+export function execFile(file: string, args: readonly string[] | null | undefined, options: ExecFileOptions | null | undefined, callback?: ExecFileCallback): cp.ChildProcess;
 export function execFile(file: string, ...rest: unknown[]): cp.ChildProcess {
   let args: string[] = [];
   let options: ExecFileOptions = {};
@@ -531,12 +521,18 @@ export function execFile(file: string, ...rest: unknown[]): cp.ChildProcess {
   return child;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace execFile {
+  function __promisify__(file: string, args?: readonly string[] | null, options?: ExecFileOptions | null): Promise<{ stdout: string | Buffer; stderr: string | Buffer }> & { child: cp.ChildProcess };
+}
+
 Object.defineProperty(execFile, util.promisify.custom, {
   enumerable: false,
   value: (file: string, ...rest: unknown[]) => {
     let child: cp.ChildProcess | undefined;
     const p = new Promise<{ stdout: string | Buffer; stderr: string | Buffer }>((resolve, reject) => {
-      child = execFile(file, ...rest, (err: (Error & Record<string, unknown>) | null, stdout: string | Buffer, stderr: string | Buffer) => {
+      const call = execFile as unknown as (f: string, ...a: unknown[]) => cp.ChildProcess;
+      child = call(file, ...rest, (err: (Error & Record<string, unknown>) | null, stdout: string | Buffer, stderr: string | Buffer) => {
         if (err) {
           err.stdout = stdout;
           err.stderr = stderr;

@@ -92,7 +92,9 @@ static const char *const word_names[4] = {"AT_HWCAP", "AT_HWCAP2", "AT_HWCAP3", 
 /*
  * Security features: masked only with --allow-security-masking. Hiding them
  * turns off hardening (pointer authentication, branch targets, memory tagging,
- * shadow stacks) in the child. Bits from arch/arm64/include/uapi/asm/hwcap.h
+ * shadow stacks, permission overlays, speculation and timing controls) in the
+ * child. The same rows are marked `security: true` in lib/arch/aarch64.ts; a
+ * test checks that the two agree. Bits from arch/arm64/include/uapi/asm/hwcap.h
  * (Linux 6.18). The x86-64 AT_HWCAP words (CPUID.1:EDX, AT_HWCAP2 ring3mwait
  * and fsgsbase) carry no security feature.
  */
@@ -103,7 +105,9 @@ struct security_feature {
 };
 static const struct security_feature security_features[] = {
 #if defined(__aarch64__)
-    {"paca", 0, 30}, {"pacg", 0, 31}, {"gcs", 0, 32}, {"bti", 1, 17}, {"mte", 1, 18}, {"mte3", 1, 22},
+    {"dit", 0, 24},     {"ssbs", 0, 28},  {"paca", 0, 30},   {"pacg", 0, 31},
+    {"gcs", 0, 32},     {"bti", 1, 17},   {"mte", 1, 18},    {"mte3", 1, 22},
+    {"poe", 1, 63},     {"mtefar", 2, 0}, {"mtestoreonly", 2, 1},
 #endif
     {NULL, 0, 0},
 };

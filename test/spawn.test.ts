@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
-import { hwcapWords, probePath, probePtrace, spawn, spawnSync, execFile, HwcapError } from '../lib';
+import { hwcapWords, probePath, probePtrace, spawn, spawnSync, execFile, HwcapError, FeatureSet, hostArch } from '../lib';
 import type { HwcapWords } from '../lib';
 
 const probe = probePath();
@@ -120,6 +120,17 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
     const shim = fs.readFileSync(cp.spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim(), 'latin1').startsWith('#!');
     // Through a shim the real interpreter is a second exec, which follow: false leaves alone.
     expect(BigInt(first.stdout.trim())).toBe(shim ? present.hwcap2 : want.hwcap2);
+  });
+
+  it('takes a FeatureSet or an array of feature names as the features to keep', async () => {
+    const dropped = FeatureSet.fromWords(hostArch(), { hwcap: present.hwcap & ~hwcaps.hwcap!, hwcap2: present.hwcap2 & ~hwcaps.hwcap2! }).names();
+    const set = FeatureSet.current('kernel').without(dropped);
+    for (const option of [set, set.names()]) {
+      const v = JSON.parse((await finished(spawn(probe, [], { hwcaps: option }))).stdout) as Record<string, Record<string, string>>;
+      expect(BigInt(v.process.hwcap)).toBe(want.hwcap);
+      expect(BigInt(v.procAuxv.hwcap2)).toBe(want.hwcap2);
+    }
+    expect(() => spawn(probe, [], { hwcaps: ['no-such-feature'] })).toThrow();
   });
 
   it('pipes stdio and reports the exit code like child_process', async () => {
