@@ -327,6 +327,21 @@ function execError(errno: number, syscall: string, file: string, spawnargs: stri
 // ---------------------------------------------------------------------------------------------
 // spawn
 
+type Plan =
+  | { launcher?: undefined; file: string; args: string[]; options: object }
+  | { launcher: string; launcherArgs: string[]; options: object; index: number; argv0?: string; n: ReturnType<typeof normalize> };
+
+/** child_process's own call when nothing is masked; otherwise the launcher, its arguments and the status fd. */
+function plan(file: unknown, args: unknown, options: unknown): Plan {
+  const n = normalize(file, args, options);
+  const r = resolveOptions(n.options);
+  if (!r) return { file: n.file, args: n.args, options: withoutHwcapKeys(n.options) };
+  const launcher = launcherPath();
+  const { stdio, index } = stdioWithStatus(n.options.stdio);
+  const argv0 = typeof n.options.argv0 === 'string' ? n.options.argv0 : undefined;
+  return { launcher, launcherArgs: launcherArgs(r, index, n.file, n.args, argv0), options: { ...withoutHwcapKeys(n.options), stdio }, index, argv0, n };
+}
+
 /**
  * child_process.spawn with the child's AT_HWCAP* words masked. Same arguments,
  * same ChildProcess, plus options.hwcaps, mode, follow, allowSecurityMasking,
@@ -334,13 +349,10 @@ function execError(errno: number, syscall: string, file: string, spawnargs: stri
  * noNewPrivs) it is child_process.spawn itself.
  */
 export function spawn(file: string, args?: readonly string[] | SpawnOptions, options?: SpawnOptions): cp.ChildProcess {
-  const n = normalize(file, args, options);
-  const r = resolveOptions(n.options);
-  if (!r) return cp.spawn(n.file, n.args, withoutHwcapKeys(n.options) as cp.SpawnOptions);
-  const launcher = launcherPath();
-  const { stdio, index } = stdioWithStatus(n.options.stdio);
-  const argv0 = typeof n.options.argv0 === 'string' ? n.options.argv0 : undefined;
-  const child = cp.spawn(launcher, launcherArgs(r, index, n.file, n.args, argv0), { ...withoutHwcapKeys(n.options), stdio } as cp.SpawnOptions);
+  const p = plan(file, args, options);
+  if (p.launcher === undefined) return cp.spawn(p.file, p.args, p.options as cp.SpawnOptions);
+  const { n, index, argv0 } = p;
+  const child = cp.spawn(p.launcher, p.launcherArgs, p.options as cp.SpawnOptions);
   // spawnargs and spawnfile as child_process would show them.
   Object.defineProperty(child, 'spawnfile', { value: n.file, writable: true, configurable: true, enumerable: true });
   Object.defineProperty(child, 'spawnargs', { value: [argv0 ?? n.file, ...n.args], writable: true, configurable: true, enumerable: true });
@@ -392,17 +404,12 @@ export function spawn(file: string, args?: readonly string[] | SpawnOptions, opt
 // ---------------------------------------------------------------------------------------------
 // spawnSync
 
-export interface SpawnSyncReturns<T> extends cp.SpawnSyncReturns<T> {}
-
 /** child_process.spawnSync with the child's AT_HWCAP* words masked; the same return shape. */
 export function spawnSync(file: string, args?: readonly string[] | SpawnSyncOptions, options?: SpawnSyncOptions): cp.SpawnSyncReturns<string | Buffer> {
-  const n = normalize(file, args, options);
-  const r = resolveOptions(n.options);
-  if (!r) return cp.spawnSync(n.file, n.args, withoutHwcapKeys(n.options) as cp.SpawnSyncOptions);
-  const launcher = launcherPath();
-  const { stdio, index } = stdioWithStatus(n.options.stdio);
-  const argv0 = typeof n.options.argv0 === 'string' ? n.options.argv0 : undefined;
-  const res = cp.spawnSync(launcher, launcherArgs(r, index, n.file, n.args, argv0), { ...withoutHwcapKeys(n.options), stdio } as cp.SpawnSyncOptions);
+  const p = plan(file, args, options);
+  if (p.launcher === undefined) return cp.spawnSync(p.file, p.args, p.options as cp.SpawnSyncOptions);
+  const { n, index } = p;
+  const res = cp.spawnSync(p.launcher, p.launcherArgs, p.options as cp.SpawnSyncOptions);
   if (res.error) return res;
   const raw = res.output?.[index];
   const text = raw === null || raw === undefined ? '' : raw.toString();
