@@ -169,8 +169,8 @@ export function readAuxv(view: AuxvView = 'process'): AuxvEntry[] {
 
 function toType(typeOrName: unknown, argName = 'typeOrName'): number {
   if (typeof typeOrName === 'string') {
-    const key = typeOrName.startsWith('AT_') ? typeOrName : `AT_${typeOrName}`;
-    const t = (AT as Record<string, number>)[key.toUpperCase()];
+    const upper = typeOrName.toUpperCase();
+    const t = (AT as Record<string, number>)[upper.startsWith('AT_') ? upper : `AT_${upper}`];
     if (t === undefined) throw invalidArgValue(argName, 'must be an AT_* name the kernel defines (such as AT_HWCAP2) or a number', typeOrName);
     return t;
   }

@@ -1,0 +1,71 @@
+// Shared helpers for tests that run real child processes.
+import { spawnSync, SpawnSyncOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..');
+
+/** JSON with bigints written as "123n", so that children can report them exactly. */
+export function stringifyBig(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+}
+
+export function parseBig<T = unknown>(s: string): T {
+  return JSON.parse(s, (_k, x) => (typeof x === 'string' && /^\d+n$/.test(x) ? BigInt(x.slice(0, -1)) : x)) as T;
+}
+
+/**
+ * Runs `node -e CODE` (behind `wrapper`, e.g. setpriv, when given) with the built package as `h` and `out(v)` printing one
+ * bigint-safe JSON line. Returns the parsed value of the last such line.
+ */
+export function runNode<T = unknown>(code: string, options: SpawnSyncOptions & { wrapper?: string[] } = {}): { value: T; stdout: string; stderr: string; status: number | null } {
+  const prelude = `const h = require(${JSON.stringify(repoRoot)});
+const out = (v) => process.stdout.write('@@' + JSON.stringify(v, (_k, x) => typeof x === 'bigint' ? x + 'n' : x) + '\\n');\n`;
+  const { wrapper = [], ...opts } = options;
+  const argv = [...wrapper, process.execPath, '-e', prelude + code];
+  const r = spawnSync(argv[0], argv.slice(1), {
+    encoding: 'utf8',
+    timeout: 20_000,
+    ...opts,
+  });
+  const stdout = String(r.stdout ?? '');
+  const stderr = String(r.stderr ?? '');
+  const line = stdout.split('\n').filter((l) => l.startsWith('@@')).pop();
+  if (!line) throw new Error(`child printed no result (status ${r.status}, signal ${r.signal}):\n${stdout}\n${stderr}`);
+  return { value: parseBig<T>(line.slice(2)), stdout, stderr, status: r.status };
+}
+
+/** Parses /proc/<pid>/auxv bytes into [type, value] pairs through AT_NULL. */
+export function procAuxvPairs(file = '/proc/self/auxv'): [number, bigint][] {
+  const buf = fs.readFileSync(file);
+  const out: [number, bigint][] = [];
+  for (let off = 0; off + 16 <= buf.length; off += 16) {
+    const type = Number(buf.readBigUInt64LE(off));
+    out.push([type, buf.readBigUInt64LE(off + 8)]);
+    if (type === 0) break;
+  }
+  return out;
+}
+
+/** Parses glibc's LD_SHOW_AUXV=1 output: lines like `AT_HWCAP:   178bfbff` or `AT_??? (0x1b): 0x1c`. */
+export function parseShowAuxv(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^(AT_[A-Z0-9_]+|AT_\?\?\? \(0x[0-9a-f]+\)):\s+(.*)$/.exec(line);
+    if (m) out.set(m[1], m[2].trim());
+  }
+  return out;
+}
+
+export function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = path.join(dir, cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
