@@ -109,7 +109,7 @@ const runs = await pool(
     const glibcRaw = await inQemu(cpu, path.join(sysroot, 'bin', 'true'), [], ['LD_SHOW_AUXV=1']);
     const probe = jsonOf(await inQemu(cpu, probeExe, []), `auxv-probe -cpu ${cpu}`);
     const cpuinfo = (await inQemu(cpu, path.join(sysroot, 'bin', 'cat'), ['/proc/cpuinfo'])).stdout;
-    const guestRun = await inQemu(cpu, armNode, [guestJs, 'collect', pkg]);
+    const guestRun = await inQemu(cpu, armNode, [guestJs, 'collect', pkg, cpu]);
     const guest = jsonOf(guestRun, `guest.js collect -cpu ${cpu}`);
     const exit = { code: guestRun.code, signal: guestRun.signal, stderr: guestRun.stderr.trim() };
     return { cpu, glibc: parseShowAuxv(glibcRaw.stdout), glibcText: glibcRaw.stdout + glibcRaw.stderr, probe, cpuinfo, guest, exit };

@@ -1,13 +1,13 @@
 // Runs inside the arm64 node under qemu-aarch64 (test/arm64/qemu.arm64.ts starts it) and prints
 // one line of JSON; every bigint is printed as a "0x…" string and every failure as
 // { error: { name, code, message } }, so that the host side asserts and reports it.
-//   node guest.js collect <pkg>            what the cross-built package sees in this process
+//   node guest.js collect <pkg> <cpu>      what the cross-built package sees in this process
 //   node guest.js analyze <pkg> <file>     baseline() and check() over the nodeReport()s in <file>
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
-const [mode, pkgDir, file] = process.argv.slice(2);
+const [mode, pkgDir, arg] = process.argv.slice(2);
 
 function attempt(fn) {
   try {
@@ -38,6 +38,8 @@ function featureApi(hwcap) {
     FeatureSet: features && features.FeatureSet,
     catalog: features && features.catalog,
     nodeReport: report && report.nodeReport,
+    parseReport: report && report.parseReport,
+    NODE_REPORT_SCHEMA: report && report.NODE_REPORT_SCHEMA,
     baseline: report && report.baseline,
     check: report && report.check,
   };
@@ -68,20 +70,38 @@ function collect() {
     const words = out.words.libc;
     out.features.names = attempt(() => api.FeatureSet.fromWords('aarch64', words).names());
     out.features.unknownBits = attempt(() => api.FeatureSet.fromWords('aarch64', words).unknownBits());
-    out.features.current = attempt(() => {
-      const set = api.FeatureSet.current();
-      return { arch: set.arch, names: set.names() };
-    });
+    for (const view of ['process', 'libc']) {
+      out.features[`current_${view}`] = attempt(() => {
+        const set = api.FeatureSet.current(view);
+        return { arch: set.arch, names: set.names() };
+      });
+    }
     out.features.catalog = attempt(() => api.catalog('aarch64').map((f) => ({ name: f.name, word: f.word, bit: f.bit })));
   }
-  if (api.nodeReport) out.report = attempt(() => JSON.parse(toJSON(api.nodeReport())));
+  if (api.nodeReport) {
+    const hostname = `qemu-${arg}`;
+    out.report = attempt(() => JSON.parse(toJSON(api.nodeReport({ hostname }))));
+    out.reportSource = 'nodeReport()';
+    if (out.report.error) {
+      // nodeReport() reads the process view. Where that is unavailable, a report of the same
+      // schema from the libc view (the same words everywhere but x86-64) through parseReport(),
+      // so that baseline() and check() still run on reports that crossed a process boundary.
+      out.reportSource = 'parseReport() of the libc view';
+      out.nodeReportError = out.report.error;
+      out.report = attempt(() => {
+        const words = api.FeatureSet.current('libc').toJSON().words;
+        const doc = { schema: api.NODE_REPORT_SCHEMA, hostname, arch: api.FeatureSet.current('libc').arch, words };
+        return JSON.parse(toJSON(api.parseReport(doc)));
+      });
+    }
+  }
   return out;
 }
 
 function analyze() {
   const hwcap = load();
   const api = featureApi(hwcap);
-  const reports = JSON.parse(fs.readFileSync(file, 'utf8')); // { model: NodeReport }
+  const reports = JSON.parse(fs.readFileSync(arg, 'utf8')); // { model: NodeReport }
   const models = Object.keys(reports);
   const setOf = (r) => api.baseline([r]);
   const out = {

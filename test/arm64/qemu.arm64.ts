@@ -233,11 +233,16 @@ describe.each(models)('-cpu %s', (cpu) => {
     },
   );
 
+  it.skipIf(!!featuresReason)(skipName("FeatureSet.current('libc') is this CPU", featuresReason), () => {
+    expect(g.features.current_libc.arch, JSON.stringify(g.features.current_libc)).toBe('aarch64');
+    expect([...g.features.current_libc.names].sort()).toEqual([...g.features.names].sort());
+  });
+
   it.skipIf(!!featuresReason || !!processViewReason)(
-    skipName('FeatureSet.current() is this CPU', featuresReason || processViewReason),
+    skipName('FeatureSet.current() (the process view) is this CPU', featuresReason || processViewReason),
     () => {
-      expect(g.features.current.arch).toBe('aarch64');
-      expect([...g.features.current.names].sort()).toEqual([...g.features.names].sort());
+      expect(g.features.current_process.arch, JSON.stringify(g.features.current_process)).toBe('aarch64');
+      expect([...g.features.current_process.names].sort()).toEqual([...g.features.names].sort());
     },
   );
 
@@ -249,17 +254,30 @@ describe.each(models)('-cpu %s', (cpu) => {
     },
   );
 
-  it.skipIf(!!featuresReason)(skipName('nodeReport() works and carries this CPU', featuresReason), () => {
-    expect(g.report?.error, JSON.stringify(g.report?.error)).toBeUndefined();
-    expect(JSON.stringify(g.report)).toContain(hex(glibc!.AT_HWCAP));
+  it.skipIf(!!featuresReason || !!processViewReason)(
+    skipName('nodeReport() carries this CPU', featuresReason || processViewReason),
+    () => {
+      expect(g.nodeReportError, JSON.stringify(g.nodeReportError)).toBeUndefined();
+      expect(g.report.arch).toBe('aarch64');
+      expect(g.report.words.AT_HWCAP).toBe(hex(glibc!.AT_HWCAP));
+      expect(g.report.words.AT_HWCAP2).toBe(hex(glibc!.AT_HWCAP2));
+      expect([...g.report.names].sort()).toEqual([...g.features.names].sort());
+    },
+  );
+
+  it.runIf(!featuresReason && !!processViewReason)('nodeReport() fails with the HwcapError of the process view', () => {
+    expect(g.nodeReportError?.name, JSON.stringify(g.nodeReportError)).toBe('HwcapError');
+    expect(g.nodeReportError.message).toBe(g.words.process.error.message);
   });
 });
 
 describe('the emulated cluster', () => {
-  const reason = featuresReason || (reportsOk ? '' : 'nodeReport() failed on some model (see above)');
+  const reason = featuresReason || (reportsOk ? '' : 'no report from some model (see above)');
+  const sources = [...new Set(runs.map((r) => r.guest.reportSource))];
+  const of = sources.length === 1 && sources[0] === 'nodeReport()' ? 'nodeReport()' : `reports (${sources.join(', ')})`;
   const names = (cpu: string) => headerNames(wordsOf(byCpu.get(cpu)!)!).names;
 
-  it.skipIf(!!reason)(skipName(`baseline() over the nodeReport() of all ${models.length} models is their intersection`, reason), () => {
+  it.skipIf(!!reason)(skipName(`baseline() over the ${of} of all ${models.length} models is their intersection`, reason), () => {
     expect(analysis.baseline.error, JSON.stringify(analysis.baseline.error)).toBeUndefined();
     const and = (w: WordName) => runs.reduce((acc, r) => acc & wordsOf(r)![w], (1n << 64n) - 1n);
     expect(analysis.baseline.words).toEqual({
