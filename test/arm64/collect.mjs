@@ -4,6 +4,7 @@
 //   probe     test/arm64/auxv-probe (cross-compiled C: stack, getauxval, /proc/self/auxv, syscalls);
 //   cpuinfo   /proc/cpuinfo as the emulated process sees it;
 //   guest     test/arm64/guest.js collect in the arm64 node, using the cross-built package;
+//   hwcapProbe the cross-built hwcap-probe executable (issue 4), when binding.gyp builds one;
 // then guest.js analyze: baseline() and check() over every model's nodeReport().
 // Also the HWCAP bits of the cross toolchain's kernel header <asm/hwcap.h>, named as the kernel's
 // /proc/cpuinfo names them (the uapi name lower-cased without underscores).
@@ -23,6 +24,7 @@ const cross = process.env.HWCAP_ARM64_CROSS ?? 'aarch64-linux-gnu-';
 const probeExe = path.join(pkg, 'test', 'auxv-probe');
 const guestJs = path.join(here, 'guest.js');
 const armNode = path.join(sysroot, 'usr', 'bin', 'node');
+const hwcapProbeExe = path.join(pkg, 'build', 'Release', 'hwcap-probe');
 const WORD_NAMES = ['AT_HWCAP', 'AT_HWCAP2', 'AT_HWCAP3', 'AT_HWCAP4'];
 
 function run(file, args, input) {
@@ -112,7 +114,8 @@ const runs = await pool(
     const guestRun = await inQemu(cpu, armNode, [guestJs, 'collect', pkg, cpu]);
     const guest = jsonOf(guestRun, `guest.js collect -cpu ${cpu}`);
     const exit = { code: guestRun.code, signal: guestRun.signal, stderr: guestRun.stderr.trim() };
-    return { cpu, glibc: parseShowAuxv(glibcRaw.stdout), glibcText: glibcRaw.stdout + glibcRaw.stderr, probe, cpuinfo, guest, exit };
+    const hwcapProbe = fs.existsSync(hwcapProbeExe) ? jsonOf(await inQemu(cpu, hwcapProbeExe, []), `hwcap-probe -cpu ${cpu}`) : undefined;
+    return { cpu, glibc: parseShowAuxv(glibcRaw.stdout), glibcText: glibcRaw.stdout + glibcRaw.stderr, probe, cpuinfo, guest, exit, hwcapProbe };
   }),
 );
 

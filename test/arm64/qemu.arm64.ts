@@ -36,6 +36,7 @@ interface ModelRun {
   cpuinfo: string;
   guest: any;
   exit: { code: number | null; signal: string | null; stderr: string };
+  hwcapProbe?: any;
 }
 
 interface Observations {
@@ -109,6 +110,7 @@ const ptraceReason = [why(first.ptraceSeize, 'ptrace(PTRACE_SEIZE)'), why(first.
   .join('; ');
 const cpuinfoHasFeatures = (r: ModelRun) => /^Features\s*:/m.test(r.cpuinfo);
 const cpuinfoReason = runs.every(cpuinfoHasFeatures) ? '' : 'qemu-user passes the host /proc/cpuinfo through (no arm64 Features line)';
+const hwcapProbeReason = runs.every((r) => r.hwcapProbe) ? '' : 'binding.gyp builds no hwcap-probe executable';
 const featuresReason = featuresAvailable ? '' : 'lib/features and lib/report are not in this build yet (issue 3)';
 const skipName = (name: string, reason: string) => (reason ? `${name} (skipped: ${reason})` : name);
 
@@ -216,6 +218,13 @@ describe.each(models)('-cpu %s', (cpu) => {
 
   it.skipIf(!!ptraceReason)(skipName('a child can be traced and exec an arm64 program (launcher ptrace mode)', ptraceReason), () => {
     expect(r.probe.ptraceSeize.ok && r.probe.execArm64.ok).toBe(true);
+  });
+
+  it.skipIf(!!hwcapProbeReason)(skipName("the cross-built hwcap-probe's process and libc views give glibc's words", hwcapProbeReason), () => {
+    const want = { hwcap: hex(glibc!.AT_HWCAP), hwcap2: hex(glibc!.AT_HWCAP2), hwcap3: hex(glibc!.AT_HWCAP3), hwcap4: hex(glibc!.AT_HWCAP4) };
+    expect(r.hwcapProbe.error, JSON.stringify(r.hwcapProbe.error)).toBeUndefined();
+    expect(r.hwcapProbe.process).toEqual(want);
+    expect(r.hwcapProbe.libc).toEqual(want);
   });
 
   it.skipIf(!!featuresReason)(
