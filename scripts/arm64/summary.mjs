@@ -26,13 +26,14 @@ const ISSUE_TABLE = {
 const out = [];
 if (results) {
   out.push(`${results.qemu}; arm64 node ${results.node}; names checked against ${results.header}`, '');
-  out.push('| `-cpu` | `AT_HWCAP` | `AT_HWCAP2` | names | a few names |', '|---|---|---|---|---|');
+  const base = results.baseline && !results.baseline.error ? results.baseline.names : [];
+  out.push('| `-cpu` | `AT_HWCAP` | `AT_HWCAP2` | names | beyond the baseline (first few) |', '|---|---|---|---|---|');
   for (const m of results.models) {
     const names = m.names ?? m.headerNames ?? [];
     const src = m.names ? '' : ' (header)';
-    // The last few in bit order: what sets the model apart.
-    const few = names.slice(-6);
-    out.push(`| \`${m.cpu}\` | \`${m.hwcap}\` | \`${m.hwcap2}\` | ${names.length}${src} | ${few.join(' ')} |`);
+    const extra = names.filter((n) => !base.includes(n));
+    const few = extra.length > 8 ? [...extra.slice(0, 8), `… (+${extra.length - 8})`] : extra;
+    out.push(`| \`${m.cpu}\` | \`${m.hwcap}\` | \`${m.hwcap2}\` | ${names.length}${src} | ${few.join(' ') || '—'} |`);
   }
   if (results.baseline && !results.baseline.error) {
     const b = results.baseline;
