@@ -13,7 +13,12 @@ sysroot=$work/sysroot
 apt_root=$work/apt
 
 log() { printf 'arm64: %s\n' "$*" >&2; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else log "needs root or sudo to run: $*"; exit 1
+  fi
+}
 
 # ---- host packages -------------------------------------------------------------------------
 host_pkgs=(qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross)
@@ -70,6 +75,10 @@ mapfile -t pkgs < <(apt-cache "${apt_opts[@]}" depends --recurse --no-recommends
     --no-conflicts --no-breaks --no-replaces --no-enhances "${top[@]}" \
   | awk '/^[a-z0-9]/ { print $1 }' | sed 's/:arm64$//' | sort -u)
 [ ${#pkgs[@]} -gt 0 ] || { log "apt-cache depends found nothing for ${top[*]}"; exit 1; }
+# Node's headers for node-gyp, only when the host has none (build.sh looks in the same places);
+# the headers alone are needed, not libnode-dev's dependencies.
+nodedir=${npm_config_nodedir:-/usr}
+if [ ! -f "$nodedir/include/node/node_api.h" ] && [ ! -f /usr/include/node/node_api.h ]; then pkgs+=(libnode-dev); fi
 log "fetching ${#pkgs[@]} arm64 packages"
 ( cd "$apt_root/debs" && apt-get "${apt_opts[@]}" download -qq "${pkgs[@]/%/:arm64}" ) >/dev/null
 
