@@ -15,6 +15,7 @@ import type * as Errors from './errors';
 import type * as Features from './features';
 import type * as Probe from './probe';
 import type * as Report from './report';
+import type * as Spawn from './spawn';
 import type { FeatureSet } from './features';
 import type { NodeReport } from './report';
 
@@ -47,14 +48,16 @@ function orList(items: string[]): string {
 
 /** The few Levenshtein-close candidates to `word`, best first. */
 function closeMatches(word: string, candidates: readonly string[]): string[] {
+  // Edit distance counting a swap of two neighbours as one edit (--dorp → --drop).
   const dist = (a: string, b: string): number => {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
     for (let i = 1; i <= a.length; i++) {
-      const cur = [i];
-      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
+      for (let j = 1; j <= b.length; j++) {
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
-    return prev[b.length];
+    return d[a.length][b.length];
   };
   const limit = Math.max(1, Math.floor(word.length / 3));
   return candidates
@@ -170,6 +173,7 @@ interface Library {
   features: typeof Features;
   report: typeof Report;
   probe: typeof Probe;
+  spawn: typeof Spawn;
 }
 
 let library: Library | undefined;
@@ -184,6 +188,7 @@ function lib(): Library {
         features: require('./features') as typeof Features,
         report: require('./report') as typeof Report,
         probe: require('./probe') as typeof Probe,
+        spawn: require('./spawn') as typeof Spawn,
       };
       /* eslint-enable @typescript-eslint/no-require-imports */
     } catch (e) {
@@ -221,6 +226,8 @@ interface Verb {
   /** Accepted number of positionals. */
   positionals: { min: number; max: number; name: string };
   examples: string[];
+  /** Options end at the first positional (CMD), as for env(1) and nice(1). */
+  stopAtCommand?: boolean;
   run(ctx: Context): number | Promise<number>;
 }
 
@@ -228,7 +235,7 @@ const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help an
 const JSON_OPT: OptionSpec = { type: 'boolean', help: 'print JSON instead of text' };
 
 function verbs(): Verb[] {
-  return [showVerb, reportVerb, baselineVerb, checkVerb, diffVerb, probeVerb];
+  return [showVerb, reportVerb, baselineVerb, checkVerb, diffVerb, execVerb, probeVerb];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,9 +391,10 @@ const reportVerb: Verb = {
   },
 };
 
-/** The kernel-inheritance answer for reports, once the launcher can probe it. */
+/** Whether this node's kernel passes a masked auxv on across exec, for the report. */
 function inheritanceForReport(): Pick<Report.NodeReportOptions, 'inheritance' | 'inheritanceReason'> {
-  return {};
+  const { inherits, reason } = lib().spawn.probeInheritance();
+  return { inheritance: inherits, inheritanceReason: reason };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -565,17 +573,167 @@ const diffVerb: Verb = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// exec
+
+const MODES = ['auto', 'kernel', 'ptrace'] as const;
+
+/** Signals that reach hwcap but not, by themselves, the command: passed on. */
+const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+/** Signals a terminal sends to the whole foreground group: the command has them already. */
+const FROM_TERMINAL: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
+
+const execVerb: Verb = {
+  name: 'exec',
+  summary: 'run a command that sees only the given features, through the launcher',
+  usage: 'hwcap exec [--baseline FILE | --features LIST] [--drop LIST] [--mode auto|kernel|ptrace] [--no-follow] [--allow-security-masking] [--] CMD [ARGS...]',
+  description:
+    "The command's AT_HWCAP* words are ANDed with the mask before its first\n" +
+    'instruction; a mask can remove features, never add one. If masking fails the\n' +
+    'command is killed before it runs (fail closed).\n' +
+    '  --baseline FILE  keep the features of a feature set or report (hwcap baseline)\n' +
+    '  --features LIST  keep only these features\n' +
+    '  --drop LIST      remove these (from the baseline, the list, or this node)\n' +
+    "Modes: 'kernel' masks the launcher's own auxv and execs (kernels that inherit\n" +
+    "it); 'ptrace' patches the new image at exec; 'auto' (default) picks kernel\n" +
+    "where 'hwcap probe' shows inheritance, else ptrace. Every exec in the command's\n" +
+    'process tree is masked unless --no-follow.\n' +
+    'Exit status: the command\'s own; 128+N if a signal N killed it; 127 command not\n' +
+    'found; 126 not executable; 125 hwcap could not run it masked. SIGTERM, SIGHUP,\n' +
+    'SIGUSR1 and SIGUSR2 sent to hwcap are passed on to the command.',
+  options: {
+    baseline: { type: 'string', value: 'FILE', help: 'keep only the features of this baseline or report' },
+    features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
+    drop: { type: 'string', multiple: true, value: 'LIST', help: 'remove these features (comma-separated, repeatable)' },
+    mode: { type: 'string', value: 'MODE', help: 'auto (default), kernel or ptrace' },
+    'no-follow': { type: 'boolean', help: 'mask only the first exec, not the whole process tree' },
+    'allow-security-masking': { type: 'boolean', help: 'allow removing security features (arm64 paca, pacg, bti, mte, gcs …)' },
+    verbose: { type: 'boolean', short: 'v', help: 'say on stderr what is kept and which mode runs' },
+  },
+  positionals: { min: 0, max: Infinity, name: 'CMD' },
+  stopAtCommand: true,
+  examples: [
+    'hwcap exec --baseline baseline.json -- java -jar app.jar',
+    'hwcap exec --drop sve,sve2 -- ./bench',
+    'hwcap exec --features fpu,sse,sse2 -- env LD_SHOW_AUXV=1 /bin/true',
+  ],
+  run(ctx) {
+    return runExec(ctx);
+  },
+};
+
+function runExec({ values, positionals }: Context): Promise<number> {
+  const { features, spawn } = lib();
+  if (positionals.length === 0) throw usageError(execVerb, 'missing CMD');
+  const mode = (values.mode ?? 'auto') as string;
+  if (!(MODES as readonly string[]).includes(mode)) throw usageError(execVerb, `--mode must be auto, kernel or ptrace, not '${mode}'`);
+  const baselineFile = values.baseline as string | undefined;
+  const keepNames = values.features as string[] | undefined;
+  const dropNames = values.drop as string[] | undefined;
+  if (baselineFile !== undefined && keepNames !== undefined) throw usageError(execVerb, 'give --baseline or --features, not both');
+  if (baselineFile === undefined && keepNames === undefined && dropNames === undefined) {
+    throw usageError(execVerb, 'nothing to mask: give --baseline FILE, --features LIST or --drop LIST');
+  }
+  const here = features.FeatureSet.current('process');
+  let mask: FeatureSet;
+  if (baselineFile !== undefined) {
+    const doc = loadDocument(baselineFile, 'baseline');
+    if (doc.set.arch !== here.arch) {
+      throw new CliError(`baseline ${doc.label} is for ${doc.set.arch}; this machine is ${here.arch}`, 'make a baseline from reports of this architecture');
+    }
+    mask = doc.set;
+  } else if (keepNames !== undefined) {
+    mask = features.FeatureSet.fromNames(here.arch, featureNames(keepNames, 'features', here.arch));
+  } else {
+    mask = here;
+  }
+  if (dropNames !== undefined) mask = mask.without(featureNames(dropNames, 'drop', here.arch));
+
+  const lost = here.securityNames().filter((n) => !mask.has(n));
+  if (lost.length && !values['allow-security-masking']) {
+    throw new CliError(`the mask removes security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect the command`, 'pass --allow-security-masking if that is what you want');
+  }
+  const { extra: absent } = mask.diff(here);
+  if (absent.length) err(`hwcap exec: note: this node lacks ${absent.join(' ')} of the mask; the command will not see ${absent.length === 1 ? 'it' : 'them'} either`);
+  const kept = mask.intersect(here);
+  if (values.verbose) {
+    const words = Object.entries(kept.toJSON().words).filter(([, v]) => v !== '0x0').map(([k, v]) => `${k}=${v}`);
+    const removed = here.diff(kept).extra;
+    err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); removing ${removed.join(' ') || 'none'}`);
+    err(`hwcap exec: mode ${mode === 'auto' ? `auto → ${spawn.probeInheritance().inherits === true ? 'kernel' : 'ptrace'}` : mode}, ${values['no-follow'] ? 'first exec only' : 'following the whole process tree'}`);
+  }
+
+  const [file, ...args] = positionals;
+  return new Promise<number>((resolve) => {
+    let child: ReturnType<typeof spawn.spawn>;
+    try {
+      child = spawn.spawn(file, args, {
+        stdio: 'inherit',
+        hwcaps: mask,
+        mode: mode as 'auto' | 'kernel' | 'ptrace',
+        follow: !values['no-follow'],
+        allowSecurityMasking: values['allow-security-masking'] === true,
+        // Should hwcap die, the command does not outlive it unnoticed.
+        pdeathsig: 'SIGTERM',
+      });
+    } catch (e) {
+      resolve(report(execFailure(e, file), execVerb.name));
+      return;
+    }
+    const forward = (signal: NodeJS.Signals) => {
+      try {
+        child.kill(signal);
+      } catch {
+        // already gone
+      }
+    };
+    const ignore = () => {};
+    for (const s of FORWARDED) process.on(s, forward);
+    for (const s of FROM_TERMINAL) process.on(s, ignore);
+    const done = (status: number) => {
+      for (const s of FORWARDED) process.off(s, forward);
+      for (const s of FROM_TERMINAL) process.off(s, ignore);
+      resolve(status);
+    };
+    child.on('error', (e) => done(report(execFailure(e, file), execVerb.name)));
+    child.on('exit', (code, signal) => {
+      if (signal) done(128 + ((os.constants.signals as Record<string, number>)[signal] ?? 0));
+      else done(code ?? EXIT_EXEC);
+    });
+  });
+}
+
+const EXIT_EXEC = 125;
+
+/** A failure to start CMD, with the exit status env(1) and the shells use. */
+function execFailure(e: unknown, file: string): CliError {
+  const x = e as Error & { code?: string; syscall?: string; hint?: string; stage?: string };
+  if (typeof x.syscall === 'string' && x.syscall.startsWith('spawn')) {
+    if (x.code === 'ENOENT') return new CliError(`${file}: command not found`, 'check the name and PATH', 127);
+    if (x.code === 'EACCES' || x.code === 'ENOEXEC' || x.code === 'EISDIR') return new CliError(`${file}: cannot execute: ${x.code}`, 'is it an executable file?', 126);
+  }
+  // The library's hints name its options; say the command's flags instead.
+  const hint = x.hint
+    ?.replace(/pass allowSecurityMasking: true/, 'pass --allow-security-masking')
+    .replace(/mode '(\w+)' or '(\w+)'/, '--mode $1 or --mode $2')
+    .replace(/mode '(\w+)'/, '--mode $1');
+  const cause = x.stage ? `${x.syscall ?? 'setup'} failed at launcher step ${x.stage} (${x.code})` : x.message;
+  return new CliError(`cannot run ${file} masked: ${cause}`, hint, EXIT_EXEC);
+}
+
+// ---------------------------------------------------------------------------------------------
 // probe
 
 const probeVerb: Verb = {
   name: 'probe',
-  summary: "what this machine allows: auxv reads and writes, and the PR_USER_HWCAP_ENABLED state",
+  summary: 'what this machine allows: auxv writes, ptrace, kernel inheritance, PR_USER_HWCAP_ENABLED',
   usage: 'hwcap probe [--json]',
   description:
     'Tries each interface for real and reports what it answered:\n' +
     "  PR_GET_AUXV       read the kernel's saved copy of the auxv (Linux >= 6.4)\n" +
     '  PR_SET_MM_AUXV    write it; needs CAP_SYS_RESOURCE\n' +
     '  PR_SET_MM_MAP     write it with all mm fields; needs CONFIG_CHECKPOINT_RESTORE, no capability\n' +
+    "  ptrace            mask a child at exec ('hwcap exec --mode ptrace'), tried on hwcap-probe\n" +
+    "  kernel inheritance  does a masked auxv survive execve ('--mode kernel')? tried on hwcap-probe\n" +
     '  PR_USER_HWCAP_ENABLED  asked only with a number from the build headers or\n' +
     '                    HWCAP_PR_USER_HWCAP_ENABLED; "unknown" otherwise\n' +
     'The writes put back the vector the kernel already holds; nothing changes.',
@@ -595,6 +753,11 @@ const probeVerb: Verb = {
     access('PR_GET_AUXV', result.auxv.prGetAuxv);
     access('PR_SET_MM_AUXV', result.auxv.prSetMmAuxv);
     access('PR_SET_MM_MAP', result.auxv.prSetMmMap);
+    const pt = result.ptrace;
+    rows.push(pt.ok ? ['ptrace', p.green('ok'), pt.reason] : ['ptrace', p.red(pt.code), pt.hint ? `${pt.reason}; ${pt.hint}` : pt.reason]);
+    const inh = result.inheritance.inherits;
+    rows.push(['kernel inheritance', inh === true ? p.green('yes') : inh === false ? 'no' : p.yellow('unknown'), result.inheritance.reason]);
+    rows.push(['exec --mode auto', result.autoMode ? p.green(result.autoMode) : p.red('none'), result.autoMode ? '' : 'neither mode works here: hwcap exec fails closed']);
     const u = result.userHwcap;
     rows.push(['PR_USER_HWCAP_ENABLED', u.state === 'enforced' ? p.green(u.state) : u.state === 'unknown' ? p.yellow(u.state) : u.state, u.reason]);
     out(`${p.bold(result.arch)}, Linux ${result.kernel}`);
@@ -645,7 +808,8 @@ function globalHelp(): string {
     "Run 'hwcap COMMAND --help' for the options of a command.",
     '',
     'Exit status: 0 ok; 1 check found missing features, or diff found differences;',
-    '2 usage or input error.',
+    "2 usage or input error. exec: the command's own status (128+N for signal N),",
+    '125 when it could not be run masked, 126 not executable, 127 not found.',
     '',
     'Environment: NO_COLOR turns colour off, FORCE_COLOR turns it on (otherwise colour',
     'is used on a terminal only).',
@@ -661,13 +825,23 @@ function parseFor(verb: Verb, args: string[], extra: Record<string, OptionSpec> 
   const options = Object.fromEntries(
     Object.entries(specs).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
   );
+  let command: string[] = [];
+  if (verb.stopAtCommand) {
+    // The same table, read loosely, tells where CMD starts; what comes before is parsed strictly.
+    const { tokens } = util.parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+    const first = tokens.find((t) => t.kind === 'positional');
+    if (first) {
+      command = args.slice(first.index);
+      args = args.slice(0, first.index);
+    }
+  }
   let parsed: ReturnType<typeof util.parseArgs>;
   try {
     parsed = util.parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw usageFromParseArgs(helpVerb ?? undefined, e as Error & { code?: string }, Object.keys(specs));
   }
-  return { verb, values: parsed.values as Context['values'], positionals: parsed.positionals };
+  return { verb, values: parsed.values as Context['values'], positionals: [...parsed.positionals, ...command] };
 }
 
 function usageFromParseArgs(verb: Verb | undefined, e: Error & { code?: string }, known: string[]): CliError {
