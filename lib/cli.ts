@@ -261,7 +261,7 @@ function loadDocument(file: string, what: string): Loaded {
   try {
     if (typeof schema === 'string' && schema.startsWith(`${report.NODE_REPORT_SCHEMA.split('/')[0]}/`)) {
       const r = report.parseReport(doc);
-      return { file, label: `${file} (${r.hostname})`, set: features.FeatureSet.fromJSON({ ...r, schema: features.FEATURESET_SCHEMA }), report: r };
+      return { file, label: `${file} (${r.hostname})`, set: report.reportFeatures(r), report: r };
     }
     if (typeof schema === 'string' && schema.startsWith(`${features.FEATURESET_SCHEMA.split('/')[0]}/`)) {
       return { file, label: file, set: features.FeatureSet.fromJSON(doc as object) };
@@ -676,7 +676,7 @@ function runExec({ values, positionals }: Context): Promise<number> {
         pdeathsig: 'SIGTERM',
       });
     } catch (e) {
-      resolve(report(execFailure(e, file), execVerb.name));
+      resolve(printError(execFailure(e, file), execVerb.name));
       return;
     }
     const forward = (signal: NodeJS.Signals) => {
@@ -694,7 +694,7 @@ function runExec({ values, positionals }: Context): Promise<number> {
       for (const s of FROM_TERMINAL) process.off(s, ignore);
       resolve(status);
     };
-    child.on('error', (e) => done(report(execFailure(e, file), execVerb.name)));
+    child.on('error', (e) => done(printError(execFailure(e, file), execVerb.name)));
     child.on('exit', (code, signal) => {
       if (signal) done(128 + ((os.constants.signals as Record<string, number>)[signal] ?? 0));
       else done(code ?? EXIT_EXEC);
@@ -808,7 +808,7 @@ function globalHelp(): string {
     "Run 'hwcap COMMAND --help' for the options of a command.",
     '',
     'Exit status: 0 ok; 1 check found missing features, or diff found differences;',
-    "2 usage or input error. exec: the command's own status (128+N for signal N),",
+    "2 usage, input or system error. exec: the command's own status (128+N for signal N),",
     '125 when it could not be run masked, 126 not executable, 127 not found.',
     '',
     'Environment: NO_COLOR turns colour off, FORCE_COLOR turns it on (otherwise colour',
@@ -914,7 +914,7 @@ function unknownCommand(name: string, vs: Verb[]): CliError {
 }
 
 /** Prints an error as `hwcap[ VERB]: cause` and `hint: …`; returns the exit status. */
-function report(e: unknown, verbName: string | undefined): number {
+function printError(e: unknown, verbName: string | undefined): number {
   const p = painter(process.stderr);
   const prefix = `hwcap${verbName ? ` ${verbName}` : ''}:`;
   let message: string;
@@ -945,7 +945,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (e) {
-    return report(e, verbName);
+    return printError(e, verbName);
   }
 }
 
