@@ -384,18 +384,11 @@ const reportVerb: Verb = {
   examples: ['hwcap report > "$(hostname).json"', 'ssh node7 npx hwcap report > node7.json'],
   run({ values }) {
     if (values.hostname === '') throw usageError(reportVerb, '--hostname must not be empty');
-    const opts: Report.NodeReportOptions = values.hostname ? { hostname: values.hostname as string } : {};
-    Object.assign(opts, inheritanceForReport());
-    printJson(lib().report.nodeReport(opts));
+    // nodeReport() also records whether this kernel passes a masked auxv across exec.
+    printJson(lib().report.nodeReport(values.hostname ? { hostname: values.hostname as string } : {}));
     return EXIT_OK;
   },
 };
-
-/** Whether this node's kernel passes a masked auxv on across exec, for the report. */
-function inheritanceForReport(): Pick<Report.NodeReportOptions, 'inheritance' | 'inheritanceReason'> {
-  const { inherits, reason } = lib().spawn.probeInheritance();
-  return { inheritance: inherits, inheritanceReason: reason };
-}
 
 // ---------------------------------------------------------------------------------------------
 // baseline
