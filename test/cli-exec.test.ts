@@ -5,7 +5,7 @@
 import { spawn as spawnChild } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FeatureSet, catalog } from '../lib/index';
 import { probeInheritance, probePtrace, probePath } from '../lib/spawn';
 import { parseShowAuxv } from './helpers';
@@ -17,6 +17,7 @@ const inherits = probeInheritance().inherits === true;
 const canMask = inherits || probePtrace().ok;
 const whyNot = `skipped: neither ptrace nor kernel inheritance works here (${probePtrace().ok ? '' : (probePtrace() as { reason: string }).reason})`;
 const dir = tempDir('hwcap-exec-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 // The highest AT_HWCAP feature this machine has: the one the tests remove.
 const hwcapRows = new Set(catalog(arch).filter((r) => r.word === 'AT_HWCAP').map((r) => r.name));

@@ -3,7 +3,7 @@
 // library in this process and from ld.so (LD_SHOW_AUXV=1) in the CLI's own.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureSet, catalog, hostArch, parseReport } from '../lib/index';
 import { parseShowAuxv, repoRoot } from './helpers';
 import { hwcap, tempDir } from './cli-harness';
@@ -12,6 +12,7 @@ const here = FeatureSet.current('process');
 const arch = here.arch;
 const otherArch = arch === 'x86_64' ? 'aarch64' : 'x86_64';
 const dir = tempDir();
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const f = (name: string) => path.join(dir, name);
 const nfd = path.join(repoRoot, 'test', 'fixtures', 'nfd');
 

@@ -4,7 +4,7 @@
 // masked words.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FeatureSet, catalog } from '../lib/index';
 import { probeInheritance, probePtrace } from '../lib/spawn';
 import { parseShowAuxv } from './helpers';
@@ -13,6 +13,7 @@ import { hwcap, tempDir } from './cli-harness';
 const here = FeatureSet.current('process');
 const canMask = probeInheritance().inherits === true || probePtrace().ok;
 const dir = tempDir('hwcap-cluster-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const at = (f: string) => path.join(dir, f);
 
 // Two smaller nodes of this architecture: each lacks one AT_HWCAP feature this one has,
