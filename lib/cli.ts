@@ -520,9 +520,9 @@ const checkVerb: Verb = {
     } else if (!values.quiet) {
       const p = painter(process.stdout);
       const n = required.set.size;
-      const what = byName !== undefined ? `${n} required features` : `${n} features of ${required.label}`;
+      const what = `${n} ${byName !== undefined ? 'required ' : ''}feature${n === 1 ? '' : 's'}${byName !== undefined ? '' : ` of ${required.label}`}`;
       if (r.archMismatch) out(`${node.label} is ${r.archMismatch.node} and ${required.label} is ${r.archMismatch.required}: ${p.red(`it lacks all ${n} features`)}`);
-      else if (r.ok) out(`${p.green('ok')}: ${node.label} has all ${what}`);
+      else if (r.ok) out(`${p.green('ok')}: ${node.label} has ${n === 1 ? 'the' : 'all'} ${what}`);
       else out(`${node.label} ${p.red(`lacks ${r.missing.length}`)} of the ${what}: ${p.red(r.missing.join(' '))}`);
     }
     return r.ok ? EXIT_OK : EXIT_FAIL;
