@@ -10,7 +10,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${HWCAP_ARM64_DIR:-$root/.arm64}
 sysroot=$work/sysroot
-apt_root=$work/apt
+# shellcheck source=scripts/arm64/apt-env.sh
+. "$(dirname "$0")/apt-env.sh"
 
 log() { printf 'arm64: %s\n' "$*" >&2; }
 as_root() {
@@ -43,30 +44,9 @@ if [ -f "$stamp" ] && [ -x "$sysroot/usr/bin/node" ]; then
   exit 0
 fi
 
-mkdir -p "$apt_root"/{etc/apt.conf.d,etc/preferences.d,etc/sources.list.d,state/lists/partial,cache/archives/partial,debs}
-: > "$apt_root/status"
-# The host's own source entries (whatever Debian mirror this machine uses), copied as they are.
-[ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$apt_root/etc/sources.list" || : > "$apt_root/etc/sources.list"
-find /etc/apt/sources.list.d -maxdepth 1 \( -name '*.list' -o -name '*.sources' \) -exec cp {} "$apt_root/etc/sources.list.d/" \; 2>/dev/null || true
-apt_opts=(
-  -o "Dir::Etc=$apt_root/etc"
-  -o "Dir::Etc::SourceList=$apt_root/etc/sources.list"
-  -o "Dir::Etc::SourceParts=$apt_root/etc/sources.list.d"
-  -o "Dir::Etc::Parts=$apt_root/etc/apt.conf.d"
-  -o "Dir::Etc::PreferencesParts=$apt_root/etc/preferences.d"
-  -o "Dir::Etc::Trusted=/etc/apt/trusted.gpg"
-  -o "Dir::Etc::TrustedParts=/etc/apt/trusted.gpg.d"
-  -o "Dir::State=$apt_root/state"
-  -o "Dir::State::status=$apt_root/status"
-  -o "Dir::Cache=$apt_root/cache"
-  -o "APT::Architecture=arm64"
-  -o "APT::Architectures::=arm64"
-  -o "APT::Sandbox::User=root"
-  -o "Acquire::Languages=none"
-  -o "Debug::NoLocking=1"
-)
+apt_state_init
 log "updating the arm64 package lists (private apt state in $apt_root)"
-apt-get "${apt_opts[@]}" update -qq >/dev/null 2>"$apt_root/update.err" || { cat "$apt_root/update.err" >&2; exit 1; }
+apt_update || exit 1
 
 # The closure of hard dependencies, resolved by apt-cache depends. Pre-Depends count;
 # virtual packages (shown as <name>) are resolved by apt to a real provider below.

@@ -3,15 +3,10 @@
 // Exits 1 when a test failed or the test file did not run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { counts, phases, readJson } from './vitest-counts.mjs';
 
 const work = process.argv[2];
-const read = (f) => {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(work, f), 'utf8'));
-  } catch {
-    return undefined;
-  }
-};
+const read = (f) => readJson(path.join(work, f));
 const results = read('results.json');
 const vitest = read('vitest.json');
 
@@ -46,16 +41,10 @@ if (results) {
   fs.writeFileSync(path.join(work, 'results.md'), `${out.join('\n')}\n`);
 }
 
-const [t0, t1, t2, t3] = (process.env.HWCAP_ARM64_TIMES ?? '').split(' ').map(Number);
-const secs = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(b - a).toFixed(1)}s` : '?');
-const passed = vitest?.numPassedTests ?? 0;
-// A test file that failed to load has no failed tests of its own: count it as one failure.
-const brokenFiles = (vitest?.testResults ?? []).filter((f) => f.status === 'failed' && !f.assertionResults?.some((a) => a.status === 'failed'));
-const failed = vitest ? vitest.numFailedTests + brokenFiles.length + (vitest.success === false && !vitest.numFailedTests && !brokenFiles.length ? 1 : 0) : 1;
-const skipped = (vitest?.numPendingTests ?? 0) + (vitest?.numTodoTests ?? 0);
+const { passed, failed, skipped } = counts(vitest);
 
 console.log(`\n${out.join('\n')}\n`);
 if (!vitest) console.log('arm64: the test file did not run (see the errors above)');
-console.log(`arm64: install ${secs(t0, t1)}, build ${secs(t1, t2)}, run ${secs(t2, t3)}, total ${secs(t0, t3)}`);
+console.log(`arm64: ${phases(['install', 'build', 'run'])}`);
 console.log(`arm64: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed ? 1 : 0);
