@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:arm64 — the arm64 proving ground: install (host packages, arm64 sysroot), cross-build
-# the package, run test/arm64 under qemu-aarch64 on every emulated CPU model, print a summary.
+# the package, run test/arm64 under qemu-aarch64 on every emulated CPU model, print a summary;
+# then scripts/arm64/system.sh: the launcher and the prctl paths on a real arm64 kernel under
+# qemu-system-aarch64 (HWCAP_ARM64_SYSTEM=0 leaves that out).
 # A second run reuses the sysroot and the installed packages (delete .arm64/ to start over).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,4 +24,6 @@ node_modules/.bin/vitest run --config test/arm64/vitest.config.mts --reporter=ve
 t3=$(now)
 
 HWCAP_ARM64_TIMES="$t0 $t1 $t2 $t3" node scripts/arm64/summary.mjs "$work" || status=$?
+
+[ "${HWCAP_ARM64_SYSTEM:-1}" = 0 ] || scripts/arm64/system.sh || status=$?
 exit "$status"
