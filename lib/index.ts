@@ -32,3 +32,19 @@ export type {
   AccessAnswer,
   AuxvAccess,
 } from './auxv';
+// Feature names, FeatureSet, node reports, baselines and NFD import (issue 3).
+export {
+  FeatureSet,
+  HwcapSchemaError,
+  ARCHES,
+  WORD_NAMES,
+  FEATURESET_SCHEMA,
+  catalog,
+  normalizeArch,
+  hostArch,
+  decodeWords,
+  closeMatches,
+} from './features';
+export type { Arch, WordName, Feature, FeatureSetJSON, SchemaErrorCode } from './features';
+export { nodeReport, parseReport, baseline, check, libcInfo, MixedArchError, NODE_REPORT_SCHEMA, fromNodeFeatureDiscovery } from './report';
+export type { NodeReport, NodeReportOptions, LibcInfo, CheckResult, NfdNode, NfdOptions } from './report';

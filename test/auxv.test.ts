@@ -222,7 +222,7 @@ describe('writing the kernel view', () => {
        const before = h.hwcapWords('kernel').hwcap;
        const w = h.writeAuxv(h.readAuxv('kernel').map(e => e.type === 16 ? { type: 16, value: e.value & ~1n } : e));
        out({ cap, uid: process.getuid(), before, after: h.hwcapWords('kernel').hwcap, method: w.method });`,
-      { argv0: [setpriv!, ...nobody] },
+      { wrapper: [setpriv!, ...nobody] },
     );
     expect(r.value.uid).toBe(65534);
     expect(BigInt(`0x${r.value.cap}`)).toBe(0n);

@@ -15,14 +15,15 @@ export function parseBig<T = unknown>(s: string): T {
 }
 
 /**
- * Runs `node -e CODE` with the built package as `h` and `out(v)` printing one
+ * Runs `node -e CODE` (behind `wrapper`, e.g. setpriv, when given) with the built package as `h` and `out(v)` printing one
  * bigint-safe JSON line. Returns the parsed value of the last such line.
  */
-export function runNode<T = unknown>(code: string, options: SpawnSyncOptions & { argv0?: string[] } = {}): { value: T; stdout: string; stderr: string; status: number | null } {
+export function runNode<T = unknown>(code: string, options: SpawnSyncOptions & { wrapper?: string[] } = {}): { value: T; stdout: string; stderr: string; status: number | null } {
   const prelude = `const h = require(${JSON.stringify(repoRoot)});
 const out = (v) => process.stdout.write('@@' + JSON.stringify(v, (_k, x) => typeof x === 'bigint' ? x + 'n' : x) + '\\n');\n`;
-  const { argv0 = [], ...opts } = options;
-  const r = spawnSync(...(argv0.length ? [argv0[0], [...argv0.slice(1), process.execPath, '-e', prelude + code]] as const : [process.execPath, ['-e', prelude + code]] as const), {
+  const { wrapper = [], ...opts } = options;
+  const argv = [...wrapper, process.execPath, '-e', prelude + code];
+  const r = spawnSync(argv[0], argv.slice(1), {
     encoding: 'utf8',
     timeout: 20_000,
     ...opts,

@@ -1,0 +1,203 @@
+// Node reports (what one machine offers) and cluster baselines (what every machine offers).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { hwcapWords } from './auxv';
+import { invalidArgType, invalidArgValue } from './errors';
+import {
+  FeatureSet,
+  HwcapSchemaError,
+  checkSchema,
+  featureSetFromDoc,
+  hostArch,
+  parseDocument,
+  wordsToJSON,
+  type Arch,
+  type WordName,
+} from './features';
+
+export const NODE_REPORT_SCHEMA = 'hwcap.node-report/1';
+
+export interface LibcInfo {
+  family: 'glibc' | 'musl' | 'unknown';
+  /** glibc's runtime version, e.g. '2.39'; absent where it cannot be read honestly. */
+  version?: string;
+}
+
+export interface NodeReport {
+  schema: typeof NODE_REPORT_SCHEMA;
+  hostname: string;
+  arch: Arch;
+  kernel: { release: string; version: string };
+  libc: LibcInfo;
+  /** The auxv view the words come from: the startup stack copy that libc and runtimes read. */
+  view: 'process';
+  words: Record<WordName, string>;
+  names: string[];
+  /** Whether this kernel passes a masked auxv on across exec; 'unknown' until probed. */
+  inheritance: boolean | 'unknown';
+  inheritanceReason?: string;
+  createdAt: string;
+}
+
+export interface NodeReportOptions {
+  /** Filled from the launcher's probeInheritance(); default 'unknown'. */
+  inheritance?: boolean | 'unknown';
+  inheritanceReason?: string;
+  /** Override the node name (default os.hostname()), e.g. the Kubernetes node name. */
+  hostname?: string;
+}
+
+let libcCache: LibcInfo | undefined;
+
+/** Which libc this process runs on: glibc (with version) from process.report, musl from its loader. */
+export function libcInfo(): LibcInfo {
+  if (libcCache) return libcCache;
+  let info: LibcInfo = { family: 'unknown' };
+  try {
+    const r = process.report?.getReport() as { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] } | undefined;
+    const glibc = r?.header?.glibcVersionRuntime;
+    if (typeof glibc === 'string' && glibc) info = { family: 'glibc', version: glibc };
+    else if (r?.sharedObjects?.some((p) => /ld-musl-|libc\.musl-/.test(p))) info = { family: 'musl' };
+  } catch {
+    // process.report unavailable: fall through to the loader check.
+  }
+  if (info.family === 'unknown') {
+    try {
+      if (fs.readdirSync('/lib').some((f) => f.startsWith('ld-musl-'))) info = { family: 'musl' };
+    } catch {
+      // no /lib: stay 'unknown'
+    }
+  }
+  libcCache = Object.freeze(info);
+  return libcCache;
+}
+
+/** This machine's report: arch, kernel, libc and the process view's HWCAP words and names. */
+export function nodeReport(options: NodeReportOptions = {}): NodeReport {
+  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
+  const { inheritance = 'unknown', inheritanceReason, hostname } = options;
+  if (inheritance !== true && inheritance !== false && inheritance !== 'unknown') {
+    throw invalidArgValue('options.inheritance', "must be true, false or 'unknown'", inheritance);
+  }
+  if (hostname !== undefined && (typeof hostname !== 'string' || hostname === '')) {
+    throw invalidArgType('options.hostname', 'a non-empty string', hostname);
+  }
+  const set = FeatureSet.fromWords(hostArch(), hwcapWords('process'));
+  const report: NodeReport = {
+    schema: NODE_REPORT_SCHEMA,
+    hostname: hostname ?? os.hostname(),
+    arch: set.arch,
+    kernel: { release: os.release(), version: os.version() },
+    libc: { ...libcInfo() },
+    view: 'process',
+    words: wordsToJSON(set.words),
+    names: set.names(),
+    inheritance,
+    createdAt: new Date().toISOString(),
+  };
+  if (inheritanceReason !== undefined) report.inheritanceReason = String(inheritanceReason);
+  return report;
+}
+
+/** Validates a report read from JSON (string or parsed) and returns it typed. */
+export function parseReport(json: unknown): NodeReport {
+  const doc = parseDocument(json, 'the node report');
+  checkSchema(doc, NODE_REPORT_SCHEMA);
+  if (typeof doc.hostname !== 'string' || doc.hostname === '') {
+    throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', 'hostname', 'must be a non-empty string');
+  }
+  const set = featureSetFromDoc(doc, '');
+  const inh = doc.inheritance ?? 'unknown';
+  if (inh !== true && inh !== false && inh !== 'unknown') {
+    throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', 'inheritance', `must be true, false or 'unknown', got ${JSON.stringify(inh)}`);
+  }
+  const kernel = (doc.kernel ?? {}) as Record<string, unknown>;
+  const libc = (doc.libc ?? {}) as Record<string, unknown>;
+  const family = libc.family === 'glibc' || libc.family === 'musl' ? libc.family : 'unknown';
+  const report: NodeReport = {
+    schema: NODE_REPORT_SCHEMA,
+    hostname: doc.hostname,
+    arch: set.arch,
+    kernel: { release: String(kernel.release ?? ''), version: String(kernel.version ?? '') },
+    libc: typeof libc.version === 'string' ? { family, version: libc.version } : { family },
+    view: 'process',
+    words: wordsToJSON(set.words),
+    names: set.names(),
+    inheritance: inh,
+    createdAt: typeof doc.createdAt === 'string' ? doc.createdAt : '',
+  };
+  if (typeof doc.inheritanceReason === 'string') report.inheritanceReason = doc.inheritanceReason;
+  return report;
+}
+
+/** The FeatureSet of a report (or the set itself). */
+export function reportFeatures(report: NodeReport | FeatureSet, argName = 'report'): FeatureSet {
+  if (report instanceof FeatureSet) return report;
+  if (typeof report !== 'object' || report === null) throw invalidArgType(argName, 'a NodeReport or a FeatureSet', report);
+  try {
+    return featureSetFromDoc(report as unknown as Record<string, unknown>, '');
+  } catch (err) {
+    if (err instanceof HwcapSchemaError) {
+      throw new HwcapSchemaError(err.code, err.path ? `${argName}.${err.path}` : argName, err.message.replace(/^[^:]*: /, ''), { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Reports of more than one architecture cannot have a common baseline. */
+export class MixedArchError extends RangeError {
+  readonly code = 'ERR_HWCAP_MIXED_ARCH';
+  /** arch → the nodes of that arch */
+  readonly byArch: Record<string, string[]>;
+  /** The nodes outside the most common architecture. */
+  readonly odd: string[];
+  constructor(byArch: Record<string, string[]>) {
+    const groups = Object.entries(byArch).sort((a, b) => b[1].length - a[1].length);
+    const odd = groups.slice(1).flatMap(([, nodes]) => nodes);
+    const list = groups.map(([arch, nodes]) => `${nodes.length} × ${arch} (${nodes.join(', ')})`).join(', ');
+    super(`reports mix architectures: ${list}; a baseline needs one architecture. The odd nodes: ${odd.join(', ')}`);
+    this.name = 'MixedArchError';
+    this.byArch = byArch;
+    this.odd = odd;
+  }
+}
+
+function nodeName(r: NodeReport | FeatureSet, i: number): string {
+  return r instanceof FeatureSet ? `reports[${i}]` : typeof r.hostname === 'string' && r.hostname ? r.hostname : `reports[${i}]`;
+}
+
+/** The features every report has: the intersection. All reports must be of one architecture. */
+export function baseline(reports: Iterable<NodeReport | FeatureSet>): FeatureSet {
+  if (reports === null || typeof reports !== 'object' || typeof (reports as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw invalidArgType('reports', 'an array of NodeReport or FeatureSet', reports);
+  }
+  const list = [...reports];
+  if (list.length === 0) throw invalidArgValue('reports', 'must hold at least one report; the baseline of no nodes is undefined', list);
+  const sets = list.map((r, i) => reportFeatures(r, `reports[${i}]`));
+  const byArch: Record<string, string[]> = {};
+  sets.forEach((s, i) => (byArch[s.arch] ??= []).push(nodeName(list[i], i)));
+  if (Object.keys(byArch).length > 1) throw new MixedArchError(byArch);
+  return sets.reduce((a, b) => a.intersect(b));
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** Required features the node lacks (all of them when the architecture differs). */
+  missing: string[];
+  /** Set when the node is of another architecture than the requirement. */
+  archMismatch?: { required: Arch; node: Arch };
+}
+
+/** Whether a node offers every required feature. */
+export function check(required: FeatureSet, report: NodeReport | FeatureSet): CheckResult {
+  if (!(required instanceof FeatureSet)) throw invalidArgType('required', 'an instance of FeatureSet', required);
+  const node = reportFeatures(report, 'report');
+  if (node.arch !== required.arch) {
+    return { ok: false, missing: required.names(), archMismatch: { required: required.arch, node: node.arch } };
+  }
+  const { missing } = node.diff(required);
+  return { ok: missing.length === 0, missing };
+}
+
+export { fromNodeFeatureDiscovery } from './nfd';
+export type { NfdNode, NfdOptions } from './nfd';
