@@ -13,6 +13,20 @@
           "ldflags": ["-fsanitize=address,undefined"]
         }]
       ]
+    },
+    {
+      "target_name": "hwcap-exec",
+      "type": "executable",
+      "sources": ["native/hwcap-exec.c"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "hwcap-probe",
+      "type": "executable",
+      "sources": ["native/probe.c"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
     }
   ]
 }

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { hwcapWords } from './auxv';
+import { probeInheritance } from './spawn';
 import { invalidArgType, invalidArgValue } from './errors';
 import {
   FeatureSet,
@@ -72,10 +73,20 @@ export function libcInfo(): LibcInfo {
   return libcCache;
 }
 
-/** This machine's report: arch, kernel, libc and the process view's HWCAP words and names. */
+/**
+ * This machine's report: arch, kernel, libc, the process view's HWCAP words and
+ * names, and whether the kernel passes a masked auxv across exec — from
+ * probeInheritance() (cached), unless `options.inheritance` says.
+ */
 export function nodeReport(options: NodeReportOptions = {}): NodeReport {
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
-  const { inheritance = 'unknown', inheritanceReason, hostname } = options;
+  let { inheritance, inheritanceReason } = options;
+  const { hostname } = options;
+  if (inheritance === undefined) {
+    const probed = probeInheritance();
+    inheritance = probed.inherits;
+    inheritanceReason ??= probed.reason;
+  }
   if (inheritance !== true && inheritance !== false && inheritance !== 'unknown') {
     throw invalidArgValue('options.inheritance', "must be true, false or 'unknown'", inheritance);
   }

@@ -70,13 +70,19 @@ struct mm_map {
 // An auxv is at most a few dozen pairs; this bounds every read and write.
 constexpr size_t kMaxAuxvWords = 4096;
 
-Napi::FunctionReference error_factory;
+// The HwcapError factory registered by lib/errors.ts, kept as per-environment
+// instance data: a global Napi reference would be destroyed after its
+// environment at process exit (Node 18 on arm64 crashes there).
+struct InstanceData {
+  Napi::FunctionReference error_factory;
+};
 
 // Throws HwcapError(errno, syscall, option) through the factory registered by
 // lib/errors.ts; falls back to a plain Error carrying the same fields.
 void ThrowErrno(Napi::Env env, int err, const char* syscall, const char* option) {
-  if (!error_factory.IsEmpty()) {
-    Napi::Value e = error_factory.Call({Napi::Number::New(env, err), Napi::String::New(env, syscall),
+  InstanceData* data = env.GetInstanceData<InstanceData>();
+  if (data && !data->error_factory.IsEmpty()) {
+    Napi::Value e = data->error_factory.Call({Napi::Number::New(env, err), Napi::String::New(env, syscall),
                                         option ? Napi::String::New(env, option) : env.Undefined()});
     if (env.IsExceptionPending()) return;
     Napi::Error(env, e).ThrowAsJavaScriptException();
@@ -194,7 +200,7 @@ Napi::Value GetAuxvKernel(const Napi::CallbackInfo& info) {
 }
 
 // Parses /proc/self/stat. Field numbers (1-based) as in proc(5).
-bool ReadStat(std::vector<uint64_t>* fields, int* err) {
+bool ReadStat(std::vector<uint64_t>* fields, size_t need, int* err) {
   int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *err = errno;
@@ -242,28 +248,57 @@ bool ReadStat(std::vector<uint64_t>* fields, int* err) {
     fields->push_back(static_cast<uint64_t>(sv));
     p = end;
   }
-  if (fields->size() < 52) {  // fields 45..51 exist since Linux 3.5
-    *err = ENOSYS;
+  if (fields->size() <= need) {  // fields 45..51 exist since Linux 3.5
+    *err = EPROTO;
     return false;
   }
   return true;
 }
 
-// The process view: the auxv on the startup stack. /proc/self/stat field 28 is
-// the address of argc; after it come argv[], NULL, envp[], NULL, then auxv.
-// Memory is read with process_vm_readv, so a bad address is EFAULT, not SIGSEGV.
-bool ReadSelf(uint64_t addr, uint64_t* words, size_t n) {
-  struct iovec local = {words, n * sizeof(uint64_t)};
-  struct iovec remote = {reinterpret_cast<void*>(static_cast<uintptr_t>(addr)), n * sizeof(uint64_t)};
-  ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-  return r == static_cast<ssize_t>(n * sizeof(uint64_t));
+// Is [addr, addr + len) inside one readable mapping of /proc/self/maps?
+bool ReadableMapping(uint64_t addr, size_t len) {
+  FILE* f = fopen("/proc/self/maps", "re");
+  if (!f) return false;
+  char line[512];
+  bool ok = false;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long long lo, hi;
+    char perms[8];
+    if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3) continue;
+    if (addr >= lo && addr < hi) {
+      ok = perms[0] == 'r' && len <= hi - addr;
+      break;
+    }
+  }
+  fclose(f);
+  return ok;
 }
 
+// Reads n words of this process's memory at addr; 0 or an errno. With
+// process_vm_readv a bad address is EFAULT, never SIGSEGV. Where that call is
+// unavailable (ENOSYS under qemu-user, EPERM under some seccomp policies) the
+// words are copied directly, but only from a readable mapping that holds them all.
+int ReadSelf(uint64_t addr, uint64_t* words, size_t n) {
+  size_t len = n * sizeof(uint64_t);
+  struct iovec local = {words, len};
+  struct iovec remote = {reinterpret_cast<void*>(static_cast<uintptr_t>(addr)), len};
+  ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+  if (r == static_cast<ssize_t>(len)) return 0;
+  if (r >= 0) return EFAULT;
+  int err = errno;
+  if (err != ENOSYS && err != EPERM) return err;
+  if (!ReadableMapping(addr, len)) return EFAULT;
+  memcpy(words, reinterpret_cast<const void*>(static_cast<uintptr_t>(addr)), len);
+  return 0;
+}
+
+// The process view: the auxv on the startup stack. /proc/self/stat field 28 is
+// the address of argc; after it come argv[], NULL, envp[], NULL, then auxv.
 Napi::Value ReadStartupAuxv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<uint64_t> stat;
   int err = 0;
-  if (!ReadStat(&stat, &err)) {
+  if (!ReadStat(&stat, 28, &err)) {
     ThrowErrno(env, err, "open(/proc/self/stat)", nullptr);
     return env.Undefined();
   }
@@ -278,40 +313,39 @@ Napi::Value ReadStartupAuxv(const Napi::CallbackInfo& info) {
   std::vector<uint64_t> chunk(kChunk);
   uint64_t chunk_base = 0;
   size_t chunk_len = 0;
-  auto word_at = [&](uint64_t a, uint64_t* out) -> bool {
+  // 0 or an errno; reads a full chunk if it can, else one word (end of mapping).
+  auto word_at = [&](uint64_t a, uint64_t* out) -> int {
     if (chunk_len && a >= chunk_base && a < chunk_base + chunk_len * 8) {
       *out = chunk[(a - chunk_base) / 8];
-      return true;
+      return 0;
     }
-    // Read a full chunk if possible, else fall back to one word (end of mapping).
-    if (ReadSelf(a, chunk.data(), kChunk)) {
-      chunk_base = a;
+    int e = ReadSelf(a, chunk.data(), kChunk);
+    if (e == 0) {
       chunk_len = kChunk;
-    } else if (ReadSelf(a, chunk.data(), 1)) {
-      chunk_base = a;
+    } else if ((e = ReadSelf(a, chunk.data(), 1)) == 0) {
       chunk_len = 1;
     } else {
-      return false;
+      return e;
     }
+    chunk_base = a;
     *out = chunk[0];
-    return true;
+    return 0;
   };
-  uint64_t argc;
-  if (!word_at(p, &argc) || argc > kMaxWalk) {
-    ThrowErrno(env, EFAULT, "process_vm_readv(startstack)", nullptr);
+  uint64_t argc, w;
+  if ((err = word_at(p, &argc)) != 0 || argc > kMaxWalk) {
+    ThrowErrno(env, err ? err : EPROTO, "process_vm_readv(startstack)", nullptr);
     return env.Undefined();
   }
   uint64_t a = p + 8 * (argc + 1);
-  uint64_t w;
-  if (!word_at(a, &w) || w != 0) {  // argv[argc] must be NULL
-    ThrowErrno(env, EPROTO, "process_vm_readv(startstack)", nullptr);
+  if ((err = word_at(a, &w)) != 0 || w != 0) {  // argv[argc] must be NULL
+    ThrowErrno(env, err ? err : EPROTO, "process_vm_readv(startstack)", nullptr);
     return env.Undefined();
   }
   a += 8;
   size_t walked = 0;
   for (;;) {  // envp up to its NULL
-    if (!word_at(a, &w) || ++walked > kMaxWalk) {
-      ThrowErrno(env, EFAULT, "process_vm_readv(envp)", nullptr);
+    if ((err = word_at(a, &w)) != 0 || ++walked > kMaxWalk) {
+      ThrowErrno(env, err ? err : EPROTO, "process_vm_readv(envp)", nullptr);
       return env.Undefined();
     }
     a += 8;
@@ -320,8 +354,8 @@ Napi::Value ReadStartupAuxv(const Napi::CallbackInfo& info) {
   // unsetenv() shifts the original envp array down in place and leaves extra
   // NULLs behind; an auxv never starts with AT_NULL, so skip them.
   for (;;) {
-    if (!word_at(a, &w) || ++walked > kMaxWalk) {
-      ThrowErrno(env, EFAULT, "process_vm_readv(auxv)", nullptr);
+    if ((err = word_at(a, &w)) != 0 || ++walked > kMaxWalk) {
+      ThrowErrno(env, err ? err : EPROTO, "process_vm_readv(auxv)", nullptr);
       return env.Undefined();
     }
     if (w != 0) break;
@@ -330,8 +364,10 @@ Napi::Value ReadStartupAuxv(const Napi::CallbackInfo& info) {
   std::vector<uint64_t> out;
   for (;;) {
     uint64_t type, value;
-    if (out.size() >= kMaxAuxvWords || !word_at(a, &type) || !word_at(a + 8, &value)) {
-      ThrowErrno(env, EFAULT, "process_vm_readv(auxv)", nullptr);
+    if (out.size() >= kMaxAuxvWords) err = E2BIG;
+    else if ((err = word_at(a, &type)) == 0) err = word_at(a + 8, &value);
+    if (err) {
+      ThrowErrno(env, err, "process_vm_readv(auxv)", nullptr);
       return env.Undefined();
     }
     out.push_back(type);
@@ -384,7 +420,7 @@ Napi::Value SetMmMap(const Napi::CallbackInfo& info) {
   }
   std::vector<uint64_t> st;
   int err = 0;
-  if (!ReadStat(&st, &err)) {
+  if (!ReadStat(&st, 51, &err)) {
     ThrowErrno(env, err, "open(/proc/self/stat)", "map");
     return env.Undefined();
   }
@@ -450,11 +486,13 @@ Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
     ThrowType(env, "The \"factory\" argument must be of type function");
     return env.Undefined();
   }
-  error_factory = Napi::Persistent(info[0].As<Napi::Function>());
+  InstanceData* data = env.GetInstanceData<InstanceData>();
+  if (data) data->error_factory = Napi::Persistent(info[0].As<Napi::Function>());
   return env.Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new InstanceData());
   exports.Set("getauxval", Napi::Function::New(env, Getauxval, "getauxval"));
   exports.Set("getAuxvKernel", Napi::Function::New(env, GetAuxvKernel, "getAuxvKernel"));
   exports.Set("readStartupAuxv", Napi::Function::New(env, ReadStartupAuxv, "readStartupAuxv"));

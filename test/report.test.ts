@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { probeInheritance } from '../lib/spawn';
 import { describe, expect, it } from 'vitest';
 import { FeatureSet, HwcapSchemaError, hostArch, wordsToJSON } from '../lib/features';
 import { MixedArchError, NODE_REPORT_SCHEMA, baseline, check, fromNodeFeatureDiscovery, nodeReport, parseReport, type NodeReport } from '../lib/report';
@@ -52,7 +53,10 @@ describe('nodeReport()', () => {
     if (glibc) expect(r.libc).toEqual({ family: 'glibc', version: glibc });
     expect(r.names).toEqual(FeatureSet.current('process').names());
     expect(FeatureSet.fromJSON({ ...r, schema: 'hwcap.featureset/1' }).equals(FeatureSet.current())).toBe(true);
-    expect(r.inheritance).toBe('unknown');
+    // Filled from the launcher's probe: this kernel's answer, with its reason.
+    expect(r.inheritance).toBe(probeInheritance().inherits);
+    expect(r.inheritanceReason).toBe(probeInheritance().reason);
+    expect(r.inheritance).not.toBe('unknown');
   });
 
   it('takes the inheritance answer and a node name from the caller', () => {

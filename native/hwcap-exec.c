@@ -1,0 +1,1022 @@
+/*
+ * hwcap-exec: run a program whose auxv CPU feature words (AT_HWCAP*) are masked.
+ *
+ *   hwcap-exec [--mode kernel|ptrace|auto] [--no-follow] [--hwcap W] [--hwcap2 W]
+ *              [--hwcap3 W] [--hwcap4 W] [--status-fd N] [--pdeathsig SIG]
+ *              [--no-new-privs] [--allow-security-masking] -- PROGRAM ARGS...
+ *
+ * Each W is a word of bits to keep; it is ANDed with what the kernel reports,
+ * so no bit is ever added.
+ *
+ * Shape: parse arguments -> setup steps in a fixed order (irreversible ones
+ * last) -> exec. Every setup failure is reported on the status fd (a line of
+ * JSON: {"stage","syscall","errno","code"}) and on stderr
+ * ("hwcap-exec: ptrace(PTRACE_SEIZE): EPERM"), and the program is not run.
+ *
+ * Modes:
+ *   kernel  PR_SET_MM_AUXV (privileged) or PR_SET_MM_MAP on this process, then
+ *           execve. Correct only on kernels that pass a masked auxv across exec;
+ *           a fork+exec of this binary checks that first (skip with --no-verify,
+ *           for probes).
+ *   ptrace  this process keeps its pid and becomes the target. A detached helper
+ *           (double fork) PTRACE_SEIZEs it with TRACEEXEC|EXITKILL (and
+ *           FORK|VFORK|CLONE when following the tree); this process execs only
+ *           once the seize is confirmed (TracerPid). At each exec stop the helper
+ *           ANDs the AT_HWCAP* words on the new stack and injects
+ *           prctl(PR_SET_MM, PR_SET_MM_MAP) into the tracee so that its saved
+ *           copy (/proc/<pid>/auxv, PR_GET_AUXV) agrees.
+ *   auto    kernel where the check shows the kernel inherits, ptrace otherwise.
+ *
+ * Exit status: the target's own; 127 program not found; 126 not executable;
+ * 125 the launcher failed before exec (as env(1) and timeout(1) do).
+ *
+ * Kernel interfaces: include/uapi/linux/prctl.h, include/uapi/linux/ptrace.h,
+ * arch/arm64/include/uapi/asm/hwcap.h (Linux 6.18).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#ifndef PR_SET_MM
+#define PR_SET_MM 35
+#endif
+#ifndef PR_SET_MM_AUXV
+#define PR_SET_MM_AUXV 12
+#endif
+#ifndef PR_SET_MM_MAP
+#define PR_SET_MM_MAP 14
+#endif
+#ifndef PR_SET_MM_MAP_SIZE
+#define PR_SET_MM_MAP_SIZE 15
+#endif
+#ifndef PR_GET_AUXV
+#define PR_GET_AUXV 0x41555856
+#endif
+
+#define EXIT_SETUP 125
+#define EXIT_NOEXEC 126
+#define EXIT_NOTFOUND 127
+#define MAX_AUXV_WORDS 1024 /* pairs * 2; the kernel keeps far fewer */
+
+/* struct prctl_mm_map, include/uapi/linux/prctl.h */
+struct mm_map {
+  uint64_t start_code, end_code, start_data, end_data, start_brk, brk, start_stack;
+  uint64_t arg_start, arg_end, env_start, env_end;
+  uint64_t auxv;
+  uint32_t auxv_size;
+  uint32_t exe_fd;
+};
+
+static const unsigned long hwcap_types[4] = {16, 26, 29, 30}; /* AT_HWCAP, AT_HWCAP2, AT_HWCAP3, AT_HWCAP4 */
+static const char *const word_names[4] = {"AT_HWCAP", "AT_HWCAP2", "AT_HWCAP3", "AT_HWCAP4"};
+
+/*
+ * Security features: masked only with --allow-security-masking. Hiding them
+ * turns off hardening (pointer authentication, branch targets, memory tagging,
+ * shadow stacks, permission overlays, speculation and timing controls) in the
+ * child. The same rows are marked `security: true` in lib/arch/aarch64.ts; a
+ * test checks that the two agree. Bits from arch/arm64/include/uapi/asm/hwcap.h
+ * (Linux 6.18). The x86-64 AT_HWCAP words (CPUID.1:EDX, AT_HWCAP2 ring3mwait
+ * and fsgsbase) carry no security feature.
+ */
+struct security_feature {
+  const char *name;
+  int word; /* 0..3 for AT_HWCAP..AT_HWCAP4 */
+  int bit;
+};
+static const struct security_feature security_features[] = {
+#if defined(__aarch64__)
+    {"dit", 0, 24},     {"ssbs", 0, 28},  {"paca", 0, 30},   {"pacg", 0, 31},
+    {"gcs", 0, 32},     {"bti", 1, 17},   {"mte", 1, 18},    {"mte3", 1, 22},
+    {"poe", 1, 63},     {"mtefar", 2, 0}, {"mtestoreonly", 2, 1},
+#endif
+    {NULL, 0, 0},
+};
+
+enum mode { MODE_AUTO, MODE_KERNEL, MODE_PTRACE };
+
+static int opt_mode = MODE_AUTO;
+static int opt_follow = 1;
+static uint64_t opt_keep[4] = {~0ULL, ~0ULL, ~0ULL, ~0ULL};
+static int opt_status_fd = -1;
+static int opt_pdeathsig;
+static int opt_no_new_privs;
+static int opt_allow_security;
+static int opt_verify = 1;
+static const char *opt_argv0;
+static const char *opt_fault = ""; /* HWCAP_EXEC_FAULT, for tests */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reporting                                                                                  */
+
+static const char *errno_code(int err) {
+  const char *s = err ? strerrorname_np(err) : "OK";
+  return s ? s : "EUNKNOWN";
+}
+
+static void write_all(int fd, const char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t r = write(fd, buf, len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return;
+    buf += r;
+    len -= (size_t)r;
+  }
+}
+
+/* One JSON line on the status fd. Strings here never need escaping. */
+static void status_line(const char *fmt, ...) {
+  if (opt_status_fd < 0) return;
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n > sizeof buf - 2) n = sizeof buf - 2;
+  buf[n++] = '\n';
+  write_all(opt_status_fd, buf, (size_t)n);
+}
+
+static void report(const char *stage, const char *syscall_name, int err) {
+  status_line("{\"stage\":\"%s\",\"syscall\":\"%s\",\"errno\":%d,\"code\":\"%s\"}", stage, syscall_name, err,
+              errno_code(err));
+}
+
+static void message(const char *fmt, ...) {
+  char buf[512];
+  int n = snprintf(buf, sizeof buf, "hwcap-exec: ");
+  va_list ap;
+  va_start(ap, fmt);
+  n += vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+  va_end(ap);
+  if (n > (int)sizeof buf - 2) n = (int)sizeof buf - 2;
+  buf[n++] = '\n';
+  write_all(2, buf, (size_t)n);
+}
+
+/* A setup step failed: report it and stop before the program runs. */
+static void fail(const char *stage, const char *syscall_name, int err, int status) {
+  report(stage, syscall_name, err);
+  message("%s: %s", syscall_name, errno_code(err));
+  _exit(status);
+}
+
+static void fault_point(const char *name) {
+  if (strcmp(opt_fault, name) == 0) raise(SIGKILL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Arguments                                                                                  */
+
+static void usage(FILE *f) {
+  fputs("usage: hwcap-exec [--mode kernel|ptrace|auto] [--no-follow] [--hwcap W] [--hwcap2 W]\n"
+        "                  [--hwcap3 W] [--hwcap4 W] [--status-fd N] [--pdeathsig SIG]\n"
+        "                  [--no-new-privs] [--allow-security-masking] [--argv0 NAME]\n"
+        "                  -- PROGRAM ARGS...\n"
+        "Each W is a word of AT_HWCAP* bits to keep (decimal or 0x hex); it is ANDed with\n"
+        "what the kernel reports. Exit status: the program's; 127 not found; 126 not\n"
+        "executable; 125 the launcher failed before exec.\n",
+        f);
+}
+
+static void bad_arg(const char *fmt, const char *what) {
+  char buf[256];
+  snprintf(buf, sizeof buf, fmt, what);
+  report("args", "argv", EINVAL);
+  message("%s", buf);
+  usage(stderr);
+  _exit(EXIT_SETUP);
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+  if (!s || !*s || *s == '-' || isspace((unsigned char)*s)) return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (errno || *end) return -1;
+  *out = v;
+  return 0;
+}
+
+static const struct {
+  const char *name;
+  int sig;
+} signal_names[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},   {"ABRT", SIGABRT},
+    {"FPE", SIGFPE},   {"KILL", SIGKILL}, {"SEGV", SIGSEGV}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},
+    {"TERM", SIGTERM}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},
+    {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}, {"BUS", SIGBUS},
+    {"SYS", SIGSYS},   {"TRAP", SIGTRAP}, {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},   {"PWR", SIGPWR},   {"URG", SIGURG},
+};
+
+static int parse_signal(const char *s) {
+  uint64_t n;
+  if (parse_u64(s, &n) == 0) return (n >= 1 && n <= 64) ? (int)n : -1;
+  if (strncasecmp(s, "SIG", 3) == 0) s += 3;
+  for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
+    if (strcasecmp(s, signal_names[i].name) == 0) return signal_names[i].sig;
+  return -1;
+}
+
+/* --opt VALUE or --opt=VALUE */
+static const char *opt_value(int argc, char **argv, int *i, const char *name) {
+  size_t len = strlen(name);
+  if (strncmp(argv[*i], name, len) != 0) return NULL;
+  if (argv[*i][len] == '=') return argv[*i] + len + 1;
+  if (argv[*i][len] != '\0') return NULL;
+  if (*i + 1 >= argc) bad_arg("option '%s' needs a value", name);
+  return argv[++*i];
+}
+
+static int check_inherited_main(int argc, char **argv, char **envp);
+
+static int parse_args(int argc, char **argv) {
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v;
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (a[0] != '-') break; /* the program, as env(1) takes it */
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      exit(0);
+    } else if ((v = opt_value(argc, argv, &i, "--mode"))) {
+      if (strcmp(v, "kernel") == 0) opt_mode = MODE_KERNEL;
+      else if (strcmp(v, "ptrace") == 0) opt_mode = MODE_PTRACE;
+      else if (strcmp(v, "auto") == 0) opt_mode = MODE_AUTO;
+      else bad_arg("--mode must be kernel, ptrace or auto, not '%s'", v);
+    } else if (strcmp(a, "--no-follow") == 0) {
+      opt_follow = 0;
+    } else if (strcmp(a, "--follow") == 0) {
+      opt_follow = 1;
+    } else if (strcmp(a, "--no-new-privs") == 0) {
+      opt_no_new_privs = 1;
+    } else if (strcmp(a, "--allow-security-masking") == 0) {
+      opt_allow_security = 1;
+    } else if (strcmp(a, "--no-verify") == 0) {
+      opt_verify = 0;
+    } else if ((v = opt_value(argc, argv, &i, "--status-fd"))) {
+      uint64_t n;
+      if (parse_u64(v, &n) || n > 65535) bad_arg("--status-fd must be a file descriptor number, not '%s'", v);
+      int flags = fcntl((int)n, F_GETFD);
+      if (flags < 0) bad_arg("--status-fd %s is not an open file descriptor", v);
+      opt_status_fd = (int)n;
+      fcntl(opt_status_fd, F_SETFD, flags | FD_CLOEXEC);
+    } else if ((v = opt_value(argc, argv, &i, "--argv0"))) {
+      opt_argv0 = v;
+    } else if ((v = opt_value(argc, argv, &i, "--pdeathsig"))) {
+      int s = parse_signal(v);
+      if (s < 0) bad_arg("--pdeathsig must be a signal name or number, not '%s'", v);
+      opt_pdeathsig = s;
+    } else {
+      int w = -1;
+      if ((v = opt_value(argc, argv, &i, "--hwcap"))) w = 0;
+      else if ((v = opt_value(argc, argv, &i, "--hwcap2"))) w = 1;
+      else if ((v = opt_value(argc, argv, &i, "--hwcap3"))) w = 2;
+      else if ((v = opt_value(argc, argv, &i, "--hwcap4"))) w = 3;
+      if (w < 0) bad_arg("unknown option '%s'", a);
+      if (parse_u64(v, &opt_keep[w])) bad_arg("a word must be an unsigned 64-bit number (decimal or 0x hex), not '%s'", v);
+    }
+  }
+  if (i >= argc) bad_arg("%s", "no PROGRAM given after the options");
+  return i;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The kernel's copy of this process's auxv, and /proc/<pid>/stat                             */
+
+/* Reads the pairs of /proc/<pid>/auxv (or "self") through AT_NULL. Returns the word count or -errno. */
+static int read_proc_auxv(const char *pid, uint64_t *words, int max) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%s/auxv", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  size_t len = 0;
+  for (;;) {
+    ssize_t r = read(fd, (char *)words + len, (size_t)max * 8 - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+    if (r == 0 || (len += (size_t)r) >= (size_t)max * 8) break;
+  }
+  close(fd);
+  int n = (int)(len / 16) * 2;
+  for (int k = 0; k < n; k += 2)
+    if (words[k] == 0) return k + 2;
+  return -EPROTO;
+}
+
+static void words_of(const uint64_t *auxv, int n, uint64_t out[4]) {
+  memset(out, 0, 4 * sizeof out[0]);
+  for (int k = 0; k + 1 < n && auxv[k] != 0; k += 2)
+    for (int w = 0; w < 4; w++)
+      if (auxv[k] == hwcap_types[w]) out[w] = auxv[k + 1];
+}
+
+static void apply_keep(uint64_t *auxv, int n, const uint64_t keep[4]) {
+  for (int k = 0; k + 1 < n && auxv[k] != 0; k += 2)
+    for (int w = 0; w < 4; w++)
+      if (auxv[k] == hwcap_types[w]) auxv[k + 1] &= keep[w];
+}
+
+/* Fields of /proc/<pid>/stat, 1-based as in proc(5); fields 1 and 2 and 3 are left 0. */
+static int read_stat(const char *pid, uint64_t f[53]) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  ssize_t len = read(fd, buf, sizeof buf - 1);
+  int e = errno;
+  close(fd);
+  if (len < 0) return -e;
+  buf[len] = 0;
+  char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+  if (!p) return -EPROTO;
+  p += 2;
+  memset(f, 0, 53 * sizeof f[0]);
+  int field = 3;
+  while (*p && field <= 52) {
+    if (field > 3) f[field] = strtoull(p, NULL, 10);
+    while (*p && *p != ' ') p++;
+    while (*p == ' ') p++;
+    field++;
+  }
+  return field > 51 ? 0 : -ENOSYS;
+}
+
+static void fill_mm_map(struct mm_map *m, const uint64_t st[53]) {
+  memset(m, 0, sizeof *m);
+  m->start_code = st[26];
+  m->end_code = st[27];
+  m->start_stack = st[28];
+  m->start_data = st[45];
+  m->end_data = st[46];
+  m->start_brk = st[47];
+  m->arg_start = st[48];
+  m->arg_end = st[49];
+  m->env_start = st[50];
+  m->env_end = st[51];
+  m->exe_fd = (uint32_t)-1; /* leave /proc/<pid>/exe alone */
+}
+
+static int check_mm_map_size(void) {
+  unsigned int size = 0;
+  if (prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, (unsigned long)&size, 0, 0) != 0) return -errno;
+  return size == sizeof(struct mm_map) ? 0 : -EPROTO;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The program: PATH search, setuid checks, exec                                             */
+
+static char exec_path[4096];
+
+/* execvp's search, with the PATH of the environment the program gets. 0 or an errno. */
+static int resolve_program(const char *file) {
+  if (strchr(file, '/')) {
+    if (strlen(file) >= sizeof exec_path) return ENAMETOOLONG;
+    strcpy(exec_path, file);
+    struct stat sb;
+    if (stat(file, &sb) != 0) return errno;
+    if (S_ISDIR(sb.st_mode) || access(file, X_OK) != 0) return EACCES;
+    return 0;
+  }
+  if (!*file) return ENOENT;
+  const char *path = getenv("PATH");
+  if (!path) path = "/usr/bin:/bin";
+  int seen_eacces = 0;
+  for (const char *p = path;; p++) {
+    const char *end = strchrnul(p, ':');
+    size_t dlen = (size_t)(end - p);
+    char cand[4096];
+    if (dlen + 1 + strlen(file) + 1 <= sizeof cand) {
+      if (dlen == 0) snprintf(cand, sizeof cand, "%s", file);
+      else snprintf(cand, sizeof cand, "%.*s/%s", (int)dlen, p, file);
+      struct stat sb;
+      if (stat(cand, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode) && access(cand, X_OK) == 0) {
+          strcpy(exec_path, cand);
+          return 0;
+        }
+        seen_eacces = 1;
+      }
+    }
+    if (!*end) break;
+    p = end;
+  }
+  return seen_eacces ? EACCES : ENOENT;
+}
+
+static int exit_for(int err) { return (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP) ? EXIT_NOTFOUND : EXIT_NOEXEC; }
+
+/* In ptrace mode the kernel would silently run these without their privileges. */
+static void refuse_privileged_target(void) {
+  struct stat sb;
+  if (stat(exec_path, &sb) != 0) fail("check-target", "stat", errno, exit_for(errno));
+  if ((sb.st_mode & S_ISUID) || ((sb.st_mode & S_ISGID) && (sb.st_mode & S_IXGRP))) {
+    report("check-target", "execve", EPERM);
+    message("%s is set-user-ID or set-group-ID; ptrace mode would run it without those privileges; refused", exec_path);
+    _exit(EXIT_SETUP);
+  }
+  if (getxattr(exec_path, "security.capability", NULL, 0) >= 0) {
+    report("check-target", "execve", EPERM);
+    message("%s has file capabilities; ptrace mode would run it without them; refused", exec_path);
+    _exit(EXIT_SETUP);
+  }
+}
+
+static void do_exec(char **argv) {
+  unsetenv("HWCAP_EXEC_FAULT");
+  if (opt_no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    fail("no-new-privs", "prctl(PR_SET_NO_NEW_PRIVS)", errno, EXIT_SETUP);
+  status_line("{\"stage\":\"exec\",\"mode\":\"%s\",\"pid\":%d}", opt_mode == MODE_PTRACE ? "ptrace" : "kernel", (int)getpid());
+  extern char **environ;
+  if (opt_argv0) argv[0] = (char *)opt_argv0;
+  execve(exec_path, argv, environ);
+  int e = errno;
+  report("exec", "execve", e);
+  message("execve(%s): %s", exec_path, errno_code(e));
+  _exit(exit_for(e));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* kernel mode                                                                                */
+
+static int set_own_auxv(const uint64_t *words, int n, const char **syscall_name) {
+  *syscall_name = "prctl(PR_SET_MM_AUXV)";
+  if (prctl(PR_SET_MM, PR_SET_MM_AUXV, (unsigned long)words, (unsigned long)n * 8, 0) == 0) return 0;
+  if (errno != EPERM) return -errno;
+  *syscall_name = "prctl(PR_SET_MM_MAP_SIZE)";
+  int r = check_mm_map_size();
+  if (r) return r;
+  *syscall_name = "open(/proc/self/stat)";
+  uint64_t st[53];
+  if ((r = read_stat("self", st))) return r;
+  struct mm_map m;
+  fill_mm_map(&m, st);
+  m.brk = (uint64_t)syscall(SYS_brk, 0);
+  m.auxv = (uint64_t)(uintptr_t)words;
+  m.auxv_size = (uint32_t)n * 8;
+  *syscall_name = "prctl(PR_SET_MM_MAP)";
+  if (prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof m, 0) != 0) return -errno;
+  return 0;
+}
+
+/*
+ * Does a child exec'd from here see the masked words on its stack? Runs this
+ * binary as `hwcap-exec --check-inherited W W W W` and takes its exit status.
+ */
+static int kernel_inherits(const uint64_t want[4]) {
+  pid_t pid = fork();
+  if (pid < 0) return -errno;
+  if (pid == 0) {
+    char w[4][24];
+    for (int i = 0; i < 4; i++) snprintf(w[i], sizeof w[i], "0x%llx", (unsigned long long)want[i]);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+    }
+    char *args[] = {"hwcap-exec", "--check-inherited", w[0], w[1], w[2], w[3], NULL};
+    execv("/proc/self/exe", args);
+    _exit(2);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return -errno;
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* The child side of kernel_inherits(): exit 0 when the startup stack words are within W. */
+static int check_inherited_main(int argc, char **argv, char **envp) {
+  uint64_t want[4];
+  if (argc != 6) return 2;
+  for (int i = 0; i < 4; i++)
+    if (parse_u64(argv[2 + i], &want[i])) return 2;
+  char **p = envp;
+  while (*p) p++;
+  uint64_t *auxv = (uint64_t *)(p + 1), got[4];
+  words_of(auxv, MAX_AUXV_WORDS, got);
+  for (int i = 0; i < 4; i++)
+    if (got[i] & ~want[i]) return 1;
+  return 0;
+}
+
+/* Masks this process's saved auxv. Returns 0 or -errno (with *syscall_name set). */
+static int mask_own_kernel_auxv(uint64_t masked_words[4], const char **syscall_name) {
+  uint64_t auxv[MAX_AUXV_WORDS];
+  int n = read_proc_auxv("self", auxv, MAX_AUXV_WORDS);
+  *syscall_name = "open(/proc/self/auxv)";
+  if (n < 0) return n;
+  apply_keep(auxv, n, opt_keep);
+  words_of(auxv, n, masked_words);
+  return set_own_auxv(auxv, n, syscall_name);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* ptrace mode: registers                                                                     */
+
+#if defined(__x86_64__)
+typedef struct user_regs_struct regs_t;
+#define REG_PC(r) ((r).rip)
+#define REG_SP(r) ((r).rsp)
+#define REG_RET(r) ((r).rax)
+static const unsigned char syscall_insn[] = {0x0f, 0x05}; /* syscall */
+#define RED_ZONE 128
+static void set_syscall(regs_t *r, uint64_t pc, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
+  r->rip = pc;
+  r->rax = (uint64_t)nr;
+  r->orig_rax = (uint64_t)-1;
+  r->rdi = a0;
+  r->rsi = a1;
+  r->rdx = a2;
+  r->r10 = a3;
+  r->r8 = a4;
+  r->r9 = 0;
+}
+#elif defined(__aarch64__)
+typedef struct user_regs_struct regs_t; /* regs[31], sp, pc, pstate */
+#define REG_PC(r) ((r).pc)
+#define REG_SP(r) ((r).sp)
+#define REG_RET(r) ((r).regs[0])
+static const unsigned char syscall_insn[] = {0x01, 0x00, 0x00, 0xd4}; /* svc #0 */
+#define RED_ZONE 0
+static void set_syscall(regs_t *r, uint64_t pc, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
+  r->pc = pc;
+  r->regs[8] = (uint64_t)nr;
+  r->regs[0] = a0;
+  r->regs[1] = a1;
+  r->regs[2] = a2;
+  r->regs[3] = a3;
+  r->regs[4] = a4;
+  r->regs[5] = 0;
+}
+#else
+#error "hwcap-exec: ptrace mode supports x86-64 and arm64"
+#endif
+
+/* NT_PRSTATUS through GETREGSET: a task of another ABI (ia32, AArch32) gives another size. */
+static int get_regs(pid_t pid, regs_t *r) {
+  struct iovec iov = {r, sizeof *r};
+  if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &iov) != 0) return -errno;
+  return iov.iov_len == sizeof *r ? 0 : -ENOEXEC;
+}
+
+static int set_regs(pid_t pid, const regs_t *r) {
+  struct iovec iov = {(void *)r, sizeof *r};
+  return ptrace(PTRACE_SETREGSET, pid, (void *)NT_PRSTATUS, &iov) == 0 ? 0 : -errno;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* ptrace mode: tracee memory                                                                 */
+
+static int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len) {
+  struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+  ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (r == (ssize_t)len) return 0;
+  /* Fall back to PEEKDATA (process_vm_readv may be filtered by seccomp). */
+  for (size_t off = 0; off < len; off += 8) {
+    errno = 0;
+    long w = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)(addr + off), NULL);
+    if (errno) return -errno;
+    memcpy((char *)buf + off, &w, len - off < 8 ? len - off : 8);
+  }
+  return 0;
+}
+
+static int mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len) {
+  struct iovec local = {(void *)buf, len}, remote = {(void *)(uintptr_t)addr, len};
+  ssize_t r = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+  if (r == (ssize_t)len) return 0;
+  for (size_t off = 0; off < len; off += 8) {
+    long w = 0;
+    size_t n = len - off < 8 ? len - off : 8;
+    if (n < 8) {
+      errno = 0;
+      w = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)(addr + off), NULL);
+      if (errno) return -errno;
+    }
+    memcpy(&w, (const char *)buf + off, n);
+    if (ptrace(PTRACE_POKEDATA, pid, (void *)(uintptr_t)(addr + off), (void *)w) != 0) return -errno;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* ptrace mode: stops                                                                         */
+
+/* Signals that arrive while the helper works on a stopped tracee; delivered when it resumes. */
+struct pending {
+  int sigs[8];
+  int n;
+};
+
+static int is_stop_signal(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
+
+/* Resumes with PTRACE_SYSCALL until the next syscall stop, holding back signals. */
+static int next_syscall_stop(pid_t pid, struct pending *pend) {
+  if (ptrace(PTRACE_SYSCALL, pid, 0, 0) != 0) return -errno;
+  for (;;) {
+    int st;
+    pid_t r = waitpid(pid, &st, __WALL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (!WIFSTOPPED(st)) return -ESRCH; /* killed */
+    int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    if (event == 0 && sig == (SIGTRAP | 0x80)) return 0;
+    if (event == 0 && pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0])) pend->sigs[pend->n++] = sig;
+    if (ptrace(PTRACE_SYSCALL, pid, 0, 0) != 0) return -errno;
+  }
+}
+
+/*
+ * Masks the image a tracee has just exec'd. On success the tracee is left in a
+ * syscall-exit stop with its registers as execve left them. On failure,
+ * *stage and *sysname say which step failed; the caller kills the tracee.
+ */
+static int mask_exec(pid_t pid, const uint64_t keep[4], int first, struct pending *pend, const char **stage,
+                     const char **sysname) {
+  int r;
+  regs_t at_event, regs, inj;
+  char pidstr[16];
+  snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+
+  *stage = "exec-stop";
+  *sysname = "ptrace(PTRACE_GETREGSET)";
+  if ((r = get_regs(pid, &at_event))) return r;
+  /* Still inside execve: step to its syscall-exit stop, before any user instruction. */
+  *sysname = "ptrace(PTRACE_SYSCALL)";
+  if ((r = next_syscall_stop(pid, pend))) return r;
+  *sysname = "ptrace(PTRACE_GETREGSET)";
+  if ((r = get_regs(pid, &regs))) return r;
+  if (REG_PC(regs) != REG_PC(at_event)) return -EPROTO;
+
+  /* The new stack: argc, argv[], NULL, envp[], NULL, auxv pairs. */
+  *stage = "patch-stack";
+  *sysname = "process_vm_readv";
+  uint64_t sp = REG_SP(regs), argc, w, a;
+  if ((r = mem_read(pid, sp, &argc, 8))) return r;
+  if (argc > (1u << 20)) return -EPROTO;
+  a = sp + 8 * (argc + 2); /* past argv and its NULL */
+  for (int k = 0;; k++) {
+    if (k > (1 << 20)) return -EPROTO;
+    if ((r = mem_read(pid, a, &w, 8))) return r;
+    a += 8;
+    if (w == 0) break;
+  }
+  uint64_t auxv_addr = a, auxv[MAX_AUXV_WORDS];
+  int n = 0;
+  for (;;) {
+    if (n + 2 > MAX_AUXV_WORDS) return -E2BIG;
+    if ((r = mem_read(pid, a, &auxv[n], 16))) return r;
+    a += 16;
+    n += 2;
+    if (auxv[n - 2] == 0) break;
+  }
+  apply_keep(auxv, n, keep);
+  uint64_t masked[4];
+  words_of(auxv, n, masked);
+  *sysname = "process_vm_writev";
+  for (int k = 0; k < n; k += 2)
+    for (int i = 0; i < 4; i++)
+      if (auxv[k] == hwcap_types[i] && (r = mem_write(pid, auxv_addr + 8 * (uint64_t)k + 8, &auxv[k + 1], 8))) return r;
+  if (first) fault_point("helper-during-patch");
+
+  /* The kernel's saved copy: inject prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof map). */
+  *stage = "inject";
+  *sysname = "open(/proc/<pid>/stat)";
+  uint64_t st[53];
+  if ((r = read_stat(pidstr, st))) return r;
+  struct mm_map m;
+  fill_mm_map(&m, st);
+  m.brk = m.start_brk; /* a fresh image has not moved its brk */
+  size_t scratch_len = sizeof m + (size_t)n * 8;
+  uint64_t scratch = (sp - RED_ZONE - 256 - scratch_len) & ~(uint64_t)15;
+  m.auxv = scratch + sizeof m;
+  m.auxv_size = (uint32_t)n * 8;
+  unsigned char saved_scratch[sizeof m + MAX_AUXV_WORDS * 8];
+  *sysname = "process_vm_readv";
+  if ((r = mem_read(pid, scratch, saved_scratch, scratch_len))) return r;
+  *sysname = "process_vm_writev";
+  if ((r = mem_write(pid, scratch, &m, sizeof m)) || (r = mem_write(pid, scratch + sizeof m, auxv, (size_t)n * 8))) return r;
+
+  uint64_t pc = REG_PC(regs);
+  long code;
+  errno = 0;
+  *sysname = "ptrace(PTRACE_PEEKTEXT)";
+  code = ptrace(PTRACE_PEEKTEXT, pid, (void *)(uintptr_t)pc, NULL);
+  if (errno) return -errno;
+  long patched = code;
+  memcpy(&patched, syscall_insn, sizeof syscall_insn);
+  *sysname = "ptrace(PTRACE_POKETEXT)";
+  if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)pc, (void *)patched) != 0) return -errno;
+  if (first) fault_point("helper-during-inject");
+  inj = regs;
+  set_syscall(&inj, pc, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, scratch, sizeof m, 0);
+  *sysname = "ptrace(PTRACE_SETREGSET)";
+  if ((r = set_regs(pid, &inj))) return r;
+  *sysname = "ptrace(PTRACE_SYSCALL)";
+  if ((r = next_syscall_stop(pid, pend)) || (r = next_syscall_stop(pid, pend))) return r; /* entry, exit */
+  regs_t after;
+  *sysname = "ptrace(PTRACE_GETREGSET)";
+  if ((r = get_regs(pid, &after))) return r;
+  long ret = (long)REG_RET(after);
+
+  /* Put back the code, the scratch area and the registers execve left. */
+  *sysname = "ptrace(PTRACE_POKETEXT)";
+  if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)pc, (void *)code) != 0) return -errno;
+  *sysname = "process_vm_writev";
+  if ((r = mem_write(pid, scratch, saved_scratch, scratch_len))) return r;
+  *sysname = "ptrace(PTRACE_SETREGSET)";
+  if ((r = set_regs(pid, &regs))) return r;
+  *sysname = "prctl(PR_SET_MM_MAP)";
+  if (ret != 0) return ret < 0 && ret > -4096 ? (int)ret : -EPROTO;
+
+  /* Check the kernel's copy now shows the masked words. */
+  *stage = "verify";
+  *sysname = "open(/proc/<pid>/auxv)";
+  uint64_t back[MAX_AUXV_WORDS], got[4];
+  int nb = read_proc_auxv(pidstr, back, MAX_AUXV_WORDS);
+  if (nb < 0) return nb;
+  words_of(back, nb, got);
+  if (memcmp(got, masked, sizeof got) != 0) return -EPROTO;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* ptrace mode: the helper                                                                    */
+
+struct go_msg {
+  int32_t err;
+  int32_t pid;
+};
+
+static void resume(pid_t pid, int sig, int detach) {
+  ptrace(detach ? PTRACE_DETACH : PTRACE_CONT, pid, 0, (void *)(long)sig);
+}
+
+static void deliver_pending(pid_t pid, struct pending *pend, int detach) {
+  for (int i = 1; i < pend->n; i++) kill(pid, pend->sigs[i]);
+  resume(pid, pend->n ? pend->sigs[0] : 0, detach);
+}
+
+static void silence_stderr(void) {
+  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (devnull >= 0) {
+    dup2(devnull, 2);
+    close(devnull);
+  }
+}
+
+static void helper_main(pid_t target, int go_fd, const uint64_t keep[4]) {
+  /* Keep only the go pipe, the status fd and stderr: the target's stdio pipes must close with it. */
+  int go = fcntl(go_fd, F_DUPFD_CLOEXEC, 100);
+  int status = opt_status_fd >= 0 ? fcntl(opt_status_fd, F_DUPFD_CLOEXEC, 100) : -1;
+  if (go < 0 || (opt_status_fd >= 0 && status < 0)) _exit(1);
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+  }
+  dup2(go, 3);
+  go = 3;
+  if (status >= 0) {
+    dup2(status, 4);
+    status = 4;
+  }
+  close_range(5, ~0U, 0);
+  fcntl(3, F_SETFD, FD_CLOEXEC);
+  opt_status_fd = status;
+  /* Terminal and group signals meant for the target must not end the helper (EXITKILL would kill the tree). */
+  const int ignored[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
+  for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
+  prctl(PR_SET_NAME, (unsigned long)"hwcap-exec-helper", 0, 0, 0);
+
+  fault_point("helper-before-seize");
+  struct go_msg msg = {0, (int32_t)getpid()};
+  unsigned long options = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
+  if (opt_follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+  int r = check_mm_map_size();
+  if (r == 0 && ptrace(PTRACE_SEIZE, target, 0, (void *)options) != 0) r = -errno;
+  if (r) msg.err = -r;
+  fault_point("helper-after-seize");
+  write_all(go, (const char *)&msg, sizeof msg);
+  close(go);
+  if (msg.err) _exit(1);
+
+  int first = 1;
+  for (;;) {
+    int st;
+    pid_t pid = waitpid(-1, &st, __WALL);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break; /* ECHILD: the tree is empty */
+    }
+    if (!WIFSTOPPED(st)) continue; /* exited or killed: already reaped for the real parent */
+    int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    switch (event) {
+      case PTRACE_EVENT_EXEC: {
+        if (first) fault_point("helper-at-exec-stop");
+        struct pending pend = {{0}, 0};
+        const char *stage = "", *sysname = "";
+        r = mask_exec(pid, keep, first, &pend, &stage, &sysname);
+        if (r) {
+          /* Fail closed: the image never runs unmasked. */
+          kill(pid, SIGKILL);
+          ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
+          if (first) report(stage, sysname, -r);
+          message("pid %d: %s: %s: %s; killed it", (int)pid, stage, sysname, errno_code(-r));
+          if (first) {
+            if (opt_status_fd >= 0) close(opt_status_fd);
+            opt_status_fd = -1;
+            first = 0;
+          }
+          break;
+        }
+        if (first) {
+          status_line("{\"stage\":\"masked\",\"pid\":%d}", (int)pid);
+          if (opt_status_fd >= 0) close(opt_status_fd);
+          opt_status_fd = -1;
+          first = 0;
+          if (!opt_follow) silence_stderr();
+        }
+        deliver_pending(pid, &pend, !opt_follow);
+        break;
+      }
+      case PTRACE_EVENT_STOP:
+        /* Group-stop of a seized tracee: stay stopped until SIGCONT without holding it. */
+        if (is_stop_signal(sig)) ptrace(PTRACE_LISTEN, pid, 0, 0);
+        else resume(pid, 0, 0);
+        break;
+      case PTRACE_EVENT_FORK:
+      case PTRACE_EVENT_VFORK:
+      case PTRACE_EVENT_CLONE:
+        resume(pid, 0, 0);
+        break;
+      case 0:
+        /* Signal-delivery stop: pass the signal on unchanged. A stray syscall stop: resume. */
+        resume(pid, sig == (SIGTRAP | 0x80) ? 0 : sig, 0);
+        break;
+      default:
+        resume(pid, 0, 0);
+    }
+  }
+  _exit(0);
+}
+
+/* Reads TracerPid from /proc/self/status. */
+static int tracer_pid(void) {
+  FILE *f = fopen("/proc/self/status", "re");
+  if (!f) return -1;
+  char line[256];
+  int t = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "TracerPid: %d", &t) == 1) break;
+  fclose(f);
+  return t;
+}
+
+static void run_ptrace(char **argv, const uint64_t keep[4]) {
+  refuse_privileged_target();
+  int t = tracer_pid();
+  if (t > 0) {
+    report("seize", "ptrace(PTRACE_SEIZE)", EPERM);
+    message("ptrace(PTRACE_SEIZE): EPERM (already traced by pid %d; ptrace mode cannot nest)", t);
+    _exit(EXIT_SETUP);
+  }
+  int go[2];
+  if (pipe2(go, O_CLOEXEC) != 0) fail("helper", "pipe2", errno, EXIT_SETUP);
+  pid_t self = getpid();
+  pid_t mid = fork();
+  if (mid < 0) fail("helper", "fork", errno, EXIT_SETUP);
+  if (mid == 0) {
+    /* Detached: a child of the target would confuse its wait(); a session of its own keeps terminal signals away. */
+    close(go[0]);
+    setsid();
+    pid_t h = fork();
+    if (h != 0) _exit(h < 0 ? 1 : 0);
+    helper_main(self, go[1], keep);
+  }
+  close(go[1]);
+  int st;
+  while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {
+  }
+  struct go_msg msg;
+  size_t got = 0;
+  while (got < sizeof msg) {
+    ssize_t r = read(go[0], (char *)&msg + got, sizeof msg - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  close(go[0]);
+  /* Never exec without a confirmed seize: a helper that died before it leaves EOF here. */
+  if (got != sizeof msg) fail("seize", "ptrace(PTRACE_SEIZE)", ECHILD, EXIT_SETUP);
+  if (msg.err) {
+    const char *sc = msg.err == EPROTO ? "prctl(PR_SET_MM_MAP_SIZE)" : "ptrace(PTRACE_SEIZE)";
+    fail("seize", sc, msg.err, EXIT_SETUP);
+  }
+  if (tracer_pid() != msg.pid) fail("seize", "ptrace(PTRACE_SEIZE)", ESRCH, EXIT_SETUP);
+  do_exec(argv);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+int main(int argc, char **argv, char **envp) {
+  if (argc > 1 && strcmp(argv[1], "--check-inherited") == 0) return check_inherited_main(argc, argv, envp);
+  const char *f = getenv("HWCAP_EXEC_FAULT");
+  if (f) opt_fault = f;
+  int prog = parse_args(argc, argv);
+  char **target_argv = argv + prog;
+
+  /* 1. Parent-death signal first, so that nothing below outlives a dead parent. */
+  if (opt_pdeathsig) {
+    pid_t parent = getppid();
+    if (prctl(PR_SET_PDEATHSIG, opt_pdeathsig, 0, 0, 0) != 0) fail("pdeathsig", "prctl(PR_SET_PDEATHSIG)", errno, EXIT_SETUP);
+    if (getppid() != parent) raise(opt_pdeathsig);
+  }
+
+  /* 2. The program: found and executable, or 127 / 126 as a shell would say. */
+  int e = resolve_program(target_argv[0]);
+  if (e) {
+    report("exec", "execve", e);
+    message("%s: %s", target_argv[0], errno_code(e));
+    _exit(exit_for(e));
+  }
+
+  /* 3. The words to keep. Security features stay unless the caller allows masking them. */
+  uint64_t own[MAX_AUXV_WORDS], present[4], keep[4];
+  int n = read_proc_auxv("self", own, MAX_AUXV_WORDS);
+  if (n < 0) fail("read-auxv", "open(/proc/self/auxv)", -n, EXIT_SETUP);
+  words_of(own, n, present);
+  memcpy(keep, opt_keep, sizeof keep);
+  for (const struct security_feature *s = security_features; s->name; s++) {
+    uint64_t bit = 1ULL << s->bit;
+    if (opt_allow_security) continue;
+    if ((present[s->word] & bit) && !(keep[s->word] & bit)) {
+      report("security", "argv", EPERM);
+      message("refusing to mask security feature '%s' (%s bit %d) without --allow-security-masking", s->name,
+              word_names[s->word], s->bit);
+      _exit(EXIT_SETUP);
+    }
+    keep[s->word] |= bit;
+  }
+  memcpy(opt_keep, keep, sizeof keep);
+
+  /* Nothing to mask: the setup steps above are all that was asked. */
+  if (opt_keep[0] == ~0ULL && opt_keep[1] == ~0ULL && opt_keep[2] == ~0ULL && opt_keep[3] == ~0ULL) {
+    opt_mode = MODE_KERNEL;
+    do_exec(target_argv);
+  }
+
+  /* 4. Mode. kernel and auto mask this process's saved copy; auto keeps that only if it is inherited. */
+  if (opt_mode != MODE_PTRACE) {
+    const char *sc;
+    uint64_t masked[4];
+    int r = mask_own_kernel_auxv(masked, &sc);
+    if (r && opt_mode == MODE_KERNEL) fail("kernel-mask", sc, -r, EXIT_SETUP);
+    if (r == 0 && (opt_mode == MODE_KERNEL && !opt_verify)) do_exec(target_argv);
+    int inherits = r == 0 ? kernel_inherits(masked) : 0;
+    if (inherits == 1) {
+      opt_mode = MODE_KERNEL;
+      do_exec(target_argv);
+    }
+    if (opt_mode == MODE_KERNEL) {
+      report("kernel-verify", "execve", inherits < 0 ? -inherits : ENOTSUP);
+      message("execve: %s (kernel mode: this kernel does not pass a masked auxv across execve; use --mode ptrace or auto)",
+              errno_code(inherits < 0 ? -inherits : ENOTSUP));
+      _exit(EXIT_SETUP);
+    }
+    opt_mode = MODE_PTRACE;
+  }
+  run_ptrace(target_argv, keep);
+  return EXIT_SETUP;
+}

@@ -1,0 +1,106 @@
+/*
+ * hwcap-probe: prints what this process sees of its AT_HWCAP* words, as one
+ * line of JSON, in each of the three views:
+ *   process  the auxv on the startup stack (after envp's NULL), as ld.so reads it
+ *   libc     getauxval(3) (glibc on x86-64 answers AT_HWCAP with its own bits)
+ *   kernel   prctl(PR_GET_AUXV) (Linux 6.4) and /proc/self/auxv (mm->saved_auxv)
+ * plus its pid and TracerPid. Words are hex strings; a missing word is "0x0".
+ * A view that cannot be read is null, with the reason under "errors".
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#ifndef PR_GET_AUXV
+#define PR_GET_AUXV 0x41555856
+#endif
+
+static const unsigned long types[4] = {16, 26, 29, 30};
+static const char *const keys[4] = {"hwcap", "hwcap2", "hwcap3", "hwcap4"};
+
+static void print_words(const char *name, const uint64_t *auxv, size_t n) {
+  uint64_t w[4] = {0, 0, 0, 0};
+  for (size_t k = 0; k + 1 < n && auxv[k] != 0; k += 2)
+    for (int i = 0; i < 4; i++)
+      if (auxv[k] == types[i]) w[i] = auxv[k + 1];
+  printf("\"%s\":{", name);
+  for (int i = 0; i < 4; i++) printf("%s\"%s\":\"0x%llx\"", i ? "," : "", keys[i], (unsigned long long)w[i]);
+  printf("}");
+}
+
+int main(int argc, char **argv, char **envp) {
+  (void)argc;
+  (void)argv;
+  char errors[512] = "";
+  size_t elen = 0;
+
+  printf("{\"pid\":%d", (int)getpid());
+
+  /* process view: envp's NULL is followed by the auxv. */
+  char **p = envp;
+  while (*p) p++;
+  const uint64_t *stack_auxv = (const uint64_t *)(p + 1);
+  size_t n = 0;
+  while (n < 1024 && stack_auxv[n] != 0) n += 2;
+  printf(",");
+  print_words("process", stack_auxv, n + 2);
+
+  /* libc view */
+  uint64_t libc[10];
+  for (int i = 0; i < 4; i++) {
+    libc[2 * i] = types[i];
+    errno = 0;
+    libc[2 * i + 1] = getauxval(types[i]);
+  }
+  libc[8] = libc[9] = 0;
+  printf(",");
+  print_words("libc", libc, 10);
+
+  /* kernel view through PR_GET_AUXV */
+  uint64_t kbuf[512];
+  memset(kbuf, 0, sizeof kbuf);
+  long r = prctl(PR_GET_AUXV, (unsigned long)kbuf, sizeof kbuf, 0, 0);
+  printf(",");
+  if (r < 0) {
+    printf("\"prGetAuxv\":null");
+    elen += (size_t)snprintf(errors + elen, sizeof errors - elen, "%s\"prGetAuxv\":\"%s\"", elen ? "," : "",
+                             strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+  } else {
+    print_words("prGetAuxv", kbuf, sizeof kbuf / 8);
+  }
+
+  /* kernel view through /proc/self/auxv */
+  uint64_t pbuf[512];
+  memset(pbuf, 0, sizeof pbuf);
+  int fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
+  ssize_t len = fd >= 0 ? read(fd, pbuf, sizeof pbuf - 16) : -1;
+  int err = errno;
+  if (fd >= 0) close(fd);
+  printf(",");
+  if (len < 0) {
+    printf("\"procAuxv\":null");
+    elen += (size_t)snprintf(errors + elen, sizeof errors - elen, "%s\"procAuxv\":\"%s\"", elen ? "," : "",
+                             strerrorname_np(err) ? strerrorname_np(err) : "?");
+  } else {
+    print_words("procAuxv", pbuf, (size_t)len / 8);
+  }
+
+  int tracer = -1;
+  FILE *f = fopen("/proc/self/status", "re");
+  if (f) {
+    char line[256];
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "TracerPid: %d", &tracer) == 1) break;
+    fclose(f);
+  }
+  printf(",\"tracerPid\":%d,\"errors\":{%s}}\n", tracer, errors);
+  return 0;
+}

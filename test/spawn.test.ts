@@ -1,0 +1,322 @@
+// spawn / execFile / spawnSync against node:child_process behaviour, with real
+// children: hwcap-probe, `node -e` reading its own auxv through dist/, and
+// LD_SHOW_AUXV=1 /bin/true.
+import { describe, it, expect } from 'vitest';
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import { hwcapWords, probePath, probePtrace, spawn, spawnSync, execFile, HwcapError, FeatureSet, hostArch } from '../lib';
+import type { HwcapWords } from '../lib';
+
+const probe = probePath();
+const canPtrace = probePtrace().ok;
+const skipWhy = canPtrace ? '' : ` (skipped: ptrace mode unavailable: ${JSON.stringify(probePtrace())})`;
+const present = hwcapWords('kernel');
+const low = (v: bigint) => v & -v;
+const hwcaps: Partial<HwcapWords> = { hwcap: present.hwcap & ~low(present.hwcap), hwcap2: present.hwcap2 & ~low(present.hwcap2) };
+const want = { hwcap: present.hwcap & hwcaps.hwcap!, hwcap2: present.hwcap2 & hwcaps.hwcap2! };
+const hasBits = want.hwcap !== present.hwcap || want.hwcap2 !== present.hwcap2;
+const dist = path.join(__dirname, '..', 'dist');
+const pythonOnPath = cp.spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).status === 0;
+
+interface Done {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  error?: Error;
+  events: string[];
+}
+
+/** Waits for 'close' (or 'error' then 'close'), with a bound. */
+function finished(child: cp.ChildProcess, ms = 15_000): Promise<Done> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    let error: Error | undefined;
+    const events: string[] = [];
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child did not close within ${ms} ms`));
+    }, ms);
+    child.on('spawn', () => events.push('spawn'));
+    child.on('exit', () => events.push('exit'));
+    child.on('error', (e) => {
+      events.push('error');
+      error = e;
+    });
+    child.on('close', (code, signal) => {
+      events.push('close');
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, error, events });
+    });
+  });
+}
+
+function ldShowAuxv(text: string): { hwcap?: bigint; hwcap2?: bigint } {
+  const out: { hwcap?: bigint; hwcap2?: bigint } = {};
+  for (const line of text.split('\n')) {
+    const m = /^AT_HWCAP(2)?:\s+(?:0x)?([0-9a-f]+)\s*$/.exec(line);
+    if (m) out[m[1] ? 'hwcap2' : 'hwcap'] = BigInt(`0x${m[2]}`);
+  }
+  return out;
+}
+
+const nodeViews = `const h=require(${JSON.stringify(dist)});const w=(v)=>{const x=h.hwcapWords(v);return {hwcap:String(x.hwcap),hwcap2:String(x.hwcap2)}};console.log(JSON.stringify({pid:process.pid,process:w('process'),kernel:w('kernel'),libc2:String(h.getauxval('AT_HWCAP2')??0n)}))`;
+
+describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
+  it('gives node a child whose every view shows the masked words, and child.pid is its pid', async () => {
+    const child = spawn(process.execPath, ['-e', nodeViews], { hwcaps });
+    const pid = child.pid;
+    expect(typeof pid).toBe('number');
+    const done = await finished(child);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.events).toEqual(['spawn', 'exit', 'close']);
+    const v = JSON.parse(done.stdout) as { pid: number; process: Record<string, string>; kernel: Record<string, string>; libc2: string };
+    expect(v.pid).toBe(pid);
+    for (const view of [v.process, v.kernel]) {
+      expect(BigInt(view.hwcap)).toBe(want.hwcap);
+      expect(BigInt(view.hwcap2)).toBe(want.hwcap2);
+    }
+    expect(BigInt(v.libc2)).toBe(want.hwcap2);
+  });
+
+  it('masks every view of the C probe', async () => {
+    const child = spawn(probe, [], { hwcaps });
+    const done = await finished(child);
+    const v = JSON.parse(done.stdout) as Record<string, Record<string, string>> & { pid: number };
+    expect(v.pid).toBe(child.pid);
+    for (const view of ['process', 'prGetAuxv', 'procAuxv']) {
+      expect(BigInt(v[view].hwcap)).toBe(want.hwcap);
+      expect(BigInt(v[view].hwcap2)).toBe(want.hwcap2);
+    }
+    expect(BigInt(v.libc.hwcap2)).toBe(want.hwcap2);
+  });
+
+  it('masks what ld.so shows (LD_SHOW_AUXV=1 /bin/true)', async () => {
+    const done = await finished(spawn('/bin/true', [], { hwcaps, env: { ...process.env, LD_SHOW_AUXV: '1' } }));
+    expect(ldShowAuxv(done.stdout)).toMatchObject(present.hwcap2 ? want : { hwcap: want.hwcap });
+  });
+
+  it('masks a grandchild by default, and not with follow: false', async () => {
+    const cmd = 'LD_SHOW_AUXV=1 /bin/true';
+    const followed = await finished(spawn('sh', ['-c', cmd], { hwcaps }));
+    expect(ldShowAuxv(followed.stdout).hwcap).toBe(want.hwcap);
+    const first = await finished(spawn('sh', ['-c', cmd], { hwcaps, follow: false }));
+    expect(ldShowAuxv(first.stdout).hwcap).toBe(present.hwcap);
+  });
+
+  it.skipIf(!pythonOnPath || present.hwcap2 === 0n)('masks python3 found on PATH (a version-manager shim that execs again), and not with follow: false', async () => {
+    const code = 'import ctypes; l = ctypes.CDLL(None); l.getauxval.restype = ctypes.c_ulong; print(l.getauxval(26))';
+    const followed = await finished(spawn('python3', ['-c', code], { hwcaps }), 30_000);
+    expect(followed.stderr).toBe('');
+    expect(BigInt(followed.stdout.trim())).toBe(want.hwcap2);
+    const first = await finished(spawn('python3', ['-c', code], { hwcaps, follow: false }), 30_000);
+    const shim = fs.readFileSync(cp.spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim(), 'latin1').startsWith('#!');
+    // Through a shim the real interpreter is a second exec, which follow: false leaves alone.
+    expect(BigInt(first.stdout.trim())).toBe(shim ? present.hwcap2 : want.hwcap2);
+  });
+
+  it('takes a FeatureSet or an array of feature names as the features to keep', async () => {
+    const dropped = FeatureSet.fromWords(hostArch(), { hwcap: present.hwcap & ~hwcaps.hwcap!, hwcap2: present.hwcap2 & ~hwcaps.hwcap2! }).names();
+    const set = FeatureSet.current('kernel').without(dropped);
+    for (const option of [set, set.names()]) {
+      const v = JSON.parse((await finished(spawn(probe, [], { hwcaps: option }))).stdout) as Record<string, Record<string, string>>;
+      expect(BigInt(v.process.hwcap)).toBe(want.hwcap);
+      expect(BigInt(v.procAuxv.hwcap2)).toBe(want.hwcap2);
+    }
+    expect(() => spawn(probe, [], { hwcaps: ['no-such-feature'] })).toThrow();
+  });
+
+  it('pipes stdio and reports the exit code like child_process', async () => {
+    const child = spawn('sh', ['-c', 'cat; echo err >&2; exit 3'], { hwcaps });
+    child.stdin!.end('hello\n');
+    const done = await finished(child);
+    expect(done).toMatchObject({ code: 3, signal: null, stdout: 'hello\n', stderr: 'err\n' });
+  });
+
+  it("delivers SIGTERM to the program: 'exit' with that signal", async () => {
+    const child = spawn('sleep', ['20'], { hwcaps, stdio: 'ignore' });
+    const exit = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    await new Promise((r) => child.on('spawn', r));
+    expect(child.kill('SIGTERM')).toBe(true);
+    expect(await exit).toEqual([null, 'SIGTERM']);
+  });
+
+  it('spawnSync returns child_process\'s shape', () => {
+    const r = spawnSync(probe, [], { hwcaps, encoding: 'utf8' });
+    expect(Object.keys(r).sort()).toEqual(Object.keys(cp.spawnSync('true')).sort());
+    expect(r.status).toBe(0);
+    expect(r.output).toHaveLength(3);
+    const v = JSON.parse(r.stdout as string) as Record<string, Record<string, string>> & { pid: number };
+    expect(v.pid).toBe(r.pid);
+    expect(BigInt(v.process.hwcap2)).toBe(want.hwcap2);
+  });
+
+  it('execFile collects output and fails like child_process', async () => {
+    const ok = await util.promisify(execFile)('sh', ['-c', 'LD_SHOW_AUXV=1 /bin/true'], { hwcaps });
+    expect(ldShowAuxv(String(ok.stdout)).hwcap).toBe(want.hwcap);
+    const err = await new Promise<cp.ExecFileException | null>((resolve) => execFile('sh', ['-c', 'echo no >&2; exit 4'], { hwcaps }, (e) => resolve(e)));
+    expect(err).toMatchObject({ code: 4, killed: false, signal: null, cmd: "sh -c echo no >&2; exit 4" });
+    expect(err!.message).toBe('Command failed: sh -c echo no >&2; exit 4\nno\n');
+  });
+
+  it('sets no_new_privs when asked', async () => {
+    const done = await finished(spawn('grep', ['NoNewPrivs', '/proc/self/status'], { hwcaps, noNewPrivs: true }));
+    expect(done.stdout).toMatch(/NoNewPrivs:\s+1/);
+  });
+
+  it('pdeathsig ends the program when the spawning process dies', async () => {
+    const parent = cp.spawn(process.execPath, ['-e', `const c=require(${JSON.stringify(dist)}).spawn('sleep',['20'],{hwcaps:{hwcap2:0n},pdeathsig:'SIGKILL',stdio:'ignore'});c.on('spawn',()=>{console.log(c.pid);process.exit(0)})`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = await finished(parent);
+    const pid = Number(out.stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    let gone = false;
+    for (let i = 0; i < 200 && !gone; i++) {
+      gone = !fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] === 'Z';
+      if (!gone) await new Promise((r) => setTimeout(r, 25));
+    }
+    if (!gone) process.kill(pid, 'SIGKILL');
+    expect(gone).toBe(true);
+  });
+
+  it('100 concurrent masked spawns are all masked, leave no zombies and leak no fds', async () => {
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const children = Array.from({ length: 100 }, () => spawn(probe, [], { hwcaps }));
+    const results = await Promise.all(children.map((c) => finished(c, 60_000)));
+    for (const [i, r] of results.entries()) {
+      expect(r.code).toBe(0);
+      const v = JSON.parse(r.stdout) as Record<string, Record<string, string>> & { pid: number };
+      expect(v.pid).toBe(children[i].pid);
+      expect(BigInt(v.process.hwcap)).toBe(want.hwcap);
+      expect(BigInt(v.procAuxv.hwcap2)).toBe(want.hwcap2);
+    }
+    // No zombie children of this process; every target reaped.
+    const zombies = fs
+      .readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map((d) => {
+        try {
+          return fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        } catch {
+          return '';
+        }
+      })
+      .filter((s) => {
+        const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+        return f[0] === 'Z' && Number(f[1]) === process.pid;
+      });
+    expect(zombies).toEqual([]);
+    for (const c of children) expect(fs.existsSync(`/proc/${c.pid}`)).toBe(false);
+    expect(fds()).toBe(before);
+  }, 90_000);
+});
+
+describe('spawn failures look like child_process', () => {
+  it("emits the same async 'error' for a program not found, then 'close' with -errno", async () => {
+    const ours = spawn('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n } });
+    const theirs = cp.spawn('hwcap-no-such-program', ['a']);
+    const [a, b] = await Promise.all([finished(ours), finished(theirs)]);
+    expect(a.events).toEqual(b.events);
+    expect(a.code).toBe(b.code);
+    const pick = (e?: Error) => {
+      const x = e as NodeJS.ErrnoException & { spawnargs?: string[] };
+      return { message: x.message, code: x.code, errno: x.errno, syscall: x.syscall, path: x.path, spawnargs: x.spawnargs };
+    };
+    expect(pick(a.error)).toEqual(pick(b.error));
+    expect(ours.pid).toBeUndefined();
+  });
+
+  it('spawnSync and execFile report ENOENT as child_process does', async () => {
+    const a = spawnSync('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n } });
+    const b = cp.spawnSync('hwcap-no-such-program', ['a']);
+    expect({ ...a, error: undefined }).toEqual({ ...b, error: undefined });
+    expect((a.error as NodeJS.ErrnoException).message).toBe(b.error!.message);
+    expect(a.error).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'spawnSync hwcap-no-such-program', path: 'hwcap-no-such-program', spawnargs: ['a'] });
+    const e = await new Promise<Error | null>((resolve) => execFile('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n } }, (err) => resolve(err)));
+    expect(e).toMatchObject({ code: 'ENOENT', syscall: 'spawn hwcap-no-such-program', cmd: 'hwcap-no-such-program a' });
+  });
+
+  it("reports EACCES for a file that is not executable", async () => {
+    const file = path.join(os.tmpdir(), `hwcap-noexec-${process.pid}`);
+    fs.writeFileSync(file, 'echo ran\n', { mode: 0o644 });
+    try {
+      const done = await finished(spawn(file, [], { hwcaps: { hwcap2: 0n } }));
+      expect(done.error).toMatchObject({ code: 'EACCES', errno: -13, syscall: `spawn ${file}` });
+      expect(done.stdout).toBe('');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it.skipIf(!canPtrace)(`refuses a set-user-ID program with a HwcapError naming the stage${skipWhy}`, async () => {
+    const file = path.join(os.tmpdir(), `hwcap-suid-${process.pid}`);
+    fs.copyFileSync(probe, file);
+    fs.chmodSync(file, 0o4755);
+    try {
+      const done = await finished(spawn(file, [], { hwcaps: { hwcap2: 0n }, mode: 'ptrace' }));
+      expect(done.stdout).toBe('');
+      expect(done.error).toBeInstanceOf(HwcapError);
+      expect(done.error).toMatchObject({ code: 'EPERM', syscall: 'execve', stage: 'check-target' });
+      expect(done.events).toEqual(['error', 'close']);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it.skipIf(!canPtrace)(`fails closed when the helper dies: 'error', and the program printed nothing${skipWhy}`, async () => {
+    for (const fault of ['helper-before-seize', 'helper-at-exec-stop', 'helper-during-inject']) {
+      const done = await finished(spawn(probe, [], { hwcaps: { hwcap2: 0n }, mode: 'ptrace', env: { ...process.env, HWCAP_EXEC_FAULT: fault } }));
+      expect(done.stdout).toBe('');
+      expect(done.error).toBeInstanceOf(HwcapError);
+      expect(done.events).toEqual(['error', 'close']);
+    }
+  });
+});
+
+describe('option validation', () => {
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ['mode', { hwcaps: {}, mode: 'magic' }, 'ERR_INVALID_ARG_VALUE', /options\.mode/],
+    ['mode type', { hwcaps: {}, mode: 3 }, 'ERR_INVALID_ARG_TYPE', /options\.mode/],
+    ['follow', { hwcaps: {}, follow: 'yes' }, 'ERR_INVALID_ARG_TYPE', /options\.follow/],
+    ['noNewPrivs', { hwcaps: {}, noNewPrivs: 1 }, 'ERR_INVALID_ARG_TYPE', /options\.noNewPrivs/],
+    ['allowSecurityMasking', { hwcaps: {}, allowSecurityMasking: 'no' }, 'ERR_INVALID_ARG_TYPE', /options\.allowSecurityMasking/],
+    ['pdeathsig name', { hwcaps: {}, pdeathsig: 'SIGNOPE' }, 'ERR_INVALID_ARG_VALUE', /options\.pdeathsig/],
+    ['pdeathsig number', { hwcaps: {}, pdeathsig: 0 }, 'ERR_INVALID_ARG_VALUE', /options\.pdeathsig/],
+    ['hwcaps type', { hwcaps: 5 }, 'ERR_INVALID_ARG_TYPE', /options\.hwcaps/],
+    ['hwcaps word type', { hwcaps: { hwcap: 1 } }, 'ERR_INVALID_ARG_TYPE', /options\.hwcaps\.hwcap/],
+    ['hwcaps word range', { hwcaps: { hwcap2: -1n } }, 'ERR_OUT_OF_RANGE', /options\.hwcaps\.hwcap2/],
+    ['hwcaps unknown word', { hwcaps: { hwcap5: 1n } }, 'ERR_INVALID_ARG_VALUE', /options\.hwcaps\.hwcap5/],
+    ['hwcaps names', { hwcaps: [1] }, 'ERR_INVALID_ARG_TYPE', /options\.hwcaps\[0\]/],
+    ['a near miss that would mask nothing', { hwcap: 1n }, 'ERR_INVALID_ARG_VALUE', /did you mean options\.hwcaps/],
+  ];
+  it.each(cases)('%s', (_name, options, code, message) => {
+    for (const call of [() => spawn('true', [], options), () => spawnSync('true', [], options), () => execFile('true', [], options, () => {})]) {
+      let err: (Error & { code?: string }) | undefined;
+      try {
+        call();
+      } catch (e) {
+        err = e as Error & { code?: string };
+      }
+      expect(err?.code).toBe(code);
+      expect(err?.message).toMatch(message);
+    }
+  });
+
+  it('rejects a bad file or args like child_process', () => {
+    expect(() => spawn(42 as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => spawn('true', [1 as unknown as string], { hwcaps: {} })).toThrow(/args\[0\]/);
+    expect(() => spawn('', [], { hwcaps: {} })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+  });
+
+  it('without hwcaps it is child_process.spawn itself', async () => {
+    const done = await finished(spawn('sh', ['-c', 'echo plain']));
+    expect(done.stdout).toBe('plain\n');
+  });
+});
