@@ -65,9 +65,9 @@ export const weird: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Counts every case run, so that the suite can show that it ran at least 10,000. */
 export const counter = { cases: 0 };
-export function counted<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+export function counted<A extends unknown[], R>(fn: (...a: A) => R): (...a: A) => R {
   return (...a: A) => {
     counter.cases++;
-    fn(...a);
+    return fn(...a);
   };
 }
