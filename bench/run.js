@@ -301,6 +301,68 @@ async function benchSpawn() {
   }
 }
 
+/**
+ * Where a masked spawn of /bin/true spends its time: each step of the launcher
+ * added in turn, all interleaved, each a ratio to the plain spawn. Then, when
+ * `perf trace` works, the system calls of one launcher run, per process.
+ */
+async function benchSpawnBreakdown() {
+  const s = optional('spawn', 'masked spawn comes with issue 4');
+  if (s.missing) {
+    row({ id: 'spawn-breakdown', what: 'masked spawn /bin/true, step by step', notMeasured: s.missing });
+    return;
+  }
+  const launcher = s.mod.launcherPath();
+  const mask = benchMask();
+  const maskArgs = Object.entries(mask).flatMap(([k, v]) => [`--${k}`, `0x${v.toString(16)}`]);
+  const variants = [
+    ['plain child_process.spawn', () => timeSpawn(cp.spawn, '/bin/true', [], {})],
+    ['+ exec of hwcap-exec, nothing to mask', () => timeSpawn(cp.spawn, launcher, ['--', '/bin/true'], {})],
+    ['+ ptrace helper and patch, first exec only', () => timeSpawn(cp.spawn, launcher, ['--mode', 'ptrace', '--no-follow', ...maskArgs, '--', '/bin/true'], {})],
+    ['+ following the tree (default)', () => timeSpawn(cp.spawn, launcher, ['--mode', 'ptrace', ...maskArgs, '--', '/bin/true'], {})],
+    ['+ lib/spawn.ts (status pipe, held events)', () => timeSpawn(s.mod.spawn, '/bin/true', [], { hwcaps: mask, mode: 'ptrace' })],
+  ];
+  const runs = scale(150, 15);
+  const times = variants.map(() => []);
+  for (let i = 0; i < runs + 10; i++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = (i % 2 ? variants.length - 1 - k : k);
+      const ms = await variants[v][1]();
+      if (i >= 10) times[v].push(ms);
+    }
+  }
+  const med = times.map(median);
+  variants.forEach(([what], k) => {
+    row({
+      id: `spawn-breakdown-${k}`,
+      what: `  ${what}`,
+      unit: 'ms',
+      candidate: med[k],
+      baseline: med[0],
+      baselineWhat: 'plain child_process.spawn of /bin/true',
+      ratio: med[k] / med[0],
+      notes: k ? [`adds ${(med[k] - med[k - 1]).toFixed(3)} ms to the step before`] : [],
+      detail: { runs },
+    });
+  });
+  // System calls per process of one launcher run, where perf can trace them (no ptrace needed).
+  const trace = cp.spawnSync('perf', ['trace', '-s', '--', launcher, '--mode', 'ptrace', ...maskArgs, '--', '/bin/true'], { encoding: 'utf8', timeout: 20_000 });
+  const text = `${trace.stdout ?? ''}${trace.stderr ?? ''}`;
+  const procs = [...text.matchAll(/^ (\S+) \((\d+)\), (\d+) events/gm)].map((m) => `${m[1]}: ${m[3]} events`);
+  if (trace.status === 0 && procs.length) {
+    const readv = /process_vm_readv\s+(\d+)/.exec(text);
+    row({
+      id: 'spawn-syscalls',
+      what: '  perf trace -s of one launcher run',
+      candidateText: procs.join(', '),
+      notes: readv ? [`the helper reads the new stack with ${readv[1]} process_vm_readv calls (one per word)`] : [],
+      detail: { summary: text },
+    });
+  } else {
+    row({ id: 'spawn-syscalls', what: '  perf trace -s of one launcher run', notMeasured: `perf trace did not run here (${(trace.error?.message ?? text.split('\n').find((l) => l.trim()) ?? '').slice(0, 80)})` });
+  }
+}
+
 function benchRequire() {
   // Fresh children, so that nothing is cached. Baseline: the same child without the require.
   const runs = scale(30, 5);
@@ -368,6 +430,7 @@ async function main() {
     ['featureset', benchFeatureSet],
     ['cpu-features', benchCpuFeatures],
     ['spawn', benchSpawn],
+    ['spawn-breakdown', benchSpawnBreakdown],
     ['require', benchRequire],
   ];
   for (const [name, fn] of steps) {
