@@ -29,8 +29,15 @@ function consume(v) {
 /**
  * Nanoseconds per call of fn: `warmup` rounds thrown away, then the median of
  * `rounds` rounds of `iters` calls each, timed with process.hrtime.bigint().
+ * `iters` is an upper bound: it is cut so that one round takes about
+ * `roundMs` (a slow call gets fewer iterations, not minutes of rounds).
  */
-function nsPerCall(fn, { iters = 100_000, rounds = 15, warmup = 3 } = {}) {
+function nsPerCall(fn, { iters = 100_000, rounds = 15, warmup = 3, roundMs = 40 } = {}) {
+  const probeIters = 20;
+  const c0 = process.hrtime.bigint();
+  for (let i = 0; i < probeIters; i++) consume(fn());
+  const perCallNs = Number(process.hrtime.bigint() - c0) / probeIters;
+  iters = Math.max(50, Math.min(iters, Math.round((roundMs * 1e6) / Math.max(perCallNs, 1))));
   const per = [];
   for (let r = 0; r < warmup + rounds; r++) {
     const t0 = process.hrtime.bigint();
