@@ -95,6 +95,16 @@ function parseProcAuxvFor(type) {
   return undefined;
 }
 
+/**
+ * A per-call row: `ours` against `base` (both from nsPerCall). The ratio is
+ * base/ours ("x faster") when `faster` is set, else ours/base.
+ */
+function nsRow({ id, what, ours, base, baselineWhat, faster = false, ratioText, ...rest }) {
+  const ratio = faster ? base.ns / ours.ns : ours.ns / base.ns;
+  const fasterText = ratio >= 1 ? `${ratio.toFixed(ratio >= 100 ? 0 : 2)}x faster` : `${(1 / ratio).toFixed(2)}x slower`;
+  row({ id, what, unit: 'ns', candidate: ours.ns, baseline: base.ns, baselineWhat, ratio, ratioText: ratioText ?? (faster ? fasterText : undefined), ...rest, detail: { ours, base } });
+}
+
 function benchGetauxval() {
   if (h.getauxval('AT_HWCAP2') !== parseProcAuxvFor(26) && native.arch !== 'x86_64') {
     throw new Error('getauxval and /proc/self/auxv disagree about AT_HWCAP2');
@@ -102,30 +112,18 @@ function benchGetauxval() {
   const ours = nsPerCall(() => h.getauxval('AT_HWCAP2'), { iters: scale(200_000, 20_000), rounds: 15 });
   const base = nsPerCall(() => parseProcAuxvFor(26), { iters: scale(2_000, 200), rounds: 15 });
   const ratio = base.ns / ours.ns;
-  row({
+  nsRow({
     id: 'getauxval',
     what: "getauxval('AT_HWCAP2') (addon)",
-    unit: 'ns',
-    candidate: ours.ns,
-    baseline: base.ns,
+    ours,
+    base,
     baselineWhat: "fs.readFileSync('/proc/self/auxv') parsed per query",
-    ratio,
-    ratioText: `${ratio.toFixed(0)}x faster`,
+    faster: true,
     target: '>=100x and <100 ns',
     met: ratio >= 100 && ours.ns < 100,
-    detail: { ours, base },
   });
   const raw = nsPerCall(() => native.getauxval(26), { iters: scale(200_000, 20_000), rounds: 15 });
-  row({
-    id: 'getauxval-raw',
-    what: 'native getauxval(26) (no name lookup)',
-    unit: 'ns',
-    candidate: raw.ns,
-    baseline: ours.ns,
-    baselineWhat: "getauxval('AT_HWCAP2')",
-    ratio: raw.ns / ours.ns,
-    detail: { raw },
-  });
+  nsRow({ id: 'getauxval-raw', what: 'native getauxval(26) (no name lookup)', ours: raw, base: ours, baselineWhat: "getauxval('AT_HWCAP2')" });
 }
 
 function benchFeatureSet() {
@@ -147,31 +145,25 @@ function benchFeatureSet() {
   const ours = nsPerCall(() => set.has(names[i++ & 7]), { iters: scale(500_000, 50_000), rounds: 15 });
   i = 0;
   const base = nsPerCall(() => plain.has(names[i++ & 7]), { iters: scale(500_000, 50_000), rounds: 15 });
-  row({
+  nsRow({
     id: 'featureset-has',
     what: 'FeatureSet.has(name), cached set',
-    unit: 'ns',
-    candidate: ours.ns,
-    baseline: base.ns,
+    ours,
+    base,
     baselineWhat: 'Set#has of the same names (the floor)',
-    ratio: ours.ns / base.ns,
     ratioText: `${(ours.ns / base.ns).toFixed(2)}x Set`,
     target: '<50 ns',
     met: ours.ns < 50,
-    detail: { ours, base, names },
+    names,
   });
-  const { hwcapWords } = h;
-  const fresh = nsPerCall(() => FeatureSet.fromWords(hostArch(), hwcapWords('process')).has(names[i++ & 7]), { iters: scale(20_000, 2_000), rounds: 11 });
-  row({
+  const fresh = nsPerCall(() => FeatureSet.fromWords(hostArch(), h.hwcapWords('process')).has(names[i++ & 7]), { iters: scale(20_000, 2_000), rounds: 11 });
+  nsRow({
     id: 'featureset-fresh',
     what: 'fromWords(hwcapWords()).has(name), uncached',
-    unit: 'ns',
-    candidate: fresh.ns,
-    baseline: ours.ns,
+    ours: fresh,
+    base: ours,
     baselineWhat: 'FeatureSet.has on a cached set',
-    ratio: fresh.ns / ours.ns,
     notes: ['reads the startup-stack auxv (/proc/self/stat + process_vm_readv) and decodes it on every call'],
-    detail: { fresh },
   });
 }
 
@@ -197,55 +189,46 @@ function benchCpuFeatures() {
   const f = optional('features', 'FeatureSet comes with issue 3');
   // cpu-features runs CPUID (x86) or reads the auxv and /proc/cpuinfo (elsewhere) on every call.
   const theirs = nsPerCall(() => c.fn().flags.sse2, { iters: scale(5_000, 500), rounds: 11 });
+  const baselineWhat = "require('cpu-features')().flags.sse2";
   const notes = [`cpu-features from ${c.from}`, 'not the same answer on x86-64: cpu-features reads CPUID (avx2 …), the auxv carries CPUID.1:EDX only'];
-  const faster = (r) => (r >= 1 ? `${r.toFixed(r >= 100 ? 0 : 2)}x faster` : `${(1 / r).toFixed(2)}x slower`);
   if (!f.mod) {
     const ours = nsPerCall(() => h.hwcapWords('process').hwcap, { iters: scale(20_000, 2_000), rounds: 11 });
-    row({ id: 'cpu-features-fresh', what: 'hwcapWords() vs cpu-features()', unit: 'ns', candidate: ours.ns, baseline: theirs.ns, baselineWhat: "require('cpu-features')().flags.sse2", ratio: theirs.ns / ours.ns, ratioText: faster(theirs.ns / ours.ns), notes: ['FeatureSet not built yet', ...notes], detail: { ours, theirs } });
+    nsRow({ id: 'cpu-features-fresh', what: 'hwcapWords() vs cpu-features()', ours, base: theirs, baselineWhat, faster: true, notes: ['FeatureSet not built yet', ...notes] });
     return;
   }
   const { FeatureSet, hostArch } = f.mod;
   // As each library documents it: ours reads the process view once and caches it.
   const doc = nsPerCall(() => FeatureSet.current().has('sse2'), { iters: scale(200_000, 20_000), rounds: 11 });
-  row({
+  nsRow({
     id: 'cpu-features',
     what: "FeatureSet.current().has('sse2') vs cpu-features",
-    unit: 'ns',
-    candidate: doc.ns,
-    baseline: theirs.ns,
-    baselineWhat: "require('cpu-features')().flags.sse2",
-    ratio: theirs.ns / doc.ns,
-    ratioText: faster(theirs.ns / doc.ns),
+    ours: doc,
+    base: theirs,
+    baselineWhat,
+    faster: true,
     notes: ['each as documented; FeatureSet.current() caches the process view, cpu-features queries every call', ...notes],
-    detail: { doc, theirs },
   });
   const fresh = nsPerCall(() => FeatureSet.fromWords(hostArch(), h.hwcapWords('process')).has('sse2'), { iters: scale(20_000, 2_000), rounds: 11 });
-  row({
+  nsRow({
     id: 'cpu-features-fresh',
     what: 'uncached read+decode vs cpu-features',
-    unit: 'ns',
-    candidate: fresh.ns,
-    baseline: theirs.ns,
-    baselineWhat: "require('cpu-features')().flags.sse2",
-    ratio: theirs.ns / fresh.ns,
-    ratioText: faster(theirs.ns / fresh.ns),
+    ours: fresh,
+    base: theirs,
+    baselineWhat,
+    faster: true,
     notes: ["ours: FeatureSet.fromWords(hostArch(), hwcapWords('process')).has('sse2')"],
-    detail: { fresh, theirs },
   });
   const set = FeatureSet.current();
   const info = c.fn();
   const cached = nsPerCall(() => set.has('sse2'), { iters: scale(500_000, 50_000), rounds: 11 });
   const theirsCached = nsPerCall(() => info.flags.sse2, { iters: scale(500_000, 50_000), rounds: 11 });
-  row({
+  nsRow({
     id: 'cpu-features-cached',
     what: 'cached: set.has vs info.flags.sse2',
-    unit: 'ns',
-    candidate: cached.ns,
-    baseline: theirsCached.ns,
+    ours: cached,
+    base: theirsCached,
     baselineWhat: 'cpu-features result object, .flags.sse2',
-    ratio: theirsCached.ns / cached.ns,
     ratioText: `${(cached.ns / theirsCached.ns).toFixed(2)}x theirs`,
-    detail: { cached, theirsCached },
   });
 }
 
