@@ -50,3 +50,5 @@ export { nodeReport, parseReport, baseline, check, libcInfo, MixedArchError, NOD
 export type { NodeReport, NodeReportOptions, LibcInfo, CheckResult, NfdNode, NfdOptions } from './report';
 export { spawn, spawnSync, execFile, probeInheritance, probePtrace, launcherPath, probePath } from './spawn';
 export type { SpawnMode, HwcapsOption, HwcapSpawnOptions, SpawnOptions, SpawnSyncOptions, ExecFileOptions, InheritanceProbe, PtraceProbe } from './spawn';
+export { probe } from './probe';
+export type { ProbeResult, ProbeOptions } from './probe';

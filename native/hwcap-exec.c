@@ -56,21 +56,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#ifndef PR_SET_MM
-#define PR_SET_MM 35
-#endif
-#ifndef PR_SET_MM_AUXV
-#define PR_SET_MM_AUXV 12
-#endif
-#ifndef PR_SET_MM_MAP
-#define PR_SET_MM_MAP 14
-#endif
-#ifndef PR_SET_MM_MAP_SIZE
-#define PR_SET_MM_MAP_SIZE 15
-#endif
-#ifndef PR_GET_AUXV
-#define PR_GET_AUXV 0x41555856
-#endif
+#include "prctl_compat.h"
 
 #define EXIT_SETUP 125
 #define EXIT_NOEXEC 126

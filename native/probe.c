@@ -19,9 +19,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#ifndef PR_GET_AUXV
-#define PR_GET_AUXV 0x41555856
-#endif
+#include "prctl_compat.h"
 
 static const unsigned long types[4] = {16, 26, 29, 30};
 static const char *const keys[4] = {"hwcap", "hwcap2", "hwcap3", "hwcap4"};

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from './helpers';
 import fc from 'fast-check';
 import { hwcapWords } from '../lib/auxv';
 import { ARCHES, FeatureSet, HwcapSchemaError, catalog, closeMatches, decodeWords, hostArch, normalizeArch } from '../lib/features';
@@ -15,18 +16,6 @@ const cpuinfoFlags = (() => {
   }
 })();
 const canCrossCheckX86 = isX86 && cpuinfoFlags !== undefined;
-
-function expectCode(f: () => unknown, cls: Function, code: string): Error {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(cls);
-  expect((caught as { code?: string }).code).toBe(code);
-  return caught as Error;
-}
 
 describe('tables', () => {
   it('every architecture has a table with unique names and bits in range', () => {

@@ -2,6 +2,7 @@
 import { spawnSync, SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { expect } from 'vitest';
 
 export const repoRoot = path.resolve(__dirname, '..');
 
@@ -68,4 +69,18 @@ export function which(cmd: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Asserts that f throws an instance of cls with this `code`, and returns the error. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export function expectCode(f: () => unknown, cls: Function, code: string): Error {
+  let caught: unknown;
+  try {
+    f();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(cls);
+  expect((caught as { code?: string }).code).toBe(code);
+  return caught as Error;
 }

@@ -5,20 +5,10 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { catalog, hwcapWords, launcherPath, probePath, probeInheritance, probePtrace } from '../lib';
-import type { HwcapWords } from '../lib';
+import { catalog, launcherPath, probeInheritance } from '../lib';
+import { canPtrace, hasBits, hex, keep, present, probe, ptraceSkip, removed } from './mask-fixture';
 
 const launcher = launcherPath();
-const probe = probePath();
-const canPtrace = probePtrace().ok;
-const ptraceSkip = canPtrace ? '' : ` (skipped: ptrace mode unavailable: ${JSON.stringify(probePtrace())})`;
-const present = hwcapWords('kernel');
-const low = (v: bigint) => v & -v;
-// Drop the lowest set bit of AT_HWCAP and of AT_HWCAP2 (on x86-64 here: sse3's neighbour fpu, and fsgsbase).
-const keep: Partial<HwcapWords> = { hwcap: present.hwcap & ~low(present.hwcap), hwcap2: present.hwcap2 & ~low(present.hwcap2) };
-const removed = { hwcap: low(present.hwcap), hwcap2: low(present.hwcap2) };
-const hasBits = removed.hwcap !== 0n || removed.hwcap2 !== 0n;
-const hex = (v: bigint) => `0x${v.toString(16)}`;
 const maskArgs = ['--hwcap', hex(keep.hwcap!), '--hwcap2', hex(keep.hwcap2!)];
 
 interface Run {

@@ -3,20 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { probeInheritance } from '../lib/spawn';
 import { describe, expect, it } from 'vitest';
+import { expectCode } from './helpers';
 import { FeatureSet, HwcapSchemaError, hostArch, wordsToJSON } from '../lib/features';
 import { MixedArchError, NODE_REPORT_SCHEMA, baseline, check, fromNodeFeatureDiscovery, nodeReport, parseReport, type NodeReport } from '../lib/report';
-
-function expectCode(f: () => unknown, cls: Function, code: string): Error {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(cls);
-  expect((caught as { code?: string }).code).toBe(code);
-  return caught as Error;
-}
 
 /** A report as another machine would have written it. */
 function report(hostname: string, arch: string, names: string[]): NodeReport {

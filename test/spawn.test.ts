@@ -7,17 +7,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
-import { hwcapWords, probePath, probePtrace, spawn, spawnSync, execFile, HwcapError, FeatureSet, hostArch } from '../lib';
-import type { HwcapWords } from '../lib';
+import { spawn, spawnSync, execFile, HwcapError, FeatureSet, hostArch } from '../lib';
+import { canPtrace, hasBits, keep, present, probe, ptraceSkip } from './mask-fixture';
 
-const probe = probePath();
-const canPtrace = probePtrace().ok;
-const skipWhy = canPtrace ? '' : ` (skipped: ptrace mode unavailable: ${JSON.stringify(probePtrace())})`;
-const present = hwcapWords('kernel');
-const low = (v: bigint) => v & -v;
-const hwcaps: Partial<HwcapWords> = { hwcap: present.hwcap & ~low(present.hwcap), hwcap2: present.hwcap2 & ~low(present.hwcap2) };
+const skipWhy = ptraceSkip;
+const hwcaps = keep;
 const want = { hwcap: present.hwcap & hwcaps.hwcap!, hwcap2: present.hwcap2 & hwcaps.hwcap2! };
-const hasBits = want.hwcap !== present.hwcap || want.hwcap2 !== present.hwcap2;
 const dist = path.join(__dirname, '..', 'dist');
 const pythonOnPath = cp.spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).status === 0;
 

@@ -1,0 +1,155 @@
+// hwcap exec as a user runs it: the command's auxv is masked (checked by
+// ld.so's LD_SHOW_AUXV=1 and by hwcap-probe, which prints every view), its
+// exit status and death by signal pass through, and failures to start it
+// have env(1)'s exit statuses.
+import { spawn as spawnChild } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FeatureSet, catalog } from '../lib/index';
+import { probeInheritance, probePtrace, probePath } from '../lib/spawn';
+import { parseShowAuxv } from './helpers';
+import { cliPath, hwcap, tempDir } from './cli-harness';
+
+const here = FeatureSet.current('process');
+const arch = here.arch;
+const inherits = probeInheritance().inherits === true;
+const canMask = inherits || probePtrace().ok;
+const whyNot = `skipped: neither ptrace nor kernel inheritance works here (${probePtrace().ok ? '' : (probePtrace() as { reason: string }).reason})`;
+const dir = tempDir('hwcap-exec-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+// The highest AT_HWCAP feature this machine has: the one the tests remove.
+const hwcapRows = new Set(catalog(arch).filter((r) => r.word === 'AT_HWCAP').map((r) => r.name));
+const victim = here.names().filter((n) => hwcapRows.has(n)).at(-1)!;
+const hex = (v: bigint) => v.toString(16);
+
+/** The AT_HWCAP* words the last process in an LD_SHOW_AUXV=1 output saw. */
+function shownWords(stdout: string): { hwcap: bigint; hwcap2: bigint } {
+  const last = stdout.slice(stdout.lastIndexOf('AT_SYSINFO_EHDR') >= 0 ? stdout.lastIndexOf('AT_SYSINFO_EHDR') : 0);
+  const m = parseShowAuxv(last);
+  const num = (s: string | undefined) => (s === undefined ? 0n : BigInt(s.startsWith('0x') ? s : `0x${s}`));
+  return { hwcap: num(m.get('AT_HWCAP')), hwcap2: num(m.get('AT_HWCAP2')) };
+}
+
+describe.skipIf(!canMask)(`hwcap exec masks the command (${whyNot})`, () => {
+  it('--drop: ld.so in the command sees the word without the feature', () => {
+    const r = hwcap(['exec', '--drop', victim, '--', 'env', 'LD_SHOW_AUXV=1', '/bin/true']);
+    expect(r.status, r.stderr).toBe(0);
+    const want = here.without([victim]).words;
+    expect(shownWords(r.stdout)).toEqual({ hwcap: want.hwcap, hwcap2: want.hwcap2 });
+  });
+
+  it('--features: only those features, in every view of the command (hwcap-probe)', () => {
+    const keep = here.names().filter((n) => hwcapRows.has(n)).slice(0, 3);
+    const r = hwcap(['exec', '--features', keep.join(','), probePath()]);
+    expect(r.status, r.stderr).toBe(0);
+    const seen = JSON.parse(r.stdout) as { process: Record<string, string>; prGetAuxv: Record<string, string> | null; procAuxv: Record<string, string> | null };
+    const want = `0x${hex(FeatureSet.fromNames(arch, keep).words.hwcap)}`;
+    expect(seen.process.hwcap).toBe(want);
+    if (seen.prGetAuxv) expect(seen.prGetAuxv.hwcap).toBe(want);
+    if (seen.procAuxv) expect(seen.procAuxv.hwcap).toBe(want);
+  });
+
+  it('--baseline FILE, and --drop on top of it', () => {
+    const base = here.without([victim]);
+    fs.writeFileSync(path.join(dir, 'base.json'), JSON.stringify(base.toJSON()));
+    const r = hwcap(['exec', '--baseline', path.join(dir, 'base.json'), 'env', 'LD_SHOW_AUXV=1', '/bin/true']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(shownWords(r.stdout).hwcap).toBe(base.words.hwcap);
+    const second = here.names().filter((n) => hwcapRows.has(n) && n !== victim).at(-1)!;
+    const r2 = hwcap(['exec', '--baseline', path.join(dir, 'base.json'), '--drop', second, 'env', 'LD_SHOW_AUXV=1', '/bin/true']);
+    expect(shownWords(r2.stdout).hwcap).toBe(base.without([second]).words.hwcap);
+  });
+
+  it('follows the process tree by default; --no-follow masks only the first exec', () => {
+    const cmd = ['sh', '-c', 'LD_SHOW_AUXV=1 /bin/true'];
+    const masked = here.without([victim]).words.hwcap;
+    expect(shownWords(hwcap(['exec', '--drop', victim, ...cmd]).stdout).hwcap).toBe(masked);
+    const first = hwcap(['exec', '--no-follow', '--drop', victim, ...cmd]);
+    expect(first.status).toBe(0);
+    // Where the kernel inherits, the grandchild is masked all the same.
+    expect(shownWords(first.stdout).hwcap).toBe(inherits ? masked : here.words.hwcap);
+  });
+
+  it("passes the command's exit status through, and 128+N for death by signal N", () => {
+    expect(hwcap(['exec', '--drop', victim, 'sh', '-c', 'exit 7']).status).toBe(7);
+    expect(hwcap(['exec', '--drop', victim, 'sh', '-c', 'kill -KILL $$']).status).toBe(128 + 9);
+    expect(hwcap(['exec', '--drop', victim, '/bin/true']).status).toBe(0);
+  });
+
+  it('options after CMD belong to CMD, with or without --', () => {
+    expect(hwcap(['exec', '--drop', victim, 'echo', '--json', '-v', '--drop']).stdout).toBe('--json -v --drop\n');
+    expect(hwcap(['exec', '--drop', victim, '--', 'echo', '--', '-h']).stdout).toBe('-- -h\n');
+  });
+
+  it('SIGTERM sent to hwcap is passed on to the command', async () => {
+    const child = spawnChild(process.execPath, [cliPath, 'exec', '--drop', victim, 'sh', '-c', 'echo ready; exec sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    child.kill('SIGTERM');
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    expect(signal).toBe(null);
+    expect(code).toBe(128 + 15);
+  });
+
+  it('-v says what is kept, what is removed and which mode runs', () => {
+    const r = hwcap(['exec', '-v', '--drop', victim, '/bin/true']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`hwcap exec: keeping ${here.size - 1} of ${here.size} features`);
+    expect(r.stderr).toContain(`removing ${victim}\n`);
+    expect(r.stderr).toMatch(/^hwcap exec: mode auto → (kernel|ptrace), following the whole process tree$/m);
+  });
+
+  it('a command that is not found: 127; not executable: 126', () => {
+    const nf = hwcap(['exec', '--drop', victim, 'no-such-command-hwcap']);
+    expect(nf.status).toBe(127);
+    expect(nf.stderr).toMatch(/^hwcap exec: no-such-command-hwcap: command not found\nhint: /m);
+    const file = path.join(dir, 'not-executable');
+    fs.writeFileSync(file, '#!/bin/sh\n', { mode: 0o644 });
+    const ne = hwcap(['exec', '--drop', victim, file]);
+    expect(ne.status).toBe(126);
+    expect(ne.stderr).toMatch(/cannot execute: EACCES/);
+  });
+
+  it.skipIf(inherits)("--mode kernel where the kernel does not inherit: 125, and the command never runs (skipped: this kernel inherits)", () => {
+    const marker = path.join(dir, 'ran');
+    const r = hwcap(['exec', '--mode', 'kernel', '--drop', victim, 'sh', '-c', `touch ${marker}`]);
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/^hwcap exec: cannot run sh masked: \w+ failed at launcher step kernel-verify \(\w+\)\nhint: .*--mode ptrace/m);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it.skipIf(here.securityNames().length === 0)('removing a security feature needs --allow-security-masking (skipped: this machine has none)', () => {
+    const sec = here.securityNames()[0];
+    const r = hwcap(['exec', '--drop', sec, '/bin/true']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/removes security feature .*\nhint: pass --allow-security-masking/);
+    expect(hwcap(['exec', '--allow-security-masking', '--drop', sec, '/bin/true']).status).toBe(0);
+  });
+});
+
+describe('hwcap exec usage errors: exit 2, the command never runs', () => {
+  const marker = path.join(dir, 'never');
+  const cmd = ['sh', '-c', `touch ${marker}`];
+  const other = arch === 'x86_64' ? 'aarch64' : 'x86_64';
+  fs.writeFileSync(path.join(dir, 'other.json'), JSON.stringify(FeatureSet.fromNames(other, [catalog(other)[0].name]).toJSON()));
+  const cases: [string, string[], RegExp][] = [
+    ['no CMD', ['exec', '--drop', victim], /^hwcap exec: missing CMD\n/],
+    ['no mask', ['exec', ...cmd], /^hwcap exec: nothing to mask: give --baseline FILE, --features LIST or --drop LIST\n/],
+    ['--baseline and --features', ['exec', '--baseline', 'x.json', '--features', victim, ...cmd], /^hwcap exec: give --baseline or --features, not both\n/],
+    ['a bad --mode', ['exec', '--mode', 'magic', '--drop', victim, ...cmd], /^hwcap exec: --mode must be auto, kernel or ptrace, not 'magic'\n/],
+    ['an unknown feature in --drop', ['exec', '--drop', `${victim}x`, ...cmd], new RegExp(`^hwcap exec: --drop: unknown feature '${victim}x' on ${arch}; did you mean '${victim}'`)],
+    ['an unknown option', ['exec', '--dorp', victim, ...cmd], /^hwcap exec: unknown option '--dorp'; did you mean --drop\?\n/],
+    ['a missing baseline file', ['exec', '--baseline', path.join(dir, 'nope.json'), ...cmd], /^hwcap exec: cannot read baseline '.*nope\.json': ENOENT/],
+    ['a baseline of another architecture', ['exec', '--baseline', path.join(dir, 'other.json'), ...cmd], new RegExp(`^hwcap exec: baseline .*other\\.json is for ${other}; this machine is ${arch}\\n`)],
+  ];
+  for (const [what, args, stderr] of cases) {
+    it(what, () => {
+      const r = hwcap(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(stderr);
+      expect(r.stderr).toMatch(/\nhint: /);
+      expect(fs.existsSync(marker)).toBe(false);
+    });
+  }
+});

@@ -1,0 +1,123 @@
+// The hwcap command as a user runs it: a child process, its stdout, stderr
+// and exit status. The executable, usage errors, help, probe and colour; the
+// verbs that read feature sets are in cli-verbs.test.ts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { probeAuxvAccess } from '../lib/auxv';
+import { hasCapSysResource } from '../lib/auxv';
+import { native } from '../lib/native';
+import { repoRoot } from './helpers';
+import { cliPath, hwcap, hwcapOnTty, scriptPath, SGR } from './cli-harness';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+
+describe('the executable', () => {
+  it('dist/cli.js starts with a node shebang and is executable', () => {
+    expect(fs.readFileSync(cliPath, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect(fs.statSync(cliPath).mode & 0o111).toBe(0o111);
+    expect(path.resolve(repoRoot, pkg.bin.hwcap)).toBe(cliPath);
+  });
+
+  it('--version prints the package version', () => {
+    const r = hwcap(['--version']);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).toBe(`hwcap ${pkg.version}\n`);
+  });
+});
+
+describe('usage errors exit 2 with a cause and a hint on stderr', () => {
+  const cases: [string[], RegExp][] = [
+    [['frobnicate'], /^hwcap: unknown command 'frobnicate'\nhint: the commands are /],
+    [['prob'], /^hwcap: unknown command 'prob'; did you mean 'probe'\?\n/],
+    [['probe', '--jsn'], /^hwcap probe: unknown option '--jsn'; did you mean --json\?\nhint: see 'hwcap probe --help'\n$/],
+    [['probe', 'extra'], /^hwcap probe: 'hwcap probe' takes no arguments; got 'extra'\nhint: see 'hwcap probe --help'\n$/],
+    [['--bogus'], /^hwcap: unknown option '--bogus'\nhint: see 'hwcap --help'\n$/],
+    [['help', 'nope'], /^hwcap: unknown command 'nope'/],
+  ];
+  for (const [args, stderr] of cases) {
+    it(`hwcap ${args.join(' ')}`, () => {
+      const r = hwcap(args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(stderr);
+    });
+  }
+});
+
+describe('help', () => {
+  it('hwcap --help lists every command', () => {
+    const r = hwcap(['--help']);
+    expect(r.status).toBe(0);
+    for (const verb of ['show', 'report', 'baseline', 'check', 'diff', 'probe']) expect(r.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'));
+    expect(r.stdout).toMatch(/^Usage: hwcap /);
+    expect(hwcap(['help']).stdout).toBe(r.stdout);
+  });
+
+  it('every command has --help and -h, and `hwcap help VERB` prints the same', () => {
+    const verbs = [...hwcap(['--help']).stdout.matchAll(/^  ([a-z]+)  /gm)].map((m) => m[1]);
+    expect(verbs.length).toBeGreaterThan(0);
+    for (const verb of verbs) {
+      const r = hwcap([verb, '--help']);
+      expect(r.status, verb).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: hwcap (${verb}|\\[${verb}\\]) `));
+      expect(r.stdout).toMatch(/^Options:$/m);
+      expect(r.stdout).toMatch(/-h, --help/);
+      expect(hwcap([verb, '-h']).stdout).toBe(r.stdout);
+      expect(hwcap(['help', verb]).stdout).toBe(r.stdout);
+    }
+  });
+});
+
+describe('hwcap probe', () => {
+  it('--json answers what the library answers in this process', () => {
+    const r = hwcap(['probe', '--json']);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.arch).toBe(native.arch);
+    expect(j.auxv).toEqual(probeAuxvAccess());
+    expect(j.auxv.prSetMmAuxv.ok).toBe(hasCapSysResource());
+    expect(['enforced', 'not-enforced', 'unknown']).toContain(j.userHwcap.state);
+  });
+
+  it('prints one line per interface, with the hint of a refused one', () => {
+    const r = hwcap(['probe']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    const a = probeAuxvAccess();
+    for (const [name, ans] of [['PR_GET_AUXV', a.prGetAuxv], ['PR_SET_MM_AUXV', a.prSetMmAuxv], ['PR_SET_MM_MAP', a.prSetMmMap]] as const) {
+      const line = r.stdout.split('\n').find((l) => l.startsWith(`${name} `));
+      expect(line, name).toBeDefined();
+      expect(line).toMatch(ans.ok ? / ok$/ : new RegExp(` ${ans.code} `));
+    }
+    expect(r.stdout).toMatch(/^PR_USER_HWCAP_ENABLED +(enforced|not-enforced|unknown) /m);
+  });
+
+  it('asks a PR_USER_HWCAP_ENABLED number only when one is configured', () => {
+    // Without a configured number no prctl is issued and the answer is unknown.
+    const none = JSON.parse(hwcap(['probe', '--json'], { env: { HWCAP_PR_USER_HWCAP_ENABLED: undefined } }).stdout);
+    if (native.PR_USER_HWCAP_ENABLED === undefined) expect(none.userHwcap).toMatchObject({ state: 'unknown', source: 'none' });
+    const bad = hwcap(['probe'], { env: { HWCAP_PR_USER_HWCAP_ENABLED: 'banana' } });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^hwcap probe: .*HWCAP_PR_USER_HWCAP_ENABLED/);
+  });
+});
+
+describe('colour', () => {
+  it('none when stdout is not a terminal', () => {
+    expect(hwcap(['probe']).stdout).not.toMatch(SGR);
+  });
+
+  it('FORCE_COLOR turns it on, FORCE_COLOR=0 off', () => {
+    expect(hwcap(['probe'], { env: { FORCE_COLOR: '1' } }).stdout).toMatch(SGR);
+    expect(hwcap(['probe'], { env: { FORCE_COLOR: '0' } }).stdout).not.toMatch(SGR);
+    expect(hwcap(['probe', '--bogus'], { env: { FORCE_COLOR: '1' } }).stderr).toMatch(SGR);
+  });
+
+  it.skipIf(!scriptPath)('on a terminal, unless NO_COLOR is set (skipped: no util-linux script for a pty)', () => {
+    expect(hwcapOnTty(['probe'])).toMatch(SGR);
+    const plain = hwcapOnTty(['probe'], { NO_COLOR: '1' });
+    expect(plain).toMatch(/^PR_GET_AUXV /m);
+    expect(plain).not.toMatch(SGR);
+  });
+});
