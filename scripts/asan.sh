@@ -36,7 +36,7 @@ if ! HWCAP_SANITIZE=1 node_modules/.bin/node-gyp rebuild ${nodedir:+--nodedir="$
   cat build.log
   exit 1
 fi
-node_modules/.bin/tsc -p tsconfig.build.json
+npm run --silent build:ts  # as the package builds its TypeScript (tsc, and the CLI made executable)
 t1=$(date +%s)
 
 libasan=""
