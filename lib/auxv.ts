@@ -169,10 +169,17 @@ export function readAuxv(view: AuxvView = 'process'): AuxvEntry[] {
   return toEntries(kernelWords().words);
 }
 
+/** 'AT_HWCAP2' and 'HWCAP2' → 26: the exact spellings, looked up before any case folding. */
+const BY_NAME: ReadonlyMap<string, number> = new Map(
+  (Object.entries(AT) as [string, number][]).flatMap(([name, type]) => [
+    [name, type],
+    [name.slice(3), type],
+  ]),
+);
+
 function toType(typeOrName: unknown, argName = 'typeOrName'): number {
   if (typeof typeOrName === 'string') {
-    const upper = typeOrName.toUpperCase();
-    const t = (AT as Record<string, number>)[upper.startsWith('AT_') ? upper : `AT_${upper}`];
+    const t = BY_NAME.get(typeOrName) ?? BY_NAME.get(typeOrName.toUpperCase());
     if (t === undefined) throw invalidArgValue(argName, 'must be an AT_* name the kernel defines (such as AT_HWCAP2) or a number', typeOrName);
     return t;
   }
