@@ -68,6 +68,7 @@ const NAMES: ReadonlyMap<number, AtName> = new Map(
 
 /** The AT_* name of a type, or `AT_<n>` for one the kernel headers do not name. */
 export function atName(type: number): string {
+  if (typeof type !== 'number') throw invalidArgType('type', 'of type number', type);
   return NAMES.get(type) ?? `AT_${type}`;
 }
 
@@ -115,6 +116,7 @@ function toEntries(words: ArrayLike<bigint>): AuxvEntry[] {
 
 /** Parses the bytes of /proc/<pid>/auxv: pairs of native 64-bit words. */
 export function parseAuxvBytes(buf: Uint8Array): AuxvEntry[] {
+  if (!(buf instanceof Uint8Array)) throw invalidArgType('buf', 'an instance of Buffer or Uint8Array', buf);
   if (buf.byteLength % 16 !== 0) {
     throw invalidArgValue('buf', `must hold whole pairs of 8-byte words (${buf.byteLength} bytes is not a multiple of 16)`);
   }
@@ -167,10 +169,17 @@ export function readAuxv(view: AuxvView = 'process'): AuxvEntry[] {
   return toEntries(kernelWords().words);
 }
 
+/** 'AT_HWCAP2' and 'HWCAP2' → 26: the exact spellings, looked up before any case folding. */
+const BY_NAME: ReadonlyMap<string, number> = new Map(
+  (Object.entries(AT) as [string, number][]).flatMap(([name, type]) => [
+    [name, type],
+    [name.slice(3), type],
+  ]),
+);
+
 function toType(typeOrName: unknown, argName = 'typeOrName'): number {
   if (typeof typeOrName === 'string') {
-    const upper = typeOrName.toUpperCase();
-    const t = (AT as Record<string, number>)[upper.startsWith('AT_') ? upper : `AT_${upper}`];
+    const t = BY_NAME.get(typeOrName) ?? BY_NAME.get(typeOrName.toUpperCase());
     if (t === undefined) throw invalidArgValue(argName, 'must be an AT_* name the kernel defines (such as AT_HWCAP2) or a number', typeOrName);
     return t;
   }
@@ -202,6 +211,7 @@ export function hwcapWords(view: WordsView = 'process'): HwcapWords {
 
 /** The four HWCAP words found in a list of entries. */
 export function wordsOf(entries: readonly { type: number; value: bigint }[]): HwcapWords {
+  checkEntries(entries, 'entries');
   const w: HwcapWords = { hwcap: 0n, hwcap2: 0n, hwcap3: 0n, hwcap4: 0n };
   for (const e of entries) {
     if (e.type === AT.AT_NULL) break;
@@ -239,6 +249,17 @@ export const CAP_SYS_RESOURCE = 24;
 /** Does this process hold CAP_SYS_RESOURCE, as PR_SET_MM_AUXV needs? */
 export function hasCapSysResource(): boolean {
   return ((effectiveCapabilities() >> BigInt(CAP_SYS_RESOURCE)) & 1n) === 1n;
+}
+
+/** Checks an array of { type: number, value: bigint } entries. */
+function checkEntries(entries: unknown, arg: string): void {
+  if (!Array.isArray(entries)) throw invalidArgType(arg, 'an array of { type, value } entries', entries);
+  entries.forEach((e: unknown, i) => {
+    if (typeof e !== 'object' || e === null) throw invalidArgType(`${arg}[${i}]`, 'an object { type, value }', e);
+    const { type, value } = e as { type: unknown; value: unknown };
+    if (typeof type !== 'number') throw invalidArgType(`${arg}[${i}].type`, 'of type number', type);
+    if (typeof value !== 'bigint') throw invalidArgType(`${arg}[${i}].value`, 'of type bigint', value);
+  });
 }
 
 type WordsInput = readonly { type: number; value: bigint }[] | readonly bigint[] | BigUint64Array;
@@ -336,9 +357,11 @@ export function checkMask(mask: unknown, arg = 'mask'): HwcapMask {
 
 /** The vector with each HWCAP word ANDed with the mask's word; nothing else changes. */
 export function applyMask<E extends { type: number; value: bigint }>(entries: readonly E[], mask: HwcapMask): { type: number; value: bigint }[] {
+  checkEntries(entries, 'entries');
+  const m = checkMask(mask);
   return entries.map((e) => {
     for (const k of WORD_KEYS) {
-      const keep = mask[k];
+      const keep = m[k];
       if (keep !== undefined && e.type === HWCAP_TYPES[k]) return { type: e.type, value: e.value & keep };
     }
     return { type: e.type, value: e.value };
@@ -360,6 +383,15 @@ export function maskHwcaps(mask: HwcapMask, options?: WriteOptions): HwcapWords 
 
 // ---------------------------------------------------------------------------------------------
 // PR_USER_HWCAP_ENABLED
+
+/**
+ * Is this a prctl number include/uapi/linux/prctl.h already assigns (Linux 6.18)?
+ * Calling one of those with zero arguments may change state (24 is
+ * PR_CAPBSET_DROP), so a configured PR_USER_HWCAP_ENABLED must be none of them.
+ */
+function isAssignedPrctl(n: number): boolean {
+  return (n >= 1 && n <= 78) || n === 0x59616d61 || n === 0x53564d41 || n === 0x41555856;
+}
 
 export interface UserHwcapState {
   state: 'enforced' | 'not-enforced' | 'unknown';
@@ -405,6 +437,13 @@ export function userHwcapEnabled(options: UserHwcapOptions = {}): UserHwcapState
   } else if (native.PR_USER_HWCAP_ENABLED !== undefined) {
     number = native.PR_USER_HWCAP_ENABLED;
     source = 'headers';
+  }
+  if (number !== undefined && source !== 'headers' && isAssignedPrctl(number)) {
+    throw outOfRange(
+      source === 'option' ? 'options.prctlNumber' : 'HWCAP_PR_USER_HWCAP_ENABLED',
+      'a prctl number that the kernel does not already assign to another operation (1 to 78, PR_SET_PTRACER, PR_SET_VMA and PR_GET_AUXV are taken)',
+      number,
+    );
   }
   if (number === undefined) {
     return {

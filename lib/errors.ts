@@ -66,9 +66,10 @@ export class HwcapError extends Error {
 
 /** The errno number for a code such as 'EPERM'. */
 export function errnoOf(code: string): number {
-  const n = (os.constants.errno as Record<string, number>)[code];
-  if (n === undefined) throw new RangeError(`unknown errno code ${code}`);
-  return n;
+  if (typeof code !== 'string') throw invalidArgType('code', 'of type string', code);
+  const table = os.constants.errno as Record<string, number>;
+  if (!Object.hasOwn(table, code)) throw invalidArgValue('code', 'is not an errno code of this system (such as EPERM)', code);
+  return table[code];
 }
 
 /** Wraps a Node fs error (ENOENT …) into a HwcapError for the same syscall. */
@@ -77,7 +78,7 @@ export function fromSystemError(err: unknown, syscall: string, option?: string):
   if (e && typeof e.errno === 'number' && typeof e.code === 'string') {
     return new HwcapError({ errno: Math.abs(e.errno), syscall, option, path: e.path });
   }
-  return err instanceof Error ? err : new Error(String(err));
+  return err instanceof Error ? err : new Error(inspectValue(err));
 }
 
 // Typed argument errors, shaped like Node's ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE.
@@ -97,6 +98,12 @@ export function invalidArgValue(name: string, reason: string, actual?: unknown):
   const e = new RangeError(`The argument '${name}' ${reason}.${actual === undefined ? '' : ` Received ${describe(actual)}`}`) as RangeError & { code: string };
   e.code = 'ERR_INVALID_ARG_VALUE';
   return e;
+}
+
+/** A short, never-throwing rendering of any value for an error message. */
+export function inspectValue(v: unknown): string {
+  const s = util.inspect(v, { depth: 1, breakLength: Infinity, maxArrayLength: 8, maxStringLength: 80 });
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
 function describe(v: unknown): string {

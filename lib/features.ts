@@ -3,7 +3,7 @@
 import * as os from 'node:os';
 import * as util from 'node:util';
 import { hwcapWords, checkMask, type HwcapWords, type WordsView } from './auxv';
-import { invalidArgType, invalidArgValue } from './errors';
+import { inspectValue, invalidArgType, invalidArgValue } from './errors';
 import { FEATURES as X86_64 } from './arch/x86_64';
 import { FEATURES as AARCH64 } from './arch/aarch64';
 import { FEATURES as RISCV64 } from './arch/riscv64';
@@ -39,7 +39,8 @@ const ALIASES: Record<string, Arch> = {
 /** The uname -m name for an architecture name; process.arch names are accepted too. */
 export function normalizeArch(arch: string, argName = 'arch'): Arch {
   if (typeof arch !== 'string') throw invalidArgType(argName, `one of ${ARCHES.join(', ')}`, arch);
-  const a = ALIASES[arch.toLowerCase()];
+  const key = arch.toLowerCase();
+  const a = Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
   if (a === undefined) {
     throw invalidArgValue(argName, `is not an architecture with HWCAP feature names; expected one of ${ARCHES.join(', ')} (or x64, arm64, ppc64, loong64)`, arch);
   }
@@ -52,7 +53,7 @@ export function hostArch(): Arch {
   if (host === undefined) {
     // ppc64 big-endian machines report 'ppc64'; the tables are for the little-endian ABI.
     const m = typeof os.machine === 'function' ? os.machine() : process.arch;
-    host = normalizeArch(ALIASES[m] ? m : process.arch, 'os.machine()');
+    host = normalizeArch(Object.hasOwn(ALIASES, m) ? m : process.arch, 'os.machine()');
   }
   return host;
 }
@@ -152,6 +153,7 @@ function editDistance(a: string, b: string): number {
 /** Up to three table names close to `name` (edit distance, or one containing the other). */
 export function closeMatches(arch: Arch | string, name: string): string[] {
   const t = table(normalizeArch(arch));
+  if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   const q = name.toLowerCase().replace(/[-_\s]/g, '');
   const limit = Math.max(1, Math.min(3, Math.floor(q.length / 3)));
   return [...t.byName.keys()]
@@ -273,7 +275,7 @@ export function wordsFromJSON(v: unknown, path: string): HwcapWords {
     const wi = WORD_NAMES.indexOf(k as WordName);
     if (wi < 0) throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', `${path}.${k}`, `is not a HWCAP word; expected one of ${WORD_NAMES.join(', ')}`);
     if (typeof s !== 'string' || !/^0x[0-9a-f]{1,16}$/i.test(s)) {
-      throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', `${path}.${k}`, `must be a hex string of at most 64 bits like '0x178bfbff', got ${JSON.stringify(s)}`);
+      throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', `${path}.${k}`, `must be a hex string of at most 64 bits like '0x178bfbff', got ${inspectValue(s)}`);
     }
     out[WORD_KEYS[wi]] = BigInt(s);
   }
@@ -452,7 +454,7 @@ export function featureSetFromDoc(doc: Record<string, unknown>, path: string): F
   try {
     arch = normalizeArch(doc.arch as string);
   } catch {
-    throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', p('arch'), `must be one of ${ARCHES.join(', ')}, got ${JSON.stringify(doc.arch)}`);
+    throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', p('arch'), `must be one of ${ARCHES.join(', ')}, got ${inspectValue(doc.arch)}`);
   }
   if (doc.words === undefined) throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', p('words'), 'is missing');
   const fs = FeatureSet.fromWords(arch, wordsFromJSON(doc.words, p('words')));

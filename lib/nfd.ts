@@ -14,7 +14,7 @@
 // with a few of the Go library's arm64 IDs (AESARM, ARMCPUID, FHM, GPA, RNDR, TS) on newer NFD.
 // Most x86 flags (AVX2, AVX512F …) come from CPUID leaves that are not in the auxv at all; they
 // are reported as unmapped, not dropped.
-import { invalidArgType } from './errors';
+import { invalidArgType, inspectValue } from './errors';
 import { FeatureSet, HwcapSchemaError, catalog, normalizeArch, parseDocument, type Arch } from './features';
 
 const NODE_NAME_LABEL = 'nfd.node.kubernetes.io/node-name';
@@ -141,7 +141,7 @@ export function fromNodeFeatureDiscovery(json: unknown, options: NfdOptions = {}
       }
       if (typeof labels[ARCH_LABEL] === 'string') entry.archLabel = labels[ARCH_LABEL] as string;
     } else {
-      throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', `items[${i}].kind`, `is ${JSON.stringify(o.kind)}; expected NodeFeature (kubectl get nodefeatures -A -o json) or Node (kubectl get nodes -o json)`);
+      throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', `items[${i}].kind`, `is ${inspectValue(o.kind)}; expected NodeFeature (kubectl get nodefeatures -A -o json) or Node (kubectl get nodes -o json)`);
     }
   });
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { hwcapWords } from './auxv';
 import { probeInheritance } from './spawn';
-import { invalidArgType, invalidArgValue } from './errors';
+import { inspectValue, invalidArgType, invalidArgValue } from './errors';
 import {
   FeatureSet,
   HwcapSchemaError,
@@ -82,6 +82,9 @@ export function nodeReport(options: NodeReportOptions = {}): NodeReport {
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
   let { inheritance, inheritanceReason } = options;
   const { hostname } = options;
+  if (inheritanceReason !== undefined && typeof inheritanceReason !== 'string') {
+    throw invalidArgType('options.inheritanceReason', 'of type string', inheritanceReason);
+  }
   if (inheritance === undefined) {
     const probed = probeInheritance();
     inheritance = probed.inherits;
@@ -106,7 +109,7 @@ export function nodeReport(options: NodeReportOptions = {}): NodeReport {
     inheritance,
     createdAt: new Date().toISOString(),
   };
-  if (inheritanceReason !== undefined) report.inheritanceReason = String(inheritanceReason);
+  if (inheritanceReason !== undefined) report.inheritanceReason = inheritanceReason;
   return report;
 }
 
@@ -120,7 +123,7 @@ export function parseReport(json: unknown): NodeReport {
   const set = featureSetFromDoc(doc, '');
   const inh = doc.inheritance ?? 'unknown';
   if (inh !== true && inh !== false && inh !== 'unknown') {
-    throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', 'inheritance', `must be true, false or 'unknown', got ${JSON.stringify(inh)}`);
+    throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', 'inheritance', `must be true, false or 'unknown', got ${inspectValue(inh)}`);
   }
   const kernel = (doc.kernel ?? {}) as Record<string, unknown>;
   const libc = (doc.libc ?? {}) as Record<string, unknown>;

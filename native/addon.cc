@@ -438,6 +438,17 @@ Napi::Value SetMmMap(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The numbers include/uapi/linux/prctl.h assigns (Linux 6.18: 1 to 78, and the
+// magic PR_SET_PTRACER, PR_SET_VMA and PR_GET_AUXV). A configured
+// PR_USER_HWCAP_ENABLED must be none of them, unless the build's headers define
+// it: another prctl called with zero arguments may change the process's state.
+bool AssignedPrctl(long option) {
+#ifdef PR_USER_HWCAP_ENABLED
+  if (option == PR_USER_HWCAP_ENABLED) return false;
+#endif
+  return (option >= 1 && option <= 78) || option == 0x59616d61 || option == 0x53564d41 || option == PR_GET_AUXV;
+}
+
 // prctl(option, 0, 0, 0, 0) for PR_USER_HWCAP_ENABLED. The number comes from
 // the build's headers or from the caller; no number is ever guessed here.
 Napi::Value PrctlQuery(const Napi::CallbackInfo& info) {
@@ -452,10 +463,8 @@ Napi::Value PrctlQuery(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   int option = static_cast<int>(d);
-  // Refuse the options whose zero arguments would change state.
-  if (option == PR_SET_MM || option == PR_SET_DUMPABLE || option == PR_SET_NAME || option == PR_SET_PDEATHSIG ||
-      option == PR_SET_SECCOMP || option == PR_SET_NO_NEW_PRIVS || option == PR_SET_KEEPCAPS) {
-    ThrowRange(env, "The \"option\" argument names a prctl that changes state; refused");
+  if (AssignedPrctl(option)) {
+    ThrowRange(env, "The \"option\" argument is a prctl number the kernel already assigns to another operation; refused");
     return env.Undefined();
   }
   int r = prctl(option, 0, 0, 0, 0);

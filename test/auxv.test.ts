@@ -352,6 +352,19 @@ describe('bad input', () => {
     ['native.setMmAuxv()', () => (native.setMmAuxv as () => void)(), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
     ['native.prctlQuery(0)', () => native.prctlQuery(0), 'RangeError', 'ERR_OUT_OF_RANGE'],
     ['native.prctlQuery(PR_SET_MM)', () => native.prctlQuery(35), 'RangeError', 'ERR_OUT_OF_RANGE'],
+    ['native.prctlQuery(PR_CAPBSET_DROP)', () => native.prctlQuery(24), 'RangeError', 'ERR_OUT_OF_RANGE'],
+    ['native.prctlQuery(PR_SET_PTRACER)', () => native.prctlQuery(0x59616d61), 'RangeError', 'ERR_OUT_OF_RANGE'],
+    ['userHwcapEnabled({ prctlNumber: PR_CAPBSET_DROP })', () => h.userHwcapEnabled({ prctlNumber: 24 }), 'RangeError', 'ERR_OUT_OF_RANGE'],
+    ['userHwcapEnabled({ prctlNumber: PR_GET_AUXV })', () => h.userHwcapEnabled({ prctlNumber: 0x41555856 }), 'RangeError', 'ERR_OUT_OF_RANGE'],
+    ['atName(symbol)', () => h.atName(Symbol('s') as never), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
+    ['parseAuxvBytes(null)', () => h.parseAuxvBytes(null as never), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
+    ['wordsOf(null)', () => h.wordsOf(null as never), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
+    ['wordsOf([null])', () => h.wordsOf([null] as never), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
+    ['applyMask(entries, null)', () => h.applyMask([{ type: 16, value: 1n }], null as never), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
+    ['applyMask(entries, { hwcap: 5 })', () => h.applyMask([{ type: 16, value: 1n }], { hwcap: 5 as never }), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
+    ['applyMask(5, {})', () => h.applyMask(5 as never, {}), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
+    ["errnoOf('EBOGUS')", () => h.errnoOf('EBOGUS'), 'RangeError', 'ERR_INVALID_ARG_VALUE'],
+    ["errnoOf('constructor')", () => h.errnoOf('constructor'), 'RangeError', 'ERR_INVALID_ARG_VALUE'],
     ['native.setErrorFactory(1)', () => native.setErrorFactory(1 as never), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
   ];
 
@@ -365,6 +378,23 @@ describe('bad input', () => {
     expect(err, 'threw').toBeInstanceOf(Error);
     expect((err as Error).name).toBe(name);
     expect((err as { code?: string }).code).toBe(code);
+  });
+
+  it('a configured prctl number never reaches the kernel when it is an assigned one', () => {
+    // 24 is PR_CAPBSET_DROP: with zero arguments it would drop CAP_CHOWN from the bounding set.
+    const r = runNode<{ before: string; after: string; code: string }>(`
+      const bnd = () => /CapBnd:\\s*(\\w+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1];
+      const before = bnd(); let code = '';
+      try { h.userHwcapEnabled(); } catch (e) { code = e.code; }
+      out({ before, after: bnd(), code });`, { env: { ...process.env, HWCAP_PR_USER_HWCAP_ENABLED: '24' } });
+    expect(r.value.code).toBe('ERR_OUT_OF_RANGE');
+    expect(r.value.after).toBe(r.value.before);
+  });
+
+  it('fromSystemError renders any value without throwing', () => {
+    const e = h.fromSystemError([Object.create(null)], 'x');
+    expect(e).toBeInstanceOf(Error);
+    expect(e.message).toContain('[Object: null prototype]');
   });
 
   it('a failed write leaves the kernel view untouched', () => {

@@ -227,3 +227,19 @@ describe('bad input', () => {
     expect(FeatureSet.fromJSON(rest).names()).toEqual(['sse', 'sse2', 'fsgsbase']);
   });
 });
+
+describe('inputs that once slipped past the checks', () => {
+  it('normalizeArch does not reach Object.prototype', () => {
+    for (const a of ['constructor', '__proto__', 'valueOf', 'hasOwnProperty']) expectCode(() => normalizeArch(a), RangeError, 'ERR_INVALID_ARG_VALUE');
+  });
+
+  it('closeMatches names a non-string name', () => {
+    for (const n of [null, 5, {}]) expectCode(() => closeMatches('x86_64', n as never), TypeError, 'ERR_INVALID_ARG_TYPE');
+  });
+
+  it('fromJSON of a document holding a bigint gives a schema error, not a JSON.stringify crash', () => {
+    const doc = { ...FeatureSet.fromWords('x86_64', { hwcap: 1n }).toJSON(), arch: 1n };
+    const e = expectCode(() => FeatureSet.fromJSON(doc), HwcapSchemaError, 'ERR_HWCAP_SCHEMA');
+    expect(e.message).toContain('1n');
+  });
+});

@@ -172,3 +172,10 @@ describe('fromNodeFeatureDiscovery()', () => {
     expectCode(() => fromNodeFeatureDiscovery({ items: [] }, { arch: 'vax' }), RangeError, 'ERR_INVALID_ARG_VALUE');
   });
 });
+
+describe('nodeReport() option checks', () => {
+  it('a non-string inheritanceReason is a TypeError naming it', () => {
+    const e = expectCode(() => nodeReport({ inheritance: false, inheritanceReason: Object.create(null) }), TypeError, 'ERR_INVALID_ARG_TYPE');
+    expect(e.message).toContain('options.inheritanceReason');
+  });
+});
