@@ -31,6 +31,9 @@ const canPtrace = probePtrace().ok;
 const skip = !valgrind || !fs.existsSync(launcher) || sanitized;
 const why = !valgrind ? ' (skipped: valgrind is not installed)' : sanitized ? ' (skipped: this launcher is built with ASan, which valgrind cannot run)' : '';
 const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-valgrind-'));
+/** A file without execute permission (no system file can be relied on for that). */
+const notExecutable = path.join(logs, 'not-executable');
+fs.writeFileSync(notExecutable, '#!/bin/sh\necho ran\n', { mode: 0o644 });
 afterAll(() => fs.rmSync(logs, { recursive: true, force: true }));
 
 const present = hwcapWords('kernel');
@@ -79,7 +82,7 @@ describe.skipIf(skip)(`hwcap-exec under valgrind memcheck${why}`, () => {
     ['no program', ['--mode', 'ptrace'], 125],
     ['a missing program', [...maskArgs, '--', '/nonexistent/program'], 127],
     ['a program not on PATH', [...maskArgs, '--', 'hwcap-no-such-program'], 127],
-    ['a file that is not executable', [...maskArgs, '--', '/etc/hostname'], 126],
+    ['a file that is not executable', [...maskArgs, '--', notExecutable], 126],
     ['nothing to mask (straight execve)', ['--', '/bin/true'], 0],
     ['--pdeathsig and --no-new-privs', ['--pdeathsig', 'TERM', '--no-new-privs', '--', '/bin/true'], 0],
     ['--check-inherited', ['--check-inherited', '0x0', '0x0', '0x0', '0x0'], 1],
