@@ -19,14 +19,26 @@
       "type": "executable",
       "sources": ["native/hwcap-exec.c"],
       "defines": ["_GNU_SOURCE"],
-      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
+      "conditions": [
+        ["'<!(echo $HWCAP_SANITIZE)'!=''", {
+          "cflags": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
+      ]
     },
     {
       "target_name": "hwcap-probe",
       "type": "executable",
       "sources": ["native/probe.c"],
       "defines": ["_GNU_SOURCE"],
-      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
+      "conditions": [
+        ["'<!(echo $HWCAP_SANITIZE)'!=''", {
+          "cflags": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
+      ]
     }
   ]
 }

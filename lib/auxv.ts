@@ -169,10 +169,17 @@ export function readAuxv(view: AuxvView = 'process'): AuxvEntry[] {
   return toEntries(kernelWords().words);
 }
 
+/** 'AT_HWCAP2' and 'HWCAP2' → 26: the exact spellings, looked up before any case folding. */
+const BY_NAME: ReadonlyMap<string, number> = new Map(
+  (Object.entries(AT) as [string, number][]).flatMap(([name, type]) => [
+    [name, type],
+    [name.slice(3), type],
+  ]),
+);
+
 function toType(typeOrName: unknown, argName = 'typeOrName'): number {
   if (typeof typeOrName === 'string') {
-    const upper = typeOrName.toUpperCase();
-    const t = (AT as Record<string, number>)[upper.startsWith('AT_') ? upper : `AT_${upper}`];
+    const t = BY_NAME.get(typeOrName) ?? BY_NAME.get(typeOrName.toUpperCase());
     if (t === undefined) throw invalidArgValue(argName, 'must be an AT_* name the kernel defines (such as AT_HWCAP2) or a number', typeOrName);
     return t;
   }
@@ -247,12 +254,13 @@ export function hasCapSysResource(): boolean {
 /** Checks an array of { type: number, value: bigint } entries. */
 function checkEntries(entries: unknown, arg: string): void {
   if (!Array.isArray(entries)) throw invalidArgType(arg, 'an array of { type, value } entries', entries);
-  entries.forEach((e: unknown, i) => {
+  for (let i = 0; i < entries.length; i++) {
+    const e: unknown = entries[i]; // a hole in a sparse array reads as undefined here
     if (typeof e !== 'object' || e === null) throw invalidArgType(`${arg}[${i}]`, 'an object { type, value }', e);
     const { type, value } = e as { type: unknown; value: unknown };
     if (typeof type !== 'number') throw invalidArgType(`${arg}[${i}].type`, 'of type number', type);
     if (typeof value !== 'bigint') throw invalidArgType(`${arg}[${i}].value`, 'of type bigint', value);
-  });
+  }
 }
 
 type WordsInput = readonly { type: number; value: bigint }[] | readonly bigint[] | BigUint64Array;
@@ -264,19 +272,21 @@ function normalizeVector(input: unknown): bigint[] {
   if (!Array.isArray(input)) throw invalidArgType(arg, 'an array of { type, value } entries, an array of bigint words or a BigUint64Array', input);
   if (input.length === 0) throw invalidArgValue(arg, 'must not be empty; it needs at least the AT_NULL entry');
   if (typeof input[0] === 'bigint') {
-    input.forEach((w, i) => {
-      if (typeof w !== 'bigint') throw invalidArgType(`${arg}[${i}]`, 'of type bigint', w);
-    });
+    // Index loops, not forEach: a hole in a sparse array must be seen as undefined.
+    for (let i = 0; i < input.length; i++) {
+      if (typeof input[i] !== 'bigint') throw invalidArgType(`${arg}[${i}]`, 'of type bigint', input[i]);
+    }
     return checkWords(input as bigint[]);
   }
   const words: bigint[] = [];
-  input.forEach((e, i) => {
+  for (let i = 0; i < input.length; i++) {
+    const e: unknown = input[i];
     if (typeof e !== 'object' || e === null) throw invalidArgType(`${arg}[${i}]`, 'an object { type, value }', e);
     const { type, value } = e as { type: unknown; value: unknown };
     const t = toType(type, `${arg}[${i}].type`);
     if (typeof value !== 'bigint') throw invalidArgType(`${arg}[${i}].value`, 'of type bigint', value);
     words.push(BigInt(t), value);
-  });
+  }
   return checkWords(words);
 }
 

@@ -29,17 +29,27 @@ const HINTS: Record<string, string> = {
   'ptrace(PTRACE_SEIZE):EPERM': 'ptrace is denied here (Yama ptrace_scope, a seccomp policy, or a LSM); try mode "kernel" where the kernel inherits',
 };
 
+// errnos that this Node's libuv does not name (util.getSystemErrorName answers
+// 'Unknown system error -10' for ECHILD): named from os.constants.errno instead.
+const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(os.constants.errno as Record<string, number>).map(([name, n]) => [n, name] as [number, string]),
+);
+const FALLBACK_MESSAGES: Record<string, string> = {
+  ECHILD: 'no child processes',
+  ENOEXEC: 'exec format error',
+  EOPNOTSUPP: 'operation not supported',
+  ENOTSUP: 'operation not supported',
+};
+
 function codeOf(errno: number): string {
-  try {
-    return util.getSystemErrorName(-errno);
-  } catch {
-    return `E${errno}`;
-  }
+  const name = util.getSystemErrorMap().get(-errno)?.[0];
+  return name ?? ERRNO_NAMES.get(errno) ?? `E${errno}`;
 }
 
 function messageOf(errno: number): string {
   const entry = util.getSystemErrorMap().get(-errno);
-  return entry ? entry[1] : `errno ${errno}`;
+  if (entry) return entry[1];
+  return FALLBACK_MESSAGES[codeOf(errno)] ?? `errno ${errno}`;
 }
 
 export class HwcapError extends Error {

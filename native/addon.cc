@@ -241,40 +241,57 @@ bool ReadStat(std::vector<uint64_t>* fields, size_t need, int* err) {
   return true;
 }
 
-// Is [addr, addr + len) inside one readable mapping of /proc/self/maps?
-bool ReadableMapping(uint64_t addr, size_t len) {
+// How many bytes from addr to the end of its mapping in /proc/self/maps, or 0
+// when addr lies in no readable mapping.
+uint64_t ReadableBytes(uint64_t addr) {
   FILE* f = fopen("/proc/self/maps", "re");
-  if (!f) return false;
+  if (!f) return 0;
   char line[512];
-  bool ok = false;
+  uint64_t avail = 0;
   while (fgets(line, sizeof line, f)) {
     unsigned long long lo, hi;
     char perms[8];
     if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3) continue;
     if (addr >= lo && addr < hi) {
-      ok = perms[0] == 'r' && len <= hi - addr;
+      if (perms[0] == 'r') avail = hi - addr;
       break;
     }
   }
   fclose(f);
-  return ok;
+  return avail;
 }
 
-// Reads n words of this process's memory at addr; 0 or an errno. With
-// process_vm_readv a bad address is EFAULT, never SIGSEGV. Where that call is
-// unavailable (ENOSYS under qemu-user, EPERM under some seccomp policies) the
-// words are copied directly, but only from a readable mapping that holds them all.
-int ReadSelf(uint64_t addr, uint64_t* words, size_t n) {
-  size_t len = n * sizeof(uint64_t);
-  struct iovec local = {words, len};
-  struct iovec remote = {reinterpret_cast<void*>(static_cast<uintptr_t>(addr)), len};
-  ssize_t r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-  if (r == static_cast<ssize_t>(len)) return 0;
+// Reads up to n words of this process's memory at addr into words; sets *got
+// to the number read (at least 1 on success) and returns 0, or an errno. With
+// process_vm_readv a bad address is EFAULT, never SIGSEGV; the remote range is
+// split into 64-byte pieces because the kernel transfers whole pieces only, so
+// a read that runs past the end of the stack mapping still returns what lies
+// before it. Where the call is unavailable (ENOSYS under qemu-user, EPERM under
+// some seccomp policies) words are copied directly, and only from a readable
+// mapping listed in /proc/self/maps.
+int ReadSelf(uint64_t addr, uint64_t* words, size_t n, size_t* got) {
+  constexpr size_t kPiece = 8;  // words
+  struct iovec local = {words, n * sizeof(uint64_t)};
+  struct iovec remote[64];
+  size_t pieces = 0;
+  for (size_t w = 0; w < n && pieces < 64; w += kPiece, pieces++) {
+    size_t len = (n - w < kPiece ? n - w : kPiece) * sizeof(uint64_t);
+    remote[pieces].iov_base = reinterpret_cast<void*>(static_cast<uintptr_t>(addr + w * 8));
+    remote[pieces].iov_len = len;
+  }
+  ssize_t r = process_vm_readv(getpid(), &local, 1, remote, pieces, 0);
+  if (r >= 8) {
+    *got = static_cast<size_t>(r) / 8;
+    return 0;
+  }
   if (r >= 0) return EFAULT;
   int err = errno;
   if (err != ENOSYS && err != EPERM) return err;
-  if (!ReadableMapping(addr, len)) return EFAULT;
-  memcpy(words, reinterpret_cast<const void*>(static_cast<uintptr_t>(addr)), len);
+  uint64_t avail = ReadableBytes(addr) / 8;
+  if (avail == 0) return EFAULT;
+  size_t k = avail < n ? static_cast<size_t>(avail) : n;
+  memcpy(words, reinterpret_cast<const void*>(static_cast<uintptr_t>(addr)), k * 8);
+  *got = k;
   return 0;
 }
 
@@ -299,18 +316,15 @@ Napi::Value ReadStartupAuxv(const Napi::CallbackInfo& info) {
   std::vector<uint64_t> chunk(kChunk);
   uint64_t chunk_base = 0;
   size_t chunk_len = 0;
-  // 0 or an errno; reads a full chunk if it can, else one word (end of mapping).
+  // 0 or an errno; refills the chunk from address a when a lies outside it.
   auto word_at = [&](uint64_t a, uint64_t* out) -> int {
     if (chunk_len && a >= chunk_base && a < chunk_base + chunk_len * 8) {
       *out = chunk[(a - chunk_base) / 8];
       return 0;
     }
-    int e = ReadSelf(a, chunk.data(), kChunk);
-    if (e == 0) {
-      chunk_len = kChunk;
-    } else if ((e = ReadSelf(a, chunk.data(), 1)) == 0) {
-      chunk_len = 1;
-    } else {
+    int e = ReadSelf(a, chunk.data(), kChunk, &chunk_len);
+    if (e) {
+      chunk_len = 0;
       return e;
     }
     chunk_base = a;

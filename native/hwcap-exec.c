@@ -446,6 +446,20 @@ static void do_exec(char **argv) {
   if (opt_argv0) argv[0] = (char *)opt_argv0;
   execve(exec_path, argv, environ);
   int e = errno;
+  if (e == ENOEXEC) {
+    /* As execvp(3), and so child_process, do: a file the kernel cannot run is a shell script. */
+    int argc = 0;
+    while (argv[argc]) argc++;
+    char **sh = calloc((size_t)argc + 2, sizeof *sh);
+    if (sh) {
+      sh[0] = (char *)"/bin/sh";
+      sh[1] = exec_path;
+      for (int i = 1; i <= argc; i++) sh[i + 1] = argv[i];
+      execve("/bin/sh", sh, environ);
+      e = errno;
+      free(sh);
+    }
+  }
   report("exec", "execve", e);
   message("execve(%s): %s", exec_path, errno_code(e));
   _exit(exit_for(e));
@@ -614,6 +628,41 @@ static int mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len) {
   return 0;
 }
 
+/*
+ * Reads a tracee's words through a window filled by one process_vm_readv: the
+ * argv, envp and auxv pointers of a new image take one system call, not one
+ * each. The remote range is split into 64-byte pieces because the kernel
+ * transfers whole pieces only, so a window that runs past the end of the stack
+ * still returns what lies before it. Falls back to mem_read word by word.
+ */
+struct word_reader {
+  pid_t pid;
+  uint64_t base;
+  size_t n;
+  uint64_t buf[512];
+};
+
+static int read_word(struct word_reader *wr, uint64_t addr, uint64_t *out) {
+  if (wr->n && addr >= wr->base && addr - wr->base < wr->n * 8) {
+    *out = wr->buf[(addr - wr->base) / 8];
+    return 0;
+  }
+  struct iovec local = {wr->buf, sizeof wr->buf}, remote[64];
+  for (int i = 0; i < 64; i++) {
+    remote[i].iov_base = (void *)(uintptr_t)(addr + 64 * (uint64_t)i);
+    remote[i].iov_len = 64;
+  }
+  ssize_t r = process_vm_readv(wr->pid, &local, 1, remote, 64, 0);
+  if (r >= 8) {
+    wr->base = addr;
+    wr->n = (size_t)r / 8;
+    *out = wr->buf[0];
+    return 0;
+  }
+  wr->n = 0;
+  return mem_read(wr->pid, addr, out, 8);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* ptrace mode: stops                                                                         */
 
@@ -668,13 +717,16 @@ static int mask_exec(pid_t pid, const uint64_t keep[4], int first, struct pendin
   /* The new stack: argc, argv[], NULL, envp[], NULL, auxv pairs. */
   *stage = "patch-stack";
   *sysname = "process_vm_readv";
+  static struct word_reader wr;
+  wr.pid = pid;
+  wr.n = 0;
   uint64_t sp = REG_SP(regs), argc, w, a;
-  if ((r = mem_read(pid, sp, &argc, 8))) return r;
+  if ((r = read_word(&wr, sp, &argc))) return r;
   if (argc > (1u << 20)) return -EPROTO;
   a = sp + 8 * (argc + 2); /* past argv and its NULL */
   for (int k = 0;; k++) {
     if (k > (1 << 20)) return -EPROTO;
-    if ((r = mem_read(pid, a, &w, 8))) return r;
+    if ((r = read_word(&wr, a, &w))) return r;
     a += 8;
     if (w == 0) break;
   }
@@ -682,7 +734,7 @@ static int mask_exec(pid_t pid, const uint64_t keep[4], int first, struct pendin
   int n = 0;
   for (;;) {
     if (n + 2 > MAX_AUXV_WORDS) return -E2BIG;
-    if ((r = mem_read(pid, a, &auxv[n], 16))) return r;
+    if ((r = read_word(&wr, a, &auxv[n])) || (r = read_word(&wr, a + 8, &auxv[n + 1]))) return r;
     a += 16;
     n += 2;
     if (auxv[n - 2] == 0) break;

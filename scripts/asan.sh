@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# npm run test:asan [-- vitest args]
+#
+# Rebuilds the native code (the addon, and the hwcap-exec launcher and hwcap-probe
+# when binding.gyp has them) with AddressSanitizer + UndefinedBehaviorSanitizer
+# (binding.gyp's HWCAP_SANITIZE switch) in a scratch copy of the package, then
+# runs the test suite there. The package's own build/ and dist/ are not touched.
+#
+# node itself is not instrumented, so libasan is preloaded (LD_PRELOAD) into node
+# and, through the environment, into every child the tests start. Leak detection
+# is off (detect_leaks=0): node does not free everything at exit by design, and
+# LeakSanitizer cannot stop a process that is already ptraced. Every sanitizer
+# report is also written under $work/sanitizer-logs; any report fails the run,
+# even one from a child whose failure a test tolerated.
+#
+#   HWCAP_ASAN_DIR=/path   build there instead of a fresh temporary directory
+#   HWCAP_ASAN_KEEP=1      keep the directory afterwards
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${HWCAP_ASAN_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/hwcap-asan.XXXXXX")}
+cleanup() { if [ -z "${HWCAP_ASAN_KEEP:-}" ]; then rm -rf "$work"; else echo "asan: kept $work"; fi; }
+trap cleanup EXIT
+t0=$(date +%s)
+
+echo "asan: copying the package to $work"
+mkdir -p "$work"
+tar -C "$root" --exclude=./build --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./.arm64 --exclude=./bench/results -cf - . | tar -C "$work" -xf -
+ln -sfn "$root/node_modules" "$work/node_modules"
+cd "$work"
+
+echo "asan: building with -fsanitize=address,undefined"
+# The node headers node-gyp builds against: npm's nodedir setting, as `npm install` uses it.
+nodedir=${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}
+case "$nodedir" in undefined | null) nodedir="" ;; esac
+if ! HWCAP_SANITIZE=1 node_modules/.bin/node-gyp rebuild ${nodedir:+--nodedir="$nodedir"} >build.log 2>&1; then
+  cat build.log
+  exit 1
+fi
+npm run --silent build:ts  # as the package builds its TypeScript (tsc, and the CLI made executable)
+t1=$(date +%s)
+
+libasan=""
+for f in build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-probe; do
+  [ -e "$f" ] || continue
+  lib=$(ldd "$f" | awk '/libasan/ { print $3 }')
+  if [ -z "$lib" ]; then
+    echo "asan: $f is not linked with libasan: HWCAP_SANITIZE did not reach its target in binding.gyp" >&2
+    exit 1
+  fi
+  libasan=$lib
+  echo "asan: $f -> $lib"
+done
+
+logs="$work/sanitizer-logs"
+mkdir -p "$logs"
+export LD_PRELOAD="$libasan${LD_PRELOAD:+:$LD_PRELOAD}"
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$logs/asan:log_exe_name=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan:log_exe_name=1"
+
+echo "asan: running the tests (LD_PRELOAD=$LD_PRELOAD)"
+status=0
+node_modules/.bin/vitest run "$@" || status=$?
+t2=$(date +%s)
+
+reports=$(find "$logs" -type f 2>/dev/null | sort)
+if [ -n "$reports" ]; then
+  echo "asan: sanitizer reports:" >&2
+  for r in $reports; do
+    echo "----- $r" >&2
+    head -60 "$r" >&2
+  done
+  status=1
+else
+  echo "asan: no sanitizer reports"
+fi
+echo "asan: build $((t1 - t0)) s, tests $((t2 - t1)) s, total $((t2 - t0)) s; exit $status"
+exit "$status"
