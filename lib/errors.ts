@@ -26,7 +26,7 @@ const HINTS: Record<string, string> = {
   'prctl(PR_USER_HWCAP_ENABLED):EINVAL': 'this kernel does not know that prctl number',
   'open(/proc/self/auxv):ENOENT': 'is /proc mounted?',
   'open(/proc/self/stat):ENOENT': 'is /proc mounted?',
-  'ptrace(PTRACE_SEIZE):EPERM': 'ptrace is denied here (Yama ptrace_scope, a seccomp policy, or a LSM); try mode "kernel" where the kernel inherits',
+  'ptrace(PTRACE_SEIZE):EPERM': 'ptrace is denied here (Yama ptrace_scope 2 or 3, a seccomp policy, or a LSM); try mode "kernel" where the kernel inherits',
 };
 
 // errnos that this Node's libuv does not name (util.getSystemErrorName answers

@@ -291,7 +291,7 @@ const STAGE_HINTS: Record<string, string> = {
   security: 'the mask removes a security feature (arm64 paca, pacg, bti, mte, mte3, gcs); pass allowSecurityMasking: true to allow it',
   'check-target': 'set-user-ID, set-group-ID and file-capability programs are refused in ptrace mode, where the kernel would run them without their privileges',
   'kernel-verify': "this kernel does not pass a masked auxv across execve; use mode 'ptrace' or 'auto'",
-  seize: 'ptrace is denied here (Yama ptrace_scope, seccomp, a LSM), the process is already traced, or the helper died before it seized the launcher',
+  seize: 'ptrace is denied here (Yama ptrace_scope 2 or 3, seccomp, a LSM), the process is already traced, or the helper died before it seized the launcher',
   'kernel-mask': 'PR_SET_MM_MAP needs CONFIG_CHECKPOINT_RESTORE',
   helper: 'the masking helper could not be started',
 };

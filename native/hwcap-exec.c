@@ -834,11 +834,12 @@ static void silence_stderr(void) {
   }
 }
 
-static void helper_main(pid_t target, int go_fd, const uint64_t keep[4]) {
-  /* Keep only the go pipe, the status fd and stderr: the target's stdio pipes must close with it. */
+static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep[4]) {
+  /* Keep only the go and ack pipes, the status fd and stderr: the target's stdio pipes must close with it. */
   int go = fcntl(go_fd, F_DUPFD_CLOEXEC, 100);
+  int ack = fcntl(ack_fd, F_DUPFD_CLOEXEC, 100);
   int status = opt_status_fd >= 0 ? fcntl(opt_status_fd, F_DUPFD_CLOEXEC, 100) : -1;
-  if (go < 0 || (opt_status_fd >= 0 && status < 0)) _exit(1);
+  if (go < 0 || ack < 0 || (opt_status_fd >= 0 && status < 0)) _exit(1);
   int devnull = open("/dev/null", O_RDWR);
   if (devnull >= 0) {
     dup2(devnull, 0);
@@ -846,18 +847,28 @@ static void helper_main(pid_t target, int go_fd, const uint64_t keep[4]) {
   }
   dup2(go, 3);
   go = 3;
+  dup2(ack, 4);
+  ack = 4;
   if (status >= 0) {
-    dup2(status, 4);
-    status = 4;
+    dup2(status, 5);
+    status = 5;
   }
-  close_range(5, ~0U, 0);
+  close_range(6, ~0U, 0);
   fcntl(3, F_SETFD, FD_CLOEXEC);
+  fcntl(4, F_SETFD, FD_CLOEXEC);
   opt_status_fd = status;
   /* Terminal and group signals meant for the target must not end the helper (EXITKILL would kill the tree). */
   const int ignored[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
   for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
   prctl(PR_SET_NAME, (unsigned long)"hwcap-exec-helper", 0, 0, 0);
 
+  /* Wait until the target has named this helper its ptracer (Yama); EOF: it is gone. */
+  char byte;
+  ssize_t got;
+  while ((got = read(ack, &byte, 1)) < 0 && errno == EINTR) {
+  }
+  close(ack);
+  if (got != 1) _exit(1);
   fault_point("helper-before-seize");
   struct go_msg msg = {0, (int32_t)getpid()};
   unsigned long options = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
@@ -930,6 +941,18 @@ static void helper_main(pid_t target, int go_fd, const uint64_t keep[4]) {
   _exit(0);
 }
 
+/* Reads len bytes unless EOF or an error comes first; returns how many were read. */
+static size_t read_full(int fd, void *buf, size_t len) {
+  size_t got = 0;
+  while (got < len) {
+    ssize_t r = read(fd, (char *)buf + got, len - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  return got;
+}
+
 /* Reads TracerPid from /proc/self/status. */
 static int tracer_pid(void) {
   FILE *f = fopen("/proc/self/status", "re");
@@ -950,32 +973,50 @@ static void run_ptrace(char **argv, const uint64_t keep[4]) {
     message("ptrace(PTRACE_SEIZE): EPERM (already traced by pid %d; ptrace mode cannot nest)", t);
     _exit(EXIT_SETUP);
   }
-  int go[2];
-  if (pipe2(go, O_CLOEXEC) != 0) fail("helper", "pipe2", errno, EXIT_SETUP);
+  int go[2], ack[2];
+  if (pipe2(go, O_CLOEXEC) != 0 || pipe2(ack, O_CLOEXEC) != 0) fail("helper", "pipe2", errno, EXIT_SETUP);
   pid_t self = getpid();
   pid_t mid = fork();
   if (mid < 0) fail("helper", "fork", errno, EXIT_SETUP);
   if (mid == 0) {
     /* Detached: a child of the target would confuse its wait(); a session of its own keeps terminal signals away. */
     close(go[0]);
+    close(ack[1]);
     setsid();
     pid_t h = fork();
-    if (h != 0) _exit(h < 0 ? 1 : 0);
-    helper_main(self, go[1], keep);
+    if (h != 0) {
+      /* Tell the target the helper's pid before the helper can write anything. */
+      int32_t hp = (int32_t)h;
+      if (h > 0) write_all(go[1], (const char *)&hp, sizeof hp);
+      _exit(h < 0 ? 1 : 0);
+    }
+    helper_main(self, go[1], ack[0], keep);
   }
   close(go[1]);
+  close(ack[0]);
   int st;
   while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {
   }
+  int32_t helper = 0;
+  if (read_full(go[0], &helper, sizeof helper) != sizeof helper || helper <= 0) fail("helper", "fork", ECHILD, EXIT_SETUP);
+  /*
+   * Under Yama's relational mode (ptrace_scope 1) only an ancestor may attach, and
+   * the helper is not one: name it the ptracer. EINVAL means no Yama, which is fine.
+   */
+  if (prctl(PR_SET_PTRACER, (unsigned long)helper, 0, 0, 0) != 0 && errno != EINVAL)
+    fail("seize", "prctl(PR_SET_PTRACER)", errno, EXIT_SETUP);
+  /* A helper that died already has closed its end: that must be an error here, not SIGPIPE. */
+  struct sigaction ign = {0}, old_pipe;
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ign, &old_pipe);
+  write_all(ack[1], "g", 1);
+  close(ack[1]);
+  sigaction(SIGPIPE, &old_pipe, NULL);
   struct go_msg msg;
-  size_t got = 0;
-  while (got < sizeof msg) {
-    ssize_t r = read(go[0], (char *)&msg + got, sizeof msg - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
+  size_t got = read_full(go[0], &msg, sizeof msg);
   close(go[0]);
+  /* The exception is needed only for the seize itself. */
+  prctl(PR_SET_PTRACER, 0, 0, 0, 0);
   /* Never exec without a confirmed seize: a helper that died before it leaves EOF here. */
   if (got != sizeof msg) fail("seize", "ptrace(PTRACE_SEIZE)", ECHILD, EXIT_SETUP);
   if (msg.err) {

@@ -54,7 +54,7 @@ check nobody-probe su -s /bin/sh nobody -c hwcap-probe
 check nobody-ptrace su -s /bin/sh nobody -c "$launch --mode ptrace -- hwcap-probe"
 check nobody-kernel su -s /bin/sh nobody -c "$launch --mode kernel -- hwcap-probe"
 # Yama's relational mode (Ubuntu's default): only an ancestor may attach, and the launcher's helper
-# is the target's descendant.
+# is the target's descendant, so the target names it with PR_SET_PTRACER before the seize.
 if [ -w /proc/sys/kernel/yama/ptrace_scope ]; then
   old=$(cat /proc/sys/kernel/yama/ptrace_scope)
   echo 1 > /proc/sys/kernel/yama/ptrace_scope
