@@ -338,7 +338,7 @@ async function benchSpawnBreakdown() {
       id: 'spawn-syscalls',
       what: '  perf trace -s of one launcher run',
       candidateText: procs.join(', '),
-      notes: readv ? [`the helper reads the new stack with ${readv[1]} process_vm_readv calls (one per word)`] : [],
+      notes: readv ? [`the helper reads the new stack with ${readv[1]} process_vm_readv calls`] : [],
       detail: { summary: text },
     });
   } else {
