@@ -58,6 +58,21 @@ export function parseShowAuxv(text: string): Map<string, string> {
   return out;
 }
 
+/** AT_HWCAP and AT_HWCAP2 from LD_SHOW_AUXV output (ld.so prints AT_HWCAP in hex without 0x on x86). */
+export function ldShowAuxv(text: string): { hwcap?: bigint; hwcap2?: bigint } {
+  const shown = parseShowAuxv(text);
+  const word = (k: string): bigint | undefined => {
+    const v = shown.get(k);
+    return v !== undefined && /^(0x)?[0-9a-f]+$/.test(v) ? BigInt(v.startsWith('0x') ? v : `0x${v}`) : undefined;
+  };
+  const out: { hwcap?: bigint; hwcap2?: bigint } = {};
+  const hwcap = word('AT_HWCAP');
+  const hwcap2 = word('AT_HWCAP2');
+  if (hwcap !== undefined) out.hwcap = hwcap;
+  if (hwcap2 !== undefined) out.hwcap2 = hwcap2;
+  return out;
+}
+
 export function which(cmd: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     const p = path.join(dir, cmd);

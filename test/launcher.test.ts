@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { catalog, launcherPath, probeInheritance } from '../lib';
 import { canPtrace, hasBits, hex, keep, present, probe, ptraceSkip, removed } from './mask-fixture';
+import { ldShowAuxv } from './helpers';
 
 const launcher = launcherPath();
 const maskArgs = ['--hwcap', hex(keep.hwcap!), '--hwcap2', hex(keep.hwcap2!)];
@@ -58,16 +59,6 @@ function expectMasked(v: View) {
   // glibc on x86-64 answers AT_HWCAP itself; AT_HWCAP2 comes from the stack.
   expect(BigInt(v.libc.hwcap2) & removed.hwcap2).toBe(0n);
   if (os.arch() !== 'x64') expect(BigInt(v.libc.hwcap) & removed.hwcap).toBe(0n);
-}
-
-/** AT_HWCAP / AT_HWCAP2 from LD_SHOW_AUXV output (ld.so prints AT_HWCAP in hex without 0x on x86). */
-function ldShowAuxv(text: string): { hwcap?: bigint; hwcap2?: bigint } {
-  const out: { hwcap?: bigint; hwcap2?: bigint } = {};
-  for (const line of text.split('\n')) {
-    const m = /^AT_HWCAP(2)?:\s+(?:0x)?([0-9a-f]+)\s*$/.exec(line);
-    if (m) out[m[1] ? 'hwcap2' : 'hwcap'] = BigInt(`0x${m[2]}`);
-  }
-  return out;
 }
 
 let tmp: string;

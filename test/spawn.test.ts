@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as util from 'node:util';
 import { spawn, spawnSync, execFile, HwcapError, FeatureSet, hostArch } from '../lib';
 import { canPtrace, hasBits, keep, present, probe, ptraceSkip } from './mask-fixture';
+import { ldShowAuxv } from './helpers';
 
 const skipWhy = ptraceSkip;
 const hwcaps = keep;
@@ -50,15 +51,6 @@ function finished(child: cp.ChildProcess, ms = 15_000): Promise<Done> {
       resolve({ code, signal, stdout, stderr, error, events });
     });
   });
-}
-
-function ldShowAuxv(text: string): { hwcap?: bigint; hwcap2?: bigint } {
-  const out: { hwcap?: bigint; hwcap2?: bigint } = {};
-  for (const line of text.split('\n')) {
-    const m = /^AT_HWCAP(2)?:\s+(?:0x)?([0-9a-f]+)\s*$/.exec(line);
-    if (m) out[m[1] ? 'hwcap2' : 'hwcap'] = BigInt(`0x${m[2]}`);
-  }
-  return out;
 }
 
 const nodeViews = `const h=require(${JSON.stringify(dist)});const w=(v)=>{const x=h.hwcapWords(v);return {hwcap:String(x.hwcap),hwcap2:String(x.hwcap2)}};console.log(JSON.stringify({pid:process.pid,process:w('process'),kernel:w('kernel'),libc2:String(h.getauxval('AT_HWCAP2')??0n)}))`;
