@@ -18,6 +18,7 @@ import type * as Report from './report';
 import type * as Spawn from './spawn';
 import type { FeatureSet } from './features';
 import type { NodeReport } from './report';
+import { closestNames as closeMatches } from './suggest';
 
 const EXIT_OK = 0;
 const EXIT_FAIL = 1;
@@ -44,28 +45,6 @@ function usageError(verb: Verb | undefined, message: string, hint?: string): Cli
 /** `a`, `a or b`, `a, b or c` */
 function orList(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
-}
-
-/** The few Levenshtein-close candidates to `word`, best first. */
-function closeMatches(word: string, candidates: readonly string[]): string[] {
-  // Edit distance counting a swap of two neighbours as one edit (--dorp → --drop).
-  const dist = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-    for (let i = 1; i <= a.length; i++) {
-      for (let j = 1; j <= b.length; j++) {
-        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-    return d[a.length][b.length];
-  };
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  return candidates
-    .map((c) => ({ c, d: c.startsWith(word) ? 1 : dist(word, c) }))
-    .filter((x) => x.d <= limit)
-    .sort((x, y) => x.d - y.d)
-    .map((x) => x.c)
-    .slice(0, 3);
 }
 
 // ---------------------------------------------------------------------------------------------

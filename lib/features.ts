@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as util from 'node:util';
 import { hwcapWords, checkMask, type HwcapWords, type WordsView } from './auxv';
 import { inspectValue, invalidArgType, invalidArgValue } from './errors';
+import { editDistance } from './suggest';
 import { FEATURES as X86_64 } from './arch/x86_64';
 import { FEATURES as AARCH64 } from './arch/aarch64';
 import { FEATURES as RISCV64 } from './arch/riscv64';
@@ -135,20 +136,6 @@ export function decodeWords(arch: Arch | string, words: Partial<HwcapWords>): st
 
 // ---------------------------------------------------------------------------------------------
 // Close matches for error messages
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
-}
 
 /** Up to three table names close to `name` (edit distance, or one containing the other). */
 export function closeMatches(arch: Arch | string, name: string): string[] {
