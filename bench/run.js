@@ -26,17 +26,6 @@ const scale = (n, min = 5) => (quick ? Math.max(min, Math.round(n / 10)) : n);
 const h = require(dist);
 const { native } = require(path.join(dist, 'native.js'));
 
-/** A module of dist/, or the reason it cannot be measured yet. */
-function optional(name, why) {
-  const file = path.join(dist, `${name}.js`);
-  if (!fs.existsSync(file)) return { missing: `${why} (dist/${name}.js is not built: lib/${name}.ts has not landed in this checkout)` };
-  try {
-    return { mod: require(file) };
-  } catch (err) {
-    return { missing: `dist/${name}.js does not load: ${err.message.split('\n')[0]}` };
-  }
-}
-
 const rows = [];
 function row(r) {
   rows.push(r);
@@ -127,12 +116,7 @@ function benchGetauxval() {
 }
 
 function benchFeatureSet() {
-  const f = optional('features', 'FeatureSet comes with issue 3');
-  if (f.missing) {
-    row({ id: 'featureset-has', what: 'FeatureSet.has(name), cached set', notMeasured: f.missing });
-    return;
-  }
-  const { FeatureSet, catalog, hostArch } = f.mod;
+  const { FeatureSet, catalog, hostArch } = h;
   const set = FeatureSet.current();
   const all = catalog(hostArch()).map((x) => x.name);
   // Eight names, half of them set here, so that both answers are timed.
@@ -186,17 +170,11 @@ function benchCpuFeatures() {
     row({ id: 'cpu-features', what: 'feature query vs cpu-features', notMeasured: c.why });
     return;
   }
-  const f = optional('features', 'FeatureSet comes with issue 3');
   // cpu-features runs CPUID (x86) or reads the auxv and /proc/cpuinfo (elsewhere) on every call.
   const theirs = nsPerCall(() => c.fn().flags.sse2, { iters: scale(5_000, 500), rounds: 11 });
   const baselineWhat = "require('cpu-features')().flags.sse2";
   const notes = [`cpu-features from ${c.from}`, 'not the same answer on x86-64: cpu-features reads CPUID (avx2 …), the auxv carries CPUID.1:EDX only'];
-  if (!f.mod) {
-    const ours = nsPerCall(() => h.hwcapWords('process').hwcap, { iters: scale(20_000, 2_000), rounds: 11 });
-    nsRow({ id: 'cpu-features-fresh', what: 'hwcapWords() vs cpu-features()', ours, base: theirs, baselineWhat, faster: true, notes: ['FeatureSet not built yet', ...notes] });
-    return;
-  }
-  const { FeatureSet, hostArch } = f.mod;
+  const { FeatureSet, hostArch } = h;
   // As each library documents it: ours reads the process view once and caches it.
   const doc = nsPerCall(() => FeatureSet.current().has('sse2'), { iters: scale(200_000, 20_000), rounds: 11 });
   nsRow({
@@ -241,7 +219,6 @@ function benchMask() {
 }
 
 async function benchSpawn() {
-  const s = optional('spawn', 'masked spawn comes with issue 4');
   const defs = [
     { id: 'spawn-true', what: 'masked spawn /bin/true, ptrace, follow', file: '/bin/true', args: [], runs: scale(300, 30), target: 1.25 },
     {
@@ -254,16 +231,12 @@ async function benchSpawn() {
     },
     { id: 'spawn-node', what: 'masked spawn node -e 0, ptrace, follow', file: process.execPath, args: ['-e', '0'], runs: scale(100, 10), target: 1.05 },
   ];
-  if (s.missing) {
-    for (const d of defs) row({ id: d.id, what: d.what, notMeasured: s.missing });
-    return;
-  }
   const mask = benchMask();
   for (const d of defs) {
     if (only && !d.id.includes(only)) continue;
     const opts = { hwcaps: mask, mode: 'ptrace' };
     const r = await compareSpawns({
-      candidate: () => timeSpawn(s.mod.spawn, d.file, d.args, opts),
+      candidate: () => timeSpawn(h.spawn, d.file, d.args, opts),
       baseline: () => timeSpawn(cp.spawn, d.file, d.args, {}),
       runs: d.runs,
       warmup: quick ? 2 : 10,
@@ -290,12 +263,7 @@ async function benchSpawn() {
  * `perf trace` works, the system calls of one launcher run, per process.
  */
 async function benchSpawnBreakdown() {
-  const s = optional('spawn', 'masked spawn comes with issue 4');
-  if (s.missing) {
-    row({ id: 'spawn-breakdown', what: 'masked spawn /bin/true, step by step', notMeasured: s.missing });
-    return;
-  }
-  const launcher = s.mod.launcherPath();
+  const launcher = h.launcherPath();
   const mask = benchMask();
   const maskArgs = Object.entries(mask).flatMap(([k, v]) => [`--${k}`, `0x${v.toString(16)}`]);
   const variants = [
@@ -303,7 +271,7 @@ async function benchSpawnBreakdown() {
     ['+ exec of hwcap-exec, nothing to mask', () => timeSpawn(cp.spawn, launcher, ['--', '/bin/true'], {})],
     ['+ ptrace helper and patch, first exec only', () => timeSpawn(cp.spawn, launcher, ['--mode', 'ptrace', '--no-follow', ...maskArgs, '--', '/bin/true'], {})],
     ['+ following the tree (default)', () => timeSpawn(cp.spawn, launcher, ['--mode', 'ptrace', ...maskArgs, '--', '/bin/true'], {})],
-    ['+ lib/spawn.ts (status pipe, held events)', () => timeSpawn(s.mod.spawn, '/bin/true', [], { hwcaps: mask, mode: 'ptrace' })],
+    ['+ lib/spawn.ts (status pipe, held events)', () => timeSpawn(h.spawn, '/bin/true', [], { hwcaps: mask, mode: 'ptrace' })],
   ];
   const runs = scale(150, 15);
   const times = variants.map(() => []);
