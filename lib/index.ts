@@ -32,7 +32,7 @@ export type {
   AccessAnswer,
   AuxvAccess,
 } from './auxv';
-// Feature names, FeatureSet, node reports, baselines and NFD import (issue 3).
+// Feature names, FeatureSet, node reports, baselines and NFD import.
 export {
   FeatureSet,
   HwcapSchemaError,
