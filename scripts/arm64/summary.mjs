@@ -10,8 +10,9 @@ const read = (f) => readJson(path.join(work, f));
 const results = read('results.json');
 const vitest = read('vitest.json');
 
-// Issue 7's table (qemu 7.2 era); a different qemu may differ, which is a note, not a failure.
-const ISSUE_TABLE = {
+// The words qemu 7.2's qemu-user gives these models (AT_HWCAP, AT_HWCAP2); another qemu may give
+// others, which is a note, not a failure.
+const QEMU_7_2_WORDS = {
   'cortex-a53': ['0x8fb', '0x0'],
   'neoverse-n1': ['0x119ffb', '0x0'],
   a64fx: ['0x415ffb', '0x0'],
@@ -35,8 +36,8 @@ if (results) {
     out.push(`| baseline of all | \`${b.words.hwcap}\` | \`${b.words.hwcap2}\` | ${b.names.length} | ${b.names.join(' ')} |`);
   }
   const notes = results.models
-    .filter((m) => ISSUE_TABLE[m.cpu] && (ISSUE_TABLE[m.cpu][0] !== m.hwcap || ISSUE_TABLE[m.cpu][1] !== m.hwcap2))
-    .map((m) => `note: -cpu ${m.cpu} gives ${m.hwcap}/${m.hwcap2}, issue 7's table says ${ISSUE_TABLE[m.cpu].join('/')}`);
+    .filter((m) => QEMU_7_2_WORDS[m.cpu] && (QEMU_7_2_WORDS[m.cpu][0] !== m.hwcap || QEMU_7_2_WORDS[m.cpu][1] !== m.hwcap2))
+    .map((m) => `note: -cpu ${m.cpu} gives ${m.hwcap}/${m.hwcap2}, qemu 7.2 gives ${QEMU_7_2_WORDS[m.cpu].join('/')}`);
   out.push(...(notes.length ? ['', ...notes] : []));
   fs.writeFileSync(path.join(work, 'results.md'), `${out.join('\n')}\n`);
 }

@@ -4,7 +4,7 @@
 //   probe     test/arm64/auxv-probe (cross-compiled C: stack, getauxval, /proc/self/auxv, syscalls);
 //   cpuinfo   /proc/cpuinfo as the emulated process sees it;
 //   guest     test/arm64/guest.js collect in the arm64 node, using the cross-built package;
-//   hwcapProbe the cross-built hwcap-probe executable (issue 4), when binding.gyp builds one;
+//   hwcapProbe the cross-built hwcap-probe executable (its process and libc views);
 // then guest.js analyze: baseline() and check() over every model's nodeReport().
 // Also the HWCAP bits of the cross toolchain's kernel header <asm/hwcap.h>, named as the kernel's
 // /proc/cpuinfo names them (the uapi name lower-cased without underscores).
@@ -92,6 +92,7 @@ for (const [what, p] of [
   ['arm64 node', armNode],
   ['cross-built addon', path.join(pkg, 'build', 'Release', 'hwcap.node')],
   ['auxv probe', probeExe],
+  ['cross-built hwcap-probe', hwcapProbeExe],
 ]) {
   if (!fs.existsSync(p)) {
     console.error(`${what} missing (${p}): run npm run test:arm64, or scripts/arm64/install.sh and scripts/arm64/build.sh`);
@@ -114,7 +115,7 @@ const runs = await pool(
     const guestRun = await inQemu(cpu, armNode, [guestJs, 'collect', pkg, cpu]);
     const guest = jsonOf(guestRun, `guest.js collect -cpu ${cpu}`);
     const exit = { code: guestRun.code, signal: guestRun.signal, stderr: guestRun.stderr.trim() };
-    const hwcapProbe = fs.existsSync(hwcapProbeExe) ? jsonOf(await inQemu(cpu, hwcapProbeExe, []), `hwcap-probe -cpu ${cpu}`) : undefined;
+    const hwcapProbe = jsonOf(await inQemu(cpu, hwcapProbeExe, []), `hwcap-probe -cpu ${cpu}`);
     return { cpu, glibc: parseShowAuxv(glibcRaw.stdout), glibcText: glibcRaw.stdout + glibcRaw.stderr, probe, cpuinfo, guest, exit, hwcapProbe };
   }),
 );

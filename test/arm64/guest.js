@@ -21,34 +21,9 @@ function toJSON(value) {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
 }
 
-function load(sub) {
-  try {
-    return require(sub ? path.join(pkgDir, 'dist', sub) : pkgDir);
-  } catch (err) {
-    if (err && err.code === 'MODULE_NOT_FOUND' && sub) return undefined;
-    throw err;
-  }
-}
-
-// lib/features and lib/report (issue 3): through the index when it exports them, else directly.
-function featureApi(hwcap) {
-  const features = hwcap.FeatureSet ? hwcap : load('features');
-  const report = hwcap.nodeReport ? hwcap : load('report');
-  return {
-    FeatureSet: features && features.FeatureSet,
-    catalog: features && features.catalog,
-    nodeReport: report && report.nodeReport,
-    parseReport: report && report.parseReport,
-    NODE_REPORT_SCHEMA: report && report.NODE_REPORT_SCHEMA,
-    baseline: report && report.baseline,
-    check: report && report.check,
-  };
-}
-
 function collect() {
-  const hwcap = load();
-  const { native } = load('native');
-  const api = featureApi(hwcap);
+  const hwcap = require(pkgDir);
+  const { native } = require(path.join(pkgDir, 'dist', 'native'));
   const out = {
     processArch: process.arch,
     nodeVersion: process.version,
@@ -61,52 +36,47 @@ function collect() {
     },
     kernelEntries: attempt(() => hwcap.readAuxv('kernel').map((e) => e.name)),
     access: attempt(() => hwcap.probeAuxvAccess()),
-    features: { available: Boolean(api.FeatureSet && api.nodeReport) },
+    features: {},
   };
   for (const name of ['AT_HWCAP', 'AT_HWCAP2', 'AT_HWCAP3', 'AT_HWCAP4']) {
     out.getauxval[name] = attempt(() => hwcap.getauxval(name) ?? null);
   }
-  if (api.FeatureSet) {
-    const words = out.words.libc;
-    out.features.names = attempt(() => api.FeatureSet.fromWords('aarch64', words).names());
-    out.features.unknownBits = attempt(() => api.FeatureSet.fromWords('aarch64', words).unknownBits());
-    for (const view of ['process', 'libc']) {
-      out.features[`current_${view}`] = attempt(() => {
-        const set = api.FeatureSet.current(view);
-        return { arch: set.arch, names: set.names() };
-      });
-    }
-    out.features.catalog = attempt(() => api.catalog('aarch64').map((f) => ({ name: f.name, word: f.word, bit: f.bit })));
+  const words = out.words.libc;
+  out.features.names = attempt(() => hwcap.FeatureSet.fromWords('aarch64', words).names());
+  out.features.unknownBits = attempt(() => hwcap.FeatureSet.fromWords('aarch64', words).unknownBits());
+  for (const view of ['process', 'libc']) {
+    out.features[`current_${view}`] = attempt(() => {
+      const set = hwcap.FeatureSet.current(view);
+      return { arch: set.arch, names: set.names() };
+    });
   }
-  if (api.nodeReport) {
-    const hostname = `qemu-${arg}`;
-    out.report = attempt(() => JSON.parse(toJSON(api.nodeReport({ hostname }))));
-    out.reportSource = 'nodeReport()';
-    if (out.report.error) {
-      // nodeReport() reads the process view. Where that is unavailable, a report of the same
-      // schema from the libc view (the same words everywhere but x86-64) through parseReport(),
-      // so that baseline() and check() still run on reports that crossed a process boundary.
-      out.reportSource = 'parseReport() of the libc view';
-      out.nodeReportError = out.report.error;
-      out.report = attempt(() => {
-        const words = api.FeatureSet.current('libc').toJSON().words;
-        const doc = { schema: api.NODE_REPORT_SCHEMA, hostname, arch: api.FeatureSet.current('libc').arch, words };
-        return JSON.parse(toJSON(api.parseReport(doc)));
-      });
-    }
+  out.features.catalog = attempt(() => hwcap.catalog('aarch64').map((f) => ({ name: f.name, word: f.word, bit: f.bit })));
+  const hostname = `qemu-${arg}`;
+  out.report = attempt(() => JSON.parse(toJSON(hwcap.nodeReport({ hostname }))));
+  out.reportSource = 'nodeReport()';
+  if (out.report.error) {
+    // nodeReport() reads the process view. Where that is unavailable, a report of the same
+    // schema from the libc view (the same words everywhere but x86-64) through parseReport(),
+    // so that baseline() and check() still run on reports that crossed a process boundary.
+    out.reportSource = 'parseReport() of the libc view';
+    out.nodeReportError = out.report.error;
+    out.report = attempt(() => {
+      const set = hwcap.FeatureSet.current('libc');
+      const doc = { schema: hwcap.NODE_REPORT_SCHEMA, hostname, arch: set.arch, words: set.toJSON().words };
+      return JSON.parse(toJSON(hwcap.parseReport(doc)));
+    });
   }
   return out;
 }
 
 function analyze() {
-  const hwcap = load();
-  const api = featureApi(hwcap);
+  const hwcap = require(pkgDir);
   const reports = JSON.parse(fs.readFileSync(arg, 'utf8')); // { model: NodeReport }
   const models = Object.keys(reports);
-  const setOf = (r) => api.baseline([r]);
+  const setOf = (r) => hwcap.baseline([r]);
   const out = {
     baseline: attempt(() => {
-      const set = api.baseline(models.map((m) => reports[m]));
+      const set = hwcap.baseline(models.map((m) => reports[m]));
       return { arch: set.arch, words: set.words, names: set.names() };
     }),
     checks: {},
@@ -115,7 +85,7 @@ function analyze() {
   for (const req of models) {
     for (const on of models) {
       if (req === on) continue;
-      out.checks[`${req}->${on}`] = attempt(() => api.check(setOf(reports[req]), reports[on]));
+      out.checks[`${req}->${on}`] = attempt(() => hwcap.check(setOf(reports[req]), reports[on]));
     }
   }
   return out;
