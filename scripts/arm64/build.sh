@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cross-builds the package for arm64 into .arm64/pkg, leaving the host's build/ and dist/ alone:
-# every binding.gyp target (the addon and, where present, the launcher and probe executables)
+# every binding.gyp target (the addon, the hwcap-exec launcher and the hwcap-probe executable)
 # with the aarch64 cross toolchain, the TypeScript compiled on the host (it is arch-neutral), and
 # the C test probe of test/arm64. Inside qemu, require('<root>/.arm64/pkg') loads the arm64 build.
 set -euo pipefail
