@@ -548,6 +548,7 @@ typedef struct user_regs_struct regs_t;
 #define REG_SP(r) ((r).rsp)
 #define REG_RET(r) ((r).rax)
 static const unsigned char syscall_insn[] = {0x0f, 0x05}; /* syscall */
+#define SYSCALL_INSN_ALIGN 1
 #define RED_ZONE 128
 static void set_syscall(regs_t *r, uint64_t pc, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
   r->rip = pc;
@@ -566,6 +567,7 @@ typedef struct user_regs_struct regs_t; /* regs[31], sp, pc, pstate */
 #define REG_SP(r) ((r).sp)
 #define REG_RET(r) ((r).regs[0])
 static const unsigned char syscall_insn[] = {0x01, 0x00, 0x00, 0xd4}; /* svc #0 */
+#define SYSCALL_INSN_ALIGN 4
 #define RED_ZONE 0
 static void set_syscall(regs_t *r, uint64_t pc, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
   r->pc = pc;
@@ -674,9 +676,13 @@ struct pending {
 
 static int is_stop_signal(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
 
-/* Resumes with PTRACE_SYSCALL until the next syscall stop, holding back signals. */
-static int next_syscall_stop(pid_t pid, struct pending *pend) {
-  if (ptrace(PTRACE_SYSCALL, pid, 0, 0) != 0) return -errno;
+/*
+ * Resumes with `request` until the tracee stops with `want` (event 0), holding
+ * back the signals that arrive meanwhile: PTRACE_SYSCALL to the next syscall
+ * stop (SIGTRAP | 0x80), PTRACE_SINGLESTEP over one instruction (SIGTRAP).
+ */
+static int resume_until(pid_t pid, int request, int want, struct pending *pend) {
+  if (ptrace(request, pid, 0, 0) != 0) return -errno;
   for (;;) {
     int st;
     pid_t r = waitpid(pid, &st, __WALL);
@@ -686,10 +692,38 @@ static int next_syscall_stop(pid_t pid, struct pending *pend) {
     }
     if (!WIFSTOPPED(st)) return -ESRCH; /* killed */
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
-    if (event == 0 && sig == (SIGTRAP | 0x80)) return 0;
-    if (event == 0 && pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0])) pend->sigs[pend->n++] = sig;
-    if (ptrace(PTRACE_SYSCALL, pid, 0, 0) != 0) return -errno;
+    if (event == 0 && sig == want) return 0;
+    if (event == 0 && sig != (SIGTRAP | 0x80) && pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0])) pend->sigs[pend->n++] = sig;
+    if (ptrace(request, pid, 0, 0) != 0) return -errno;
   }
+}
+
+static int next_syscall_stop(pid_t pid, struct pending *pend) { return resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, pend); }
+
+/*
+ * The address of a system call instruction in the tracee's vDSO, or 0. Any
+ * occurrence will do: the tracee jumps straight to it and stops at the
+ * syscall's exit, so what the bytes around it mean does not matter.
+ */
+static uint64_t vdso_syscall_site(pid_t pid, const uint64_t *auxv, int n) {
+  uint64_t vdso = 0;
+  for (int k = 0; k < n; k += 2)
+    if (auxv[k] == 33) vdso = auxv[k + 1]; /* AT_SYSINFO_EHDR */
+  if (!vdso) return 0;
+  static struct word_reader wr;
+  wr.pid = pid;
+  wr.n = 0;
+  for (uint64_t off = 0; off < 4 * sizeof wr.buf; off += 8) {
+    uint64_t w, next = 0;
+    if (read_word(&wr, vdso + off, &w)) return 0;
+    if (read_word(&wr, vdso + off + 8, &next)) next = 0;
+    unsigned char b[16];
+    memcpy(b, &w, 8);
+    memcpy(b + 8, &next, 8);
+    for (size_t i = 0; i < 8; i += SYSCALL_INSN_ALIGN)
+      if (memcmp(b + i, syscall_insn, sizeof syscall_insn) == 0) return vdso + off + i;
+  }
+  return 0;
 }
 
 /*
@@ -700,19 +734,16 @@ static int next_syscall_stop(pid_t pid, struct pending *pend) {
 static int mask_exec(pid_t pid, const uint64_t keep[4], int first, struct pending *pend, const char **stage,
                      const char **sysname) {
   int r;
-  regs_t at_event, regs, inj;
+  regs_t regs, inj;
   char pidstr[16];
   snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
 
-  *stage = "exec-stop";
-  *sysname = "ptrace(PTRACE_GETREGSET)";
-  if ((r = get_regs(pid, &at_event))) return r;
   /* Still inside execve: step to its syscall-exit stop, before any user instruction. */
+  *stage = "exec-stop";
   *sysname = "ptrace(PTRACE_SYSCALL)";
   if ((r = next_syscall_stop(pid, pend))) return r;
   *sysname = "ptrace(PTRACE_GETREGSET)";
   if ((r = get_regs(pid, &regs))) return r;
-  if (REG_PC(regs) != REG_PC(at_event)) return -EPROTO;
 
   /* The new stack: argc, argv[], NULL, envp[], NULL, auxv pairs. */
   *stage = "patch-stack";
@@ -742,10 +773,9 @@ static int mask_exec(pid_t pid, const uint64_t keep[4], int first, struct pendin
   apply_keep(auxv, n, keep);
   uint64_t masked[4];
   words_of(auxv, n, masked);
+  /* The whole vector in one write: only the HWCAP words differ from what is there. */
   *sysname = "process_vm_writev";
-  for (int k = 0; k < n; k += 2)
-    for (int i = 0; i < 4; i++)
-      if (auxv[k] == hwcap_types[i] && (r = mem_write(pid, auxv_addr + 8 * (uint64_t)k + 8, &auxv[k + 1], 8))) return r;
+  if ((r = mem_write(pid, auxv_addr, auxv, (size_t)n * 8))) return r;
   if (first) fault_point("helper-during-patch");
 
   /* The kernel's saved copy: inject prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof map). */
@@ -760,29 +790,39 @@ static int mask_exec(pid_t pid, const uint64_t keep[4], int first, struct pendin
   uint64_t scratch = (sp - RED_ZONE - 256 - scratch_len) & ~(uint64_t)15;
   m.auxv = scratch + sizeof m;
   m.auxv_size = (uint32_t)n * 8;
-  unsigned char saved_scratch[sizeof m + MAX_AUXV_WORDS * 8];
+  unsigned char saved_scratch[sizeof m + MAX_AUXV_WORDS * 8], fresh[sizeof m + MAX_AUXV_WORDS * 8];
   *sysname = "process_vm_readv";
   if ((r = mem_read(pid, scratch, saved_scratch, scratch_len))) return r;
+  memcpy(fresh, &m, sizeof m);
+  memcpy(fresh + sizeof m, auxv, (size_t)n * 8);
   *sysname = "process_vm_writev";
-  if ((r = mem_write(pid, scratch, &m, sizeof m)) || (r = mem_write(pid, scratch + sizeof m, auxv, (size_t)n * 8))) return r;
+  if ((r = mem_write(pid, scratch, fresh, scratch_len))) return r;
 
-  uint64_t pc = REG_PC(regs);
-  long code;
-  errno = 0;
-  *sysname = "ptrace(PTRACE_PEEKTEXT)";
-  code = ptrace(PTRACE_PEEKTEXT, pid, (void *)(uintptr_t)pc, NULL);
-  if (errno) return -errno;
-  long patched = code;
-  memcpy(&patched, syscall_insn, sizeof syscall_insn);
-  *sysname = "ptrace(PTRACE_POKETEXT)";
-  if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)pc, (void *)patched) != 0) return -errno;
+  /*
+   * A system call instruction to run: one in the vDSO (AT_SYSINFO_EHDR) leaves the
+   * program's own code untouched; without a vDSO one is written over the entry
+   * point and put back afterwards (HWCAP_EXEC_FAULT=no-vdso-site forces that, for tests).
+   */
+  uint64_t pc = REG_PC(regs), site = strcmp(opt_fault, "no-vdso-site") == 0 ? 0 : vdso_syscall_site(pid, auxv, n);
+  long code = 0;
+  if (!site) {
+    errno = 0;
+    *sysname = "ptrace(PTRACE_PEEKTEXT)";
+    code = ptrace(PTRACE_PEEKTEXT, pid, (void *)(uintptr_t)pc, NULL);
+    if (errno) return -errno;
+    long patched = code;
+    memcpy(&patched, syscall_insn, sizeof syscall_insn);
+    *sysname = "ptrace(PTRACE_POKETEXT)";
+    if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)pc, (void *)patched) != 0) return -errno;
+  }
   if (first) fault_point("helper-during-inject");
   inj = regs;
-  set_syscall(&inj, pc, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, scratch, sizeof m, 0);
+  set_syscall(&inj, site ? site : pc, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, scratch, sizeof m, 0);
   *sysname = "ptrace(PTRACE_SETREGSET)";
   if ((r = set_regs(pid, &inj))) return r;
-  *sysname = "ptrace(PTRACE_SYSCALL)";
-  if ((r = next_syscall_stop(pid, pend)) || (r = next_syscall_stop(pid, pend))) return r; /* entry, exit */
+  /* One step runs the whole system call: one round trip, not a stop at its entry and its exit. */
+  *sysname = "ptrace(PTRACE_SINGLESTEP)";
+  if ((r = resume_until(pid, PTRACE_SINGLESTEP, SIGTRAP, pend))) return r;
   regs_t after;
   *sysname = "ptrace(PTRACE_GETREGSET)";
   if ((r = get_regs(pid, &after))) return r;
@@ -790,7 +830,7 @@ static int mask_exec(pid_t pid, const uint64_t keep[4], int first, struct pendin
 
   /* Put back the code, the scratch area and the registers execve left. */
   *sysname = "ptrace(PTRACE_POKETEXT)";
-  if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)pc, (void *)code) != 0) return -errno;
+  if (!site && ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)pc, (void *)code) != 0) return -errno;
   *sysname = "process_vm_writev";
   if ((r = mem_write(pid, scratch, saved_scratch, scratch_len))) return r;
   *sysname = "ptrace(PTRACE_SETREGSET)";

@@ -127,6 +127,16 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
     expect(v.tracerPid).toBeGreaterThan(0); // followed by default
   });
 
+  it('masks every view through the entry-point injection too, used where there is no vDSO', () => {
+    const r = run(['--mode', 'ptrace', ...maskArgs, '--', probe], { ...process.env, HWCAP_EXEC_FAULT: 'no-vdso-site' });
+    expect(r.status, r.stderr).toBe(0);
+    expectMasked(JSON.parse(r.stdout) as View);
+    // The program ran its own, restored code: a second program through the same path works too.
+    const sh = run(['--mode', 'ptrace', ...maskArgs, '--', 'sh', '-c', 'LD_SHOW_AUXV=1 /bin/true'], { ...process.env, HWCAP_EXEC_FAULT: 'no-vdso-site' });
+    expect(sh.status, sh.stderr).toBe(0);
+    expect(ldShowAuxv(sh.stdout).hwcap).toBe(present.hwcap & keep.hwcap!);
+  });
+
   it('masks what ld.so sees (LD_SHOW_AUXV=1 /bin/true)', () => {
     const r = run(['--mode', 'ptrace', ...maskArgs, '--', '/bin/true'], { ...process.env, LD_SHOW_AUXV: '1' });
     expect(r.status).toBe(0);
