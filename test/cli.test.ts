@@ -1,6 +1,7 @@
 // The hwcap command as a user runs it: a child process, its stdout, stderr
 // and exit status. The executable, usage errors, help, probe and colour; the
 // verbs that read feature sets are in cli-verbs.test.ts.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +23,12 @@ describe('the executable', () => {
   it('--version prints the package version', () => {
     const r = hwcap(['--version']);
     expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).toBe(`hwcap ${pkg.version}\n`);
+  });
+
+  it("npx hwcap in the repository runs the package's own bin (the README's command), offline", () => {
+    const r = spawnSync('npx', ['--offline', 'hwcap', '--version'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(`hwcap ${pkg.version}\n`);
   });
 });
