@@ -127,6 +127,8 @@ export function parseAuxvBytes(buf: Uint8Array): AuxvEntry[] {
 }
 
 let getAuxvWorks: boolean | undefined;
+/** sizeof(mm->saved_auxv) in bytes, as PR_GET_AUXV reports it; fixed for the running kernel. */
+let savedAuxvCapacity: number | undefined;
 
 /** The kernel's saved copy as words (through AT_NULL), and its capacity in bytes when known. */
 function kernelWords(): { words: ArrayLike<bigint>; capacity?: number } {
@@ -134,6 +136,7 @@ function kernelWords(): { words: ArrayLike<bigint>; capacity?: number } {
     try {
       const r = native.getAuxvKernel();
       getAuxvWorks = true;
+      savedAuxvCapacity = r.capacity;
       return r;
     } catch (err) {
       // Below Linux 6.4 PR_GET_AUXV is EINVAL: /proc/self/auxv holds the same copy.
@@ -326,8 +329,15 @@ function resolveMethod(options: unknown): 'map' | 'auxv' {
 export function writeAuxv(entriesOrWords: WordsInput, options?: WriteOptions): WriteResult {
   const words = normalizeVector(entriesOrWords);
   const method = resolveMethod(options);
-  const { capacity, words: current } = kernelWords();
-  const capWords = capacity !== undefined ? capacity / 8 : Math.max(words.length, current.length);
+  // The capacity is read once; without PR_GET_AUXV the vector is padded to the current one's length.
+  let capacity = savedAuxvCapacity;
+  let currentLength = 0;
+  if (capacity === undefined) {
+    const k = kernelWords();
+    capacity = k.capacity;
+    currentLength = k.words.length;
+  }
+  const capWords = capacity !== undefined ? capacity / 8 : Math.max(words.length, currentLength);
   if (capacity !== undefined && words.length > capWords) {
     throw outOfRange('entriesOrWords', `at most ${capWords / 2} entries (the kernel's saved_auxv holds ${capacity} bytes)`, `${words.length / 2} entries`);
   }

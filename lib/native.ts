@@ -36,7 +36,9 @@ function load(): NativeAddon {
   const bindings = require('bindings') as (opts: { bindings: string; path?: boolean }) => unknown;
   const file = bindings({ bindings: 'hwcap', path: true }) as unknown as string;
   addonDir = path.dirname(fs.realpathSync(file));
-  return bindings({ bindings: 'hwcap' }) as NativeAddon;
+  // The search is done: load the file it found rather than search again.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file) as NativeAddon;
 }
 
 export const native: NativeAddon = load();
