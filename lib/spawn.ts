@@ -77,7 +77,7 @@ function builtExecutable(name: string): string {
       errno: Math.abs((err as NodeJS.ErrnoException).errno ?? 2),
       syscall: 'access',
       path: file,
-      hint: `${name} is built next to hwcap.node by npm install (node-gyp rebuild)`,
+      hint: `${name} is built next to hwcap.node by the package's install script; run 'npm rebuild hwcap' (or 'npm install' in a checkout)`,
     });
   }
   return file;

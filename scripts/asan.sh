@@ -32,7 +32,10 @@ echo "asan: building with -fsanitize=address,undefined"
 # The node headers node-gyp builds against: npm's nodedir setting, as `npm install` uses it.
 nodedir=${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}
 case "$nodedir" in undefined | null) nodedir="" ;; esac
-if ! HWCAP_SANITIZE=1 node_modules/.bin/node-gyp rebuild ${nodedir:+--nodedir="$nodedir"} >build.log 2>&1; then
+# Exported for the whole run: anything that configures this copy again (the
+# package's install script, run by `npx hwcap` in the tests) keeps the flags.
+export HWCAP_SANITIZE=1
+if ! node_modules/.bin/node-gyp rebuild ${nodedir:+--nodedir="$nodedir"} >build.log 2>&1; then
   cat build.log
   exit 1
 fi

@@ -3,6 +3,7 @@
 // verbs that read feature sets are in cli-verbs.test.ts.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { probeAuxvAccess } from '../lib/auxv';
@@ -26,10 +27,29 @@ describe('the executable', () => {
     expect(r.stdout).toBe(`hwcap ${pkg.version}\n`);
   });
 
-  it("npx hwcap in the repository runs the package's own bin (the README's command), offline", () => {
-    const r = spawnSync('npx', ['--offline', 'hwcap', '--version'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`hwcap ${pkg.version}\n`);
+  it("npx hwcap in the repository runs the package's own bin (the README's command), offline, without rebuilding", () => {
+    // npm exec installs the checkout into its npx cache as a link and runs the
+    // package's prepare and install scripts in the checkout itself. Both are
+    // incremental, so after `npm install` (and pretest) they must rewrite
+    // nothing: other test files are using the addon and dist/ right now.
+    // A private npm cache makes every run take that first-use path, as on a
+    // fresh machine. npm, node-gyp and make are not this package's code, so
+    // the sanitizer preload of `npm run test:asan` is kept away from them.
+    const outputs = ['build/Release/hwcap.node', 'build/Release/hwcap-exec', 'build/Release/hwcap-probe', 'dist/cli.js', 'dist/index.js'].map((f) => path.join(repoRoot, f));
+    const before = outputs.map((f) => [f, fs.statSync(f).mtimeMs, fs.readFileSync(f)] as const);
+    const env: NodeJS.ProcessEnv = { ...process.env, npm_config_cache: fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-npx-cache-')) };
+    for (const k of ['LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS']) delete env[k];
+    try {
+      const r = spawnSync('npx', ['--offline', 'hwcap', '--version'], { cwd: repoRoot, env, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`hwcap ${pkg.version}\n`);
+    } finally {
+      fs.rmSync(env.npm_config_cache!, { recursive: true, force: true });
+    }
+    for (const [f, mtime, bytes] of before) {
+      expect(fs.statSync(f).mtimeMs, `${f} was rewritten`).toBe(mtime);
+      expect(fs.readFileSync(f).equals(bytes), `${f} changed`).toBe(true);
+    }
   });
 });
 

@@ -27,7 +27,7 @@ fi
 
 cd "$root"
 log "compiling the TypeScript (host)"
-node_modules/.bin/tsc -p tsconfig.build.json
+node_modules/.bin/tsc -b tsconfig.build.json
 
 mkdir -p "$pkg"
 rm -rf "$pkg/dist" "$pkg/native"
