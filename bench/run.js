@@ -314,6 +314,45 @@ async function benchSpawnBreakdown() {
   }
 }
 
+/**
+ * The two spawn rows again in a child bench pinned to one CPU (taskset -c 0):
+ * every ptrace stop wakes the helper and then the tracee, and on a small VM a
+ * wake-up on the other CPU costs far more than one on the same CPU. Shows how
+ * much of the launcher's cost is that, not its own work. Baseline and
+ * candidate are both pinned.
+ */
+function benchSpawnOneCpu() {
+  const ids = ['spawn-true', 'spawn-sh50'];
+  const taskset = cp.spawnSync('taskset', ['-c', '0', 'true']);
+  for (const id of ids) {
+    if (only && !id.includes(only) && !'spawn-one-cpu'.includes(only)) continue;
+    const what = `  ${id === 'spawn-true' ? '/bin/true' : "sh -c '50x /bin/true'"}, all on one CPU`;
+    if (os.cpus().length < 2 || taskset.status !== 0) {
+      row({ id: `${id}-one-cpu`, what, notMeasured: os.cpus().length < 2 ? 'one CPU only' : 'taskset did not run here' });
+      continue;
+    }
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-bench-')), 'one-cpu.json');
+    const r = cp.spawnSync('taskset', ['-c', '0', process.execPath, __filename, '--only', id, '--json', out, ...(quick ? ['--quick'] : [])], { stdio: 'ignore' });
+    const pinned = r.status === 0 ? JSON.parse(fs.readFileSync(out, 'utf8')).rows.find((x) => x.id === id) : undefined;
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    if (!pinned || pinned.notMeasured) {
+      row({ id: `${id}-one-cpu`, what, notMeasured: `the pinned bench failed (${r.status ?? r.signal})` });
+      continue;
+    }
+    row({
+      id: `${id}-one-cpu`,
+      what,
+      unit: 'ms',
+      candidate: pinned.candidate,
+      baseline: pinned.baseline,
+      baselineWhat: 'the same plain spawn, also pinned',
+      ratio: pinned.ratio,
+      notes: [`taskset -c 0 for node, launcher, helper and tree; ${pinned.notes?.[0] ?? ''}`],
+      detail: pinned.detail,
+    });
+  }
+}
+
 function benchRequire() {
   // Fresh children, so that nothing is cached. Baseline: the same child without the require.
   const runs = scale(30, 5);
@@ -382,6 +421,7 @@ async function main() {
     ['cpu-features', benchCpuFeatures],
     ['spawn', benchSpawn],
     ['spawn-breakdown', benchSpawnBreakdown],
+    ['spawn-one-cpu', benchSpawnOneCpu],
     ['require', benchRequire],
   ];
   for (const [name, fn] of steps) {
