@@ -1,5 +1,5 @@
-// spawn / execFile / spawnSync like node:child_process, with the child's
-// AT_HWCAP* words masked by the hwcap-exec launcher (native/hwcap-exec.c).
+// spawn, spawnSync, execFile, execFileSync, exec and execSync like node:child_process, with
+// the child's AT_HWCAP* words masked by the hwcap-exec launcher (native/hwcap-exec.c).
 //
 // The launcher is the child Node spawns; the program replaces it by execve and
 // keeps its pid, so `child.pid`, stdio, signals and the exit status are the
@@ -553,6 +553,100 @@ Object.defineProperty(execFile, util.promisify.custom, {
     return p;
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// execFileSync, exec, execSync: child_process's wrappers, on the masked spawn and spawnSync
+
+export type ExecFileSyncOptions = cp.ExecFileSyncOptions & HwcapSpawnOptions;
+export type ExecOptions = cp.ExecOptions & HwcapSpawnOptions & { encoding?: BufferEncoding | 'buffer' | null };
+export type ExecSyncOptions = cp.ExecSyncOptions & HwcapSpawnOptions;
+
+/** child_process's error for a failed synchronous exec: ret.error, or 'Command failed', with ret's fields. */
+function execSyncError(ret: cp.SpawnSyncReturns<string | Buffer>, command: string): Error | undefined {
+  let err: Error;
+  if (ret.error) {
+    err = ret.error;
+  } else if (ret.status !== 0) {
+    const stderr = ret.stderr && ret.stderr.length > 0 ? `\n${ret.stderr.toString()}` : '';
+    err = new Error(`Command failed: ${command}${stderr}`);
+  } else {
+    return undefined;
+  }
+  return Object.assign(err, ret);
+}
+
+/** Runs a synchronous call as child_process's execFileSync and execSync do: stderr passed on unless stdio is given. */
+function runSync(file: string, args: readonly string[], options: SpawnSyncOptions, command: string): string | Buffer {
+  const ret = spawnSync(file, args, options);
+  if (!options.stdio && ret.stderr) process.stderr.write(ret.stderr);
+  const err = execSyncError(ret, command);
+  if (err) throw err;
+  return ret.stdout;
+}
+
+/** The options object of exec and execSync: a copy, with shell true unless a shell path is given. */
+function execOptions(command: unknown, options: unknown): Record<string, unknown> {
+  if (typeof command !== 'string') throw invalidArgType('command', 'of type string', command);
+  if (command.includes('\0')) throw invalidArgValue('command', 'must be a string without null bytes', command);
+  if (options !== undefined && options !== null && typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const o = { ...((options ?? {}) as Record<string, unknown>) };
+  o.shell = typeof o.shell === 'string' ? o.shell : true;
+  return o;
+}
+
+/**
+ * child_process.execFileSync with the child's AT_HWCAP* words masked: the
+ * program's stdout, or child_process's thrown error (a non-zero status gives
+ * 'Command failed', with status, signal, stdout and stderr on the error).
+ */
+export function execFileSync(file: string, options?: ExecFileSyncOptions): string | Buffer;
+export function execFileSync(file: string, args?: readonly string[] | null, options?: ExecFileSyncOptions): string | Buffer;
+export function execFileSync(file: string, args?: readonly string[] | ExecFileSyncOptions | null, options?: ExecFileSyncOptions): string | Buffer {
+  let a: readonly string[] = [];
+  let o: unknown = options;
+  if (Array.isArray(args)) a = args;
+  else if (args !== null && args !== undefined) {
+    if (typeof args !== 'object') throw invalidArgType('args', 'an array', args);
+    if (options !== undefined) throw invalidArgValue('args', 'must be an array when options follow it', args);
+    o = args;
+  }
+  if (o !== undefined && o !== null && typeof o !== 'object') throw invalidArgType('options', 'of type object', o);
+  const opts = { ...((o ?? {}) as ExecFileSyncOptions) };
+  const given = (opts as { argv0?: unknown }).argv0;
+  const argv0 = typeof given === 'string' ? given : file;
+  return runSync(file, a, opts, [argv0, ...a].join(' '));
+}
+
+/** child_process.exec with the child's AT_HWCAP* words masked: the command runs in a shell, which is masked with everything it runs. */
+export function exec(command: string, callback?: ExecFileCallback): cp.ChildProcess;
+export function exec(command: string, options: ExecOptions | null | undefined, callback?: ExecFileCallback): cp.ChildProcess;
+export function exec(command: string, options?: ExecOptions | ExecFileCallback | null, callback?: ExecFileCallback): cp.ChildProcess {
+  if (typeof options === 'function') {
+    callback = options;
+    options = undefined;
+  }
+  const o = execOptions(command, options);
+  return execFile(command, [], o as ExecFileOptions, callback);
+}
+
+Object.defineProperty(exec, util.promisify.custom, {
+  enumerable: false,
+  value: (command: string, options?: ExecOptions | null) => {
+    const o = execOptions(command, options);
+    return (util.promisify(execFile) as unknown as (f: string, a: string[], o: object) => Promise<{ stdout: string | Buffer; stderr: string | Buffer }>)(command, [], o);
+  },
+});
+
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace exec {
+  function __promisify__(command: string, options?: ExecOptions | null): Promise<{ stdout: string | Buffer; stderr: string | Buffer }> & { child: cp.ChildProcess };
+}
+
+/** child_process.execSync with the child's AT_HWCAP* words masked: the shell's stdout, or child_process's thrown error. */
+export function execSync(command: string, options?: ExecSyncOptions): string | Buffer {
+  const o = execOptions(command, options);
+  return runSync(command, [], o as SpawnSyncOptions, command);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Probes

@@ -1,4 +1,4 @@
-// Fuzz of spawn / spawnSync / execFile option validation (lib/spawn.ts): any
+// Fuzz of spawn / spawnSync / execFile / execFileSync option validation (lib/spawn.ts): any
 // file, args and options either throw a typed error at once, or start the
 // launcher for a program that does not exist and end in child_process's own
 // ENOENT — never a crash, an engine TypeError or a hang. The program is always
@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hwcapWords } from '../lib/auxv';
 import { FeatureSet, catalog, hostArch } from '../lib/features';
-import { execFile, spawn, spawnSync } from '../lib/spawn';
+import { execFile, execFileSync, spawn, spawnSync } from '../lib/spawn';
 import { counted, counter, expectTypedOrValue, isTypedError, u64, weird } from './fuzz-helpers';
 
 const NOWHERE = '/nonexistent/hwcap-fuzz-program';
@@ -133,6 +133,24 @@ describe('fuzz: spawn option validation', () => {
         expect(isTypedError(e)).toBe(true);
       })),
       { numRuns: 200 },
+    );
+  }, 120_000);
+
+  it('execFileSync(file, args, options) always throws a typed error: at once, or the ENOENT of a missing program', () => {
+    fc.assert(
+      fc.property(argsLike, optionsLike, counted((args, options) => {
+        const opts = typeof options === 'object' && options !== null && !Array.isArray(options) ? { ...options, timeout: 5_000 } : options;
+        let thrown: unknown;
+        try {
+          execFileSync(NOWHERE, args as never, opts as never);
+        } catch (e) {
+          thrown = e;
+        }
+        expect(thrown, 'a program that does not exist cannot succeed').toBeDefined();
+        expect(isTypedError(thrown), String(thrown)).toBe(true);
+        if ((thrown as { code?: string }).code === 'ENOENT') started++;
+      })),
+      { numRuns: 300 },
     );
   }, 120_000);
 

@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
-import { spawn, spawnSync, execFile, HwcapError, FeatureSet, hostArch } from '../lib';
+import { spawn, spawnSync, execFile, execFileSync, exec, execSync, HwcapError, FeatureSet, hostArch } from '../lib';
 import { canPtrace, hasBits, keep, present, probe, ptraceSkip } from './mask-fixture';
-import { ldShowAuxv } from './helpers';
+import { ldShowAuxv, runNode } from './helpers';
 
 const skipWhy = ptraceSkip;
 const hwcaps = keep;
@@ -153,6 +153,65 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
     expect(err!.message).toBe('Command failed: sh -c echo no >&2; exit 4\nno\n');
   });
 
+  it('execFileSync returns stdout and throws what child_process throws', () => {
+    const script = 'LD_SHOW_AUXV=1 /bin/true';
+    const out = execFileSync('sh', ['-c', script], { hwcaps, encoding: 'utf8' });
+    expect(typeof out).toBe('string');
+    expect(ldShowAuxv(out as string).hwcap).toBe(want.hwcap);
+    // No encoding: a Buffer, as child_process gives.
+    expect(Buffer.isBuffer(execFileSync('sh', ['-c', script], { hwcaps }))).toBe(true);
+    const fail = ['-c', 'echo out; echo err >&2; exit 3'];
+    const ours = (() => {
+      try {
+        execFileSync('sh', fail, { hwcaps, stdio: 'pipe' });
+      } catch (e) {
+        return e as Error & Record<string, unknown>;
+      }
+    })();
+    const theirs = (() => {
+      try {
+        cp.execFileSync('sh', fail, { stdio: 'pipe' });
+      } catch (e) {
+        return e as Error & Record<string, unknown>;
+      }
+    })();
+    expect(ours).toBeInstanceOf(Error);
+    expect(ours!.message).toBe(theirs!.message);
+    expect(Object.keys(ours!).sort()).toEqual(Object.keys(theirs!).sort());
+    expect({ status: ours!.status, signal: ours!.signal, stdout: String(ours!.stdout), stderr: String(ours!.stderr) }).toEqual({ status: 3, signal: null, stdout: 'out\n', stderr: 'err\n' });
+    expect(ours!.pid).toBeGreaterThan(0);
+  });
+
+  it("execFileSync and execSync pass the program's stderr on unless stdio is given, as child_process does", () => {
+    const r = runNode(`
+      const mask = { hwcap: ${want.hwcap}n, hwcap2: ${want.hwcap2}n };
+      const a = h.execFileSync('sh', ['-c', 'echo to-stderr >&2; echo to-stdout'], { hwcaps: mask, encoding: 'utf8' });
+      const b = h.execSync('echo quiet >&2; echo shell', { hwcaps: mask, encoding: 'utf8', stdio: 'pipe' });
+      out({ a, b });`);
+    expect(r.value).toEqual({ a: 'to-stdout\n', b: 'shell\n' });
+    expect(r.stderr).toBe('to-stderr\n');
+  });
+
+  it('execSync runs the command in a masked shell and masks what the shell runs', () => {
+    const out = execSync('LD_SHOW_AUXV=1 /bin/true; echo "sh=$0"', { hwcaps, encoding: 'utf8' }) as string;
+    expect(ldShowAuxv(out).hwcap).toBe(want.hwcap);
+    expect(out).toMatch(/^sh=\/bin\/sh$/m);
+    expect(() => execSync('exit 7', { hwcaps, stdio: 'pipe' })).toThrow(expect.objectContaining({ status: 7, message: 'Command failed: exit 7' }));
+    // A shell path is used as given.
+    expect(execSync('echo "$0"', { hwcaps, shell: '/bin/bash', encoding: 'utf8' })).toBe('/bin/bash\n');
+  });
+
+  it('exec runs the command in a masked shell, with the callback and the promise of child_process', async () => {
+    const viaCallback = await new Promise<{ err: Error | null; stdout: string }>((resolve) =>
+      exec('LD_SHOW_AUXV=1 /bin/true', { hwcaps }, (err, stdout) => resolve({ err, stdout: String(stdout) })),
+    );
+    expect(viaCallback.err).toBeNull();
+    expect(ldShowAuxv(viaCallback.stdout).hwcap).toBe(want.hwcap);
+    const failed = await util.promisify(exec)('echo partial; exit 5', { hwcaps }).catch((e: unknown) => e as Error & Record<string, unknown>);
+    const reference = await util.promisify(cp.exec)('echo partial; exit 5').catch((e: unknown) => e as Error & Record<string, unknown>);
+    expect(failed).toMatchObject({ code: 5, stdout: 'partial\n', stderr: '', cmd: 'echo partial; exit 5', message: (reference as Error).message });
+  });
+
   it('sets no_new_privs when asked', async () => {
     const done = await finished(spawn('grep', ['NoNewPrivs', '/proc/self/status'], { hwcaps, noNewPrivs: true }));
     expect(done.stdout).toMatch(/NoNewPrivs:\s+1/);
@@ -284,7 +343,15 @@ describe('option validation', () => {
     ['a near miss that would mask nothing', { hwcap: 1n }, 'ERR_INVALID_ARG_VALUE', /did you mean options\.hwcaps/],
   ];
   it.each(cases)('%s', (_name, options, code, message) => {
-    for (const call of [() => spawn('true', [], options), () => spawnSync('true', [], options), () => execFile('true', [], options, () => {})]) {
+    const calls = [
+      () => spawn('true', [], options),
+      () => spawnSync('true', [], options),
+      () => execFile('true', [], options, () => {}),
+      () => execFileSync('true', [], options),
+      () => exec('true', options, () => {}),
+      () => execSync('true', options),
+    ];
+    for (const call of calls) {
       let err: (Error & { code?: string }) | undefined;
       try {
         call();
@@ -300,6 +367,19 @@ describe('option validation', () => {
     expect(() => spawn(42 as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => spawn('true', [1 as unknown as string], { hwcaps: {} })).toThrow(/args\[0\]/);
     expect(() => spawn('', [], { hwcaps: {} })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => execFileSync('true', 5 as unknown as string[], { hwcaps: {} })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/"args"/) }));
+    expect(() => execFileSync('true', [], 'x' as unknown as object)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/"options"/) }));
+    for (const call of [() => execSync(42 as unknown as string, { hwcaps: {} }), () => exec(null as unknown as string, () => {})]) {
+      expect(call).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/"command"/) }));
+    }
+    expect(() => execSync('echo a\0b', { hwcaps: {} })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/'command'/) }));
+    expect(() => execSync('true', 3 as unknown as object)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/"options"/) }));
+  });
+
+  it('execFileSync, exec and execSync without hwcaps are child_process', async () => {
+    expect(execFileSync('sh', ['-c', 'echo plain'], { encoding: 'utf8' })).toBe('plain\n');
+    expect(execSync('echo "$0"', { encoding: 'utf8' })).toBe('/bin/sh\n');
+    expect(await util.promisify(exec)('echo plain')).toEqual({ stdout: 'plain\n', stderr: '' });
   });
 
   it('without hwcaps it is child_process.spawn itself', async () => {
