@@ -48,7 +48,7 @@ export {
 export type { Arch, WordName, Feature, FeatureSetJSON, SchemaErrorCode } from './features';
 export { nodeReport, parseReport, baseline, check, libcInfo, MixedArchError, NODE_REPORT_SCHEMA, fromNodeFeatureDiscovery } from './report';
 export type { NodeReport, NodeReportOptions, LibcInfo, CheckResult, NfdNode, NfdOptions } from './report';
-export { spawn, spawnSync, execFile, execFileSync, exec, execSync, probeInheritance, probePtrace, launcherPath, probePath } from './spawn';
-export type { SpawnMode, HwcapsOption, HwcapSpawnOptions, SpawnOptions, SpawnSyncOptions, ExecFileOptions, ExecFileSyncOptions, ExecOptions, ExecSyncOptions, InheritanceProbe, PtraceProbe } from './spawn';
+export { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork, probeInheritance, probePtrace, launcherPath, probePath } from './spawn';
+export type { SpawnMode, HwcapsOption, HwcapSpawnOptions, SpawnOptions, SpawnSyncOptions, ExecFileOptions, ExecFileSyncOptions, ExecOptions, ExecSyncOptions, ForkOptions, InheritanceProbe, PtraceProbe } from './spawn';
 export { probe } from './probe';
 export type { ProbeResult, ProbeOptions } from './probe';

@@ -1,4 +1,4 @@
-// spawn, spawnSync, execFile, execFileSync, exec and execSync like node:child_process, with
+// spawn, spawnSync, execFile, execFileSync, exec, execSync and fork like node:child_process, with
 // the child's AT_HWCAP* words masked by the hwcap-exec launcher (native/hwcap-exec.c).
 //
 // The launcher is the child Node spawns; the program replaces it by execve and
@@ -11,6 +11,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as url from 'node:url';
 import * as util from 'node:util';
 import { addonDir } from './native';
 import { HWCAP_TYPES, checkMask, hwcapWords } from './auxv';
@@ -646,6 +647,72 @@ export declare namespace exec {
 export function execSync(command: string, options?: ExecSyncOptions): string | Buffer {
   const o = execOptions(command, options);
   return runSync(command, [], o as SpawnSyncOptions, command);
+}
+
+// ---------------------------------------------------------------------------------------------
+// fork
+
+export type ForkOptions = cp.ForkOptions & HwcapSpawnOptions;
+
+const STDIO_NAMES = ['pipe', 'inherit', 'ignore', 'overlapped'];
+
+/**
+ * child_process.fork with the child's AT_HWCAP* words masked: a Node child
+ * running `modulePath`, with the IPC channel (`send`, 'message') of
+ * child_process. The child is the node binary in options.execPath (default
+ * process.execPath), exec'd by the launcher like any other program.
+ */
+export function fork(modulePath: string | URL, options?: ForkOptions): cp.ChildProcess;
+export function fork(modulePath: string | URL, args?: readonly string[], options?: ForkOptions): cp.ChildProcess;
+export function fork(modulePath: string | URL, args?: readonly string[] | ForkOptions | null, options?: ForkOptions | null): cp.ChildProcess {
+  let mod: string;
+  if (modulePath instanceof URL) {
+    if (modulePath.protocol !== 'file:') throw invalidArgValue('modulePath', 'must be a string or a file: URL', modulePath.href);
+    mod = url.fileURLToPath(modulePath);
+  } else if (typeof modulePath === 'string') {
+    mod = modulePath;
+  } else {
+    throw invalidArgType('modulePath', 'of type string or an instance of URL', modulePath);
+  }
+  if (mod.includes('\0')) throw invalidArgValue('modulePath', 'must be a string without null bytes', mod);
+  let list: readonly string[] = [];
+  let o: unknown = options;
+  if (Array.isArray(args)) list = args;
+  else if (args !== null && args !== undefined) {
+    if (typeof args !== 'object') throw invalidArgType('args', 'an array', args);
+    o = args;
+  }
+  if (o !== undefined && o !== null && typeof o !== 'object') throw invalidArgType('options', 'of type object', o);
+  const opts = { ...((o ?? {}) as ForkOptions), shell: false } as ForkOptions & Record<string, unknown>;
+  const execPath = opts.execPath || process.execPath;
+  if (typeof execPath !== 'string') throw invalidArgType('options.execPath', 'of type string', execPath);
+  if (execPath.includes('\0')) throw invalidArgValue('options.execPath', 'must be a string without null bytes', execPath);
+  opts.execPath = execPath;
+  let execArgv = opts.execArgv ?? process.execArgv;
+  if (!Array.isArray(execArgv)) throw invalidArgType('options.execArgv', 'an array', execArgv);
+  execArgv.forEach((a: unknown, i: number) => {
+    if (typeof a !== 'string') throw invalidArgType(`options.execArgv[${i}]`, 'of type string', a);
+    if (a.includes('\0')) throw invalidArgValue(`options.execArgv[${i}]`, 'must be a string without null bytes', a);
+  });
+  // As child_process does: a parent started with -e does not pass its script on.
+  const evalScript = (process as unknown as { _eval?: string })._eval;
+  if (execArgv === process.execArgv && evalScript != null) {
+    const at = execArgv.lastIndexOf(evalScript);
+    if (at > 0) execArgv = [...execArgv.slice(0, at - 1), ...execArgv.slice(at + 1)];
+  }
+  const stdio = opts.stdio;
+  if (typeof stdio === 'string' || stdio === undefined) {
+    const each = stdio ?? (opts.silent ? 'pipe' : 'inherit');
+    if (!STDIO_NAMES.includes(each)) throw invalidArgValue('options.stdio', `must be one of ${STDIO_NAMES.map((x) => `'${x}'`).join(', ')} or an array`, each);
+    opts.stdio = [each, each, each, 'ipc'] as cp.StdioOptions;
+  } else if (!Array.isArray(stdio)) {
+    throw invalidArgType('options.stdio', 'a string or an array', stdio);
+  } else if (!stdio.includes('ipc')) {
+    const err = new Error("Forked processes must have an IPC channel, missing value 'ipc' in options.stdio") as Error & { code: string };
+    err.code = 'ERR_CHILD_PROCESS_IPC_REQUIRED';
+    throw err;
+  }
+  return spawn(execPath, [...execArgv, mod, ...list], opts as SpawnOptions);
 }
 
 // ---------------------------------------------------------------------------------------------

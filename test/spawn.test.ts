@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
-import { spawn, spawnSync, execFile, execFileSync, exec, execSync, HwcapError, FeatureSet, hostArch } from '../lib';
+import { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork, HwcapError, FeatureSet, hostArch } from '../lib';
 import { canPtrace, hasBits, keep, present, probe, ptraceSkip } from './mask-fixture';
 import { ldShowAuxv, runNode } from './helpers';
 
@@ -212,6 +212,40 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
     expect(failed).toMatchObject({ code: 5, stdout: 'partial\n', stderr: '', cmd: 'echo partial; exit 5', message: (reference as Error).message });
   });
 
+  it('fork gives a masked Node child with the IPC channel of child_process', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-fork-'));
+    const mod = path.join(dir, 'child.js');
+    fs.writeFileSync(
+      mod,
+      `const h = require(${JSON.stringify(dist)});
+       const w = (v) => { const x = h.hwcapWords(v); return { hwcap: String(x.hwcap), hwcap2: String(x.hwcap2) }; };
+       process.on('message', (m) => {
+         process.send({ echo: m, argv: process.argv.slice(2), pid: process.pid, process: w('process'), kernel: w('kernel'), libc: String(h.getauxval('AT_HWCAP') ?? 0n) });
+         process.disconnect();
+       });`,
+    );
+    try {
+      const child = fork(new URL(`file://${mod}`), ['one', 'two'], { hwcaps });
+      const reply = new Promise<Record<string, unknown>>((resolve) => child.once('message', (m) => resolve(m as Record<string, unknown>)));
+      const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, sig) => resolve([c, sig])));
+      expect(child.send({ hello: 1 })).toBe(true);
+      const m = (await reply) as { echo: unknown; argv: string[]; pid: number; process: Record<string, string>; kernel: Record<string, string>; libc: string };
+      expect(m.echo).toEqual({ hello: 1 });
+      expect(m.argv).toEqual(['one', 'two']);
+      expect(m.pid).toBe(child.pid);
+      for (const view of [m.process, m.kernel]) expect({ hwcap: BigInt(view.hwcap), hwcap2: BigInt(view.hwcap2) }).toEqual(want);
+      expect(await exited).toEqual([0, null]);
+      // silent: stdio pipes, with the channel still at fd 3.
+      const quiet = fork(mod, [], { hwcaps, silent: true });
+      quiet.send('x');
+      const done = await finished(quiet);
+      expect(done.code).toBe(0);
+      expect(quiet.stdout).not.toBeNull();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('sets no_new_privs when asked', async () => {
     const done = await finished(spawn('grep', ['NoNewPrivs', '/proc/self/status'], { hwcaps, noNewPrivs: true }));
     expect(done.stdout).toMatch(/NoNewPrivs:\s+1/);
@@ -374,6 +408,33 @@ describe('option validation', () => {
     }
     expect(() => execSync('echo a\0b', { hwcaps: {} })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/'command'/) }));
     expect(() => execSync('true', 3 as unknown as object)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/"options"/) }));
+  });
+
+  it('fork checks its arguments as child_process.fork does', () => {
+    const ours = (() => {
+      try {
+        fork('/nonexistent.js', [], { hwcaps: {}, stdio: ['pipe', 'pipe', 'pipe'] });
+      } catch (e) {
+        return e as Error & { code?: string };
+      }
+    })();
+    const theirs = (() => {
+      try {
+        cp.fork('/nonexistent.js', [], { stdio: ['pipe', 'pipe', 'pipe'] });
+      } catch (e) {
+        return e as Error & { code?: string };
+      }
+    })();
+    expect(ours?.code).toBe('ERR_CHILD_PROCESS_IPC_REQUIRED');
+    expect(ours?.code).toBe(theirs?.code);
+    expect(ours?.message).toBe(theirs?.message);
+    expect(() => fork(42 as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/'modulePath'|"modulePath"/) }));
+    expect(() => fork('a\0b')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => fork(new URL('https://example.invalid/x.js'))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => fork('x.js', 'a' as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/"args"/) }));
+    expect(() => fork('x.js', [], { execArgv: [1] as unknown as string[], hwcaps: {} })).toThrow(/options\.execArgv\[0\]/);
+    expect(() => fork('x.js', [], { stdio: 'bogus' as never, hwcaps: {} })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => fork('x.js', [], { hwcaps: {}, mode: 'magic' as never })).toThrow(/options\.mode/);
   });
 
   it('execFileSync, exec and execSync without hwcaps are child_process', async () => {
