@@ -1,0 +1,57 @@
+// The package as a dependent project sees it: `require('hwcap')` and
+// `import … from 'hwcap'` from a project whose node_modules/hwcap is this
+// checkout, the same names either way, and the declared types next to them.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers';
+
+let project = '';
+
+beforeAll(() => {
+  project = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-dependent-'));
+  fs.mkdirSync(path.join(project, 'node_modules'));
+  fs.symlinkSync(repoRoot, path.join(project, 'node_modules', 'hwcap'), 'dir');
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'dependent', private: true }));
+});
+
+afterAll(() => {
+  if (project) fs.rmSync(project, { recursive: true, force: true });
+});
+
+function run(file: string, text: string): { status: number | null; stdout: string; stderr: string } {
+  fs.writeFileSync(path.join(project, file), text);
+  const r = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 20_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('hwcap as a dependency', () => {
+  it('require and import give the same API, and it works', () => {
+    const cjs = run('a.cjs', `const h = require('hwcap'); console.log(JSON.stringify({ keys: Object.keys(h).sort(), hw: String(h.getauxval('AT_HWCAP') ?? 0n) }));`);
+    expect(cjs.status, cjs.stderr).toBe(0);
+    const esm = run(
+      'b.mjs',
+      `import * as ns from 'hwcap';
+       import hwcap, { getauxval, spawn, fork, FeatureSet, HwcapError } from 'hwcap';
+       const named = Object.keys(ns).filter((k) => k !== 'default' && k !== '__esModule').sort();
+       console.log(JSON.stringify({ keys: named, same: hwcap.spawn === spawn && hwcap.FeatureSet === FeatureSet, fns: [typeof fork, typeof HwcapError], hw: String(getauxval('AT_HWCAP') ?? 0n) }));`,
+    );
+    expect(esm.status, esm.stderr).toBe(0);
+    const a = JSON.parse(cjs.stdout) as { keys: string[]; hw: string };
+    const b = JSON.parse(esm.stdout) as { keys: string[]; same: boolean; fns: string[]; hw: string };
+    expect(b.keys).toEqual(a.keys);
+    expect(a.keys).toEqual(expect.arrayContaining(['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork', 'FeatureSet', 'readAuxv', 'getauxval', 'HwcapError']));
+    expect(b.same).toBe(true);
+    expect(b.fns).toEqual(['function', 'function']);
+    expect(b.hw).toBe(a.hw);
+  });
+
+  it('declares its types where package.json says', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { main: string; types: string };
+    const types = fs.readFileSync(path.join(repoRoot, pkg.types), 'utf8');
+    for (const name of ['spawn', 'fork', 'execSync', 'FeatureSet', 'readAuxv']) expect(types).toMatch(new RegExp(`\\b${name}\\b`));
+    expect(fs.existsSync(path.join(repoRoot, pkg.main))).toBe(true);
+  });
+});
