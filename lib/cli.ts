@@ -18,6 +18,7 @@ import type * as Report from './report';
 import type * as Spawn from './spawn';
 import type { FeatureSet } from './features';
 import type { NodeReport } from './report';
+import { ADDON_HINT } from './errors';
 import { closestNames as closeMatches } from './suggest';
 
 const EXIT_OK = 0;
@@ -171,8 +172,9 @@ function lib(): Library {
       };
       /* eslint-enable @typescript-eslint/no-require-imports */
     } catch (e) {
-      const first = String((e as Error).message).split('\n')[0];
-      throw new CliError(`cannot load the native addon: ${first}`, "run 'npm rebuild hwcap' (or 'npm install' in a checkout) to build it for this Node and machine");
+      const cause = (e as { cause?: unknown }).cause ?? e;
+      const first = String((cause as Error)?.message ?? cause).split('\n')[0];
+      throw new CliError(`cannot load the native addon: ${first}`, ADDON_HINT);
     }
   }
   return library;

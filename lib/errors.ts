@@ -128,3 +128,17 @@ function describe(v: unknown): string {
   if (s.length > 40) s = `${s.slice(0, 37)}...`;
   return `type ${typeof v} (${s})`;
 }
+
+/** What to do when the addon is missing or was built for another Node. */
+export const ADDON_HINT =
+  "build it for this Node and machine: 'npm rebuild hwcap' (or 'npm install' in a checkout); where npm holds back install scripts, allow hwcap's first ('npm install-scripts approve hwcap')";
+
+/** The addon could not be found or loaded: `code` 'ERR_HWCAP_ADDON_LOAD', a `hint`, and the loader's error as `cause`. */
+export class AddonLoadError extends Error {
+  readonly code = 'ERR_HWCAP_ADDON_LOAD';
+  readonly hint = ADDON_HINT;
+  constructor(cause: unknown) {
+    super(`cannot load the hwcap native addon: ${String((cause as Error | undefined)?.message ?? cause).split('\n')[0]}`, { cause });
+    this.name = 'AddonLoadError';
+  }
+}

@@ -2,7 +2,7 @@
 // export is typed here; nothing else in lib/ loads the addon.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { HwcapError } from './errors';
+import { AddonLoadError, HwcapError } from './errors';
 
 export interface NativeAddon {
   /** getauxval(3); undefined when libc reports ENOENT. */
@@ -30,15 +30,19 @@ export interface NativeAddon {
 export let addonDir = '';
 
 function load(): NativeAddon {
-  // `bindings` searches the usual build locations and, on failure, lists every
-  // path it tried in its error. The launcher executables sit beside the addon.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const bindings = require('bindings') as (opts: { bindings: string; path?: boolean }) => unknown;
-  const file = bindings({ bindings: 'hwcap', path: true }) as unknown as string;
-  addonDir = path.dirname(fs.realpathSync(file));
-  // The search is done: load the file it found rather than search again.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(file) as NativeAddon;
+  try {
+    // `bindings` searches the usual build locations and, on failure, lists every
+    // path it tried in its error. The launcher executables sit beside the addon.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bindings = require('bindings') as (opts: { bindings: string; path?: boolean }) => unknown;
+    const file = bindings({ bindings: 'hwcap', path: true }) as unknown as string;
+    addonDir = path.dirname(fs.realpathSync(file));
+    // The search is done: load the file it found rather than search again.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as NativeAddon;
+  } catch (err) {
+    throw new AddonLoadError(err);
+  }
 }
 
 export const native: NativeAddon = load();

@@ -54,4 +54,30 @@ describe('hwcap as a dependency', () => {
     for (const name of ['spawn', 'fork', 'execSync', 'FeatureSet', 'readAuxv']) expect(types).toMatch(new RegExp(`\\b${name}\\b`));
     expect(fs.existsSync(path.join(repoRoot, pkg.main))).toBe(true);
   });
+
+  it('without a built addon, require gives an AddonLoadError with a hint, and the CLI says what to do', () => {
+    // A copy of the package with dist/ but no build/: what a consumer has when its install script did not run.
+    const pkg = path.join(project, 'unbuilt');
+    fs.mkdirSync(pkg);
+    fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(pkg, 'package.json'));
+    fs.cpSync(path.join(repoRoot, 'dist'), path.join(pkg, 'dist'), { recursive: true });
+    fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
+    const r = run(
+      'c.cjs',
+      `try { require('./unbuilt'); console.log('loaded'); } catch (e) {
+         console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message, hint: e.hint, cause: String(e.cause && e.cause.message).split('\\n')[0] }));
+       }`,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const e = JSON.parse(r.stdout) as Record<string, string>;
+    expect(e).toMatchObject({ name: 'AddonLoadError', code: 'ERR_HWCAP_ADDON_LOAD', cause: 'Could not locate the bindings file. Tried:' });
+    expect(e.message).toBe('cannot load the hwcap native addon: Could not locate the bindings file. Tried:');
+    expect(e.hint).toMatch(/npm rebuild hwcap/);
+    const cli = spawnSync(process.execPath, [path.join(pkg, 'dist', 'cli.js'), 'show'], { encoding: 'utf8', timeout: 20_000 });
+    expect(cli.status).toBe(2);
+    expect(cli.stdout).toBe('');
+    expect(cli.stderr).toMatch(/^hwcap show: cannot load the native addon: Could not locate the bindings file\. Tried:\nhint: build it for this Node and machine: 'npm rebuild hwcap'/);
+    // --version and --help need no addon.
+    expect(spawnSync(process.execPath, [path.join(pkg, 'dist', 'cli.js'), '--version'], { encoding: 'utf8' }).status).toBe(0);
+  });
 });
