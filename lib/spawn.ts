@@ -596,6 +596,24 @@ function execOptions(command: unknown, options: unknown): Record<string, unknown
 }
 
 /**
+ * The optional args of execFileSync and fork: an array, or left out with the
+ * options in its place. A third argument after options in args' place is an
+ * error rather than silently dropped.
+ */
+function argsThenOptions(args: unknown, options: unknown): { args: readonly string[]; options: Record<string, unknown> } {
+  let list: readonly string[] = [];
+  let o = options;
+  if (Array.isArray(args)) list = args as string[];
+  else if (args !== null && args !== undefined) {
+    if (typeof args !== 'object') throw invalidArgType('args', 'an array', args);
+    if (options !== undefined && options !== null) throw invalidArgValue('args', 'must be an array when options follow it', args);
+    o = args;
+  }
+  if (o !== undefined && o !== null && typeof o !== 'object') throw invalidArgType('options', 'of type object', o);
+  return { args: list, options: { ...((o ?? {}) as Record<string, unknown>) } };
+}
+
+/**
  * child_process.execFileSync with the child's AT_HWCAP* words masked: the
  * program's stdout, or child_process's thrown error (a non-zero status gives
  * 'Command failed', with status, signal, stdout and stderr on the error).
@@ -603,19 +621,9 @@ function execOptions(command: unknown, options: unknown): Record<string, unknown
 export function execFileSync(file: string, options?: ExecFileSyncOptions): string | Buffer;
 export function execFileSync(file: string, args?: readonly string[] | null, options?: ExecFileSyncOptions): string | Buffer;
 export function execFileSync(file: string, args?: readonly string[] | ExecFileSyncOptions | null, options?: ExecFileSyncOptions): string | Buffer {
-  let a: readonly string[] = [];
-  let o: unknown = options;
-  if (Array.isArray(args)) a = args;
-  else if (args !== null && args !== undefined) {
-    if (typeof args !== 'object') throw invalidArgType('args', 'an array', args);
-    if (options !== undefined) throw invalidArgValue('args', 'must be an array when options follow it', args);
-    o = args;
-  }
-  if (o !== undefined && o !== null && typeof o !== 'object') throw invalidArgType('options', 'of type object', o);
-  const opts = { ...((o ?? {}) as ExecFileSyncOptions) };
-  const given = (opts as { argv0?: unknown }).argv0;
-  const argv0 = typeof given === 'string' ? given : file;
-  return runSync(file, a, opts, [argv0, ...a].join(' '));
+  const { args: a, options: opts } = argsThenOptions(args, options);
+  const argv0 = typeof opts.argv0 === 'string' ? opts.argv0 : file;
+  return runSync(file, a, opts as SpawnSyncOptions, [argv0, ...a].join(' '));
 }
 
 /** child_process.exec with the child's AT_HWCAP* words masked: the command runs in a shell, which is masked with everything it runs. */
@@ -675,15 +683,9 @@ export function fork(modulePath: string | URL, args?: readonly string[] | ForkOp
     throw invalidArgType('modulePath', 'of type string or an instance of URL', modulePath);
   }
   if (mod.includes('\0')) throw invalidArgValue('modulePath', 'must be a string without null bytes', mod);
-  let list: readonly string[] = [];
-  let o: unknown = options;
-  if (Array.isArray(args)) list = args;
-  else if (args !== null && args !== undefined) {
-    if (typeof args !== 'object') throw invalidArgType('args', 'an array', args);
-    o = args;
-  }
-  if (o !== undefined && o !== null && typeof o !== 'object') throw invalidArgType('options', 'of type object', o);
-  const opts = { ...((o ?? {}) as ForkOptions), shell: false } as ForkOptions & Record<string, unknown>;
+  const split = argsThenOptions(args, options);
+  const list = split.args;
+  const opts = { ...split.options, shell: false } as ForkOptions & Record<string, unknown>;
   const execPath = opts.execPath || process.execPath;
   if (typeof execPath !== 'string') throw invalidArgType('options.execPath', 'of type string', execPath);
   if (execPath.includes('\0')) throw invalidArgValue('options.execPath', 'must be a string without null bytes', execPath);
