@@ -256,6 +256,8 @@ interface StatusRecord {
   code?: string;
   mode?: 'kernel' | 'ptrace';
   pid?: number;
+  /** The launcher's own words for a failure. */
+  message?: string;
 }
 
 type Outcome = { ok: true } | { ok: false; execFailed: boolean; errno: number; record?: StatusRecord; reason?: string };
@@ -310,6 +312,7 @@ function setupError(outcome: Extract<Outcome, { ok: false }>, file: string): Hwc
     path: file,
   });
   Object.defineProperty(err, 'stage', { value: stage, enumerable: true });
+  if (typeof rec?.message === 'string') Object.defineProperty(err, 'detail', { value: rec.message, enumerable: true });
   return err;
 }
 

@@ -129,10 +129,10 @@ static void write_all(int fd, const char *buf, size_t len) {
   }
 }
 
-/* One JSON line on the status fd. Strings here never need escaping. */
+/* One JSON line on the status fd. The format's own strings never need escaping. */
 static void status_line(const char *fmt, ...) {
   if (opt_status_fd < 0) return;
-  char buf[512];
+  char buf[1024];
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
@@ -143,9 +143,20 @@ static void status_line(const char *fmt, ...) {
   write_all(opt_status_fd, buf, (size_t)n);
 }
 
-static void report(const char *stage, const char *syscall_name, int err) {
-  status_line("{\"stage\":\"%s\",\"syscall\":\"%s\",\"errno\":%d,\"code\":\"%s\"}", stage, syscall_name, err,
-              errno_code(err));
+/* `in` as the inside of a JSON string, cut to fit `cap` bytes with its terminator. */
+static void json_escape(const char *in, char *out, size_t cap) {
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p && n + 7 < cap; p++) {
+    if (*p == '"' || *p == '\\') {
+      out[n++] = '\\';
+      out[n++] = (char)*p;
+    } else if (*p < 0x20 || *p == 0x7f) {
+      n += (size_t)snprintf(out + n, cap - n, "\\u%04x", *p);
+    } else {
+      out[n++] = (char)*p;
+    }
+  }
+  out[n] = 0;
 }
 
 static void message(const char *fmt, ...) {
@@ -160,10 +171,30 @@ static void message(const char *fmt, ...) {
   write_all(2, buf, (size_t)n);
 }
 
+/*
+ * A failure before the program runs. With a status fd, the caller reads it
+ * there: {stage, syscall, errno, code, message}, and nothing goes to stderr,
+ * which belongs to the program. Without one, the message goes to stderr.
+ */
+static void failure(const char *stage, const char *syscall_name, int err, const char *fmt, ...) {
+  char text[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (opt_status_fd < 0) {
+    message("%s", text);
+    return;
+  }
+  char esc[700];
+  json_escape(text, esc, sizeof esc);
+  status_line("{\"stage\":\"%s\",\"syscall\":\"%s\",\"errno\":%d,\"code\":\"%s\",\"message\":\"%s\"}", stage, syscall_name, err,
+              errno_code(err), esc);
+}
+
 /* A setup step failed: report it and stop before the program runs. */
 static void fail(const char *stage, const char *syscall_name, int err, int status) {
-  report(stage, syscall_name, err);
-  message("%s: %s", syscall_name, errno_code(err));
+  failure(stage, syscall_name, err, "%s: %s", syscall_name, errno_code(err));
   _exit(status);
 }
 
@@ -188,9 +219,8 @@ static void usage(FILE *f) {
 static void bad_arg(const char *fmt, const char *what) {
   char buf[256];
   snprintf(buf, sizeof buf, fmt, what);
-  report("args", "argv", EINVAL);
-  message("%s", buf);
-  usage(stderr);
+  failure("args", "argv", EINVAL, "%s", buf);
+  if (opt_status_fd < 0) usage(stderr);
   _exit(EXIT_SETUP);
 }
 
@@ -426,13 +456,11 @@ static void refuse_privileged_target(void) {
   struct stat sb;
   if (stat(exec_path, &sb) != 0) fail("check-target", "stat", errno, exit_for(errno));
   if ((sb.st_mode & S_ISUID) || ((sb.st_mode & S_ISGID) && (sb.st_mode & S_IXGRP))) {
-    report("check-target", "execve", EPERM);
-    message("%s is set-user-ID or set-group-ID; ptrace mode would run it without those privileges; refused", exec_path);
+    failure("check-target", "execve", EPERM, "%s is set-user-ID or set-group-ID; ptrace mode would run it without those privileges; refused", exec_path);
     _exit(EXIT_SETUP);
   }
   if (getxattr(exec_path, "security.capability", NULL, 0) >= 0) {
-    report("check-target", "execve", EPERM);
-    message("%s has file capabilities; ptrace mode would run it without them; refused", exec_path);
+    failure("check-target", "execve", EPERM, "%s has file capabilities; ptrace mode would run it without them; refused", exec_path);
     _exit(EXIT_SETUP);
   }
 }
@@ -460,8 +488,7 @@ static void do_exec(char **argv) {
       free(sh);
     }
   }
-  report("exec", "execve", e);
-  message("execve(%s): %s", exec_path, errno_code(e));
+  failure("exec", "execve", e, "execve(%s): %s", exec_path, errno_code(e));
   _exit(exit_for(e));
 }
 
@@ -941,8 +968,8 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
           /* Fail closed: the image never runs unmasked. */
           kill(pid, SIGKILL);
           ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
-          if (first) report(stage, sysname, -r);
-          message("pid %d: %s: %s: %s; killed it", (int)pid, stage, sysname, errno_code(-r));
+          if (first) failure(stage, sysname, -r, "pid %d: %s: %s: %s; killed it", (int)pid, stage, sysname, errno_code(-r));
+          else message("pid %d: %s: %s: %s; killed it", (int)pid, stage, sysname, errno_code(-r));
           if (first) {
             if (opt_status_fd >= 0) close(opt_status_fd);
             opt_status_fd = -1;
@@ -1009,8 +1036,7 @@ static void run_ptrace(char **argv, const uint64_t keep[4]) {
   refuse_privileged_target();
   int t = tracer_pid();
   if (t > 0) {
-    report("seize", "ptrace(PTRACE_SEIZE)", EPERM);
-    message("ptrace(PTRACE_SEIZE): EPERM (already traced by pid %d; ptrace mode cannot nest)", t);
+    failure("seize", "ptrace(PTRACE_SEIZE)", EPERM, "ptrace(PTRACE_SEIZE): EPERM (already traced by pid %d; ptrace mode cannot nest)", t);
     _exit(EXIT_SETUP);
   }
   int go[2], ack[2];
@@ -1086,8 +1112,7 @@ int main(int argc, char **argv, char **envp) {
   /* 2. The program: found and executable, or 127 / 126 as a shell would say. */
   int e = resolve_program(target_argv[0]);
   if (e) {
-    report("exec", "execve", e);
-    message("%s: %s", target_argv[0], errno_code(e));
+    failure("exec", "execve", e, "%s: %s", target_argv[0], errno_code(e));
     _exit(exit_for(e));
   }
 
@@ -1101,9 +1126,8 @@ int main(int argc, char **argv, char **envp) {
     uint64_t bit = 1ULL << s->bit;
     if (opt_allow_security) continue;
     if ((present[s->word] & bit) && !(keep[s->word] & bit)) {
-      report("security", "argv", EPERM);
-      message("refusing to mask security feature '%s' (%s bit %d) without --allow-security-masking", s->name,
-              word_names[s->word], s->bit);
+      failure("security", "argv", EPERM, "refusing to mask security feature '%s' (%s bit %d) without --allow-security-masking",
+              s->name, word_names[s->word], s->bit);
       _exit(EXIT_SETUP);
     }
     keep[s->word] |= bit;
@@ -1129,8 +1153,8 @@ int main(int argc, char **argv, char **envp) {
       do_exec(target_argv);
     }
     if (opt_mode == MODE_KERNEL) {
-      report("kernel-verify", "execve", inherits < 0 ? -inherits : ENOTSUP);
-      message("execve: %s (kernel mode: this kernel does not pass a masked auxv across execve; use --mode ptrace or auto)",
+      failure("kernel-verify", "execve", inherits < 0 ? -inherits : ENOTSUP,
+              "execve: %s (kernel mode: this kernel does not pass a masked auxv across execve; use --mode ptrace or auto)",
               errno_code(inherits < 0 ? -inherits : ENOTSUP));
       _exit(EXIT_SETUP);
     }

@@ -73,10 +73,15 @@ describe('hwcap-exec: arguments and exit status', () => {
   it('rejects an unknown option clearly, with a status line, before running anything', () => {
     const r = run(['--bogus', '--', probe]);
     expect(r.status).toBe(125);
-    expect(r.stderr).toContain("hwcap-exec: unknown option '--bogus'");
-    expect(r.stderr).toContain('usage: hwcap-exec');
+    // With a status fd the failure is reported there only: stderr is the program's.
+    expect(r.stderr).toBe('');
     expect(r.stdout).toBe('');
-    expect(r.records).toEqual([{ stage: 'args', syscall: 'argv', errno: 22, code: 'EINVAL' }]);
+    expect(r.records).toEqual([{ stage: 'args', syscall: 'argv', errno: 22, code: 'EINVAL', message: "unknown option '--bogus'" }]);
+    // Without one, on stderr with the usage.
+    const plain = cp.spawnSync(launcher, ['--bogus', '--', probe], { encoding: 'utf8' });
+    expect(plain.status).toBe(125);
+    expect(plain.stderr).toContain("hwcap-exec: unknown option '--bogus'");
+    expect(plain.stderr).toContain('usage: hwcap-exec');
   });
 
   it.each([
@@ -89,15 +94,27 @@ describe('hwcap-exec: arguments and exit status', () => {
   ])('rejects bad input %j', (args, text) => {
     const r = run(args);
     expect(r.status).toBe(125);
-    expect(r.stderr).toContain(text);
+    expect(r.records).toEqual([expect.objectContaining({ stage: 'args', code: 'EINVAL', message: expect.stringContaining(text) })]);
+    expect(r.stderr).toBe('');
     expect(r.stdout).toBe('');
+    expect(cp.spawnSync(launcher, args, { encoding: 'utf8' }).stderr).toContain(text);
   });
 
   it('exits 127 for a program not found, 126 for one not executable, and the program\'s own status otherwise', () => {
     const nf = run([...maskArgs, '--', 'hwcap-no-such-program']);
     expect(nf.status).toBe(127);
-    expect(nf.stderr).toBe('hwcap-exec: hwcap-no-such-program: ENOENT\n');
-    expect(nf.records).toEqual([{ stage: 'exec', syscall: 'execve', errno: 2, code: 'ENOENT' }]);
+    expect(nf.stderr).toBe('');
+    expect(nf.records).toEqual([{ stage: 'exec', syscall: 'execve', errno: 2, code: 'ENOENT', message: 'hwcap-no-such-program: ENOENT' }]);
+    expect(cp.spawnSync(launcher, [...maskArgs, '--', 'hwcap-no-such-program'], { encoding: 'utf8' }).stderr).toBe('hwcap-exec: hwcap-no-such-program: ENOENT\n');
+    // The message is JSON-escaped: quotes, backslashes and control characters in a name survive.
+    const odd = 'no "such"\\ \tprogram\nhere';
+    const esc = run([...maskArgs, '--', odd]);
+    expect(esc.status).toBe(127);
+    expect(esc.records).toEqual([{ stage: 'exec', syscall: 'execve', errno: 2, code: 'ENOENT', message: `${odd}: ENOENT` }]);
+    // A long name is cut, never overflowing the line.
+    const long = run([...maskArgs, '--', 'x'.repeat(4000)]);
+    expect(long.status).toBe(127);
+    expect(long.records).toEqual([expect.objectContaining({ stage: 'exec', code: expect.stringMatching(/^E/) })]);
     const file = path.join(tmp, 'not-executable');
     fs.writeFileSync(file, '#!/bin/sh\necho ran\n', { mode: 0o644 });
     const ne = run([...maskArgs, '--', file]);
@@ -167,8 +184,8 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
     const r = run(['--mode', 'ptrace', ...maskArgs, '--', file]);
     expect(r.status).toBe(125);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('is set-user-ID or set-group-ID');
-    expect(r.records).toEqual([{ stage: 'check-target', syscall: 'execve', errno: 1, code: 'EPERM' }]);
+    expect(r.stderr).toBe('');
+    expect(r.records).toEqual([{ stage: 'check-target', syscall: 'execve', errno: 1, code: 'EPERM', message: `${file} is set-user-ID or set-group-ID; ptrace mode would run it without those privileges; refused` }]);
   });
 
   it('refuses a set-group-ID program', () => {
@@ -185,8 +202,8 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
       const r = run(['--mode', 'ptrace', ...maskArgs, '--', probe], { ...process.env, HWCAP_EXEC_FAULT: 'helper-before-seize' });
       expect(r.stdout).toBe('');
       expect(r.status).toBe(125);
-      expect(r.stderr).toContain('hwcap-exec: ptrace(PTRACE_SEIZE): ECHILD');
-      expect(r.records).toEqual([{ stage: 'seize', syscall: 'ptrace(PTRACE_SEIZE)', errno: 10, code: 'ECHILD' }]);
+      expect(r.stderr).toBe('');
+      expect(r.records).toEqual([{ stage: 'seize', syscall: 'ptrace(PTRACE_SEIZE)', errno: 10, code: 'ECHILD', message: 'ptrace(PTRACE_SEIZE): ECHILD' }]);
     });
 
     it.each(['helper-after-seize', 'helper-at-exec-stop', 'helper-during-patch', 'helper-during-inject'])('%s: the program is killed before it runs', (fault) => {
@@ -231,7 +248,7 @@ describe('hwcap-exec --mode kernel', () => {
     const r = run(['--mode', 'kernel', ...maskArgs, '--', probe]);
     expect(r.status).toBe(125);
     expect(r.stdout).toBe('');
-    expect(r.records).toEqual([{ stage: 'kernel-verify', syscall: 'execve', errno: 95, code: 'EOPNOTSUPP' }]);
+    expect(r.records).toEqual([{ stage: 'kernel-verify', syscall: 'execve', errno: 95, code: 'EOPNOTSUPP', message: expect.stringMatching(/does not pass a masked auxv across execve/) }]);
   });
 
   it.skipIf(inheritance.inherits !== true)(`masks every view where the kernel inherits (skipped unless it does: ${inheritance.reason})`, () => {

@@ -313,6 +313,15 @@ describe('spawn failures look like child_process', () => {
     expect(ours.pid).toBeUndefined();
   });
 
+  it("a program that is not found leaves stderr as empty as child_process leaves it", async () => {
+    const ours = await finished(spawn('hwcap-no-such-program', [], { hwcaps: { hwcap2: 0n } }));
+    const theirs = await finished(cp.spawn('hwcap-no-such-program', []));
+    expect(ours.stderr).toBe('');
+    expect(ours.stderr).toBe(theirs.stderr);
+    expect(ours.events).toEqual(theirs.events);
+    expect(spawnSync('hwcap-no-such-program', [], { hwcaps: { hwcap2: 0n } }).stderr).toBe(null);
+  });
+
   it('spawnSync and execFile report ENOENT as child_process does', async () => {
     const a = spawnSync('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n } });
     const b = cp.spawnSync('hwcap-no-such-program', ['a']);
@@ -343,8 +352,10 @@ describe('spawn failures look like child_process', () => {
       const done = await finished(spawn(file, [], { hwcaps: { hwcap2: 0n }, mode: 'ptrace' }));
       expect(done.stdout).toBe('');
       expect(done.error).toBeInstanceOf(HwcapError);
-      expect(done.error).toMatchObject({ code: 'EPERM', syscall: 'execve', stage: 'check-target' });
+      expect(done.error).toMatchObject({ code: 'EPERM', syscall: 'execve', stage: 'check-target', detail: `${file} is set-user-ID or set-group-ID; ptrace mode would run it without those privileges; refused` });
       expect(done.events).toEqual(['error', 'close']);
+      // The launcher's words travel on the error, not on the program's stderr.
+      expect(done.stderr).toBe('');
     } finally {
       fs.rmSync(file, { force: true });
     }
