@@ -638,22 +638,16 @@ function runExec({ values, positionals }: Context): Promise<number> {
 
   const [file, ...args] = positionals;
   return new Promise<number>((resolve) => {
-    let child: ReturnType<typeof spawn.spawn>;
-    try {
-      child = spawn.spawn(file, args, {
-        stdio: 'inherit',
-        hwcaps: mask,
-        mode: mode as 'auto' | 'kernel' | 'ptrace',
-        follow: !values['no-follow'],
-        allowSecurityMasking: values['allow-security-masking'] === true,
-        // Should hwcap die, the command does not outlive it unnoticed.
-        pdeathsig: 'SIGTERM',
-      });
-    } catch (e) {
-      resolve(printError(execFailure(e, file), execVerb.name));
-      return;
-    }
+    let child: ReturnType<typeof spawn.spawn> | undefined;
+    // Forwarding starts before the spawn: the command may be running (and a
+    // signal on its way to hwcap) before spawn() returns. A signal that comes
+    // first is passed on as soon as there is a child to take it.
+    const early: NodeJS.Signals[] = [];
     const forward = (signal: NodeJS.Signals) => {
+      if (!child) {
+        early.push(signal);
+        return;
+      }
       try {
         child.kill(signal);
       } catch {
@@ -668,6 +662,21 @@ function runExec({ values, positionals }: Context): Promise<number> {
       for (const s of FROM_TERMINAL) process.off(s, ignore);
       resolve(status);
     };
+    try {
+      child = spawn.spawn(file, args, {
+        stdio: 'inherit',
+        hwcaps: mask,
+        mode: mode as 'auto' | 'kernel' | 'ptrace',
+        follow: !values['no-follow'],
+        allowSecurityMasking: values['allow-security-masking'] === true,
+        // Should hwcap die, the command does not outlive it unnoticed.
+        pdeathsig: 'SIGTERM',
+      });
+    } catch (e) {
+      done(printError(execFailure(e, file), execVerb.name));
+      return;
+    }
+    for (const s of early.splice(0)) forward(s);
     child.on('error', (e) => done(printError(execFailure(e, file), execVerb.name)));
     child.on('exit', (code, signal) => {
       if (signal) done(128 + ((os.constants.signals as Record<string, number>)[signal] ?? 0));
@@ -680,7 +689,7 @@ const EXIT_EXEC = 125;
 
 /** A failure to start CMD, with the exit status env(1) and the shells use. */
 function execFailure(e: unknown, file: string): CliError {
-  const x = e as Error & { code?: string; syscall?: string; hint?: string; stage?: string };
+  const x = e as Error & { code?: string; syscall?: string; hint?: string; stage?: string; detail?: string };
   if (typeof x.syscall === 'string' && x.syscall.startsWith('spawn')) {
     if (x.code === 'ENOENT') return new CliError(`${file}: command not found`, 'check the name and PATH', 127);
     if (x.code === 'EACCES' || x.code === 'ENOEXEC' || x.code === 'EISDIR') return new CliError(`${file}: cannot execute: ${x.code}`, 'is it an executable file?', 126);
@@ -690,7 +699,9 @@ function execFailure(e: unknown, file: string): CliError {
     ?.replace(/pass allowSecurityMasking: true/, 'pass --allow-security-masking')
     .replace(/mode '(\w+)' or '(\w+)'/, '--mode $1 or --mode $2')
     .replace(/mode '(\w+)'/, '--mode $1');
-  const cause = x.stage ? `${x.syscall ?? 'setup'} failed at launcher step ${x.stage} (${x.code})` : x.message;
+  // The launcher's own words where they name what the cause does not: the file, the tracer, the feature.
+  const detail = x.detail && ['check-target', 'seize', 'security'].includes(x.stage ?? '') && x.detail !== `${x.syscall}: ${x.code}` ? `: ${x.detail}` : '';
+  const cause = x.stage ? `${x.syscall ?? 'setup'} failed at launcher step ${x.stage} (${x.code})${detail}` : x.message;
   return new CliError(`cannot run ${file} masked: ${cause}`, hint, EXIT_EXEC);
 }
 
