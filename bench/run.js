@@ -24,7 +24,7 @@ const jsonOut = argv.includes('--json') ? argv[argv.indexOf('--json') + 1] : und
 const scale = (n, min = 5) => (quick ? Math.max(min, Math.round(n / 10)) : n);
 
 const h = require(dist);
-const { native } = require(path.join(dist, 'native.js'));
+const { native } = require(path.join(dist, 'host', 'native.js'));
 
 const rows = [];
 function row(r) {
@@ -271,7 +271,7 @@ async function benchSpawnBreakdown() {
     ['+ exec of hwcap-exec, nothing to mask', () => timeSpawn(cp.spawn, launcher, ['--', '/bin/true'], {})],
     ['+ ptrace helper and patch, first exec only', () => timeSpawn(cp.spawn, launcher, ['--mode', 'ptrace', '--no-follow', ...maskArgs, '--', '/bin/true'], {})],
     ['+ following the tree (default)', () => timeSpawn(cp.spawn, launcher, ['--mode', 'ptrace', ...maskArgs, '--', '/bin/true'], {})],
-    ['+ lib/spawn.ts (status pipe, held events)', () => timeSpawn(h.spawn, '/bin/true', [], { hwcaps: mask, mode: 'ptrace' })],
+    ['+ lib/spawn (status pipe, held events)', () => timeSpawn(h.spawn, '/bin/true', [], { hwcaps: mask, mode: 'ptrace' })],
   ];
   const runs = scale(150, 15);
   const times = variants.map(() => []);

@@ -1,29 +1,19 @@
-// hwcap: read, decode, baseline and mask the auxv's CPU feature words.
-export * from './errors';
-export {
-  AT,
-  atName,
-  readAuxv,
-  getauxval,
-  hwcapWords,
-  wordsOf,
-  writeAuxv,
-  maskHwcaps,
-  applyMask,
-  checkMask,
-  userHwcapEnabled,
-  probeAuxvAccess,
-  parseAuxvBytes,
-  hasCapSysResource,
-  HWCAP_TYPES,
-} from './auxv';
+// hwcap: read, decode, baseline and mask the CPU feature words of the auxv.
+// The explicit list of what the package exports; nothing else is public.
+import './host/current';
+
+export { HwcapError, AddonLoadError, ADDON_HINT } from './errors';
+export type { HwcapErrorInit } from './errors';
+
+// The auxv as data (pure).
+export { AT, atName, HWCAP_TYPES, wordsOf, applyMask, checkMask, parseAuxvBytes } from './core/words';
+export type { AtName, AuxvEntry, HwcapWords, HwcapMask } from './core/words';
+
+// The auxv of this process: its three views, and writing the kernel's copy.
+export { readAuxv, getauxval, hwcapWords, writeAuxv, maskHwcaps, userHwcapEnabled, probeAuxvAccess, hasCapSysResource } from './host/auxv';
 export type {
-  AtName,
   AuxvView,
   WordsView,
-  AuxvEntry,
-  HwcapWords,
-  HwcapMask,
   WriteMethod,
   WriteOptions,
   WriteResult,
@@ -31,7 +21,8 @@ export type {
   UserHwcapOptions,
   AccessAnswer,
   AuxvAccess,
-} from './auxv';
+} from './host/auxv';
+
 // Feature names, FeatureSet, node reports, baselines and NFD import.
 export {
   FeatureSet,
@@ -44,11 +35,31 @@ export {
   hostArch,
   decodeWords,
   closeMatches,
-} from './features';
-export type { Arch, WordName, Feature, FeatureSetJSON, SchemaErrorCode } from './features';
-export { nodeReport, parseReport, baseline, check, libcInfo, MixedArchError, NODE_REPORT_SCHEMA, fromNodeFeatureDiscovery } from './report';
-export type { NodeReport, NodeReportOptions, LibcInfo, CheckResult, NfdNode, NfdOptions } from './report';
+} from './core/features';
+export type { Arch, WordName, Feature, FeatureSetJSON, SchemaErrorCode } from './core/features';
+export { parseReport, baseline, check, MixedArchError, NODE_REPORT_SCHEMA } from './core/report';
+export type { NodeReport, NodeReportOptions, LibcInfo, CheckResult } from './core/report';
+export { fromNodeFeatureDiscovery } from './core/nfd';
+export type { NfdNode, NfdOptions } from './core/nfd';
+export { nodeReport, libcInfo } from './host/report';
+
+// Masked children, as node:child_process has them.
 export { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork, probeInheritance, probePtrace, launcherPath, probePath } from './spawn';
-export type { SpawnMode, HwcapsOption, HwcapSpawnOptions, SpawnOptions, SpawnSyncOptions, ExecFileOptions, ExecFileSyncOptions, ExecOptions, ExecSyncOptions, ForkOptions, InheritanceProbe, PtraceProbe } from './spawn';
-export { probe } from './probe';
-export type { ProbeResult, ProbeOptions } from './probe';
+export type {
+  SpawnMode,
+  HwcapsOption,
+  HwcapSpawnOptions,
+  SpawnOptions,
+  SpawnSyncOptions,
+  ExecFileOptions,
+  ExecFileSyncOptions,
+  ExecFileCallback,
+  ExecOptions,
+  ExecSyncOptions,
+  ForkOptions,
+  InheritanceProbe,
+  PtraceProbe,
+  WordsCarrier,
+} from './spawn';
+export { probe } from './host/probe';
+export type { ProbeResult, ProbeOptions } from './host/probe';

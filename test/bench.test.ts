@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from './helpers';
+import { repoRoot } from './support/helpers';
 
 interface Row {
   id: string;

@@ -23,7 +23,7 @@ function toJSON(value) {
 
 function collect() {
   const hwcap = require(pkgDir);
-  const { native } = require(path.join(pkgDir, 'dist', 'native'));
+  const { native } = require(path.join(pkgDir, 'dist', 'host', 'native'));
   const out = {
     processArch: process.arch,
     nodeVersion: process.version,

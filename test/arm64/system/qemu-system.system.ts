@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalog, decodeWords } from '../../../lib/features';
+import { catalog, decodeWords } from '../../../lib/core/features';
 
 /** The launcher's words for kernel mode on a kernel that does not inherit the auxv. */
 const KERNEL_VERIFY_MESSAGE = 'execve: EOPNOTSUPP (kernel mode: this kernel does not pass a masked auxv across execve; use --mode ptrace or auto)';

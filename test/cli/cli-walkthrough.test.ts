@@ -5,10 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FeatureSet, catalog } from '../lib/index';
-import { probeInheritance, probePtrace } from '../lib/spawn';
-import { parseShowAuxv } from './helpers';
-import { hwcap, tempDir } from './cli-harness';
+import { FeatureSet, catalog } from '../../lib';
+import { probeInheritance, probePtrace } from '../../lib';
+import { parseShowAuxv } from '../support/helpers';
+import { hwcap, tempDir } from '../support/cli-harness';
 
 const here = FeatureSet.current('process');
 const canMask = probeInheritance().inherits === true || probePtrace().ok;

@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import { probeAuxvAccess, userHwcapEnabled } from './auxv';
 import type { AuxvAccess, UserHwcapOptions, UserHwcapState } from './auxv';
 import { native } from './native';
-import { probeInheritance, probePtrace } from './spawn';
-import type { InheritanceProbe, PtraceProbe } from './spawn';
+import { probeInheritance, probePtrace } from '../spawn';
+import type { InheritanceProbe, PtraceProbe } from '../spawn';
 
 export interface ProbeResult {
   /** The architecture the addon was built for, as `uname -m` names it. */

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
 
-export const repoRoot = path.resolve(__dirname, '..');
+export const repoRoot = path.resolve(__dirname, '..', '..');
 
 /** JSON with bigints written as "123n", so that children can report them exactly. */
 export function stringifyBig(v: unknown): string {

@@ -18,10 +18,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addonDir } from '../lib/native';
-import { hwcapWords } from '../lib/auxv';
-import { probePtrace } from '../lib/spawn';
-import { which } from './helpers';
+import { addonDir } from '../../lib/host/native';
+import { hwcapWords } from '../../lib';
+import { probePtrace } from '../../lib';
+import { which } from '../support/helpers';
 
 const valgrind = which('valgrind');
 const launcher = path.join(addonDir, 'hwcap-exec');

@@ -4,9 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeatureSet, catalog, hostArch, parseReport } from '../lib/index';
-import { parseShowAuxv, repoRoot } from './helpers';
-import { hwcap, tempDir } from './cli-harness';
+import { FeatureSet, catalog, hostArch, parseReport } from '../../lib';
+import { parseShowAuxv, repoRoot } from '../support/helpers';
+import { hwcap, tempDir } from '../support/cli-harness';
 
 const here = FeatureSet.current('process');
 const arch = here.arch;

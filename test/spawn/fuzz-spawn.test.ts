@@ -6,10 +6,10 @@
 import * as cp from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hwcapWords } from '../lib/auxv';
-import { FeatureSet, catalog, hostArch } from '../lib/features';
-import { execFile, execFileSync, spawn, spawnSync } from '../lib/spawn';
-import { counted, counter, expectTypedOrValue, isTypedError, u64, weird } from './fuzz-helpers';
+import { hwcapWords } from '../../lib';
+import { FeatureSet, catalog, hostArch } from '../../lib';
+import { execFile, execFileSync, spawn, spawnSync } from '../../lib';
+import { counted, counter, expectTypedOrValue, isTypedError, u64, weird } from '../support/fuzz-helpers';
 
 const NOWHERE = '/nonexistent/hwcap-fuzz-program';
 const present = hwcapWords('kernel');

@@ -18,9 +18,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hwcapWords, type HwcapWords } from '../lib/auxv';
-import { HwcapError } from '../lib/errors';
-import { probePath, probePtrace, spawn, spawnSync } from '../lib/spawn';
+import { hwcapWords, type HwcapWords } from '../../lib';
+import { HwcapError } from '../../lib/errors';
+import { probePath, probePtrace, spawn, spawnSync } from '../../lib';
 
 const ptrace = probePtrace();
 const canPtrace = ptrace.ok;

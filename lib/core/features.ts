@@ -1,16 +1,15 @@
 // Feature names for the HWCAP words: one table per architecture (lib/arch/<uname -m>.ts), one
 // pure decoder, and FeatureSet, an immutable (arch, words) pair with set operations.
-import * as os from 'node:os';
 import * as util from 'node:util';
-import { hwcapWords, checkMask, type HwcapWords, type WordsView } from './auxv';
-import { inspectValue, invalidArgType, invalidArgValue } from './errors';
+import { checkMask, type HwcapWords } from './words';
+import { inspectValue, invalidArgType, invalidArgValue } from '../errors';
 import { editDistance } from './suggest';
-import { FEATURES as X86_64 } from './arch/x86_64';
-import { FEATURES as AARCH64 } from './arch/aarch64';
-import { FEATURES as RISCV64 } from './arch/riscv64';
-import { FEATURES as PPC64LE } from './arch/ppc64le';
-import { FEATURES as S390X } from './arch/s390x';
-import { FEATURES as LOONGARCH64 } from './arch/loongarch64';
+import { FEATURES as X86_64 } from './tables/x86_64';
+import { FEATURES as AARCH64 } from './tables/aarch64';
+import { FEATURES as RISCV64 } from './tables/riscv64';
+import { FEATURES as PPC64LE } from './tables/ppc64le';
+import { FEATURES as S390X } from './tables/s390x';
+import { FEATURES as LOONGARCH64 } from './tables/loongarch64';
 
 export type Arch = 'x86_64' | 'aarch64' | 'riscv64' | 'ppc64le' | 's390x' | 'loongarch64';
 export type WordName = 'AT_HWCAP' | 'AT_HWCAP2' | 'AT_HWCAP3' | 'AT_HWCAP4';
@@ -48,15 +47,26 @@ export function normalizeArch(arch: string, argName = 'arch'): Arch {
   return a;
 }
 
-let host: Arch | undefined;
+/** What FeatureSet.current() and hostArch() read; lib/host/current.ts provides it. */
+export interface HostProvider {
+  arch(): Arch;
+  words(view: 'process' | 'kernel' | 'libc'): HwcapWords;
+}
+let provider: HostProvider | undefined;
+
+/** Installs the host layer (done once by lib/host/current.ts); the core itself reads nothing. */
+export function setHostProvider(p: HostProvider): void {
+  provider = p;
+}
+
+function host(): HostProvider {
+  if (provider === undefined) throw new Error("hwcap: this machine's features need the host layer (import 'hwcap', not hwcap/dist/core)");
+  return provider;
+}
+
 /** This machine's architecture, as uname -m names it. */
 export function hostArch(): Arch {
-  if (host === undefined) {
-    // ppc64 big-endian machines report 'ppc64'; the tables are for the little-endian ABI.
-    const m = typeof os.machine === 'function' ? os.machine() : process.arch;
-    host = normalizeArch(Object.hasOwn(ALIASES, m) ? m : process.arch, 'os.machine()');
-  }
-  return host;
+  return host().arch();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +289,7 @@ export interface FeatureSetJSON {
 // ---------------------------------------------------------------------------------------------
 // FeatureSet
 
-const cachedCurrent = new Map<WordsView, FeatureSet>();
+const cachedCurrent = new Map<string, FeatureSet>();
 
 export class FeatureSet {
   readonly arch: Arch;
@@ -314,11 +324,11 @@ export class FeatureSet {
   }
 
   /** This process's features in one of the auxv views (default: the startup stack copy). */
-  static current(view: WordsView = 'process'): FeatureSet {
+  static current(view: 'process' | 'kernel' | 'libc' = 'process'): FeatureSet {
     // The process view never changes during a process's life; the kernel view can (writeAuxv).
     const hit = view === 'process' ? cachedCurrent.get(view) : undefined;
     if (hit) return hit;
-    const fs = new FeatureSet(hostArch(), hwcapWords(view));
+    const fs = new FeatureSet(hostArch(), host().words(view));
     if (view === 'process') cachedCurrent.set(view, fs);
     return fs;
   }

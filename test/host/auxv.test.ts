@@ -6,10 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import * as h from '../lib/index';
-import { native } from '../lib/native';
-import { hasCapSysResource } from '../lib/auxv';
-import { parseShowAuxv, procAuxvPairs, repoRoot, runNode, which } from './helpers';
+import * as h from '../../lib';
+import * as errs from '../../lib/errors';
+import { native } from '../../lib/host/native';
+import { hasCapSysResource } from '../../lib';
+import { parseShowAuxv, procAuxvPairs, repoRoot, runNode, which } from '../support/helpers';
 
 const isX86 = native.arch === 'x86_64';
 const privileged = hasCapSysResource();
@@ -379,8 +380,8 @@ describe('bad input', () => {
     ['applyMask(entries, null)', () => h.applyMask([{ type: 16, value: 1n }], null as never), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
     ['applyMask(entries, { hwcap: 5 })', () => h.applyMask([{ type: 16, value: 1n }], { hwcap: 5 as never }), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
     ['applyMask(5, {})', () => h.applyMask(5 as never, {}), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
-    ["errnoOf('EBOGUS')", () => h.errnoOf('EBOGUS'), 'RangeError', 'ERR_INVALID_ARG_VALUE'],
-    ["errnoOf('constructor')", () => h.errnoOf('constructor'), 'RangeError', 'ERR_INVALID_ARG_VALUE'],
+    ["errnoOf('EBOGUS')", () => errs.errnoOf('EBOGUS'), 'RangeError', 'ERR_INVALID_ARG_VALUE'],
+    ["errnoOf('constructor')", () => errs.errnoOf('constructor'), 'RangeError', 'ERR_INVALID_ARG_VALUE'],
     ['native.setErrorFactory(1)', () => native.setErrorFactory(1 as never), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
   ];
 
@@ -408,7 +409,7 @@ describe('bad input', () => {
   });
 
   it('fromSystemError renders any value without throwing', () => {
-    const e = h.fromSystemError([Object.create(null)], 'x');
+    const e = errs.fromSystemError([Object.create(null)], 'x');
     expect(e).toBeInstanceOf(Error);
     expect(e.message).toContain('[Object: null prototype]');
   });

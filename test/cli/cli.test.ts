@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { probeAuxvAccess } from '../lib/auxv';
-import { hasCapSysResource } from '../lib/auxv';
-import { native } from '../lib/native';
-import { repoRoot } from './helpers';
-import { cliPath, hwcap, hwcapOnTty, scriptPath, SGR } from './cli-harness';
+import { probeAuxvAccess } from '../../lib';
+import { hasCapSysResource } from '../../lib';
+import { native } from '../../lib/host/native';
+import { repoRoot } from '../support/helpers';
+import { cliPath, hwcap, hwcapOnTty, scriptPath, SGR } from '../support/cli-harness';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
 

@@ -13,11 +13,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import * as h from '../lib/index';
-import { native } from '../lib/native';
-import { hasCapSysResource } from '../lib/auxv';
-import { counted, counter, expectTypedOrValue, isTypedError, u64, weird } from './fuzz-helpers';
-import { repoRoot } from './helpers';
+import * as h from '../../lib';
+import * as errs from '../../lib/errors';
+import { native } from '../../lib/host/native';
+import { hasCapSysResource } from '../../lib';
+import { counted, counter, expectTypedOrValue, isTypedError, u64, weird } from '../support/fuzz-helpers';
+import { repoRoot } from '../support/helpers';
 
 const RUNS = 1000;
 const isX86 = native.arch === 'x86_64';
@@ -273,14 +274,14 @@ describe('fuzz: masks and writes (native writers recorded, not called)', () => {
   it('the error helpers build typed errors from any value', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), weird, fc.integer({ min: 1, max: 200 }), counted((name, expected, actual, errno) => {
-        for (const e of [h.invalidArgType(name, expected, actual), h.outOfRange(name, expected, actual), h.invalidArgValue(name, expected, actual)]) {
+        for (const e of [errs.invalidArgType(name, expected, actual), errs.outOfRange(name, expected, actual), errs.invalidArgValue(name, expected, actual)]) {
           expect(isTypedError(e)).toBe(true);
           expect(e.message).toContain(name);
         }
         const he = new h.HwcapError({ errno, syscall: name });
         expect(isTypedError(he)).toBe(true);
         expect(he.message.endsWith(`, ${name}`)).toBe(true);
-        expect(h.fromSystemError(actual, name)).toBeInstanceOf(Error);
+        expect(errs.fromSystemError(actual, name)).toBeInstanceOf(Error);
       })),
       { numRuns: RUNS / 2 },
     );
@@ -311,7 +312,7 @@ describe('fuzz: the native exports, called directly', () => {
     const child = `
       const fc = require(${JSON.stringify(path.join(repoRoot, 'node_modules', 'fast-check'))});
       const h = require(${JSON.stringify(repoRoot)});
-      const { native } = require(${JSON.stringify(path.join(repoRoot, 'dist', 'native.js'))});
+      const { native } = require(${JSON.stringify(path.join(repoRoot, 'dist', 'host', 'native.js'))});
       const typed = (e) => e instanceof Error && typeof e.code === 'string' && e.code.length > 0;
       let cases = 0; const bad = [];
       const show = (x) => { try { return JSON.stringify(x, (_k, v) => typeof v === 'bigint' ? v + 'n' : v).slice(0, 120); } catch { return String(x); } };
@@ -379,8 +380,8 @@ describe('inputs that fuzzing found untyped, now typed', () => {
   it('wordsOf(sparse array) throws a typed error (a hole reads as undefined)', () => void expectTypedOrValue('wordsOf', '[ , ]', () => h.wordsOf([, ] as never)));
   it('applyMask(entries, non-mask) throws a typed error', () => untyped('applyMask', (x) => h.applyMask([{ type: 16, value: 1n }], x as never), [null, undefined, { hwcap: 5 }]));
   it('applyMask(non-array, {}) throws a typed error', () => untyped('applyMask', (x) => h.applyMask(x as never, {}), [null, 5, [null]]));
-  it('errnoOf(unknown code or non-string) throws a typed error', () => untyped('errnoOf', (x) => h.errnoOf(x as never), ['EBOGUS', null, 5]));
-  it('fromSystemError(object without toString) returns an Error', () => void expectTypedOrValue('fromSystemError', '[Object.create(null)]', () => h.fromSystemError([Object.create(null)], 'x')));
+  it('errnoOf(unknown code or non-string) throws a typed error', () => untyped('errnoOf', (x) => errs.errnoOf(x as never), ['EBOGUS', null, 5]));
+  it('fromSystemError(object without toString) returns an Error', () => void expectTypedOrValue('fromSystemError', '[Object.create(null)]', () => errs.fromSystemError([Object.create(null)], 'x')));
   it('atName(symbol) throws a typed error', () => void expectTypedOrValue('atName', 'Symbol()', () => h.atName(Symbol('s') as never)));
 
   it('a configured PR_USER_HWCAP_ENABLED number never changes process state (24 = PR_CAPBSET_DROP would drop CAP_CHOWN)', () => {

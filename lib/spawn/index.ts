@@ -13,11 +13,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as url from 'node:url';
 import * as util from 'node:util';
-import { addonDir } from './native';
-import { HWCAP_TYPES, checkMask, hwcapWords } from './auxv';
-import type { HwcapMask, HwcapWords } from './auxv';
-import { HwcapError, invalidArgType, invalidArgValue } from './errors';
-import { FeatureSet, hostArch } from './features';
+import { addonDir } from '../host/native';
+import { HWCAP_TYPES, checkMask } from '../core/words';
+import { hwcapWords } from '../host/auxv';
+import type { HwcapMask, HwcapWords } from '../core/words';
+import { HwcapError, invalidArgType, invalidArgValue } from '../errors';
+import { FeatureSet, hostArch } from '../core/features';
 
 export type SpawnMode = 'auto' | 'kernel' | 'ptrace';
 

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { expectCode } from './helpers';
+import { expectCode } from '../support/helpers';
 import fc from 'fast-check';
-import { hwcapWords } from '../lib/auxv';
-import { ARCHES, FeatureSet, HwcapSchemaError, catalog, closeMatches, decodeWords, hostArch, normalizeArch } from '../lib/features';
+import { hwcapWords } from '../../lib';
+import { ARCHES, FeatureSet, HwcapSchemaError, catalog, closeMatches, decodeWords, hostArch, normalizeArch } from '../../lib';
 
 const isX86 = hostArch() === 'x86_64';
 const cpuinfoFlags = (() => {

@@ -2,7 +2,7 @@
 // export is typed here; nothing else in lib/ loads the addon.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { AddonLoadError, HwcapError } from './errors';
+import { AddonLoadError, HwcapError } from '../errors';
 
 export interface NativeAddon {
   /** getauxval(3); undefined when libc reports ENOENT. */

@@ -6,10 +6,10 @@ import { spawn as spawnChild } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FeatureSet, catalog } from '../lib/index';
-import { probeInheritance, probePtrace, probePath } from '../lib/spawn';
-import { parseShowAuxv } from './helpers';
-import { cliPath, hwcap, tempDir } from './cli-harness';
+import { FeatureSet, catalog } from '../../lib';
+import { probeInheritance, probePtrace, probePath } from '../../lib';
+import { parseShowAuxv } from '../support/helpers';
+import { cliPath, hwcap, tempDir } from '../support/cli-harness';
 
 const here = FeatureSet.current('process');
 const arch = here.arch;

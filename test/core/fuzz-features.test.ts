@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as h from '../lib/index';
-import { ARCHES, FeatureSet, catalog, closeMatches, decodeWords, normalizeArch, type Arch } from '../lib/features';
-import { parseReport } from '../lib/report';
-import { counted, counter, expectTypedOrValue, u64, weird } from './fuzz-helpers';
-import { repoRoot } from './helpers';
+import * as h from '../../lib';
+import { ARCHES, FeatureSet, catalog, closeMatches, decodeWords, normalizeArch, type Arch } from '../../lib';
+import { parseReport } from '../../lib';
+import { counted, counter, expectTypedOrValue, u64, weird } from '../support/fuzz-helpers';
+import { repoRoot } from '../support/helpers';
 
 const RUNS = 600;
 /** Values for documents: anything, and anything JSON can carry. */

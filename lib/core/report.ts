@@ -1,15 +1,10 @@
 // Node reports (what one machine offers) and cluster baselines (what every machine offers).
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import { hwcapWords } from './auxv';
-import { probeInheritance } from './spawn';
-import { inspectValue, invalidArgType, invalidArgValue } from './errors';
+import { inspectValue, invalidArgType, invalidArgValue } from '../errors';
 import {
   FeatureSet,
   HwcapSchemaError,
   checkSchema,
   featureSetFromDoc,
-  hostArch,
   parseDocument,
   wordsToJSON,
   type Arch,
@@ -46,71 +41,6 @@ export interface NodeReportOptions {
   inheritanceReason?: string;
   /** Override the node name (default os.hostname()), e.g. the Kubernetes node name. */
   hostname?: string;
-}
-
-let libcCache: LibcInfo | undefined;
-
-/** Which libc this process runs on: glibc (with version) from process.report, musl from its loader. */
-export function libcInfo(): LibcInfo {
-  if (libcCache) return libcCache;
-  let info: LibcInfo = { family: 'unknown' };
-  try {
-    const r = process.report?.getReport() as { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] } | undefined;
-    const glibc = r?.header?.glibcVersionRuntime;
-    if (typeof glibc === 'string' && glibc) info = { family: 'glibc', version: glibc };
-    else if (r?.sharedObjects?.some((p) => /ld-musl-|libc\.musl-/.test(p))) info = { family: 'musl' };
-  } catch {
-    // process.report unavailable: fall through to the loader check.
-  }
-  if (info.family === 'unknown') {
-    try {
-      if (fs.readdirSync('/lib').some((f) => f.startsWith('ld-musl-'))) info = { family: 'musl' };
-    } catch {
-      // no /lib: stay 'unknown'
-    }
-  }
-  libcCache = Object.freeze(info);
-  return libcCache;
-}
-
-/**
- * This machine's report: arch, kernel, libc, the process view's HWCAP words and
- * names, and whether the kernel passes a masked auxv across exec — from
- * probeInheritance() (cached), unless `options.inheritance` says.
- */
-export function nodeReport(options: NodeReportOptions = {}): NodeReport {
-  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
-  let { inheritance, inheritanceReason } = options;
-  const { hostname } = options;
-  if (inheritanceReason !== undefined && typeof inheritanceReason !== 'string') {
-    throw invalidArgType('options.inheritanceReason', 'of type string', inheritanceReason);
-  }
-  if (inheritance === undefined) {
-    const probed = probeInheritance();
-    inheritance = probed.inherits;
-    inheritanceReason ??= probed.reason;
-  }
-  if (inheritance !== true && inheritance !== false && inheritance !== 'unknown') {
-    throw invalidArgValue('options.inheritance', "must be true, false or 'unknown'", inheritance);
-  }
-  if (hostname !== undefined && (typeof hostname !== 'string' || hostname === '')) {
-    throw invalidArgType('options.hostname', 'a non-empty string', hostname);
-  }
-  const set = FeatureSet.fromWords(hostArch(), hwcapWords('process'));
-  const report: NodeReport = {
-    schema: NODE_REPORT_SCHEMA,
-    hostname: hostname ?? os.hostname(),
-    arch: set.arch,
-    kernel: { release: os.release(), version: os.version() },
-    libc: { ...libcInfo() },
-    view: 'process',
-    words: wordsToJSON(set.words),
-    names: set.names(),
-    inheritance,
-    createdAt: new Date().toISOString(),
-  };
-  if (inheritanceReason !== undefined) report.inheritanceReason = inheritanceReason;
-  return report;
 }
 
 /** Validates a report read from JSON (string or parsed) and returns it typed. */

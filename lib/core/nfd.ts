@@ -14,7 +14,7 @@
 // with a few of the Go library's arm64 IDs (AESARM, ARMCPUID, FHM, GPA, RNDR, TS) on newer NFD.
 // Most x86 flags (AVX2, AVX512F …) come from CPUID leaves that are not in the auxv at all; they
 // are reported as unmapped, not dropped.
-import { invalidArgType, inspectValue } from './errors';
+import { invalidArgType, inspectValue } from '../errors';
 import { FeatureSet, HwcapSchemaError, catalog, normalizeArch, parseDocument, type Arch } from './features';
 
 const NODE_NAME_LABEL = 'nfd.node.kubernetes.io/node-name';

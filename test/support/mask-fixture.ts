@@ -1,8 +1,8 @@
 // The mask that the launcher and spawn tests apply: drop the lowest set bit of
 // AT_HWCAP and of AT_HWCAP2 (on x86-64 here: fpu and fsgsbase), so that every
 // test removes a bit that this machine really has.
-import { hwcapWords, probePath, probePtrace } from '../lib';
-import type { HwcapWords } from '../lib';
+import { hwcapWords, probePath, probePtrace } from '../../lib';
+import type { HwcapWords } from '../../lib';
 
 export const probe = probePath();
 export const canPtrace = probePtrace().ok;

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { probeInheritance } from '../lib/spawn';
+import { probeInheritance } from '../../lib';
 import { describe, expect, it } from 'vitest';
-import { expectCode } from './helpers';
-import { FeatureSet, HwcapSchemaError, hostArch, wordsToJSON } from '../lib/features';
-import { MixedArchError, NODE_REPORT_SCHEMA, baseline, check, fromNodeFeatureDiscovery, nodeReport, parseReport, type NodeReport } from '../lib/report';
+import { expectCode } from '../support/helpers';
+import { FeatureSet, HwcapSchemaError, hostArch } from '../../lib';
+import { wordsToJSON } from '../../lib/core/features';
+import { MixedArchError, NODE_REPORT_SCHEMA, baseline, check, fromNodeFeatureDiscovery, nodeReport, parseReport, type NodeReport } from '../../lib';
 
 /** A report as another machine would have written it. */
 function report(hostname: string, arch: string, names: string[]): NodeReport {
@@ -125,7 +126,7 @@ describe('parseReport() errors', () => {
 });
 
 describe('fromNodeFeatureDiscovery()', () => {
-  const fixture = (f: string) => fs.readFileSync(path.join(__dirname, 'fixtures', 'nfd', f), 'utf8');
+  const fixture = (f: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'nfd', f), 'utf8');
 
   it('reads kubectl get nodefeatures -A -o json, merging objects of one node', () => {
     const nodes = fromNodeFeatureDiscovery(fixture('nodefeatures.json'));

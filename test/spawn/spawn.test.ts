@@ -7,14 +7,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
-import { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork, HwcapError, FeatureSet, hostArch } from '../lib';
-import { canPtrace, hasBits, keep, present, probe, ptraceSkip } from './mask-fixture';
-import { ldShowAuxv, runNode } from './helpers';
+import { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork, HwcapError, FeatureSet, hostArch } from '../../lib';
+import { canPtrace, hasBits, keep, present, probe, ptraceSkip } from '../support/mask-fixture';
+import { ldShowAuxv, runNode } from '../support/helpers';
 
 const skipWhy = ptraceSkip;
 const hwcaps = keep;
 const want = { hwcap: present.hwcap & hwcaps.hwcap!, hwcap2: present.hwcap2 & hwcaps.hwcap2! };
-const dist = path.join(__dirname, '..', 'dist');
+const dist = path.join(__dirname, '..', '..', 'dist');
 const pythonOnPath = cp.spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).status === 0;
 
 interface Done {

@@ -5,9 +5,9 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { catalog, launcherPath, probeInheritance } from '../lib';
-import { canPtrace, hasBits, hex, keep, present, probe, ptraceSkip, removed } from './mask-fixture';
-import { ldShowAuxv } from './helpers';
+import { catalog, launcherPath, probeInheritance } from '../../lib';
+import { canPtrace, hasBits, hex, keep, present, probe, ptraceSkip, removed } from '../support/mask-fixture';
+import { ldShowAuxv } from '../support/helpers';
 
 const launcher = launcherPath();
 const maskArgs = ['--hwcap', hex(keep.hwcap!), '--hwcap2', hex(keep.hwcap2!)];
@@ -267,7 +267,7 @@ describe('hwcap-exec --mode kernel', () => {
 
 describe('security features', () => {
   // The launcher's per-arch table, read from its source, against the catalogue's rows marked security.
-  const source = fs.readFileSync(path.join(__dirname, '..', 'native', 'hwcap-exec.c'), 'utf8');
+  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'native', 'hwcap-exec.c'), 'utf8');
   const table = source.slice(source.indexOf('security_features[] = {'), source.indexOf('{NULL, 0, 0}'));
   const rows = (arch: string) => {
     const m = new RegExp(`#if defined\\(${arch}\\)([\\s\\S]*?)#endif`).exec(table);
