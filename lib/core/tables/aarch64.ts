@@ -22,8 +22,10 @@
 // - ssbs: speculative store bypass safe; software uses it to control the SSB mitigation.
 // - dit: data-independent timing; constant-time crypto code sets PSTATE.DIT when present.
 import type { Feature } from '../features';
+import security from './security.json';
 
-const SECURITY = new Set(['paca', 'pacg', 'bti', 'mte', 'mte3', 'mtefar', 'mtestoreonly', 'gcs', 'poe', 'ssbs', 'dit']);
+// The security rows are listed once, in security.json, which the launcher's build also reads.
+const SECURITY = new Set(security.aarch64.map((r) => r.name));
 
 // Index = bit number.
 const HWCAP = [
