@@ -111,6 +111,25 @@ describe(`bad child_process options: hwcap fails as node:child_process does (${R
   it('has at least 25 rows', () => expect(ROWS.length).toBeGreaterThanOrEqual(25));
 });
 
+describe('good options mean the same with and without hwcaps', () => {
+  it('argv0 reaches the program, as with child_process, whether or not anything is masked', () => {
+    const theirs = cp.spawnSync('sh', ['-c', 'echo "$0"'], { argv0: 'named', encoding: 'utf8' }).stdout;
+    expect(theirs).toBe('named\n');
+    expect(h.spawnSync('sh', ['-c', 'echo "$0"'], { argv0: 'named', encoding: 'utf8' }).stdout).toBe(theirs);
+    expect(h.spawnSync('sh', ['-c', 'echo "$0"'], { argv0: 'named', encoding: 'utf8', noNewPrivs: true }).stdout).toBe(theirs);
+  });
+
+  it("execFile hands spawn only child_process's own options (stdio, argv0 and detached are not passed on)", async () => {
+    const run = (api: Api, extra: object) =>
+      new Promise<string>((resolve) => {
+        api.execFile('sh', ['-c', 'echo "$0"'], { argv0: 'named', stdio: 'ignore', ...extra } as never, (err, stdout) => resolve(`${err?.code ?? 'ok'} ${String(stdout)}`));
+      });
+    const theirs = await run(cp, {});
+    expect(theirs).toBe('ok sh\n');
+    expect(await run(h as unknown as Api, { noNewPrivs: true })).toBe(theirs);
+  });
+});
+
 describe('where hwcap is stricter than child_process, on purpose', () => {
   // child_process converts a non-string argument with String(); hwcap refuses it before it reaches
   // the launcher's argv. child_process spreads any `options` of exec/execSync; hwcap wants an object.
