@@ -152,7 +152,8 @@ export function parseTable<T extends OptionTable>(
     throw fromParseArgs(helpRef, e as Error & { code?: string }, Object.keys(specs));
   }
   const { help, ...rest } = parsed.values;
-  for (const [name, o] of Object.entries(table)) {
+  // --help answers even after a value that is not one of the choices.
+  for (const [name, o] of help === true ? [] : Object.entries(table)) {
     const v = rest[name];
     if (o.type === 'string' && !o.multiple && o.choices && typeof v === 'string' && !o.choices.includes(v)) {
       throw usageError(helpRef, `--${name} must be ${orList(o.choices)}, not '${v}'`);
