@@ -83,7 +83,7 @@ describe('without a built addon (a copy of the package with dist/ and no build/)
 
   const touching: string[][] = [['show'], [], ['report'], ['probe'], ['exec', '--drop', lacking ?? 'x', '/bin/true'], ['diff', 'A.json'], ['check', 'B.json']];
   for (const args of touching) {
-    it(`hwcap ${args.join(' ')} needs this machine: exit 2 and the addon hint`, () => {
+    it(`hwcap ${args.join(' ') || '(no command)'} needs this machine: exit 2 and the addon hint`, () => {
       const shown = args.map((a) => (a.endsWith('.json') ? at(a === 'A.json' ? 'a.json' : 'set.json') : a));
       const r = cli(unbuilt, shown);
       expect(r.status).toBe(2);
