@@ -19,12 +19,12 @@ const EXIT_EXEC = 125;
 
 export const exec = defineVerb({
   name: 'exec',
-  summary: 'run a command that sees only the given features, through the launcher',
+  summary: 'run a command that sees only the kept features, through the launcher',
   args: '[--] CMD [ARGS...]',
   exclusive: [['baseline', 'features'], ['verbose', 'json']],
   description:
     "The command's AT_HWCAP* words are masked (ANDed with the keep set) before its\n" +
-    'first instruction; a mask can remove features, never add one. If masking fails\n' +
+    'first instruction; masking can drop features, never add one. If masking fails\n' +
     'the command is killed before it runs (fail closed).\n' +
     '  --baseline FILE  keep the features of a feature set or report (hwcap baseline)\n' +
     '  --features LIST  keep only these features\n' +
@@ -82,7 +82,7 @@ export const exec = defineVerb({
 
     const lost = here.securityNames().filter((n) => !keep.has(n));
     if (lost.length && !values['allow-security-masking']) {
-      throw new CliError(`the mask drops security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect the command`, 'pass --allow-security-masking if that is what you want');
+      throw new CliError(`masking would drop security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect${lost.length === 1 ? 's' : ''} the command`, 'pass --allow-security-masking if that is what you want');
     }
     const { extra: absent } = keep.diff(here);
     const kept = keep.intersect(here);
@@ -95,7 +95,7 @@ export const exec = defineVerb({
       if (absent.length) err(`hwcap exec: note: this node lacks ${absent.join(' ')} of the keep set; the command will not see ${absent.length === 1 ? 'it' : 'them'} either`);
       if (values.verbose) {
         const words = Object.entries(kept.toJSON().words).filter(([, v]) => v !== '0x0').map(([k, v]) => `${k}=${v}`);
-        err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); removing ${dropped.join(' ') || 'none'}`);
+        err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); dropping ${dropped.join(' ') || 'none'}`);
         err(`hwcap exec: mode ${mode === 'auto' ? `auto → ${resolved()}` : mode}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
       }
     }
