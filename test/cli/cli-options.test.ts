@@ -1,9 +1,11 @@
 // Each verb's option table against what the command says and does: every option
 // of the table is in the verb's --help (usage line and Options list), every flag
 // --help lists parses, and every verb whose output is data takes --json.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { VERBS } from '../../lib/cli/verbs';
-import type { OptionSpec } from '../../lib/cli/verb';
+import { exec } from '../../lib/cli/verbs/exec';
+import { showOptions } from '../../lib/cli/verbs/show';
+import { parseTable, type OptionSpec } from '../../lib/cli/verb';
 import { hwcap } from '../support/cli-harness';
 
 /** The flags of an Options list: `-v, --verbose`, `    --mode MODE`. */
@@ -79,5 +81,40 @@ describe('every verb: the option table, --help and the parser agree', () => {
     const top = hwcap(['--view', 'stack']);
     expect(top.status).toBe(2);
     expect(top.stderr).toBe("hwcap: --view must be process, kernel or libc, not 'stack'\nhint: see 'hwcap --help'\n");
+  });
+});
+
+describe('parseTable: the typed values a verb receives', () => {
+  it('defaults fill every key: booleans false, a string with a default its default', () => {
+    const { values, help, positionals } = parseTable(showOptions, [], 'show');
+    expect({ values, help, positionals }).toEqual({ values: { view: 'process', all: false, json: false }, help: false, positionals: [] });
+    // The types follow the table: a choice is its union, a flag a boolean.
+    expectTypeOf(values.view).toEqualTypeOf<'process' | 'kernel' | 'libc'>();
+    expectTypeOf(values.all).toEqualTypeOf<boolean>();
+    // @ts-expect-error an option not in the table is not in values
+    void values.mode;
+  });
+
+  it('repeatable options keep every value; options stop at CMD for exec', () => {
+    const { values, positionals } = parseTable(exec.spec.options, ['--drop', 'a', '--drop', 'b,c', '-v', 'echo', '--json', '--drop'], 'exec', true);
+    expect(values).toEqual({ drop: ['a', 'b,c'], verbose: true, json: false, mode: 'auto', 'no-follow': false, 'allow-security-masking': false });
+    expect([values.baseline, values.features]).toEqual([undefined, undefined]);
+    expect(positionals).toEqual(['echo', '--json', '--drop']);
+    expectTypeOf(values.drop).toEqualTypeOf<string[] | undefined>();
+    expectTypeOf(values.baseline).toEqualTypeOf<string | undefined>();
+    expectTypeOf(values.mode).toEqualTypeOf<'auto' | 'kernel' | 'ptrace'>();
+  });
+
+  it('a value outside the choices, an unknown flag and a missing value are usage errors of the verb', () => {
+    const bad: [string[], string][] = [
+      [['--mode', 'magic'], "--mode must be auto, kernel or ptrace, not 'magic'"],
+      [['--dorp', 'x'], "unknown option '--dorp'; did you mean --drop?"],
+      [['--baseline'], "option '--baseline <value>' needs a value"],
+    ];
+    for (const [args, message] of bad) {
+      expect(() => parseTable(exec.spec.options, args, 'exec', true)).toThrow(expect.objectContaining({ message, exitCode: 2, hint: "see 'hwcap exec --help'" }));
+    }
+    // --help wins over a bad choice, so that help is always reachable.
+    expect(parseTable(exec.spec.options, ['--mode', 'magic', '--help'], 'exec', true).help).toBe(true);
   });
 });
