@@ -88,7 +88,7 @@ export const exec = defineVerb({
     const kept = keep.intersect(here);
     const dropped = here.diff(kept).extra;
     const follow = !values['no-follow'];
-    const resolved = () => (mode === 'auto' ? (h.probeInheritance().inherits === true ? 'kernel' : 'ptrace') : mode);
+    const resolved = () => h.resolveMode(mode, { inheritance: h.probeInheritance });
     if (values.json) {
       err(jsonLine({ arch: here.arch, mode, resolvedMode: resolved(), follow, keep: kept.names(), dropped, absent, words: kept.toJSON().words }));
     } else {
