@@ -141,7 +141,7 @@ describe('colour', () => {
     expect(hwcap(['probe', '--bogus'], { env: { FORCE_COLOR: '1' } }).stderr).toMatch(SGR);
   });
 
-  it.skipIf(!scriptPath)('on a terminal, unless NO_COLOR is set (skipped: no util-linux script for a pty)', () => {
+  it.skipIf(!scriptPath)(`on a terminal, unless NO_COLOR is set${scriptPath ? '' : ' (skipped: no util-linux script for a pty)'}`, () => {
     expect(hwcapOnTty(['probe'])).toMatch(SGR);
     const plain = hwcapOnTty(['probe'], { NO_COLOR: '1' });
     expect(plain).toMatch(/^PR_GET_AUXV /m);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as h from '../../lib';
 import { ARCHES, FeatureSet, catalog, closeMatches, decodeWords, normalizeArch, type Arch } from '../../lib';
 import { parseReport } from '../../lib';
-import { counted, counter, expectTypedOrValue, u64, weird } from '../support/fuzz-helpers';
+import { counted, counter, expectTypedCode, expectTypedOrValue, u64, weird } from '../support/fuzz-helpers';
 import { repoRoot } from '../support/helpers';
 
 const RUNS = 600;
@@ -141,23 +141,83 @@ describe('fuzz: FeatureSet', () => {
     );
   });
 
-  it('fromJSON(document) reads what toJSON wrote and refuses anything else with a typed error', () => {
+  it('fromJSON(document) reads what toJSON wrote: the same words, names and architecture', () => {
+    fc.assert(
+      fc.property(arch.chain(setOf), counted((set) => {
+        const back = FeatureSet.fromJSON(JSON.stringify(set.toJSON()));
+        expect(back.equals(set)).toBe(true);
+        expect(back.arch).toBe(set.arch);
+        expect(FeatureSet.fromJSON(set.toJSON() as never).equals(set)).toBe(true);
+      })),
+      { numRuns: RUNS / 2 },
+    );
+  });
+
+  it('fromJSON refuses a document whose names disagree with its words (ERR_HWCAP_SCHEMA at names)', () => {
+    // One name too many (a feature the words lack) or one too few (a set bit left out).
+    const broken = arch.chain((a) =>
+      fc.tuple(setOf(a), fc.constantFrom(...catalog(a).map((f) => f.name)), fc.nat(), fc.boolean()).map(([set, extra, pick, add]) => {
+        const names = set.names();
+        if (add && !set.has(extra)) return { doc: { ...set.toJSON(), names: [...names, extra] }, why: `adds ${extra}` };
+        if (names.length === 0) return { doc: { ...set.toJSON(), names: [extra] }, why: `adds ${extra} to an empty set` };
+        const drop = names[pick % names.length]!;
+        return { doc: { ...set.toJSON(), names: names.filter((n) => n !== drop) }, why: `leaves out ${drop}` };
+      }),
+    );
+    fc.assert(
+      fc.property(broken, counted(({ doc, why }) => {
+        const e = expectTypedCode('FeatureSet.fromJSON', why, () => FeatureSet.fromJSON(doc as never), 'ERR_HWCAP_SCHEMA');
+        expect(e.message, why).toMatch(/^names: disagree with the words/);
+      })),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('fromJSON refuses a broken schema, arch, words or JSON text with its exact code, and reads any document it accepts by its words', () => {
     const good = FeatureSet.fromWords('aarch64', { hwcap: 0xfffn, hwcap2: 1n << 40n }).toJSON() as unknown as Record<string, unknown>;
-    const mutated = fc.tuple(fc.constantFrom('schema', 'arch', 'words', 'names', 'extra'), docValue).map(([k, v]) => ({ ...good, [k]: v }));
-    const wordMutated = fc.tuple(fc.constantFrom('AT_HWCAP', 'AT_HWCAP2', 'AT_HWCAP5', 'hwcap'), fc.oneof(docValue, fc.string(), fc.constantFrom('0x', '-0x1', '0x1' + '0'.repeat(16), ' 0x1', '1e3'))).map(([k, v]) => ({
-      ...good,
-      words: { ...(good.words as object), [k]: v },
-    }));
+    const validArch = (a: unknown) => {
+      try {
+        normalizeArch(a as never);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const badWord = fc.oneof(docValue.filter((v) => typeof v !== 'string' || !/^0x[0-9a-f]{1,16}$/i.test(v)), fc.constantFrom('0x', '-0x1', '0x1' + '0'.repeat(16), ' 0x1', '1e3', '0xg'));
+    // [document, the code it must be refused with]
+    const refusedDoc = fc.oneof(
+      docValue.filter((v) => v !== 'hwcap.featureset/1').map((v) => [{ ...good, schema: v }, 'ERR_HWCAP_SCHEMA'] as const),
+      docValue.filter((v) => !validArch(v)).map((v) => [{ ...good, arch: v }, 'ERR_HWCAP_SCHEMA'] as const),
+      fc.tuple(fc.constantFrom('AT_HWCAP', 'AT_HWCAP2'), badWord).map(([k, v]) => [{ ...good, words: { ...(good.words as object), [k]: v } }, 'ERR_HWCAP_SCHEMA'] as const),
+      fc.tuple(fc.constantFrom('AT_HWCAP5', 'hwcap', '__proto__x'), fc.string()).map(([k, v]) => [{ ...good, words: { ...(good.words as object), [k]: v } }, 'ERR_HWCAP_SCHEMA'] as const),
+      docValue.filter((v) => v !== undefined && (!Array.isArray(v) || v.some((n) => typeof n !== 'string'))).map((v) => [{ ...good, names: v }, 'ERR_HWCAP_SCHEMA'] as const),
+      fc.oneof(fc.constantFrom<unknown>(null, 5, 'x', [], true), fc.integer()).map((v) => [v, typeof v === 'string' ? 'ERR_HWCAP_BAD_JSON' : 'ERR_HWCAP_SCHEMA'] as const),
+    );
+    fc.assert(
+      fc.property(refusedDoc, counted(([doc, code]) => void expectTypedCode('FeatureSet.fromJSON', doc, () => FeatureSet.fromJSON(doc as never), code))),
+      { numRuns: RUNS * 2 },
+    );
+    // Text edits: not JSON any more is ERR_HWCAP_BAD_JSON; still JSON is accepted only with words that say what it has.
     const text = fc.tuple(fc.nat(200), fc.nat(20), fc.string({ maxLength: 8 })).map(([at, del, ins]) => {
-      const s = JSON.stringify(good);
-      return s.slice(0, at) + ins + s.slice(at + del);
+      const str = JSON.stringify(good);
+      return str.slice(0, at) + ins + str.slice(at + del);
     });
     fc.assert(
-      fc.property(fc.oneof(docValue, mutated, wordMutated, text), counted((doc) => {
-        const r = expectTypedOrValue('FeatureSet.fromJSON', doc, () => FeatureSet.fromJSON(doc as never));
-        if (r.ok) expect(r.value).toBeInstanceOf(FeatureSet);
+      fc.property(text, counted((doc) => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(doc);
+        } catch {
+          expectTypedCode('FeatureSet.fromJSON', doc, () => FeatureSet.fromJSON(doc), 'ERR_HWCAP_BAD_JSON');
+          return;
+        }
+        const r = expectTypedOrValue('FeatureSet.fromJSON', doc, () => FeatureSet.fromJSON(doc));
+        if (!r.ok) return void expect((r.err as Error & { code: string }).code).toBe('ERR_HWCAP_SCHEMA');
+        const w = (parsed as { words: Record<string, string> }).words;
+        const word = (k: string) => (w[k] === undefined ? 0n : BigInt(w[k]!));
+        expect(r.value.words).toEqual({ hwcap: word('AT_HWCAP'), hwcap2: word('AT_HWCAP2'), hwcap3: word('AT_HWCAP3'), hwcap4: word('AT_HWCAP4') });
       })),
-      { numRuns: RUNS * 2 },
+      { numRuns: RUNS },
     );
   });
 });
@@ -245,21 +305,19 @@ describe('fuzz: reports, baselines, check', () => {
 });
 
 describe('inputs that fuzzing found untyped', () => {
-  it("normalizeArch('constructor') / ('__proto__') throw a typed error (the ALIASES lookup reached Object.prototype)", () => {
-    for (const a of ['constructor', '__proto__', 'valueOf', 'hasOwnProperty']) {
-      const r = expectTypedOrValue('normalizeArch', a, () => normalizeArch(a));
-      expect(r.ok).toBe(false);
-    }
+  it("normalizeArch('constructor') / ('__proto__') throw ERR_INVALID_ARG_VALUE (the ALIASES lookup reached Object.prototype)", () => {
+    for (const a of ['constructor', '__proto__', 'valueOf', 'hasOwnProperty']) expectTypedCode('normalizeArch', a, () => normalizeArch(a), 'ERR_INVALID_ARG_VALUE');
   });
-  it('nodeReport({ inheritanceReason: object without toString }) throws a typed error (String() of it throws)', () =>
-    void expectTypedOrValue('nodeReport', 'inheritanceReason: Object.create(null)', () => h.nodeReport({ inheritanceReason: Object.create(null) })));
-  it('closeMatches(arch, non-string) throws a typed error', () => {
-    for (const n of [null, 5, {}]) void expectTypedOrValue('closeMatches', n, () => closeMatches('x86_64', n as never));
-    fc.assert(fc.property(weird, counted((n) => void expectTypedOrValue('closeMatches', n, () => closeMatches('x86_64', n as never)))), { numRuns: 200 });
+  it('nodeReport({ inheritanceReason: object without toString }) throws ERR_INVALID_ARG_TYPE (String() of it throws)', () =>
+    void expectTypedCode('nodeReport', 'inheritanceReason: Object.create(null)', () => h.nodeReport({ inheritanceReason: Object.create(null) }), 'ERR_INVALID_ARG_TYPE'));
+  it('closeMatches(arch, non-string) throws ERR_INVALID_ARG_TYPE', () => {
+    for (const n of [null, 5, {}]) void expectTypedCode('closeMatches', n, () => closeMatches('x86_64', n as never), 'ERR_INVALID_ARG_TYPE');
+    fc.assert(fc.property(weird.filter((n) => typeof n !== 'string'), counted((n) => void expectTypedCode('closeMatches', n, () => closeMatches('x86_64', n as never), 'ERR_INVALID_ARG_TYPE'))), { numRuns: 200 });
   });
-  it('fromJSON / parseReport of an object holding a bigint throw a typed error (the message builder calls JSON.stringify)', () => {
+  it('fromJSON / parseReport of an object holding a bigint throw ERR_HWCAP_SCHEMA (the message builder calls JSON.stringify)', () => {
     const doc = { ...FeatureSet.fromWords('x86_64', { hwcap: 1n }).toJSON(), arch: 1n };
-    void expectTypedOrValue('FeatureSet.fromJSON', doc, () => FeatureSet.fromJSON(doc));
+    void expectTypedCode('FeatureSet.fromJSON', doc, () => FeatureSet.fromJSON(doc), 'ERR_HWCAP_SCHEMA');
+    void expectTypedCode('parseReport', doc, () => parseReport({ ...h.nodeReport(), arch: 1n } as never), 'ERR_HWCAP_SCHEMA');
   });
 });
 

@@ -40,7 +40,9 @@ describe('nodeReport()', () => {
     expect(r.kernel.release).toBe(os.release());
     expect(['glibc', 'musl', 'unknown']).toContain(r.libc.family);
     const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+    // node's own report says which libc it runs on; a glibc node must be reported as glibc.
     if (glibc) expect(r.libc).toEqual({ family: 'glibc', version: glibc });
+    else expect(r.libc.family).not.toBe('glibc');
     expect(r.names).toEqual(FeatureSet.current('process').names());
     expect(FeatureSet.fromJSON({ ...r, schema: 'hwcap.featureset/1' }).equals(FeatureSet.current())).toBe(true);
     // Filled from the launcher's probe: this kernel's answer, with its reason.

@@ -17,7 +17,7 @@ import * as h from '../../lib';
 import * as errs from '../../lib/errors';
 import { native } from '../../lib/host/native';
 import { hasCapSysResource } from '../../lib';
-import { counted, counter, expectTypedOrValue, isTypedError, u64, weird } from '../support/fuzz-helpers';
+import { counted, counter, expectTypedCode, expectTypedOrValue, isTypedError, u64, weird } from '../support/fuzz-helpers';
 import { repoRoot } from '../support/helpers';
 
 const RUNS = 1000;
@@ -229,6 +229,8 @@ describe('fuzz: masks and writes (native writers recorded, not called)', () => {
         }
         expect(recorded).toHaveLength(1);
         const words = recorded[0].words;
+        // Padded to the kernel's capacity: PR_SET_MM_AUXV copies only the bytes it is given.
+        expect(words.length).toBe(capacityWords);
         expect(r.value.words).toBe(words.length);
         expect(recorded[0].fn).toBe(r.value.method === 'map' ? 'setMmMap' : 'setMmAuxv');
         // The words written begin with the vector given, through its AT_NULL; the rest is zero.
@@ -368,21 +370,44 @@ describe('inputs that fuzzing found untyped, now typed', () => {
   // Public pure functions of lib/auxv.ts and lib/errors.ts that did not check
   // their arguments: a wrong type came out as an engine TypeError
   // ("Cannot read properties of null") without a code.
-  // Explicit inputs (random ones hit these only now and then), then random ones.
-  const untyped = (label: string, fn: (x: unknown) => unknown, known: unknown[], keep: (x: unknown) => boolean = () => true) => {
-    for (const x of known) void expectTypedOrValue(label, x, () => fn(x));
-    fc.assert(fc.property(weird.filter(keep), counted((x) => void expectTypedOrValue(label, x, () => fn(x)))), { numRuns: 300 });
+  // Explicit inputs (random ones hit these only now and then), then random ones of the same
+  // kind; each must throw the exact code of Node's argument checks.
+  const refused = (label: string, fn: (x: unknown) => unknown, code: (x: unknown) => string, known: unknown[], bad: (x: unknown) => boolean) => {
+    for (const x of known) {
+      expect(bad(x), `${label}: a known input must be one the filter keeps`).toBe(true);
+      expectTypedCode(label, x, () => fn(x), code(x));
+    }
+    fc.assert(fc.property(weird.filter(bad), counted((x) => void expectTypedCode(label, x, () => fn(x), code(x)))), { numRuns: 300 });
   };
+  const notBytes = (x: unknown) => !(x instanceof Uint8Array);
+  const notArray = (x: unknown) => !Array.isArray(x);
+  const notMaskObject = (x: unknown) => typeof x !== 'object' || x === null || Array.isArray(x);
+  const TYPE = () => 'ERR_INVALID_ARG_TYPE';
 
-  it('parseAuxvBytes(non-bytes) throws a typed error', () => untyped('parseAuxvBytes', (x) => h.parseAuxvBytes(x as never), [null, undefined, {}]));
-  it('wordsOf(non-array) throws a typed error', () => untyped('wordsOf', (x) => h.wordsOf(x as never), [null, 5, [null]]));
+  it('parseAuxvBytes(non-bytes) throws ERR_INVALID_ARG_TYPE', () => refused('parseAuxvBytes', (x) => h.parseAuxvBytes(x as never), TYPE, [null, undefined, {}], notBytes));
+  it('wordsOf(non-array) throws ERR_INVALID_ARG_TYPE', () => refused('wordsOf', (x) => h.wordsOf(x as never), TYPE, [null, 5, 'x'], notArray));
+  it('wordsOf([null]) throws ERR_INVALID_ARG_TYPE naming entries[0]', () => {
+    const e = expectTypedCode('wordsOf', [null], () => h.wordsOf([null] as never), 'ERR_INVALID_ARG_TYPE');
+    expect(e.message).toContain('"entries[0]"');
+  });
   // eslint-disable-next-line no-sparse-arrays
-  it('wordsOf(sparse array) throws a typed error (a hole reads as undefined)', () => void expectTypedOrValue('wordsOf', '[ , ]', () => h.wordsOf([, ] as never)));
-  it('applyMask(entries, non-mask) throws a typed error', () => untyped('applyMask', (x) => h.applyMask([{ type: 16, value: 1n }], x as never), [null, undefined, { hwcap: 5 }]));
-  it('applyMask(non-array, {}) throws a typed error', () => untyped('applyMask', (x) => h.applyMask(x as never, {}), [null, 5, [null]]));
-  it('errnoOf(unknown code or non-string) throws a typed error', () => untyped('errnoOf', (x) => errs.errnoOf(x as never), ['EBOGUS', null, 5]));
-  it('fromSystemError(object without toString) returns an Error', () => void expectTypedOrValue('fromSystemError', '[Object.create(null)]', () => errs.fromSystemError([Object.create(null)], 'x')));
-  it('atName(symbol) throws a typed error', () => void expectTypedOrValue('atName', 'Symbol()', () => h.atName(Symbol('s') as never)));
+  it('wordsOf(sparse array) throws ERR_INVALID_ARG_TYPE (a hole reads as undefined)', () => void expectTypedCode('wordsOf', '[ , ]', () => h.wordsOf([, ] as never), 'ERR_INVALID_ARG_TYPE'));
+  it('applyMask(entries, non-mask) throws ERR_INVALID_ARG_TYPE', () => refused('applyMask', (x) => h.applyMask([{ type: 16, value: 1n }], x as never), TYPE, [null, undefined, [1n]], notMaskObject));
+  it('applyMask(entries, { hwcap: 5 }) throws ERR_INVALID_ARG_TYPE naming mask.hwcap', () => {
+    const e = expectTypedCode('applyMask', { hwcap: 5 }, () => h.applyMask([{ type: 16, value: 1n }], { hwcap: 5 } as never), 'ERR_INVALID_ARG_TYPE');
+    expect(e.message).toContain('"mask.hwcap"');
+  });
+  it('applyMask(non-array, {}) throws ERR_INVALID_ARG_TYPE', () => refused('applyMask', (x) => h.applyMask(x as never, {}), TYPE, [null, 5, {}], notArray));
+  it('errnoOf(non-string) throws ERR_INVALID_ARG_TYPE, errnoOf(unknown code) ERR_INVALID_ARG_VALUE', () => {
+    expectTypedCode('errnoOf', 'EBOGUS', () => errs.errnoOf('EBOGUS'), 'ERR_INVALID_ARG_VALUE');
+    refused('errnoOf', (x) => errs.errnoOf(x as never), TYPE, [null, 5], (x) => typeof x !== 'string');
+  });
+  it('fromSystemError(object without toString) returns an Error that renders the value', () => {
+    const e = errs.fromSystemError([Object.create(null)], 'x');
+    expect(e).toBeInstanceOf(Error);
+    expect(e.message).toContain('[Object: null prototype]');
+  });
+  it('atName(symbol) throws ERR_INVALID_ARG_TYPE', () => void expectTypedCode('atName', 'Symbol()', () => h.atName(Symbol('s') as never), 'ERR_INVALID_ARG_TYPE'));
 
   it('a configured PR_USER_HWCAP_ENABLED number never changes process state (24 = PR_CAPBSET_DROP would drop CAP_CHOWN)', () => {
     // native.prctlQuery refuses a few state-changing prctls but not PR_CAPBSET_DROP,

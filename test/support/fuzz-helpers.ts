@@ -40,6 +40,22 @@ export function expectTypedOrValue<T>(label: string, input: unknown, fn: () => T
   }
 }
 
+/**
+ * Calls fn, which must throw a typed error with exactly this code: a regression test of an input
+ * that once came out untyped. A value returned, an untyped error or another code fails.
+ */
+export function expectTypedCode(label: string, input: unknown, fn: () => unknown, code: string): Error {
+  let value: unknown;
+  try {
+    value = fn();
+  } catch (err) {
+    const got = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+    if (got !== code) throw new Error(`${label}(${describeValue(input)}) threw ${err instanceof Error ? `${err.name} code ${String(got)}` : typeof err}, not ${code}: ${(err as Error)?.message ?? String(err)}`);
+    return err as Error;
+  }
+  throw new Error(`${label}(${describeValue(input)}) returned ${describeValue(value)} instead of throwing ${code}`);
+}
+
 export const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 
 /** Values no caller should pass, and some that a caller might by mistake. */

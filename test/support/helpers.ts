@@ -99,3 +99,24 @@ export function expectCode(f: () => unknown, cls: Function, code: string): Error
   expect((caught as { code?: string }).code).toBe(code);
   return caught as Error;
 }
+
+/** ' (skipped: why)' when the test is skipped, '' when it runs: a title says "skipped" only when it is. */
+export function skipNote(skip: boolean, why: string): string {
+  return skip ? ` (skipped: ${why})` : '';
+}
+
+/**
+ * LD_SHOW_AUXV=1 of /bin/true, probed once: the AT_HWCAP* words glibc's ld.so printed, or why
+ * there are none (no /bin/true, or a libc that does not print AT_HWCAP).
+ */
+export function probeLdShowAuxv(): { ok: true; hwcap: bigint; hwcap2?: bigint } | { ok: false; reason: string } {
+  let out: string;
+  try {
+    out = spawnSync('/bin/true', { env: { ...process.env, LD_SHOW_AUXV: '1' }, encoding: 'utf8' }).stdout ?? '';
+  } catch (e) {
+    return { ok: false, reason: `/bin/true did not run: ${(e as Error).message}` };
+  }
+  const w = ldShowAuxv(out);
+  if (w.hwcap === undefined) return { ok: false, reason: 'LD_SHOW_AUXV=1 /bin/true printed no AT_HWCAP (no glibc ld.so here)' };
+  return w.hwcap2 === undefined ? { ok: true, hwcap: w.hwcap } : { ok: true, hwcap: w.hwcap, hwcap2: w.hwcap2 };
+}
