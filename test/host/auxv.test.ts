@@ -201,6 +201,22 @@ describe('writing the kernel view', () => {
     expect(r.value.proc).toHaveLength(3);
   });
 
+  it("writeAuxv hands the kernel the vector padded with zeros to saved_auxv's capacity", () => {
+    // The native writer is wrapped in the child, so what reaches prctl is seen as it is.
+    const r = runNode<{ handed: string[]; capacity: number; wrote: string[] }>(`
+      const { native } = require(${JSON.stringify(path.join(repoRoot, 'dist', 'host', 'native.js'))});
+      const real = native.setMmMap; let handed;
+      native.setMmMap = (b) => { handed = Array.from(b, String); return real.call(native, b); };
+      const short = [...h.readAuxv('kernel').filter(e => e.type === 16 || e.type === 6), { type: 0, value: 0n }];
+      h.writeAuxv(short, { method: 'map' });
+      out({ handed, capacity: native.getAuxvKernel().capacity, wrote: short.flatMap(e => [String(e.type), String(e.value)]) });`);
+    const { handed, capacity, wrote } = r.value;
+    expect(wrote).toHaveLength(6);
+    expect(handed).toHaveLength(capacity / 8);
+    expect(handed.slice(0, wrote.length)).toEqual(wrote);
+    expect(handed.slice(wrote.length).every((w) => w === '0')).toBe(true);
+  });
+
   it("method 'auto' picks 'map' without CAP_SYS_RESOURCE and 'auxv' with it", () => {
     const r = runNode<{ method: string }>(`out(h.writeAuxv(h.readAuxv('kernel')));`);
     expect(r.value.method).toBe(privileged ? 'auxv' : 'map');

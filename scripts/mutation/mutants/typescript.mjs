@@ -1,0 +1,71 @@
+// Mutants of the TypeScript safety paths. Each: a name, the claim it breaks, edits (a text that
+// must occur exactly once in the file, and its replacement), and the test files (optionally
+// [file, -t pattern]) that must fail with it. See scripts/mutation/run.mjs.
+export default [
+  {
+    name: 'ts-apply-mask-sets-bits',
+    claim: 'AND only (TypeScript): applyMask ANDs the kept bits into a word, never sets bits the vector lacks',
+    edits: [{ file: 'lib/core/words.ts', find: 'return { type: e.type, value: e.value & keep };', replace: 'return { type: e.type, value: keep };' }],
+    tests: [['test/host/auxv.test.ts', 'applyMask never sets a bit']],
+  },
+  {
+    name: 'ts-mask-hwcaps-or',
+    claim: 'AND only (TypeScript): maskHwcaps writes the kernel view ANDed with the mask, never ORed',
+    edits: [{ file: 'lib/core/words.ts', find: 'return { type: e.type, value: e.value & keep };', replace: 'return { type: e.type, value: e.value | keep };' }],
+    tests: [['test/host/auxv.test.ts', 'random masks written in a child never add a bit']],
+  },
+  {
+    name: 'ts-intersect-is-union',
+    claim: 'AND only (TypeScript): a baseline is the intersection of the nodes, never their union',
+    edits: [{ file: 'lib/core/features.ts', find: 'return this.#map((wi) => this.#w(wi) & other.#w(wi));', replace: 'return this.#map((wi) => this.#w(wi) | other.#w(wi));' }],
+    tests: [['test/core/fuzz-features.test.ts', 'baseline\\(reports\\) is within every report']],
+  },
+  {
+    name: 'ts-write-auxv-no-padding',
+    claim: 'writeAuxv pads the vector with zeros to the kernel capacity, so that PR_SET_MM_AUXV leaves no stale tail',
+    edits: [{ file: 'lib/host/auxv.ts', find: 'const buf = new BigUint64Array(capWords);', replace: 'const buf = new BigUint64Array(words.length);' }],
+    tests: [['test/host/fuzz.test.ts', 'padded words'], ['test/host/auxv.test.ts', 'padded with zeros']],
+  },
+  {
+    name: 'ts-fromjson-ignores-names',
+    claim: 'FeatureSet.fromJSON refuses a document whose names disagree with its words',
+    edits: [{ file: 'lib/core/features.ts', find: 'if (onlyListed.length || onlyWords.length) {', replace: 'if (false) {' }],
+    tests: [['test/core/features.test.ts', 'names that disagree'], 'test/core/fuzz-features.test.ts'],
+  },
+  {
+    name: 'ts-fromjson-ignores-extra-names',
+    claim: 'FeatureSet.fromJSON refuses a document that lists a name the words do not have',
+    edits: [{ file: 'lib/core/features.ts', find: 'if (onlyListed.length || onlyWords.length) {', replace: 'if (onlyWords.length) {' }],
+    tests: [['test/core/fuzz-features.test.ts', 'fromJSON']],
+  },
+  {
+    name: 'ts-fromjson-ignores-missing-names',
+    claim: 'FeatureSet.fromJSON refuses a document whose names leave out a set bit of its words',
+    edits: [{ file: 'lib/core/features.ts', find: 'if (onlyListed.length || onlyWords.length) {', replace: 'if (onlyListed.length) {' }],
+    tests: [['test/core/fuzz-features.test.ts', 'fromJSON']],
+  },
+  {
+    name: 'ts-cli-exit-127',
+    claim: 'hwcap exec exits 127 for a command that is not found',
+    edits: [{ file: 'lib/cli/verbs/exec.ts', find: "'check the name and PATH', 127)", replace: "'check the name and PATH', 1)" }],
+    tests: [['test/cli/cli-exec.test.ts', 'not found: 127']],
+  },
+  {
+    name: 'ts-cli-exit-126',
+    claim: 'hwcap exec exits 126 for a command that is not executable',
+    edits: [{ file: 'lib/cli/verbs/exec.ts', find: "'is it an executable file?', 126)", replace: "'is it an executable file?', 1)" }],
+    tests: [['test/cli/cli-exec.test.ts', 'not found: 127']],
+  },
+  {
+    name: 'ts-cli-exit-125',
+    claim: 'hwcap exec exits 125 when it could not run the command masked',
+    edits: [{ file: 'lib/cli/verbs/exec.ts', find: 'const EXIT_EXEC = 125;', replace: 'const EXIT_EXEC = 1;' }],
+    tests: ['test/cli/cli-exec.test.ts'],
+  },
+  {
+    name: 'ts-status-no-masked-line-ok',
+    claim: 'spawn: a ptrace-mode program counts as started only once the helper reported it masked',
+    edits: [{ file: 'lib/launcher/status.ts', find: "if (exec && records.some((r) => r.stage === 'masked')) return { ok: true };", replace: 'if (exec) return { ok: true };' }],
+    tests: [['test/launcher/reliability.test.ts', 'helper killed at']],
+  },
+];
