@@ -85,9 +85,12 @@ function builtExecutable(name: string): string {
   return file;
 }
 
-/** The hwcap-exec launcher, next to the loaded addon. */
+/**
+ * The hwcap-exec launcher, next to the loaded addon. HWCAP_TEST_LAUNCHER=1 in this process's
+ * environment picks the test build next to it (hwcap-exec-test, with fault points), for tests only.
+ */
 export function launcherPath(): string {
-  return builtExecutable('hwcap-exec');
+  return builtExecutable(process.env.HWCAP_TEST_LAUNCHER === '1' ? 'hwcap-exec-test' : 'hwcap-exec');
 }
 
 /** The hwcap-probe executable, next to the loaded addon. */
