@@ -53,7 +53,7 @@ void ThrowErrno(Napi::Env env, int err, const char* syscall, const char* option)
   InstanceData* data = env.GetInstanceData<InstanceData>();
   if (data && !data->error_factory.IsEmpty()) {
     Napi::Value e = data->error_factory.Call({Napi::Number::New(env, err), Napi::String::New(env, syscall),
-                                        option ? Napi::String::New(env, option) : env.Undefined()});
+                                              option ? Napi::String::New(env, option) : env.Undefined()});
     if (env.IsExceptionPending()) return;
     Napi::Error(env, e).ThrowAsJavaScriptException();
     return;
@@ -91,19 +91,21 @@ Napi::Value WordsToArray(Napi::Env env, const uint64_t* words, size_t n) {
 // Reads argument `i` as a BigUint64Array of whole auxv pairs, copying it out.
 bool ArgWords(const Napi::CallbackInfo& info, size_t i, const char* name, std::vector<uint64_t>* out) {
   Napi::Env env = info.Env();
-  if (info.Length() <= i || !info[i].IsTypedArray() ||
-      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
+  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
     ThrowType(env, std::string("The \"") + name + "\" argument must be a BigUint64Array");
     return false;
   }
   Napi::TypedArrayOf<uint64_t> arr = info[i].As<Napi::TypedArrayOf<uint64_t>>();
   size_t n = arr.ElementLength();
   if (n == 0 || n % 2 != 0) {
-    ThrowRange(env, std::string("The \"") + name + "\" argument must hold a positive, even number of words (type/value pairs); received " + std::to_string(n));
+    ThrowRange(env, std::string("The \"") + name +
+                        "\" argument must hold a positive, even number of words (type/value pairs); received " +
+                        std::to_string(n));
     return false;
   }
   if (n > kMaxAuxvWords) {
-    ThrowRange(env, std::string("The \"") + name + "\" argument holds " + std::to_string(n) + " words; at most " + std::to_string(kMaxAuxvWords) + " are accepted");
+    ThrowRange(env, std::string("The \"") + name + "\" argument holds " + std::to_string(n) + " words; at most " +
+                        std::to_string(kMaxAuxvWords) + " are accepted");
     return false;
   }
   bool terminated = false;

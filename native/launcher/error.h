@@ -21,22 +21,22 @@ struct step_error {
 #define STEP_OK ((struct step_error){0, STAGE_ARGS, ""})
 #define STEP_ERROR(st, sc, e) ((struct step_error){(e), (st), (sc)})
 
-#define TRY(st, sc, expr)                           \
-  do {                                              \
-    long try_r_ = (expr);                           \
+#define TRY(st, sc, expr)                                        \
+  do {                                                           \
+    long try_r_ = (expr);                                        \
     if (try_r_ < 0) return STEP_ERROR((st), (sc), (int)-try_r_); \
   } while (0)
 
-#define TRY_SYS(st, sc, expr)                      \
-  do {                                             \
+#define TRY_SYS(st, sc, expr)                             \
+  do {                                                    \
     if ((expr) < 0) return STEP_ERROR((st), (sc), errno); \
   } while (0)
 
 /* Propagates a failed step's error from a callee. */
-#define TRY_STEP(expr)                        \
-  do {                                        \
-    struct step_error try_e_ = (expr);        \
-    if (try_e_.err) return try_e_;            \
+#define TRY_STEP(expr)                 \
+  do {                                 \
+    struct step_error try_e_ = (expr); \
+    if (try_e_.err) return try_e_;     \
   } while (0)
 
 #endif

@@ -20,9 +20,9 @@ static inline int fault_is(const char *name) {
   return f && strcmp(f, name) == 0;
 }
 #define FAULT_IS(name) fault_is(name)
-#define FAULT_POINT(name)                \
-  do {                                   \
-    if (fault_is(name)) raise(SIGKILL);  \
+#define FAULT_POINT(name)               \
+  do {                                  \
+    if (fault_is(name)) raise(SIGKILL); \
   } while (0)
 /* The program never sees the variable that drove the test build. */
 #define FAULTS_FORGET() unsetenv("HWCAP_EXEC_FAULT")

@@ -62,7 +62,8 @@ static void helper_fds(int *go, int *ack) {
   report_set_fd(status);
 }
 
-static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack, const struct options *o, const uint64_t keep[4]) {
+static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack, const struct options *o,
+                                                  const uint64_t keep[4]) {
   helper_fds(&go, &ack);
   /* Terminal and group signals meant for the target must not end the helper (EXITKILL would kill the tree). */
   const int ignored[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
@@ -72,8 +73,7 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   /* Wait until the target has named this helper its ptracer (Yama); EOF: it is gone. */
   char byte;
   ssize_t got;
-  while ((got = read(ack, &byte, 1)) < 0 && errno == EINTR) {
-  }
+  while ((got = read(ack, &byte, 1)) < 0 && errno == EINTR) {}
   close(ack);
   if (got != 1) _exit(1);
   FAULT_POINT("helper-before-seize");
@@ -115,10 +115,8 @@ static struct step_error start_helper(const struct options *o, const uint64_t ke
   close(go[1]);
   close(ack[0]);
   int st;
-  while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {
-  }
-  if (read_full(go[0], helper, sizeof *helper) != sizeof *helper || *helper <= 0)
-    return STEP_ERROR(STAGE_HELPER, "fork", ECHILD);
+  while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {}
+  if (read_full(go[0], helper, sizeof *helper) != sizeof *helper || *helper <= 0) return STEP_ERROR(STAGE_HELPER, "fork", ECHILD);
   return STEP_OK;
 }
 

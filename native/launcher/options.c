@@ -15,15 +15,16 @@
 #include "report.h"
 
 void options_usage(FILE *f) {
-  fputs("usage: hwcap-exec [--mode kernel|ptrace|auto] [--follow|--no-follow] [--hwcap W] [--hwcap2 W]\n"
-        "                  [--hwcap3 W] [--hwcap4 W] [--status-fd N] [--pdeathsig SIG]\n"
-        "                  [--no-new-privs] [--allow-security-masking] [--argv0 NAME]\n"
-        "                  [--no-verify] -- PROGRAM ARGS...\n"
-        "       hwcap-exec --list-stages | --list-security\n"
-        "Each W is a word of AT_HWCAP* bits to keep, in hex (0x optional); it is ANDed with\n"
-        "what the kernel reports. Exit status: the program's; 127 not found; 126 not\n"
-        "executable; 125 the launcher failed before exec.\n",
-        f);
+  fputs(
+      "usage: hwcap-exec [--mode kernel|ptrace|auto] [--follow|--no-follow] [--hwcap W] [--hwcap2 W]\n"
+      "                  [--hwcap3 W] [--hwcap4 W] [--status-fd N] [--pdeathsig SIG]\n"
+      "                  [--no-new-privs] [--allow-security-masking] [--argv0 NAME]\n"
+      "                  [--no-verify] -- PROGRAM ARGS...\n"
+      "       hwcap-exec --list-stages | --list-security\n"
+      "Each W is a word of AT_HWCAP* bits to keep, in hex (0x optional); it is ANDed with\n"
+      "what the kernel reports. Exit status: the program's; 127 not found; 126 not\n"
+      "executable; 125 the launcher failed before exec.\n",
+      f);
 }
 
 static void bad_arg(const struct options *o, const char *fmt, const char *what) {
@@ -67,12 +68,11 @@ static const struct {
   const char *name;
   int sig;
 } signal_names[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},   {"ABRT", SIGABRT},
-    {"FPE", SIGFPE},   {"KILL", SIGKILL}, {"SEGV", SIGSEGV},   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},
-    {"TERM", SIGTERM}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},   {"CHLD", SIGCHLD}, {"CONT", SIGCONT},
-    {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU}, {"BUS", SIGBUS},
-    {"SYS", SIGSYS},   {"TRAP", SIGTRAP}, {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
-    {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},   {"URG", SIGURG},
+    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},   {"ABRT", SIGABRT}, {"FPE", SIGFPE},
+    {"KILL", SIGKILL},     {"SEGV", SIGSEGV}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM}, {"TERM", SIGTERM}, {"USR1", SIGUSR1},
+    {"USR2", SIGUSR2},     {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU},     {"BUS", SIGBUS},   {"SYS", SIGSYS},     {"TRAP", SIGTRAP}, {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},   {"URG", SIGURG},
 };
 
 static int parse_signal(const char *s) {

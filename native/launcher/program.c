@@ -70,8 +70,8 @@ void program_refuse_privileged(const struct program *p) {
     _exit(EXIT_SETUP);
   }
   if (getxattr(p->path, "security.capability", NULL, 0) >= 0) {
-    report_failure(STAGE_CHECK_TARGET, "execve", EPERM, "%s has file capabilities; ptrace mode would run it without them; refused",
-                   p->path);
+    report_failure(STAGE_CHECK_TARGET, "execve", EPERM,
+                   "%s has file capabilities; ptrace mode would run it without them; refused", p->path);
     _exit(EXIT_SETUP);
   }
 }

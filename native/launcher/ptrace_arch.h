@@ -30,7 +30,7 @@ static inline void set_syscall(regs_t *r, uint64_t pc, long nr, const uint64_t a
   r->r9 = 0;
 }
 #elif defined(__aarch64__)
-typedef struct user_regs_struct regs_t; /* regs[31], sp, pc, pstate */
+typedef struct user_regs_struct regs_t;                               /* regs[31], sp, pc, pstate */
 #define REG_PC(r) ((r).pc)
 #define REG_SP(r) ((r).sp)
 #define REG_RET(r) ((r).regs[0])

@@ -26,13 +26,13 @@
 
 struct remote_syscall {
   pid_t pid;
-  regs_t saved;          /* the registers to put back */
-  struct pending *pend;  /* signals held back while it runs */
-  uint64_t scratch;      /* tracee address of the scratch area */
+  regs_t saved;         /* the registers to put back */
+  struct pending *pend; /* signals held back while it runs */
+  uint64_t scratch;     /* tracee address of the scratch area */
   size_t scratch_len;
   unsigned char saved_scratch[REMOTE_SCRATCH_MAX];
-  uint64_t site;         /* the syscall instruction: in the vDSO, or the patched pc */
-  long saved_code;       /* the word under the patch at pc, when there is no vDSO site */
+  uint64_t site;   /* the syscall instruction: in the vDSO, or the patched pc */
+  long saved_code; /* the word under the patch at pc, when there is no vDSO site */
   int patched;
   int active;
 };
