@@ -51,7 +51,7 @@
       "target_name": "hwcap-exec-test",
       "type": "executable",
       "dependencies": ["security_features"],
-      "sources": ["<@(launcher_sources)", "<@(common_sources)"],
+      "sources": ["<@(launcher_sources)", "<@(common_sources)", "native/launcher/test_hooks.c"],
       "defines": ["HWCAP_TEST_FAULTS"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
     },

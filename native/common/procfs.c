@@ -39,13 +39,9 @@ long hwcap_read_file(const char *path, char *buf, size_t cap) {
   return (long)len;
 }
 
-int hwcap_read_stat(const char *pid, uint64_t f[HWCAP_STAT_FIELDS], int need) {
-  char path[64], buf[4096];
-  snprintf(path, sizeof path, "/proc/%s/stat", pid);
-  long len = hwcap_read_file(path, buf, sizeof buf);
-  if (len < 0) return (int)len;
+int hwcap_parse_stat(const char *buf, uint64_t f[HWCAP_STAT_FIELDS], int need) {
   memset(f, 0, HWCAP_STAT_FIELDS * sizeof f[0]);
-  char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+  const char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
   if (!p) return -EPROTO;
   p++;
   int field = 2;
@@ -59,11 +55,19 @@ int hwcap_read_stat(const char *pid, uint64_t f[HWCAP_STAT_FIELDS], int need) {
     }
     char *end;
     long long v = strtoll(p, &end, 10);
-    if (end == p) return -EPROTO;
+    if (end == p || (*end && *end != ' ' && *end != '\n')) return -EPROTO;
     if (field < HWCAP_STAT_FIELDS) f[field] = (uint64_t)v;
     p = end;
   }
   return field >= need ? 0 : -EPROTO;
+}
+
+int hwcap_read_stat(const char *pid, uint64_t f[HWCAP_STAT_FIELDS], int need) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  long len = hwcap_read_file(path, buf, sizeof buf);
+  if (len < 0) return (int)len;
+  return hwcap_parse_stat(buf, f, need);
 }
 
 int hwcap_read_proc_auxv(const char *pid, uint64_t *words, int max) {

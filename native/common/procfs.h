@@ -27,6 +27,9 @@ long hwcap_read_file(const char *path, char *buf, size_t cap);
  */
 int hwcap_read_stat(const char *pid, uint64_t f[HWCAP_STAT_FIELDS], int need);
 
+/* The parser of hwcap_read_stat, on the text of a stat file. */
+int hwcap_parse_stat(const char *buf, uint64_t f[HWCAP_STAT_FIELDS], int need);
+
 /* Reads the (type, value) pairs of /proc/<pid>/auxv through AT_NULL. Returns the word count or -errno. */
 int hwcap_read_proc_auxv(const char *pid, uint64_t *words, int max);
 

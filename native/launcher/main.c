@@ -44,6 +44,9 @@
 #include "program.h"
 #include "report.h"
 #include "security.h"
+#ifdef HWCAP_TEST_FAULTS
+#include "test_hooks.h"
+#endif
 
 static int list_stages(void) {
   for (int s = 0; s < STAGE_COUNT; s++) printf("%s\n", stage_name((enum stage)s));
@@ -105,6 +108,10 @@ int main(int argc, char **argv, char **envp) {
   if (argc == 2 && strcmp(argv[1], "--list-stages") == 0) return list_stages();
   if (argc == 2 && strcmp(argv[1], "--list-security") == 0) return security_list_main();
   if (argc > 1 && strcmp(argv[1], "--check-inherited") == 0) return kernel_check_inherited_main(argc, argv, envp);
+#ifdef HWCAP_TEST_FAULTS
+  int hooked = test_hooks_main(argc, argv);
+  if (hooked >= 0) return hooked;
+#endif
 
   struct options o;
   struct program p;

@@ -408,3 +408,45 @@ describe('security features', () => {
     expect(g.header).toBe('');
   });
 });
+
+describe('the /proc/<pid>/stat parser shared by the addon and the launcher (native/common, through the test build)', () => {
+  const mmFields = [26, 27, 28, 45, 46, 47, 48, 49, 50, 51];
+  /** A stat line with fields 4..count holding field * 1000 + 7. */
+  const line = (comm: string, count: number) => `4242 (${comm}) S ${Array.from({ length: count - 3 }, (_, i) => (i + 4) * 1000 + 7).join(' ')}\n`;
+  function parse(text: string, need: number): string {
+    const file = path.join(tmp, 'stat');
+    fs.writeFileSync(file, text);
+    const r = cp.spawnSync(testLauncher, ['--parse-stat', file, String(need)], { encoding: 'utf8' });
+    return r.stdout.trim();
+  }
+
+  it('reads the fields the mm map takes from a real stat, as /proc says', () => {
+    const text = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = ['', '', '', ...text.slice(text.lastIndexOf(')') + 2).trim().split(' ')]; // fields[n] is field n (1-based)
+    expect(parse(text, 51)).toBe(`ok ${mmFields.map((n) => fields[n]).join(' ')}`);
+  });
+
+  it.each(['a b', 'x) S 1 2 (y', '((', ')'])('takes fields after the last ")" of a comm like %j', (comm) => {
+    expect(parse(line(comm, 52), 51)).toBe(`ok ${mmFields.map((n) => n * 1000 + 7).join(' ')}`);
+  });
+
+  it("accepts qemu-user's 44-field stat where only field 28 is needed, refuses it for the mm map", () => {
+    const out = parse(line('qemu', 44), 28).split(' ');
+    expect(out.slice(0, 4)).toEqual(['ok', '26007', '27007', '28007']);
+    expect(out.slice(4)).toEqual(['0', '0', '0', '0', '0', '0', '0']);
+    expect(parse(line('qemu', 44), 51)).toBe('error EPROTO');
+    expect(parse(line('new', 60), 51)).toBe(`ok ${mmFields.map((n) => n * 1000 + 7).join(' ')}`);
+  });
+
+  it.each([
+    ['no comm', '4242 S 1 2 3\n'],
+    ['a field that is not a number', line('x', 52).replace(' 30007 ', ' 30x07 ')],
+    ['nothing', ''],
+  ])('refuses %s with EPROTO', (_, text) => {
+    expect(parse(text, 51)).toBe('error EPROTO');
+  });
+
+  it('refuses a file larger than its buffer (E2BIG), never a silent truncation', () => {
+    expect(parse(line('x'.repeat(5000), 52), 51)).toBe('error E2BIG');
+  });
+});
