@@ -7,7 +7,8 @@
       "native/launcher/tracee.c", "native/launcher/remote_syscall.c", "native/launcher/mask_exec.c",
       "native/launcher/handshake.c", "native/launcher/follow.c"
     ],
-    "sanitize": "<!(echo $HWCAP_SANITIZE)"
+    "sanitize": "<!(echo $HWCAP_SANITIZE)",
+    "checkout": "<!(node -p \"require('fs').existsSync('test/launcher')\")"
   },
   "target_defaults": {
     "defines": ["_GNU_SOURCE"],
@@ -48,18 +49,24 @@
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
     },
     {
-      "target_name": "hwcap-exec-test",
-      "type": "executable",
-      "dependencies": ["security_features"],
-      "sources": ["<@(launcher_sources)", "<@(common_sources)", "native/launcher/test_hooks.c"],
-      "defines": ["HWCAP_TEST_FAULTS"],
-      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
-    },
-    {
       "target_name": "hwcap-probe",
       "type": "executable",
       "sources": ["native/probe/hwcap-probe.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
     }
+  ],
+  "conditions": [
+    ["checkout=='true'", {
+      "targets": [
+        {
+          "target_name": "hwcap-exec-test",
+          "type": "executable",
+          "dependencies": ["security_features"],
+          "sources": ["<@(launcher_sources)", "<@(common_sources)", "native/launcher/test_hooks.c"],
+          "defines": ["HWCAP_TEST_FAULTS"],
+          "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+        }
+      ]
+    }]
   ]
 }
