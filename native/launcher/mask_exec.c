@@ -81,7 +81,9 @@ static struct step_error inject_saved_copy(pid_t pid, const char *pidstr, const 
   struct step_error e = remote_scratch_write(&rs, fresh, len);
   if (first) FAULT_POINT("helper-during-inject");
   long ret = 0;
-  if (!e.err) e = remote_call(&rs, SYS_prctl, (const uint64_t[5]){PR_SET_MM, PR_SET_MM_MAP, rs.scratch, sizeof m, 0}, &ret);
+  /* Test build: the kernel refuses the injected call (EPERM), the helper alive, the program stopped. */
+  if (!e.err && first && FAULT_IS("inject-fails")) ret = -EPERM;
+  else if (!e.err) e = remote_call(&rs, SYS_prctl, (const uint64_t[5]){PR_SET_MM, PR_SET_MM_MAP, rs.scratch, sizeof m, 0}, &ret);
   struct step_error restored = remote_end(&rs); /* also after a failed call */
   if (e.err) return e;
   if (restored.err) return restored;
@@ -89,12 +91,17 @@ static struct step_error inject_saved_copy(pid_t pid, const char *pidstr, const 
   return STEP_OK;
 }
 
-static struct step_error verify_saved_copy(const char *pidstr, const uint64_t masked[4]) {
+static struct step_error verify_saved_copy(const char *pidstr, const uint64_t masked[4], int first) {
   static uint64_t back[HWCAP_MAX_AUXV_WORDS];
   uint64_t got[4];
   int nb = hwcap_read_proc_auxv(pidstr, back, HWCAP_MAX_AUXV_WORDS);
   TRY(STAGE_VERIFY, "open(/proc/<pid>/auxv)", nb);
   hwcap_words_of(back, nb, got);
+  /*
+   * Test build: the kernel's copy reads back with one bit of AT_HWCAP2 other than it was
+   * written (at the first image, or at a later one), the helper alive, the program stopped.
+   */
+  if (first ? FAULT_IS("readback-mismatch") : FAULT_IS("readback-mismatch-later")) got[1] ^= 1;
   if (memcmp(got, masked, sizeof got) != 0) return STEP_ERROR(STAGE_VERIFY, "open(/proc/<pid>/auxv)", EPROTO);
   return STEP_OK;
 }
@@ -111,6 +118,6 @@ struct step_error mask_exec(pid_t pid, const uint64_t keep[4], int first, struct
   hwcap_words_of(ns.auxv, ns.n, masked);
   if (first) FAULT_POINT("helper-during-patch");
   TRY_STEP(inject_saved_copy(pid, pidstr, &regs, &ns, first, pend));
-  TRY_STEP(verify_saved_copy(pidstr, masked));
+  TRY_STEP(verify_saved_copy(pidstr, masked, first));
   return STEP_OK;
 }
