@@ -1,0 +1,153 @@
+// Mutants of the C launcher (native/launcher, native/common): each breaks one safety claim of
+// hwcap-exec, and the listed tests must fail. Format: see typescript.mjs and run.mjs.
+const killPath = `    kill(pid, SIGKILL);
+    ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);`;
+const seizeOptions = 'unsigned long options = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;';
+const followOptions = 'if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;';
+const FAIL_CLOSED = 'test/launcher/fail-closed.test.ts';
+const FOLLOW = 'test/launcher/follow.test.ts';
+const LAUNCHER = 'test/launcher/launcher.test.ts';
+
+export default [
+  // --- Fail closed: masking failed with the program alive -----------------------------------
+  {
+    name: 'c-kill-path-resumes',
+    claim: 'fail closed: when masking fails at an exec stop, the helper kills the program; it never resumes it',
+    edits: [{ file: 'native/launcher/follow.c', find: killPath, replace: '    ptrace(PTRACE_CONT, pid, 0, 0);' }],
+    tests: [FAIL_CLOSED],
+  },
+  {
+    name: 'c-kill-path-detaches',
+    claim: 'fail closed: when masking fails at an exec stop, the helper kills the program; it never lets it go',
+    edits: [{ file: 'native/launcher/follow.c', find: killPath, replace: '    ptrace(PTRACE_DETACH, pid, 0, 0);' }],
+    tests: [FAIL_CLOSED],
+  },
+  {
+    name: 'c-kill-path-only-first-image',
+    claim: 'fail closed at every exec: a descendant whose masking fails is killed too, not only the first image',
+    edits: [{ file: 'native/launcher/follow.c', find: killPath, replace: '    if (s->first) kill(pid, SIGKILL);\n    ptrace(PTRACE_CONT, pid, 0, (void *)(long)(s->first ? SIGKILL : 0));' }],
+    tests: [[FAIL_CLOSED, 'readback-mismatch-later']],
+  },
+
+  // --- The read-back check -------------------------------------------------------------------
+  {
+    name: 'c-no-readback',
+    claim: "the helper reads the kernel's saved copy back after the injection, and fails on a mismatch",
+    edits: [{ file: 'native/launcher/mask_exec.c', find: '  TRY_STEP(verify_saved_copy(pidstr, masked, first));\n', replace: '' }],
+    tests: [[FAIL_CLOSED, 'readback-mismatch']],
+  },
+  {
+    name: 'c-readback-ignores-mismatch',
+    claim: "a read-back of the saved copy that differs from what was written is a failure",
+    edits: [{ file: 'native/launcher/mask_exec.c', find: 'if (memcmp(got, masked, sizeof got) != 0) return', replace: 'if (memcmp(got, masked, sizeof got) != 0 && 0) return' }],
+    tests: [[FAIL_CLOSED, 'readback-mismatch']],
+  },
+  {
+    name: 'c-readback-first-word-only',
+    claim: 'the read-back compares every AT_HWCAP* word, not AT_HWCAP alone',
+    edits: [{ file: 'native/launcher/mask_exec.c', find: 'if (memcmp(got, masked, sizeof got) != 0) return', replace: 'if (memcmp(got, masked, sizeof got[0]) != 0) return' }],
+    tests: [[FAIL_CLOSED, 'readback-mismatch']],
+  },
+  {
+    name: 'c-injection-result-ignored',
+    claim: 'a refused prctl(PR_SET_MM_MAP) in the tracee is a failure',
+    edits: [{ file: 'native/launcher/mask_exec.c', find: '  if (ret != 0) return STEP_ERROR(STAGE_INJECT,', replace: '  if (ret != 0 && 0) return STEP_ERROR(STAGE_INJECT,' }],
+    tests: [[FAIL_CLOSED, 'inject-fails']],
+  },
+  {
+    name: 'c-stack-not-written',
+    claim: "the program's startup stack (the process view) is masked, not only the kernel's copy",
+    edits: [{ file: 'native/launcher/mask_exec.c', find: '  TRY(STAGE_PATCH_STACK, "process_vm_writev", tracee_write(pid, ns->auxv_addr, ns->auxv, (size_t)ns->n * 8));\n', replace: '' }],
+    tests: [FOLLOW],
+  },
+  {
+    name: 'c-saved-copy-not-injected',
+    claim: "the kernel's saved copy (/proc/<pid>/auxv, PR_GET_AUXV) is masked too, and the read-back sees it",
+    edits: [{ file: 'native/launcher/mask_exec.c', find: '  TRY_STEP(inject_saved_copy(pid, pidstr, &regs, &ns, first, pend));\n', replace: '' }],
+    tests: [FOLLOW],
+  },
+
+  // --- EXITKILL and following the tree ---------------------------------------------------------
+  {
+    name: 'c-no-exitkill',
+    claim: 'PTRACE_O_EXITKILL: a helper that dies takes the stopped program with it',
+    edits: [{ file: 'native/launcher/handshake.c', find: seizeOptions, replace: 'unsigned long options = PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD;' }],
+    tests: [[LAUNCHER, 'fails closed when the helper dies'], ['test/launcher/reliability.test.ts', 'helper killed at']],
+  },
+  {
+    name: 'c-no-trace-fork',
+    claim: 'following the tree: a forked child is traced, so its exec is masked',
+    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow) options |= PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;' }],
+    tests: [[FOLLOW, 'fork']],
+  },
+  {
+    name: 'c-no-trace-vfork',
+    claim: 'following the tree: a vforked child is traced, so its exec is masked',
+    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACECLONE;' }],
+    tests: [[FOLLOW, 'vfork'], [LAUNCHER, 'follows the tree']],
+  },
+  {
+    name: 'c-no-trace-clone',
+    claim: 'following the tree: a new thread is traced, so what it starts is masked',
+    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;' }],
+    tests: [[FOLLOW, 'clone']],
+  },
+  {
+    name: 'c-mask-first-exec-only',
+    claim: 'masking every exec after the first: each later image of the tree is masked at its exec stop',
+    edits: [{ file: 'native/launcher/follow.c', find: 'struct step_error e = mask_exec(pid, s->c->keep, s->first, &pend);', replace: 'struct step_error e = s->first ? mask_exec(pid, s->c->keep, s->first, &pend) : STEP_OK;' }],
+    tests: [[FOLLOW, 'exec after exec'], [LAUNCHER, 'follows the tree']],
+  },
+  {
+    name: 'c-follow-ignored',
+    claim: 'the default follows the tree: --follow is not --no-follow',
+    edits: [{ file: 'native/launcher/handshake.c', find: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, o->follow};', replace: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 0};' }],
+    tests: [[LAUNCHER, 'follows the tree']],
+  },
+
+  // --- AND only (C) ----------------------------------------------------------------------------
+  {
+    name: 'c-keep-assigned',
+    claim: 'AND only (C): a kept word is ANDed with what the kernel reports, never written as given',
+    edits: [{ file: 'native/common/auxv_words.h', find: 'if (auxv[k] == hwcap_word_type(w)) auxv[k + 1] &= keep[w];', replace: 'if (auxv[k] == hwcap_word_type(w)) auxv[k + 1] = keep[w];' }],
+    tests: [[FOLLOW, 'never adds a bit']],
+  },
+  {
+    name: 'c-keep-ored',
+    claim: 'AND only (C): a kept word is ANDed, never ORed, with what the kernel reports',
+    edits: [{ file: 'native/common/auxv_words.h', find: 'if (auxv[k] == hwcap_word_type(w)) auxv[k + 1] &= keep[w];', replace: 'if (auxv[k] == hwcap_word_type(w)) auxv[k + 1] |= keep[w];' }],
+    tests: [[FOLLOW, 'never adds a bit']],
+  },
+  {
+    name: 'c-inherit-check-always-yes',
+    claim: 'kernel mode runs the program only where a child really sees the masked words',
+    edits: [{ file: 'native/launcher/kernel_mode.c', find: '    if (got[i] & ~want[i]) return 1;', replace: '    if (got[i] & ~want[i] && 0) return 1;' }],
+    tests: [[LAUNCHER, 'refuses to exec where the kernel does not inherit'], ['test/cli/cli-exec.test.ts', 'does not inherit: 125']],
+  },
+
+  // --- Exit statuses ---------------------------------------------------------------------------
+  {
+    name: 'c-exit-125',
+    claim: 'the launcher exits 125 when it fails before exec',
+    edits: [{ file: 'native/launcher/options.h', find: '#define EXIT_SETUP 125', replace: '#define EXIT_SETUP 1' }],
+    tests: [[LAUNCHER, 'rejects an unknown option clearly']],
+  },
+  {
+    name: 'c-exit-126',
+    claim: 'the launcher exits 126 for a program that is not executable',
+    edits: [{ file: 'native/launcher/options.h', find: '#define EXIT_NOEXEC 126', replace: '#define EXIT_NOEXEC 1' }],
+    tests: [[LAUNCHER, 'exits 127 for a program not found, 126']],
+  },
+  {
+    name: 'c-exit-127',
+    claim: 'the launcher exits 127 for a program that is not found',
+    edits: [{ file: 'native/launcher/options.h', find: '#define EXIT_NOTFOUND 127', replace: '#define EXIT_NOTFOUND 0' }],
+    tests: [[LAUNCHER, 'exits 127 for a program not found, 126']],
+  },
+
+  // --- x86-64 CPUID masking (arrives from the cpuid branch) ------------------------------------
+  // Mutants to add when CPUID faulting and the seccomp filter are on main:
+  //   c-cpuid-not-rearmed-at-exec   ARCH_SET_CPUID re-armed at every exec stop (execve resets it)
+  //   c-cpuid-escape-filter-off     the seccomp filter that refuses ARCH_SET_CPUID(1) and CLONE_UNTRACED
+  //   c-cpuid-sigsegv-state-kept    the blocked mask and SIGSEGV disposition put back after a trap
+];
