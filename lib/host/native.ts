@@ -7,8 +7,11 @@ import { AddonLoadError, HwcapError } from '../errors';
 export interface NativeAddon {
   /** getauxval(3); undefined when libc reports ENOENT. */
   getauxval(type: number): bigint | undefined;
-  /** prctl(PR_GET_AUXV): the saved copy up to and including AT_NULL, and the kernel's capacity in bytes. */
-  getAuxvKernel(): { words: BigUint64Array; capacity: number };
+  /**
+   * prctl(PR_GET_AUXV): the saved copy up to and including AT_NULL, the kernel's capacity in
+   * bytes, and `raw`, the whole saved copy to that capacity (past AT_NULL).
+   */
+  getAuxvKernel(): { words: BigUint64Array; capacity: number; raw: BigUint64Array };
   /** The auxv on the startup stack, up to and including AT_NULL. */
   readStartupAuxv(): BigUint64Array;
   /** prctl(PR_SET_MM, PR_SET_MM_AUXV, words, words.byteLength). */

@@ -141,7 +141,7 @@ Napi::Value Getauxval(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(env, static_cast<uint64_t>(v));
 }
 
-// prctl(PR_GET_AUXV) -> { words: BigUint64Array, capacity: number (bytes) }
+// prctl(PR_GET_AUXV) -> { words: BigUint64Array, capacity: number (bytes), raw: BigUint64Array }
 // The returned words run up to and including the first AT_NULL pair.
 Napi::Value GetAuxvKernel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -168,6 +168,8 @@ Napi::Value GetAuxvKernel(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("words", WordsToArray(env, buf.data(), n));
   out.Set("capacity", Napi::Number::New(env, static_cast<double>(cap)));
+  // The whole buffer, past AT_NULL to the capacity: what a stale tail would be left in.
+  out.Set("raw", WordsToArray(env, buf.data(), buf.size()));
   return out;
 }
 
