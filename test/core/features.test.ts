@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expectCode, probeLdShowAuxv, skipNote } from '../support/helpers';
+import { runs } from '../support/fuzz-helpers';
 import fc from 'fast-check';
 import { hwcapWords } from '../../lib';
 import { ARCHES, FeatureSet, HwcapSchemaError, catalog, closeMatches, decodeWords, hostArch, normalizeArch } from '../../lib';
@@ -120,7 +121,7 @@ describe('round trips on every architecture', () => {
           expect(c.equals(a)).toBe(true);
           for (const u of a.unknownBits()) expect(a.has(u.name)).toBe(true);
         }),
-        { numRuns: 200 },
+        { numRuns: runs(200) },
       );
     });
   }

@@ -10,10 +10,10 @@ import { describe, expect, it } from 'vitest';
 import * as h from '../../lib';
 import { ARCHES, FeatureSet, catalog, closeMatches, decodeWords, normalizeArch, type Arch } from '../../lib';
 import { parseReport } from '../../lib';
-import { counted, counter, expectTypedCode, expectTypedOrValue, u64, weird } from '../support/fuzz-helpers';
+import { counted, counter, expectTypedCode, expectTypedOrValue, runs, u64, weird } from '../support/fuzz-helpers';
 import { repoRoot } from '../support/helpers';
 
-const RUNS = 600;
+const RUNS = runs(600);
 /** Values for documents: anything, and anything JSON can carry. */
 const docValue = fc.oneof(weird, fc.jsonValue());
 const archLike = fc.oneof(weird, fc.constantFrom<unknown>(...ARCHES, 'x64', 'arm64', 'ppc64', 'loong64', 'X86_64', 'i386', 'ppc64be', 'riscv32', 'mips', 'constructor', '__proto__'));
@@ -274,7 +274,7 @@ describe('fuzz: reports, baselines, check', () => {
         expect(r.ok).toBe(false);
         if (!r.ok) expect((r.err as Error & { code: string }).code).toBe('ERR_HWCAP_MIXED_ARCH');
       })),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     );
   });
 
@@ -285,7 +285,7 @@ describe('fuzz: reports, baselines, check', () => {
         const r = expectTypedOrValue('nodeReport', o, () => h.nodeReport(o as never));
         if (r.ok && r.value.hostname !== '') expect(parseReport(JSON.stringify(r.value)).names).toEqual(r.value.names);
       })),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
@@ -312,7 +312,7 @@ describe('inputs that fuzzing found untyped', () => {
     void expectTypedCode('nodeReport', 'inheritanceReason: Object.create(null)', () => h.nodeReport({ inheritanceReason: Object.create(null) }), 'ERR_INVALID_ARG_TYPE'));
   it('closeMatches(arch, non-string) throws ERR_INVALID_ARG_TYPE', () => {
     for (const n of [null, 5, {}]) void expectTypedCode('closeMatches', n, () => closeMatches('x86_64', n as never), 'ERR_INVALID_ARG_TYPE');
-    fc.assert(fc.property(weird.filter((n) => typeof n !== 'string'), counted((n) => void expectTypedCode('closeMatches', n, () => closeMatches('x86_64', n as never), 'ERR_INVALID_ARG_TYPE'))), { numRuns: 200 });
+    fc.assert(fc.property(weird.filter((n) => typeof n !== 'string'), counted((n) => void expectTypedCode('closeMatches', n, () => closeMatches('x86_64', n as never), 'ERR_INVALID_ARG_TYPE'))), { numRuns: runs(200) });
   });
   it('fromJSON / parseReport of an object holding a bigint throw ERR_HWCAP_SCHEMA (the message builder calls JSON.stringify)', () => {
     const doc = { ...FeatureSet.fromWords('x86_64', { hwcap: 1n }).toJSON(), arch: 1n };
@@ -323,7 +323,7 @@ describe('inputs that fuzzing found untyped', () => {
 
 describe('fuzz: totals', () => {
   it('ran at least 5,000 cases in this file', () => {
-    expect(counter.cases).toBeGreaterThanOrEqual(5_000);
+    expect(counter.cases).toBeGreaterThanOrEqual(runs(5_000));
     fs.writeSync(1, `fuzz-features.test.ts: ${counter.cases} cases\n`);
   });
 });

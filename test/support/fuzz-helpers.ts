@@ -56,6 +56,14 @@ export function expectTypedCode(label: string, input: unknown, fn: () => unknown
   throw new Error(`${label}(${describeValue(input)}) returned ${describeValue(value)} instead of throwing ${code}`);
 }
 
+/**
+ * HWCAP_FUZZ_SCALE (default 1) scales every run count. StrykerJS runs the core's tests once per
+ * mutant, at 0.1 (test/core/vitest.stryker.config.mts); `npm test` runs them in full.
+ */
+const scaleEnv = Number(process.env.HWCAP_FUZZ_SCALE ?? '1');
+export const FUZZ_SCALE = Number.isFinite(scaleEnv) && scaleEnv > 0 ? Math.min(scaleEnv, 1) : 1;
+export const runs = (n: number): number => Math.max(5, Math.round(n * FUZZ_SCALE));
+
 export const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 
 /** Values no caller should pass, and some that a caller might by mistake. */
