@@ -8,6 +8,7 @@
       "native/launcher/handshake.c", "native/launcher/follow.c"
     ],
     "sanitize": "<!(echo $HWCAP_SANITIZE)",
+    "sanitize_sources": ["native/sanitize/default_options.c"],
     "checkout": "<!(node -p \"require('fs').existsSync('test/launcher')\")"
   },
   "target_defaults": {
@@ -46,13 +47,15 @@
       "type": "executable",
       "dependencies": ["security_features"],
       "sources": ["<@(launcher_sources)", "<@(common_sources)"],
-      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
+      "conditions": [["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]]
     },
     {
       "target_name": "hwcap-probe",
       "type": "executable",
       "sources": ["native/probe/hwcap-probe.c"],
-      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
+      "conditions": [["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]]
     }
   ],
   "conditions": [
@@ -64,7 +67,18 @@
           "dependencies": ["security_features"],
           "sources": ["<@(launcher_sources)", "<@(common_sources)", "native/launcher/test_hooks.c"],
           "defines": ["HWCAP_TEST_FAULTS"],
-          "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+          "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
+          "conditions": [["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]]
+        }
+      ]
+    }],
+    ["checkout=='true' and sanitize!=''", {
+      "targets": [
+        {
+          "target_name": "hwcap-sanitize-canary",
+          "type": "executable",
+          "sources": ["native/sanitize/canary.c", "<@(sanitize_sources)"],
+          "cflags": ["-std=gnu11", "-O0", "-Wall", "-Wextra"]
         }
       ]
     }]

@@ -10,7 +10,8 @@
 # and, through the environment, into every child the tests start. Leak detection
 # is off (detect_leaks=0): node does not free everything at exit by design, and
 # LeakSanitizer cannot stop a process that is already ptraced. Every sanitizer
-# report is also written under $work/sanitizer-logs; any report fails the run,
+# report is also written under $work/sanitizer-logs (also by children with a replaced
+# environment: the options are compiled in, native/sanitize/default_options.c); any report fails the run,
 # even one from a child whose failure a test tolerated.
 #
 #   HWCAP_ASAN_DIR=/path   build there instead of a fresh temporary directory
@@ -28,6 +29,16 @@ tar -C "$root" --exclude=./build --exclude=./node_modules --exclude=./dist --exc
 ln -sfn "$root/node_modules" "$work/node_modules"
 cd "$work"
 
+logs="$work/sanitizer-logs"
+mkdir -p "$logs"
+asan_options="detect_leaks=0:abort_on_error=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$logs/asan:log_exe_name=1"
+ubsan_options="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan:log_exe_name=1"
+# The same options compiled into every sanitized executable (native/sanitize/default_options.c):
+# a child whose environment was replaced (spawn with env: {}) keeps its log path.
+case "$logs" in *[\\\"]*) echo "asan: the log directory $logs holds a quote or backslash" >&2; exit 1 ;; esac
+printf '#define HWCAP_ASAN_DEFAULT_OPTIONS "%s"\n#define HWCAP_UBSAN_DEFAULT_OPTIONS "%s"\n' "$asan_options" "$ubsan_options" >native/sanitize/default_options.h
+export HWCAP_SANITIZE_LOG_DIR="$logs"
+
 echo "asan: building with -fsanitize=address,undefined"
 # The node headers node-gyp builds against: npm's nodedir setting, as `npm install` uses it.
 nodedir=${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}
@@ -43,7 +54,7 @@ npm run --silent build:ts  # as the package builds its TypeScript (tsc, and the 
 t1=$(date +%s)
 
 libasan=""
-for f in build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-exec-test build/Release/hwcap-probe; do
+for f in build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-exec-test build/Release/hwcap-probe build/Release/hwcap-sanitize-canary; do
   [ -e "$f" ] || continue
   lib=$(ldd "$f" | awk '/libasan/ { print $3 }')
   if [ -z "$lib" ]; then
@@ -54,11 +65,9 @@ for f in build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-e
   echo "asan: $f -> $lib"
 done
 
-logs="$work/sanitizer-logs"
-mkdir -p "$logs"
 export LD_PRELOAD="$libasan${LD_PRELOAD:+:$LD_PRELOAD}"
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$logs/asan:log_exe_name=1"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan:log_exe_name=1"
+export ASAN_OPTIONS="$asan_options"
+export UBSAN_OPTIONS="$ubsan_options"
 
 echo "asan: running the tests (LD_PRELOAD=$LD_PRELOAD)"
 status=0
