@@ -36,7 +36,7 @@ export function expectTypedOrValue<T>(label: string, input: unknown, fn: () => T
   } catch (err) {
     if (isTypedError(err)) return { ok: false, err: err as Error };
     const e = err as Error;
-    throw new Error(`${label}(${describeValue(input)}) threw an untyped ${e?.name ?? typeof err}: ${e?.message ?? String(err)}`);
+    throw new Error(`${label}(${describeValue(input)}) threw an untyped ${e?.name ?? typeof err}: ${e?.message ?? String(err)}`, { cause: err });
   }
 }
 
@@ -50,7 +50,7 @@ export function expectTypedCode(label: string, input: unknown, fn: () => unknown
     value = fn();
   } catch (err) {
     const got = err instanceof Error ? (err as { code?: unknown }).code : undefined;
-    if (got !== code) throw new Error(`${label}(${describeValue(input)}) threw ${err instanceof Error ? `${err.name} code ${String(got)}` : typeof err}, not ${code}: ${(err as Error)?.message ?? String(err)}`);
+    if (got !== code) throw new Error(`${label}(${describeValue(input)}) threw ${err instanceof Error ? `${err.name} code ${String(got)}` : typeof err}, not ${code}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     return err as Error;
   }
   throw new Error(`${label}(${describeValue(input)}) returned ${describeValue(value)} instead of throwing ${code}`);
