@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,7 +55,7 @@ static void helper_fds(int *go, int *ack) {
     dup2(status, 5);
     status = 5;
   }
-  close_range(6, ~0U, 0);
+  syscall(SYS_close_range, 6, ~0U, 0); /* no libc wrapper in musl */
   fcntl(3, F_SETFD, FD_CLOEXEC);
   fcntl(4, F_SETFD, FD_CLOEXEC);
   *go = 3;

@@ -4,11 +4,14 @@
 #endif
 #include "report.h"
 
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "../common/errno_name.h"
 
 static int status_fd = -1;
 
@@ -30,7 +33,7 @@ void report_close(void) {
 }
 
 const char *errno_code(int err) {
-  const char *s = err ? strerrorname_np(err) : "OK";
+  const char *s = err ? hwcap_errno_name(err) : "OK";
   return s ? s : "EUNKNOWN";
 }
 
