@@ -38,7 +38,10 @@ static size_t read_full(int fd, void *buf, size_t len) {
   return got;
 }
 
-/* The helper keeps only the go and ack pipes (3, 4), the status fd (5) and stderr: the target's stdio must close with it. */
+/*
+ * The helper keeps only the go and ack pipes (3, 4) and the status fd (5); 0-2 are /dev/null, so
+ * that the program's stdio closes when the program's own copies close (report_stderr_of).
+ */
 static void helper_fds(int *go, int *ack) {
   int g = fcntl(*go, F_DUPFD_CLOEXEC, 100);
   int a = fcntl(*ack, F_DUPFD_CLOEXEC, 100);
@@ -48,6 +51,7 @@ static void helper_fds(int *go, int *ack) {
   if (devnull >= 0) {
     dup2(devnull, 0);
     dup2(devnull, 1);
+    dup2(devnull, 2);
   }
   dup2(g, 3);
   dup2(a, 4);
