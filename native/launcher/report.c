@@ -4,7 +4,6 @@
 #endif
 #include "report.h"
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>

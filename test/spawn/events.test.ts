@@ -104,7 +104,7 @@ describe.skipIf(!canPtrace)(`events as child_process has them${ptraceSkip}`, () 
   }
 
   it('execSync with a timeout throws what child_process throws', () => {
-    const thrown = (f: () => unknown) => {
+    const thrown = (f: () => unknown): Record<string, unknown> | undefined => {
       try {
         f();
       } catch (e) {
