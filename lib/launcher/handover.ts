@@ -29,7 +29,7 @@ const HINTS: Record<HandoverReason, string> = {
   permission: 'only a user who may ptrace the tree may release or adopt it (same user, or CAP_SYS_PTRACE)',
   'no-channel': 'that helper comes from an hwcap without release; stop the workload and start it again with this one',
   traced: "a task has one tracer: let the other tracer go first (or 'hwcap release' it when it is an hwcap helper)",
-  wider: 'adopt can keep or narrow the mask the restored workload shows, never widen it',
+  wider: 'give the keep set the workload was started with, or drop what its saved auxv lacks (--drop LIST)',
   security: 'pass allowSecurityMasking: true (--allow-security-masking) if that is what you want',
   helper: 'the helper could not complete; the tree is as it was',
   usage: 'see hwcap release --help and hwcap adopt --help',

@@ -108,6 +108,24 @@ static int is_dead(pid_t tid) {
   return s < 0 || s == 'Z' || s == 'X';
 }
 
+/*
+ * The adopt command itself and its ancestors below the root (a shell, `podman exec`, the
+ * hwcap command) may sit under the root too: they are not the workload, and are never seized.
+ */
+static pid_t callers[64];
+static int ncallers;
+
+static void note_callers(pid_t root) {
+  ncallers = 0;
+  for (pid_t p = getpid(); p > 1 && p != root && ncallers < 64; p = (pid_t)tree_ppid(p)) callers[ncallers++] = p;
+}
+
+static int is_caller(pid_t pid) {
+  for (int i = 0; i < ncallers; i++)
+    if (callers[i] == pid) return 1;
+  return pid == getpid();
+}
+
 /* Step 1: seizes every thread under root until a walk adds none. 0, or 1 with the error line. */
 static int seize_tree(pid_t root, pid_t *stopped, int *nstopped, char *line, size_t cap) {
   static pid_t procs[TREE_MAX], tids[TREE_MAX];
@@ -120,6 +138,7 @@ static int seize_tree(pid_t root, pid_t *stopped, int *nstopped, char *line, siz
       return 1;
     }
     for (int i = 0; i < np; i++) {
+      if (is_caller(procs[i])) continue;
       if (round == 0 && tree_state(procs[i]) == 'T' && *nstopped < TREE_MAX) stopped[(*nstopped)++] = procs[i];
       int nt = tree_threads(procs[i], tids, TREE_MAX);
       for (int k = 0; k < nt; k++) {
@@ -216,6 +235,7 @@ int adopt_main(int argc, char **argv) {
   }
   if ((r = words_to_keep(&a, keep))) return r;
 
+  note_callers(a.pid); /* the helper, forked from here, inherits the list */
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) return answer_fail("helper", errno, "pipe2", "cannot start the helper");
   fflush(stdout);

@@ -121,9 +121,10 @@ static void handle_message(void) {
   if (parse_request(data, &pid, &stop) != 0) {
     why = "malformed request";
     code = "EINVAL";
-  } else if (!have_cred || cred.pid <= 0) {
+  } else if (!have_cred || cred.pid < 0) {
     why = "no sender credentials";
-  } else if (tree_tracer_of(cred.pid) == getpid()) {
+  } else if (cred.pid > 0 && tree_tracer_of(cred.pid) == getpid()) {
+    /* pid 0: the sender is outside this pid namespace, so not a task of the tree (those are all visible here). */
     why = "a process of the tree cannot release it";
   } else if (tree_tracer_of(pid) != getpid()) {
     why = "this helper does not follow that pid";
