@@ -195,7 +195,7 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
       e = STEP_ERROR(STAGE_SEIZE, "ptrace(PTRACE_SETOPTIONS)", errno);
   }
   if (e.err) {
-    hold_release_all(&h, 1);
+    hold_release_all(&h, 1, 0);
     char msg[160];
     snprintf(msg, sizeof msg, "%s: %s: %s", stage_name(e.stage), e.syscall, errno_code(e.err));
     answer_fail_line(line, sizeof line, "helper", e.err, e.syscall, msg);
@@ -205,7 +205,7 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
   int tasks = 0;
   for (int i = 0; i < h.n; i++) tasks += !h.t[i].gone;
   for (int i = 0; i < nstopped; i++) kill(stopped[i], SIGCONT);
-  hold_release_all(&h, 0);
+  hold_release_all(&h, 0, 0);
   snprintf(line, sizeof line,
            "{\"adopted\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"continued\":%d,\"words\":[\"0x%" PRIx64 "\",\"0x%" PRIx64
            "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\"]}\n",

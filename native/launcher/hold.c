@@ -157,13 +157,17 @@ static struct step_error run_vfork_child(struct held *h, pid_t child, const uint
   return STEP_OK;
 }
 
-/* Steps a task caught at a fork, vfork or clone event to that call's exit. */
+/*
+ * Steps a task caught at a fork, vfork or clone event to that call's exit. Its new child is
+ * traced already (TRACEFORK); it joins the held tasks here, so that the hold waits for its first
+ * stop: a child missed here would be let go when this helper exits, and run unfollowed.
+ */
 static struct step_error settle(struct held *h, struct held_task *t, const uint64_t keep[4]) {
   if (t->gone || !t->event) return STEP_OK;
-  if (t->event == PTRACE_EVENT_VFORK) {
-    unsigned long child = 0;
-    if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child) == 0 && child > 0) TRY_STEP(run_vfork_child(h, (pid_t)child, keep));
-  }
+  unsigned long child = 0;
+  if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child) == 0 && child > 0 && !find(h, (pid_t)child) && !add(h, (pid_t)child))
+    return STEP_ERROR(STAGE_SEIZE, "ptrace(PTRACE_GETEVENTMSG)", E2BIG);
+  if (t->event == PTRACE_EVENT_VFORK && child > 0) TRY_STEP(run_vfork_child(h, (pid_t)child, keep));
   t->event = 0;
   TRY(STAGE_SEIZE, "ptrace(PTRACE_SYSCALL)", tracee_resume_until(t->tid, PTRACE_SYSCALL, SIGTRAP | 0x80, &t->pend));
   return STEP_OK;
@@ -174,7 +178,7 @@ struct step_error hold_all(struct held *h, const uint64_t keep[4]) {
   for (int round = 0; round < HOLD_ROUNDS; round++) {
     int n = tree_traced_by(getpid(), found, TREE_MAX);
     if (n < 0) return STEP_ERROR(STAGE_SEIZE, "opendir(/proc)", -n);
-    int added = 0;
+    int added = 0, before = h->n;
     for (int i = 0; i < n; i++) {
       if (find(h, found[i])) continue;
       struct held_task *t = add(h, found[i]);
@@ -183,8 +187,15 @@ struct step_error hold_all(struct held *h, const uint64_t keep[4]) {
       if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0) t->gone = 1;
     }
     TRY_STEP(wait_stopped(h, keep));
-    for (int i = 0; i < h->n; i++) TRY_STEP(settle(h, &h->t[i], keep));
-    if (!added && round > 0) {
+    int settled = 0;
+    for (int i = 0; i < h->n; i++) {
+      settled += h->t[i].event != 0;
+      TRY_STEP(settle(h, &h->t[i], keep));
+    }
+    TRY_STEP(wait_stopped(h, keep)); /* the children the settled calls made */
+    /* Done after a round that found nothing: no new task by the walk, by a report, or by a fork. */
+    int grew = h->n != before;
+    if (!added && !grew && !settled && round > 0) {
       int seen[TREE_MAX], np = 0;
       for (int i = 0; i < h->n; i++) {
         if (h->t[i].gone) continue;
@@ -214,12 +225,13 @@ struct step_error hold_call(struct held_task *t, long nr, const uint64_t args[5]
   return e.err ? e : end;
 }
 
-void hold_release_all(struct held *h, int detach) {
-  for (int i = 0; i < h->n; i++) {
-    struct held_task *t = &h->t[i];
-    if (t->gone) continue;
-    /* Held-back signals go by tgkill: a detach from an event stop would drop a signal passed with it. */
-    for (int k = 0; k < t->pend.n; k++) syscall(SYS_tgkill, t->tgid, t->tid, t->pend.sigs[k]);
-    ptrace(detach ? PTRACE_DETACH : PTRACE_CONT, t->tid, 0, 0);
-  }
+void hold_release_all(struct held *h, int detach, int stop) {
+  /* Held-back signals go by tgkill: a detach from an event stop would drop a signal passed with it. */
+  for (int i = 0; i < h->n; i++)
+    for (int k = 0; !h->t[i].gone && k < h->t[i].pend.n; k++) syscall(SYS_tgkill, h->t[i].tgid, h->t[i].tid, h->t[i].pend.sigs[k]);
+  if (stop)
+    for (int i = 0; i < h->n; i++)
+      if (!h->t[i].gone && h->t[i].tgid == h->t[i].tid) kill(h->t[i].tid, SIGSTOP);
+  for (int i = 0; i < h->n; i++)
+    if (!h->t[i].gone) ptrace(detach ? PTRACE_DETACH : PTRACE_CONT, h->t[i].tid, 0, 0);
 }

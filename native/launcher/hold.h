@@ -45,7 +45,11 @@ struct step_error hold_all(struct held *h, const uint64_t keep[4]);
 /* Runs nr(args) in a held task; *ret is the kernel's answer (-errno on failure). */
 struct step_error hold_call(struct held_task *t, long nr, const uint64_t args[5], long *ret);
 
-/* Lets every live task go: PTRACE_CONT (detach 0) or PTRACE_DETACH (detach 1), with its held-back signals. */
-void hold_release_all(struct held *h, int detach);
+/*
+ * Lets every live task go: PTRACE_CONT (detach 0) or PTRACE_DETACH (detach 1), with its
+ * held-back signals. With stop, SIGSTOP is queued for every process after those signals (a held
+ * SIGCONT sent after it would cancel it) and before any task is let go.
+ */
+void hold_release_all(struct held *h, int detach, int stop);
 
 #endif

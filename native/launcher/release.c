@@ -85,7 +85,7 @@ void release_poll(const struct follow_config *c) {
     if (!e.err && t->tid == root) e = clear_pdeathsig(t);
   }
   if (e.err) {
-    hold_release_all(&h, 0); /* back as it was: the helper goes on following */
+    hold_release_all(&h, 0, 0); /* back as it was: the helper goes on following */
     if (e.err == ETIMEDOUT)
       control_reply(&rq, "error %s %s: %s: pid %d never stopped (state %c)", errno_code(e.err), stage_name(e.stage), e.syscall,
                     (int)h.stuck, tree_state(h.stuck) > 0 ? tree_state(h.stuck) : '?');
@@ -95,15 +95,14 @@ void release_poll(const struct follow_config *c) {
   }
   int tasks = 0;
   for (int i = 0; i < h.n; i++) tasks += !h.t[i].gone;
-  if (rq.stop)
-    for (int i = 0; i < h.n; i++)
-      if (!h.t[i].gone && h.t[i].tgid == h.t[i].tid) kill(h.t[i].tid, SIGSTOP);
-  hold_release_all(&h, 1);
+  hold_release_all(&h, 1, rq.stop);
+  int stopped = 0;
   if (rq.stop) {
     struct timespec pause = {0, 1000000};
-    for (int k = 0; k < 5000 && !all_stopped(&h); k++) nanosleep(&pause, NULL);
+    for (int k = 0; k < 5000 && !(stopped = all_stopped(&h)); k++) nanosleep(&pause, NULL);
   }
-  control_reply(&rq, "ok root=%d tasks=%d processes=%d stopped=%d", (int)root, tasks, h.processes, rq.stop);
+  /* stopped=0 after a stop was asked: the requester says so as a failure (the tree runs unfollowed). */
+  control_reply(&rq, "ok root=%d tasks=%d processes=%d stopped=%d", (int)root, tasks, h.processes, stopped);
   _exit(0);
 }
 
@@ -166,6 +165,8 @@ int release_main(int argc, char **argv) {
 
   int root, tasks, procs, stopped;
   if (sscanf(reply, "ok root=%d tasks=%d processes=%d stopped=%d", &root, &tasks, &procs, &stopped) == 4) {
+    if (stop && !stopped)
+      return answer_fail("helper", ETIMEDOUT, "release", "pid %d's helper (pid %d) let go, but the tree did not stop within 5 s; it runs unfollowed now", (int)pid, tracer);
     /* Detached means TracerPid 0 here before anyone dumps. */
     struct timespec pause = {0, 1000000};
     for (int k = 0; k < 2000 && tree_tracer_of(pid) == tracer; k++) nanosleep(&pause, NULL);

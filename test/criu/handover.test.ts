@@ -13,6 +13,7 @@ import { compileFixture, killIf, parseViews, readIf, stateOf, statusField, tmpDi
 const skip = canPtrace ? '' : ' (skipped: ptrace mode unavailable here)';
 const asNobody = process.getuid?.() === 0 && which('setpriv') !== undefined;
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+const cliPath = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
 let work: string;
 let probe: string;
@@ -24,7 +25,12 @@ beforeAll(() => {
   fs.chmodSync(work, 0o755);
   probe = compileFixture('cr-probe', work);
   holder = compileFixture('ptrace-holder', work);
+  canArm = cp.spawnSync(probe, ['--can-arm']).status === 0;
 });
+
+/** Whether a thread can arm CPUID faulting here (probed with the fixture; set in beforeAll). */
+let canArm = false;
+const armProbe = fs.existsSync('/proc/cpuinfo') && /\bcpuid_fault\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
 
 afterAll(() => {
   for (const pid of started) killIf(pid);
@@ -91,6 +97,40 @@ describe.sequential(`release${skip}`, () => {
     await until('a beat while released', () => (beat(dir).beat !== before ? true : undefined));
     expect(beat(dir).pdeath).toBe('0');
   });
+
+  it.skipIf(!canPtrace || !armProbe)(`disarms CPUID faulting in a thread that armed it${armProbe ? '' : ' (skipped: this CPU has no cpuid_fault)'}`, async () => {
+    expect(canArm).toBe(true);
+    const dir = fs.mkdtempSync(path.join(work, 'cpuid-'));
+    const child = h.spawn(probe, ['--arm', dir], { hwcaps: keep, mode: 'ptrace', stdio: 'ignore' });
+    started.push(child.pid!);
+    await until('a beat with faulting armed', () => (beat(dir).cpuid === '0' ? true : undefined));
+    await h.release(child.pid!, { stop: false });
+    await until('a beat with faulting off', () => (beat(dir).cpuid === '1' ? true : undefined));
+  });
+
+  it.skipIf(!canPtrace)('repeated release and adopt of a tree that forks and execs all the time: every exec is masked', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'busy-'));
+    const sh = h.spawn('sh', ['-c', `i=0; while :; do i=$((i+1)); "${probe}" --child "${dir}" $i; done`], { hwcaps: keep, mode: 'ptrace', stdio: 'ignore' });
+    started.push(sh.pid!);
+    await until('the first child', () => readIf(path.join(dir, 'child-1.txt')));
+    for (let k = 0; k < 15; k++) {
+      const r = await h.release(sh.pid!);
+      expect(r.stopped).toBe(true);
+      expect(tracerOf(sh.pid!)).toBe(0);
+      const a = await h.adopt(sh.pid!);
+      expect(a.words.hwcap & removed.hwcap).toBe(0n);
+    }
+    const last = fs.readdirSync(dir).filter((f) => /^child-\d+\.txt$/.test(f)).length;
+    await until('more children after the last adopt', () => (fs.readdirSync(dir).filter((f) => /^child-\d+\.txt$/.test(f)).length > last + 3 ? true : undefined));
+    killIf(sh.pid!);
+    const children = fs.readdirSync(dir).filter((f) => /^child-\d+\.txt$/.test(f));
+    expect(children.length).toBeGreaterThan(3);
+    for (const f of children) {
+      const v = parseViews(fs.readFileSync(path.join(dir, f), 'utf8'));
+      expect(BigInt(v.stack!) & removed.hwcap, f).toBe(0n);
+      expect(BigInt(v.kernel!) & removed.hwcap, f).toBe(0n);
+    }
+  }, 60_000);
 
   it('refuses a pid that does not exist (ESRCH)', async () => {
     const gone = cp.spawnSync('true').pid!;
@@ -220,6 +260,42 @@ describe.sequential(`adopt${skip}`, () => {
     await expectRefused(h.adopt(sh.pid!), 'traced', 'EBUSY', /traced by pid \d+ \(ptrace-holder\)/);
     await until('the tree untraced again', () => (tracerOf(sh.pid!) === 0 ? true : undefined));
     expect(statusField(sh.pid!, 'State')).toBeDefined();
+  });
+
+  it.skipIf(!canPtrace)('the adopted tree dies with its helper (EXITKILL): it never runs on unfollowed', async () => {
+    const { pid } = await maskedProbe();
+    await h.release(pid);
+    const a = await h.adopt(pid);
+    process.kill(a.helper, 'SIGKILL');
+    await until('the tree to die with its helper', () => (stateOf(pid) === undefined || stateOf(pid) === 'Z' ? true : undefined));
+  });
+
+  it.skipIf(!canPtrace)('hwcap adopt and hwcap release: --drop from what the tree shows, --json, and exit 2 with a message', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'cli-'));
+    const c = cp.spawn(probe, [dir], { stdio: 'ignore' });
+    started.push(c.pid!);
+    await until('the probe', () => readIf(path.join(dir, 'start.txt')));
+    const low = h.decodeWords(h.hostArch(), { hwcap: removed.hwcap })[0]!;
+    const ad = cp.spawnSync(process.execPath, [cliPath, 'adopt', '--json', '--drop', low, String(c.pid)], { encoding: 'utf8' });
+    expect(ad.stderr).toBe('');
+    expect(ad.status).toBe(0);
+    const r = JSON.parse(ad.stdout) as { pid: number; words: { hwcap: string } };
+    expect(r.pid).toBe(c.pid);
+    expect(BigInt(r.words.hwcap)).toBe(present.hwcap & ~removed.hwcap);
+    fs.writeFileSync(path.join(dir, 'go-1'), '');
+    expect(BigInt(parseViews(await until('its child', () => readIf(path.join(dir, 'child-1.txt')))).stack!)).toBe(present.hwcap & ~removed.hwcap);
+    const again = cp.spawnSync(process.execPath, [cliPath, 'adopt', String(c.pid)], { encoding: 'utf8' });
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`hwcap adopt: pid ${c.pid} is traced by pid ${r.pid === c.pid ? '\\d+' : ''}`));
+    const rel = cp.spawnSync(process.execPath, [cliPath, 'release', '--json', '--no-stop', String(c.pid)], { encoding: 'utf8' });
+    expect(rel.status).toBe(0);
+    expect(JSON.parse(rel.stdout)).toMatchObject({ pid: c.pid, stopped: false });
+    const bad = cp.spawnSync(process.execPath, [cliPath, 'release', 'x1'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/PID must be a process id, not 'x1'/);
+    const none = cp.spawnSync(process.execPath, [cliPath, 'release', String(c.pid)], { encoding: 'utf8' });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/not followed by an hwcap helper/);
   });
 
   it('refuses a pid that does not exist, and validates its arguments', async () => {
