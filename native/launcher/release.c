@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,15 @@ void release_poll(const struct follow_config *c) {
     if (!held) break;
     root = parent;
   }
+  /* Before the program's first exec the target is still this launcher: let go now and it would exec unfollowed. */
+  struct stat self_exe, exe;
+  for (int i = 0; !e.err && i < h.n; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)h.t[i].tid);
+    if (!h.t[i].gone && stat("/proc/self/exe", &self_exe) == 0 && stat(path, &exe) == 0 && exe.st_dev == self_exe.st_dev &&
+        exe.st_ino == self_exe.st_ino)
+      e = STEP_ERROR(STAGE_EXEC, "execve", EAGAIN);
+  }
   for (int i = 0; !e.err && i < h.n; i++) {
     struct held_task *t = &h.t[i];
     if (t->gone) continue;
@@ -89,6 +99,8 @@ void release_poll(const struct follow_config *c) {
     if (e.err == ETIMEDOUT)
       control_reply(&rq, "error %s %s: %s: pid %d never stopped (state %c)", errno_code(e.err), stage_name(e.stage), e.syscall,
                     (int)h.stuck, tree_state(h.stuck) > 0 ? tree_state(h.stuck) : '?');
+    else if (e.err == EAGAIN && e.stage == STAGE_EXEC)
+      control_reply(&rq, "error EAGAIN the program has not started yet (a task is still the launcher); try again");
     else
       control_reply(&rq, "error %s %s: %s", errno_code(e.err), stage_name(e.stage), e.syscall);
     return;
