@@ -55,7 +55,9 @@ static int parse(struct adopt_args *a, int argc, char **argv) {
     } else if (!pid_arg && argv[i][0] != '-') {
       pid_arg = argv[i];
     } else {
-      return answer_fail("usage", EINVAL, "argv", "unexpected argument '%s' (usage: hwcap-exec --adopt PID [--hwcap W]... [--allow-security-masking])", argv[i]);
+      return answer_fail("usage", EINVAL, "argv",
+                         "unexpected argument '%s' (usage: hwcap-exec --adopt PID [--hwcap W]... [--allow-security-masking])",
+                         argv[i]);
     }
   }
   uint64_t p;
@@ -71,13 +73,16 @@ static int words_to_keep(struct adopt_args *a, uint64_t keep[HWCAP_WORDS]) {
   snprintf(pidstr, sizeof pidstr, "%d", (int)a->pid);
   uint64_t auxv[HWCAP_MAX_AUXV_WORDS], saved[HWCAP_WORDS];
   int n = hwcap_read_proc_auxv(pidstr, auxv, HWCAP_MAX_AUXV_WORDS);
-  if (n == -ENOENT || n == -ESRCH) return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/auxv)", "no process has pid %d", (int)a->pid);
+  if (n == -ENOENT || n == -ESRCH)
+    return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/auxv)", "no process has pid %d", (int)a->pid);
   if (n < 0) return answer_fail("permission", -n, "open(/proc/<pid>/auxv)", "cannot read pid %d's saved auxv", (int)a->pid);
   hwcap_words_of(auxv, n, saved);
   for (int w = 0; w < HWCAP_WORDS; w++) {
     uint64_t extra = a->given[w] ? a->keep[w] & ~saved[w] : 0;
     if (extra)
-      return answer_fail("wider", EINVAL, "argv", "%s: bits 0x%" PRIx64 " are not in pid %d's saved auxv (0x%" PRIx64 "); adopt can keep or narrow a mask, never widen it",
+      return answer_fail("wider", EINVAL, "argv",
+                         "%s: bits 0x%" PRIx64 " are not in pid %d's saved auxv (0x%" PRIx64
+                         "); adopt can keep or narrow a mask, never widen it",
                          hwcap_word_name(w), extra, (int)a->pid, saved[w]);
     keep[w] = (a->given[w] ? a->keep[w] : ~0ULL) & saved[w];
   }
@@ -85,8 +90,9 @@ static int words_to_keep(struct adopt_args *a, uint64_t keep[HWCAP_WORDS]) {
   for (const struct security_feature *s = security_features; s->name; s++) {
     uint64_t bit = 1ULL << s->bit;
     if ((saved[s->word] & bit) && !(keep[s->word] & bit))
-      return answer_fail("security", EPERM, "argv", "refusing to mask security feature '%s' (%s bit %d) without --allow-security-masking",
-                         s->name, hwcap_word_name(s->word), s->bit);
+      return answer_fail("security", EPERM, "argv",
+                         "refusing to mask security feature '%s' (%s bit %d) without --allow-security-masking", s->name,
+                         hwcap_word_name(s->word), s->bit);
   }
   return 0;
 }
@@ -97,7 +103,8 @@ static int other_tracer(pid_t tid, pid_t self, char *line, size_t cap) {
   if (tr <= 0 || tr == self) return 0;
   char comm[64] = "?", msg[256];
   tree_comm(tr, comm, sizeof comm);
-  snprintf(msg, sizeof msg, "pid %d is traced by pid %d (%s); a task has one tracer, so adopt needs it untraced", (int)tid, tr, comm);
+  snprintf(msg, sizeof msg, "pid %d is traced by pid %d (%s); a task has one tracer, so adopt needs it untraced", (int)tid, tr,
+           comm);
   answer_fail_line(line, cap, "traced", EBUSY, "ptrace(PTRACE_SEIZE)", msg);
   return 1;
 }
@@ -134,7 +141,8 @@ static int seize_tree(pid_t root, pid_t *stopped, int *nstopped, char *line, siz
   for (int round = 0; round < SEIZE_ROUNDS; round++) {
     int np = tree_processes(root, procs, TREE_MAX), added = 0;
     if (np < 0) {
-      answer_fail_line(line, cap, np == -ESRCH ? "no-such-process" : "helper", -np, "opendir(/proc)", "cannot walk the tree under the pid");
+      answer_fail_line(line, cap, np == -ESRCH ? "no-such-process" : "helper", -np, "opendir(/proc)",
+                       "cannot walk the tree under the pid");
       return 1;
     }
     for (int i = 0; i < np; i++) {
@@ -207,8 +215,8 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
   for (int i = 0; i < nstopped; i++) kill(stopped[i], SIGCONT);
   hold_release_all(&h, 0, 0);
   snprintf(line, sizeof line,
-           "{\"adopted\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"continued\":%d,\"words\":[\"0x%" PRIx64 "\",\"0x%" PRIx64
-           "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\"]}\n",
+           "{\"adopted\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"continued\":%d,\"words\":[\"0x%" PRIx64
+           "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\"]}\n",
            (int)a->pid, (int)getpid(), tasks, h.processes, nstopped, keep[0], keep[1], keep[2], keep[3]);
   /* The channel before the answer: a release right after adopt returns must find it. Without one the
    * tree is still followed; only a later release is refused. */
@@ -226,7 +234,8 @@ int adopt_main(int argc, char **argv) {
   int r = parse(&a, argc, argv);
   if (r) return r;
   int tr = tree_tracer_of(a.pid);
-  if (tr == -ENOENT || tr == -ESRCH) return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/status)", "no process has pid %d", (int)a.pid);
+  if (tr == -ENOENT || tr == -ESRCH)
+    return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/status)", "no process has pid %d", (int)a.pid);
   char line[1400];
   if (other_tracer(a.pid, getpid(), line, sizeof line)) {
     fputs(line, stdout);
@@ -251,8 +260,7 @@ int adopt_main(int argc, char **argv) {
   }
   close(pipefd[1]);
   int st;
-  while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {}
   size_t got = 0;
   for (;;) {
     ssize_t n = read(pipefd[0], line + got, sizeof line - 1 - got);

@@ -25,8 +25,8 @@ static void json_text(char *out, size_t cap, const char *in) {
 void answer_fail_line(char *buf, size_t cap, const char *reason, int err, const char *sysname, const char *msg) {
   char esc[1100];
   json_text(esc, sizeof esc, msg);
-  snprintf(buf, cap, "{\"error\":\"%s\",\"code\":\"%s\",\"errno\":%d,\"syscall\":\"%s\",\"message\":\"%s\"}\n", reason, errno_code(err),
-           err, sysname, esc);
+  snprintf(buf, cap, "{\"error\":\"%s\",\"code\":\"%s\",\"errno\":%d,\"syscall\":\"%s\",\"message\":\"%s\"}\n", reason,
+           errno_code(err), err, sysname, esc);
 }
 
 int answer_fail(const char *reason, int err, const char *sysname, const char *fmt, ...) {

@@ -29,8 +29,8 @@
 #define REQUEST_MAX 256
 #define REPLY_TIMEOUT_MS 60000
 
-static int own_end = -1;             /* the helper reads requests here */
-static atomic_int request_state;     /* 0 idle, 1 a checked request waits, 2 the main thread has it */
+static int own_end = -1;         /* the helper reads requests here */
+static atomic_int request_state; /* 0 idle, 1 a checked request waits, 2 the main thread has it */
 static struct control_request request;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -265,8 +265,7 @@ int control_send(pid_t helper, const char *line, int mem_fd, char *buf, size_t c
   *syscall_name = "recv";
   struct pollfd p = {sv[0], POLLIN, 0};
   int pr;
-  while ((pr = poll(&p, 1, REPLY_TIMEOUT_MS)) < 0 && errno == EINTR) {
-  }
+  while ((pr = poll(&p, 1, REPLY_TIMEOUT_MS)) < 0 && errno == EINTR) {}
   if (pr == 0) {
     close(sv[0]);
     return -ETIMEDOUT;

@@ -29,7 +29,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The helper's fd that requesters take with pidfd_getfd(2). lib/launcher/release.ts names no number: it runs hwcap-exec --release. */
+/* The helper's fd that requesters take with pidfd_getfd(2). lib/launcher/release.ts names no number: it runs hwcap-exec
+ * --release. */
 #define HWCAP_CONTROL_FD 6
 
 struct control_request {

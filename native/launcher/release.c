@@ -25,7 +25,7 @@
 #include "tree.h"
 
 #define HELPER_COMM "hwcap-exec-help" /* PR_SET_NAME "hwcap-exec-helper", cut to 15 bytes */
-#define ARCH_GET_CPUID 0x1011 /* arch/x86/include/uapi/asm/prctl.h */
+#define ARCH_GET_CPUID 0x1011         /* arch/x86/include/uapi/asm/prctl.h */
 #define ARCH_SET_CPUID 0x1012
 
 /* ------------------------------------------------------------------------------------------ */
@@ -101,8 +101,7 @@ void release_poll(const struct follow_config *c) {
                     (int)h.stuck, tree_state(h.stuck) > 0 ? tree_state(h.stuck) : '?');
     else if (e.err == EAGAIN && e.stage == STAGE_EXEC)
       control_reply(&rq, "error EAGAIN the program has not started yet (a task is still the launcher); try again");
-    else
-      control_reply(&rq, "error %s %s: %s", errno_code(e.err), stage_name(e.stage), e.syscall);
+    else control_reply(&rq, "error %s %s: %s", errno_code(e.err), stage_name(e.stage), e.syscall);
     return;
   }
   int tasks = 0;
@@ -134,7 +133,9 @@ int release_main(int argc, char **argv) {
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--no-stop") == 0) stop = 0;
     else if (!pid_arg && argv[i][0] != '-') pid_arg = argv[i];
-    else return answer_fail("usage", EINVAL, "argv", "unexpected argument '%s' (usage: hwcap-exec --release PID [--no-stop])", argv[i]);
+    else
+      return answer_fail("usage", EINVAL, "argv", "unexpected argument '%s' (usage: hwcap-exec --release PID [--no-stop])",
+                         argv[i]);
   }
   uint64_t p;
   if (!pid_arg || parse_decimal(pid_arg, 1u << 22, &p) != 0 || p == 0)
@@ -142,27 +143,36 @@ int release_main(int argc, char **argv) {
   pid_t pid = (pid_t)p;
 
   int tracer = tree_tracer_of(pid);
-  if (tracer == -ENOENT || tracer == -ESRCH) return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/status)", "no process has pid %d", (int)pid);
+  if (tracer == -ENOENT || tracer == -ESRCH)
+    return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/status)", "no process has pid %d", (int)pid);
   if (tracer < 0) return answer_fail("permission", -tracer, "open(/proc/<pid>/status)", "cannot read /proc/%d/status", (int)pid);
-  if (tracer == 0) return answer_fail("not-followed", ENOENT, "open(/proc/<pid>/status)", "pid %d is not followed by an hwcap helper (nothing traces it)", (int)pid);
+  if (tracer == 0)
+    return answer_fail("not-followed", ENOENT, "open(/proc/<pid>/status)",
+                       "pid %d is not followed by an hwcap helper (nothing traces it)", (int)pid);
 
   char comm[64] = "?", path[64], exe[4096];
   tree_comm(tracer, comm, sizeof comm);
   snprintf(path, sizeof path, "/proc/%d/exe", tracer);
   ssize_t len = readlink(path, exe, sizeof exe - 1);
   if (strcmp(comm, HELPER_COMM) != 0)
-    return answer_fail("not-followed", ENOENT, "open(/proc/<pid>/comm)", "pid %d is traced by pid %d (%s), not by an hwcap helper", (int)pid, tracer, comm);
+    return answer_fail("not-followed", ENOENT, "open(/proc/<pid>/comm)",
+                       "pid %d is traced by pid %d (%s), not by an hwcap helper", (int)pid, tracer, comm);
   if (len < 0 && (errno == EACCES || errno == EPERM))
-    return answer_fail("permission", errno, "readlink(/proc/<helper>/exe)", "no permission to ptrace pid %d's helper (pid %d)", (int)pid, tracer);
-  if (len < 0) return answer_fail("not-followed", errno, "readlink(/proc/<helper>/exe)", "cannot read pid %d's tracer (pid %d)", (int)pid, tracer);
+    return answer_fail("permission", errno, "readlink(/proc/<helper>/exe)", "no permission to ptrace pid %d's helper (pid %d)",
+                       (int)pid, tracer);
+  if (len < 0)
+    return answer_fail("not-followed", errno, "readlink(/proc/<helper>/exe)", "cannot read pid %d's tracer (pid %d)", (int)pid,
+                       tracer);
   exe[len] = 0;
   if (!is_launcher(exe))
-    return answer_fail("not-followed", ENOENT, "readlink(/proc/<helper>/exe)", "pid %d is traced by pid %d (%s), not by an hwcap helper", (int)pid, tracer, exe);
+    return answer_fail("not-followed", ENOENT, "readlink(/proc/<helper>/exe)",
+                       "pid %d is traced by pid %d (%s), not by an hwcap helper", (int)pid, tracer, exe);
 
   /* The kernel's ptrace access check on PID itself (PTRACE_MODE_ATTACH_FSCREDS). */
   snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
   int mem = open(path, O_RDONLY | O_CLOEXEC);
-  if (mem < 0 && errno == ENOENT) return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/mem)", "no process has pid %d", (int)pid);
+  if (mem < 0 && errno == ENOENT)
+    return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/mem)", "no process has pid %d", (int)pid);
   if (mem < 0) return answer_fail("permission", errno, "open(/proc/<pid>/mem)", "no permission to ptrace pid %d", (int)pid);
 
   char line[64], reply[512];
@@ -172,18 +182,23 @@ int release_main(int argc, char **argv) {
   close(mem);
   if (r == -EPERM || r == -EACCES)
     return answer_fail("permission", -r, sysname, "no permission to ptrace pid %d's helper (pid %d)", (int)pid, tracer);
-  if (r == -EBADF) return answer_fail("no-channel", EBADF, sysname, "pid %d's helper (pid %d, %s) has no control channel; it is from an older hwcap", (int)pid, tracer, exe);
-  if (r) return answer_fail("helper", -r, sysname, "pid %d's helper (pid %d) did not answer: %s", (int)pid, tracer, errno_code(-r));
+  if (r == -EBADF)
+    return answer_fail("no-channel", EBADF, sysname,
+                       "pid %d's helper (pid %d, %s) has no control channel; it is from an older hwcap", (int)pid, tracer, exe);
+  if (r)
+    return answer_fail("helper", -r, sysname, "pid %d's helper (pid %d) did not answer: %s", (int)pid, tracer, errno_code(-r));
 
   int root, tasks, procs, stopped;
   if (sscanf(reply, "ok root=%d tasks=%d processes=%d stopped=%d", &root, &tasks, &procs, &stopped) == 4) {
     if (stop && !stopped)
-      return answer_fail("helper", ETIMEDOUT, "release", "pid %d's helper (pid %d) let go, but the tree did not stop within 5 s; it runs unfollowed now", (int)pid, tracer);
+      return answer_fail("helper", ETIMEDOUT, "release",
+                         "pid %d's helper (pid %d) let go, but the tree did not stop within 5 s; it runs unfollowed now",
+                         (int)pid, tracer);
     /* Detached means TracerPid 0 here before anyone dumps. */
     struct timespec pause = {0, 1000000};
     for (int k = 0; k < 2000 && tree_tracer_of(pid) == tracer; k++) nanosleep(&pause, NULL);
-    printf("{\"released\":%d,\"root\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"stopped\":%s}\n", (int)pid, root, tracer, tasks,
-           procs, stopped ? "true" : "false");
+    printf("{\"released\":%d,\"root\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"stopped\":%s}\n", (int)pid, root, tracer,
+           tasks, procs, stopped ? "true" : "false");
     fflush(stdout);
     return 0;
   }
@@ -191,8 +206,10 @@ int release_main(int argc, char **argv) {
   int at = 0;
   if (sscanf(reply, "error %31s %n", code, &at) == 1) {
     int err = answer_errno_of(code);
-    return answer_fail(err == EPERM ? "permission" : err == ESRCH ? "not-followed" : "helper", err, "release",
-                     "pid %d's helper (pid %d) refused: %s", (int)pid, tracer, reply + at);
+    return answer_fail(err == EPERM   ? "permission"
+                       : err == ESRCH ? "not-followed"
+                                      : "helper",
+                       err, "release", "pid %d's helper (pid %d) refused: %s", (int)pid, tracer, reply + at);
   }
   return answer_fail("helper", EPROTO, "recv", "pid %d's helper (pid %d) answered '%s'", (int)pid, tracer, reply);
 }
