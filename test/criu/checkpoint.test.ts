@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as h from '../../lib';
 import { canPtrace, keep, removed } from '../support/mask-fixture';
 import { procAuxvPairs, repoRoot } from '../support/helpers';
-import { compileFixture, idInUse, killIf, parseViews, probeCriu, readIf, run, stateOf, tmpDir, tracerOf, until } from './support';
+import { compileFixture, criuEnv, idInUse, killIf, parseViews, probeCriu, readIf, run, stateOf, tmpDir, tracerOf, until } from './support';
 
 const criu = canPtrace ? probeCriu() : ({ ok: false, reason: 'ptrace mode unavailable here' } as const);
 const skip = criu.ok ? '' : ` (skipped: ${criu.reason})`;
@@ -41,7 +41,7 @@ function criuBin(): string {
 /** criu dump of the tree under pid into dir; returns its status and log. */
 function dump(pid: number, dir: string, extra: string[] = []): { status: number | null; log: string } {
   fs.mkdirSync(dir, { recursive: true });
-  const r = run(criuBin(), ['dump', '-t', String(pid), '-D', dir, '-o', 'dump.log', '-v4', ...extra]);
+  const r = run(criuBin(), ['dump', '-t', String(pid), '-D', dir, '-o', 'dump.log', '-v4', ...extra], { env: criuEnv() });
   return { status: r.status, log: readIf(path.join(dir, 'dump.log')) ?? r.stderr };
 }
 
@@ -52,7 +52,7 @@ function dump(pid: number, dir: string, extra: string[] = []): { status: number 
  */
 async function restore(pid: number, dir: string, extra: string[] = []): Promise<{ status: number | null; log: string }> {
   await until(`pid ${pid} to be free`, () => (idInUse(pid) ? undefined : true), 30_000);
-  const r = run(criuBin(), ['restore', '-D', dir, '-d', '-o', 'restore.log', '-v4', ...extra]);
+  const r = run(criuBin(), ['restore', '-D', dir, '-d', '-o', 'restore.log', '-v4', ...extra], { env: criuEnv() });
   pids.push(pid);
   return { status: r.status, log: readIf(path.join(dir, 'restore.log')) ?? r.stderr };
 }

@@ -19,11 +19,11 @@ function lastLine(s: string): string {
 export function probeCriu(): CriuProbe {
   let bin = process.env.HWCAP_CRIU;
   if (!bin) {
-    const r = cp.spawnSync('bash', [path.join(repoRoot, 'scripts', 'criu', 'build.sh')], { encoding: 'utf8', timeout: 20 * 60_000 });
+    const r = cp.spawnSync('bash', [path.join(repoRoot, 'scripts', 'criu', 'build.sh')], { encoding: 'utf8', timeout: 20 * 60_000, env: criuEnv() });
     if (r.status !== 0) return { ok: false, reason: `CRIU 4.1.1 could not be built here (scripts/criu/build.sh: ${lastLine(r.stderr) || r.error?.message || `status ${r.status}`})` };
     bin = lastLine(r.stdout);
   }
-  const check = cp.spawnSync(bin, ['check'], { encoding: 'utf8', timeout: 60_000 });
+  const check = cp.spawnSync(bin, ['check'], { encoding: 'utf8', timeout: 60_000, env: criuEnv() });
   if (check.status !== 0) return { ok: false, reason: `'criu check' fails here: ${lastLine(check.stderr + check.stdout) || check.error?.message}` };
   return { ok: true, bin };
 }
@@ -116,6 +116,18 @@ export interface Run {
   status: number | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * The environment for criu itself: without the sanitizer runtime that scripts/asan.sh preloads
+ * into every child (criu's parasite and restorer code run inside the dumped tasks).
+ */
+export function criuEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.LD_PRELOAD;
+  delete env.ASAN_OPTIONS;
+  delete env.UBSAN_OPTIONS;
+  return env;
 }
 
 export function run(file: string, args: string[], options: cp.SpawnSyncOptions = {}): Run {
