@@ -68,6 +68,8 @@ static void on_report(struct held *h, pid_t pid, int st, const uint64_t keep[4])
     }
   } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
     t->event = event;
+    /* With CPUID masking, a CPUID trap (SIGSEGV, SI_KERNEL, 0f a2 at the pc) must be answered here, not held:
+     * held and sent again after the release, it would kill the thread. */
   } else if (event == 0 && sig != (SIGTRAP | 0x80) && t->pend.n < (int)(sizeof t->pend.sigs / sizeof t->pend.sigs[0])) {
     t->pend.sigs[t->pend.n++] = sig; /* a signal-delivery stop: the signal is held back */
   }
