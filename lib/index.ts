@@ -50,6 +50,9 @@ export type { SpawnMode, ModeFacts, InheritanceProbe, PtraceProbe, ProbeResult, 
 // The launcher: where it is, its stages, and the answers about this machine that run it.
 export { launcherPath, probePath, probeInheritance, probePtrace, probe, nodeReport, LAUNCHER_STAGES } from './launcher';
 export type { LauncherStage } from './launcher';
+// Checkpoint and restore: hand a followed tree over before a dump, take a restored one back.
+export { release, adopt, HandoverError } from './launcher';
+export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './launcher';
 
 // Masked children, as node:child_process has them.
 export { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork } from './spawn';

@@ -24,6 +24,8 @@ const DOCUMENTED = [
   'resolveMode', 'launcherPath', 'probePath', 'probeInheritance', 'probePtrace', 'probe', 'nodeReport', 'LAUNCHER_STAGES',
   // masked children
   'spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork',
+  // checkpoint and restore
+  'release', 'adopt', 'HandoverError',
 ];
 
 describe('public API', () => {

@@ -8,5 +8,7 @@ import { check } from './check';
 import { diff } from './diff';
 import { exec } from './exec';
 import { probe } from './probe';
+import { release } from './release';
+import { adopt } from './adopt';
 
-export const VERBS: readonly Verb[] = [show, report, baseline, check, diff, exec, probe];
+export const VERBS: readonly Verb[] = [show, report, baseline, check, diff, exec, release, adopt, probe];
