@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/auxv_words.h"
@@ -180,7 +181,7 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
   }
   if (dup2(out, 3) < 0) _exit(1);
   out = 3;
-  close_range(4, ~0U, 0);
+  syscall(SYS_close_range, 4, ~0U, 0); /* no libc wrapper in musl */
   /* As exec's helper: terminal and group signals meant for the tree must not end it (EXITKILL). */
   const int ignored[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
   for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
