@@ -48,8 +48,10 @@ try {
 }
 
 /** Boots once; resolves when qemu exits or `done(console)` says so, or at the timeout. */
-function boot({ accel, initramfs, seconds, append = '', done }) {
+function boot({ accel, initramfs, seconds, append = '', done, log }) {
   return new Promise((resolve) => {
+    // The console goes to `log` as it comes, so a guest that hangs can be watched.
+    if (log) fs.writeFileSync(log, '');
     const args = [
       '-M', 'pc', '-accel', accel, '-cpu', accel === 'kvm' ? 'host' : 'max', '-smp', '1', '-m', '2048',
       '-nographic', '-no-reboot', '-nic', 'none', '-monitor', 'none',
@@ -67,6 +69,7 @@ function boot({ accel, initramfs, seconds, append = '', done }) {
     }, seconds * 1000);
     child.stdout.on('data', (d) => {
       text += d;
+      if (log) fs.appendFileSync(log, d);
       if (done && done(text)) child.kill('SIGKILL');
     });
     child.stderr.on('data', (d) => (stderr += d));
@@ -93,18 +96,16 @@ if (accelWanted === 'probe') {
     }
   }
   if (!reason) {
-    const r = await boot({ accel: 'kvm', initramfs: p, seconds: probeTimeoutSec, done: (t) => t.includes('@@kvm-probe user space') });
+    const r = await boot({ accel: 'kvm', initramfs: p, seconds: probeTimeoutSec, done: (t) => t.includes('@@kvm-probe user space'), log: path.join(dir, 'kvm-probe.log') });
     const ok = r.console.includes('@@kvm-probe user space');
     reason = ok ? `a KVM guest reached user space in ${r.seconds.toFixed(1)} s` : `a KVM guest did not reach user space within ${probeTimeoutSec} s${r.qemuStderr ? ` (${r.qemuStderr.split('\n')[0]})` : ''}`;
-    fs.writeFileSync(path.join(dir, 'kvm-probe.log'), r.console);
   }
   accel = reason.startsWith('a KVM guest reached') ? 'kvm' : 'tcg';
   kvmProbe = { accel, reason };
   console.error(`kernel: KVM probe: ${reason}; using ${accel}`);
 }
 
-const r = await boot({ accel, initramfs: initrd, seconds: timeoutSec });
-fs.writeFileSync(path.join(dir, 'console.log'), r.console);
+const r = await boot({ accel, initramfs: initrd, seconds: timeoutSec, log: path.join(dir, 'console.log') });
 const { console: text, ...rest } = r;
 write({
   qemu: qemuVersion,
