@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "hwcap",
-      "sources": ["native/addon.cc"],
+      "sources": ["native/addon.cc", "native/addon/cpuid.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra"],

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "prctl_compat.h"
+#include "addon/cpuid.h"
 
 namespace {
 
@@ -510,6 +511,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mmMapSize", Napi::Function::New(env, MmMapSize, "mmMapSize"));
   exports.Set("prctlQuery", Napi::Function::New(env, PrctlQuery, "prctlQuery"));
   exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory, "setErrorFactory"));
+  hwcap::RegisterCpuid(env, exports);
 #ifdef PR_USER_HWCAP_ENABLED
   exports.Set("PR_USER_HWCAP_ENABLED", Napi::Number::New(env, PR_USER_HWCAP_ENABLED));
 #endif
