@@ -61,5 +61,6 @@ export type {
   PtraceProbe,
   WordsCarrier,
 } from './spawn';
+export { cpuid, xgetbv } from './host/cpuid';
 export { probe } from './host/probe';
 export type { ProbeResult, ProbeOptions } from './host/probe';

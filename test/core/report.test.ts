@@ -5,7 +5,7 @@ import { probeInheritance } from '../../lib';
 import { describe, expect, it } from 'vitest';
 import { expectCode } from '../support/helpers';
 import { FeatureSet, HwcapSchemaError, hostArch } from '../../lib';
-import { wordsToJSON } from '../../lib/core/features';
+import { cpuidToJSON, wordsToJSON } from '../../lib/core/features';
 import { MixedArchError, NODE_REPORT_SCHEMA, baseline, check, fromNodeFeatureDiscovery, nodeReport, parseReport, type NodeReport } from '../../lib';
 
 /** A report as another machine would have written it. */
@@ -19,6 +19,7 @@ function report(hostname: string, arch: string, names: string[]): NodeReport {
     libc: { family: 'glibc', version: '2.39' },
     view: 'process',
     words: wordsToJSON(set.words),
+    ...(set.arch === 'x86_64' ? { cpuid: cpuidToJSON(set.cpuid) } : {}),
     names: set.names(),
     inheritance: 'unknown',
     createdAt: '2026-01-01T00:00:00.000Z',
@@ -34,7 +35,7 @@ const ARMV9 = [...N1, 'jscvt', 'fcma', 'sha3', 'sm3', 'sm4', 'sha512', 'sve', 'a
 describe('nodeReport()', () => {
   it('describes this machine: schema, hostname, arch, kernel, libc, process-view words and names', () => {
     const r = nodeReport();
-    expect(r.schema).toBe('hwcap.node-report/1');
+    expect(r.schema).toBe('hwcap.node-report/2');
     expect(r.hostname).toBe(os.hostname());
     expect(r.arch).toBe(hostArch());
     expect(r.kernel.release).toBe(os.release());
@@ -42,7 +43,7 @@ describe('nodeReport()', () => {
     const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
     if (glibc) expect(r.libc).toEqual({ family: 'glibc', version: glibc });
     expect(r.names).toEqual(FeatureSet.current('process').names());
-    expect(FeatureSet.fromJSON({ ...r, schema: 'hwcap.featureset/1' }).equals(FeatureSet.current())).toBe(true);
+    expect(FeatureSet.fromJSON({ ...r, schema: 'hwcap.featureset/2' }).equals(FeatureSet.current())).toBe(true);
     // Filled from the launcher's probe: this kernel's answer, with its reason.
     expect(r.inheritance).toBe(probeInheritance().inherits);
     expect(r.inheritanceReason).toBe(probeInheritance().reason);
