@@ -31,7 +31,7 @@ export { FeatureSet, FEATURESET_SCHEMA, featureSetFromDoc, type FeatureSetJSON }
 
 import type { HwcapWords } from './words';
 import { normalizeArch, type Arch } from './arch';
-import { decodeSlots, table } from './decode';
+import { decodeSlots, slotsFromNames, table } from './decode';
 
 /** Decodes four auxv words into names (table names, then `bit<N>@AT_HWCAPn` for unnamed set bits), in word and bit order. */
 export function decodeWords(arch: Arch | string, words: Partial<HwcapWords>): string[] {
@@ -39,4 +39,13 @@ export function decodeWords(arch: Arch | string, words: Partial<HwcapWords>): st
   const v = t.slots.map(() => 0n);
   (['hwcap', 'hwcap2', 'hwcap3', 'hwcap4'] as const).forEach((k, i) => (v[i] = words[k] ?? 0n));
   return decodeSlots(t, v);
+}
+
+/**
+ * The words of FeatureSet.fromNames, with errors naming the caller's argument
+ * (`options.hwcaps[0]` rather than `names[0]`); for the spawn family.
+ */
+export function wordsOfNames(arch: Arch | string, names: unknown, argName: string): HwcapWords {
+  const v = slotsFromNames(table(normalizeArch(arch)), names, argName);
+  return { hwcap: v[0] ?? 0n, hwcap2: v[1] ?? 0n, hwcap3: v[2] ?? 0n, hwcap4: v[3] ?? 0n };
 }
