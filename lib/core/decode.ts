@@ -226,20 +226,22 @@ export function slotsToDrop(t: Table, names: unknown, argName: string): bigint[]
   const add = (name: unknown, arg: string) => {
     for (const [s, bit] of locate(t, name, arg)) v[s] = (v[s] ?? 0n) | (1n << BigInt(bit));
   };
-  iterate(names, argName).forEach((n, i) => {
-    const arg = `${argName}[${i}]`;
-    if (typeof n === 'string' && levelFeatures(t.arch, n)) {
-      for (const name of levelDrop(n)) add(name, arg);
-      return;
-    }
+  const dropWithDependents = (n: unknown, arg: string) => {
     add(n, arg);
     if (t.arch !== 'x86_64' || typeof n !== 'string') return;
     const key = t.byName.has(n) ? n : n.trim().toLowerCase();
     for (const [group, members] of Object.entries(XSAVE_GROUPS) as [XsaveGroup, readonly string[]][]) {
-      const head = members[0];
       const all = key === 'xsave' || key === 'osxsave';
-      if (all || key === head || (group === 'avx512' && key === 'avx')) for (const m of members) add(m, arg);
+      if (all || key === members[0] || (group === 'avx512' && key === 'avx')) for (const m of members) add(m, arg);
     }
+  };
+  iterate(names, argName).forEach((n, i) => {
+    const arg = `${argName}[${i}]`;
+    if (typeof n === 'string' && levelFeatures(t.arch, n)) {
+      for (const name of levelDrop(n)) dropWithDependents(name, arg);
+      return;
+    }
+    dropWithDependents(n, arg);
   });
   return v;
 }
