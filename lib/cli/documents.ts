@@ -102,7 +102,7 @@ export function featureNames(verb: string, values: string[] | undefined, option:
       throw new CliError(
         `--${option}: unknown feature '${n}' on ${arch}${near.length ? `; did you mean ${orList(near.map((x) => `'${x}'`))}?` : ''}`,
         arch === 'x86_64'
-          ? "on x86-64 the auxv carries only the CPUID.1:EDX bits and two AT_HWCAP2 bits (no AVX, AVX2, AVX-512 …); 'hwcap show --all' lists them"
+          ? "x86-64 names are the kernel's /proc/cpuinfo flags (CPUID bits) and the psABI levels x86-64, x86-64-v2, x86-64-v3, x86-64-v4; 'hwcap show --all' lists them"
           : `'hwcap show --all' lists every feature name of ${arch}`,
       );
     }

@@ -8,5 +8,6 @@ import { check } from './check';
 import { diff } from './diff';
 import { exec } from './exec';
 import { probe } from './probe';
+import { env } from './env';
 
-export const VERBS: readonly Verb[] = [show, report, baseline, check, diff, exec, probe];
+export const VERBS: readonly Verb[] = [show, report, baseline, check, diff, exec, env, probe];
