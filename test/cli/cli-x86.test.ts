@@ -60,6 +60,18 @@ describe.skipIf(!isX86)('hwcap on x86-64 (skipped: not x86-64)', () => {
     if (here.has('x86-64-v2')) expect(sh.stdout).toMatch(/x86-64-v2 \(supported/);
   });
 
+  it('baseline --from-nfd warns about nodes known only from labels, whose blacklisted flags NFD hid', () => {
+    const labels = path.join(__dirname, '..', 'fixtures', 'nfd', 'x86-nodes.json');
+    const crs = path.join(__dirname, '..', 'fixtures', 'nfd', 'x86-nodefeatures.json');
+    const r = hwcap(['baseline', '--from-nfd', labels]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^hwcap: warning: icx-1: only node labels describe this node, and NFD's default label blacklist hides /m);
+    expect(r.stderr).toMatch(/^hwcap: warning: milan-old: /m);
+    const c = hwcap(['baseline', '--from-nfd', crs]);
+    expect(c.stderr).not.toMatch(/warning/);
+    expect(FeatureSet.fromJSON(c.stdout).level()).toBe('x86-64-v3');
+  });
+
   it('env usage errors exit 2', () => {
     expect(hwcap(['env']).status).toBe(2);
     expect(hwcap(['env', '--features', 'sse2', '--baseline', 'x.json']).status).toBe(2);

@@ -1,6 +1,7 @@
 // The x86-64 model without this machine: the catalogue, decoding synthetic CPUID words of every
 // leaf, XCR0 gating, psABI levels, one name in two places, JSON /1 and /2, and bad input.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { expectCode } from '../support/helpers';
 import { fakeCpu, oneBit } from '../support/x86-cpu';
 import security from '../../lib/core/tables/security.json';
@@ -376,5 +377,27 @@ describe('baselines and checks of x86 nodes', () => {
       const e = expectCode(() => parseReport({ ...r, cpu }), HwcapSchemaError, 'ERR_HWCAP_SCHEMA') as HwcapSchemaError;
       expect(e.path).toBe('cpu');
     }
+  });
+});
+
+describe('round trips of random CPUID words', () => {
+  const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
+  const words = fc.record(Object.fromEntries(CPUID_WORD_NAMES.slice(1).map((n) => [n, u32])) as Record<CpuidWordName, fc.Arbitrary<number>>, { requiredKeys: [] });
+  const auxv = fc.record({ hwcap: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), hwcap2: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) });
+  it('words → names → words, JSON, and set laws keep every bit (AMD mirror bits aside)', () => {
+    fc.assert(
+      fc.property(auxv, words, words, (w, c, d) => {
+        const a = FeatureSet.fromWords('x86_64', w, c);
+        expect(FeatureSet.fromNames('x86_64', a.names()).equals(a)).toBe(true);
+        expect(FeatureSet.fromJSON(JSON.stringify(a)).equals(a)).toBe(true);
+        expect(a.cpuid['CPUID.80000001:EDX'] & 0x0183f3ff).toBe(0);
+        for (const [k, v] of Object.entries(c)) if (k !== 'CPUID.80000001:EDX') expect(a.cpuid[k as CpuidWordName]).toBe(v);
+        const b = FeatureSet.fromWords('x86_64', {}, d);
+        expect(a.intersect(b).isSubsetOf(a)).toBe(true);
+        expect(a.union(b).diff(a).missing).toEqual([]);
+        expect(a.without(a.names()).names()).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
