@@ -40,12 +40,16 @@ bool ArgU32(const Napi::CallbackInfo& info, size_t i, const char* name, bool opt
     }
   }
   if (info.Length() <= i || !info[i].IsNumber()) {
-    ThrowCoded(env, Napi::TypeError::New(env, std::string("The \"") + name + "\" argument must be of type number"), "ERR_INVALID_ARG_TYPE");
+    ThrowCoded(env, Napi::TypeError::New(env, std::string("The \"") + name + "\" argument must be of type number"),
+               "ERR_INVALID_ARG_TYPE");
     return false;
   }
   double d = info[i].As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || d != std::floor(d) || d < 0 || d > 4294967295.0) {
-    ThrowCoded(env, Napi::RangeError::New(env, std::string("The value of \"") + name + "\" is out of range. It must be an integer >= 0 and <= 4294967295"), "ERR_OUT_OF_RANGE");
+    ThrowCoded(env,
+               Napi::RangeError::New(env, std::string("The value of \"") + name +
+                                              "\" is out of range. It must be an integer >= 0 and <= 4294967295"),
+               "ERR_OUT_OF_RANGE");
     return false;
   }
   *out = static_cast<uint32_t>(d);
@@ -82,7 +86,8 @@ Napi::Value Xgetbv(const Napi::CallbackInfo& info) {
     __cpuid_count(0xd, 1, a, b, c, d);
     if (!(a & (1u << 2))) return env.Undefined();  // no XGETBV with ECX = 1
   } else if (index != 0) {
-    ThrowCoded(env, Napi::RangeError::New(env, "The value of \"index\" is out of range. It must be 0 (XCR0) or 1 (XINUSE)"), "ERR_OUT_OF_RANGE");
+    ThrowCoded(env, Napi::RangeError::New(env, "The value of \"index\" is out of range. It must be 0 (XCR0) or 1 (XINUSE)"),
+               "ERR_OUT_OF_RANGE");
     return env.Undefined();
   }
   uint32_t lo, hi;
@@ -94,7 +99,9 @@ Napi::Value Xgetbv(const Napi::CallbackInfo& info) {
 
 Napi::Value Unsupported(const Napi::CallbackInfo& info, const char* what) {
   Napi::Env env = info.Env();
-  ThrowCoded(env, Napi::Error::New(env, std::string(what) + " exists only on x86-64; this addon was built for another architecture"), "ERR_HWCAP_UNSUPPORTED_ARCH");
+  ThrowCoded(env,
+             Napi::Error::New(env, std::string(what) + " exists only on x86-64; this addon was built for another architecture"),
+             "ERR_HWCAP_UNSUPPORTED_ARCH");
   return env.Undefined();
 }
 

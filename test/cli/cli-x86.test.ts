@@ -27,7 +27,7 @@ describe.skipIf(!isX86)('hwcap on x86-64 (skipped: not x86-64)', () => {
   it('report records the vendor, family, model and level', () => {
     const rep = JSON.parse(hwcap(['report']).stdout) as { schema: string; cpu: { vendor: string; family: number }; level: string };
     expect(rep.schema).toBe('hwcap.node-report/2');
-    expect(rep.cpu.vendor).toMatch(/^(GenuineIntel|AuthenticAMD|HygonGenuine|CentaurHauls|  Shanghai  |.{12})$/);
+    expect(rep.cpu.vendor).toMatch(/^(GenuineIntel|AuthenticAMD|HygonGenuine|CentaurHauls| {2}Shanghai {2}|.{12})$/);
     expect(rep.level).toBe(here.level());
   });
 

@@ -8,7 +8,7 @@ import { defineVerb, jsonOption } from '../verb';
 
 /** A value quoted for sh: single quotes, with ' written as '\''. */
 function shellQuote(v: string): string {
-  return /^[A-Za-z0-9_.,:=+\/-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_.,:=+/-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
 export const env = defineVerb({
