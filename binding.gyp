@@ -26,7 +26,7 @@
   "targets": [
     {
       "target_name": "hwcap",
-      "sources": ["native/addon/addon.cc", "<@(common_sources)"],
+      "sources": ["native/addon/addon.cc", "native/addon/cpuid.cc", "<@(common_sources)"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": ["-Wall", "-Wextra"],
