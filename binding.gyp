@@ -5,7 +5,9 @@
       "native/launcher/main.c", "native/launcher/options.c", "native/launcher/report.c",
       "native/launcher/program.c", "native/launcher/security.c", "native/launcher/kernel_mode.c",
       "native/launcher/tracee.c", "native/launcher/remote_syscall.c", "native/launcher/mask_exec.c",
-      "native/launcher/handshake.c", "native/launcher/follow.c"
+      "native/launcher/handshake.c", "native/launcher/follow.c",
+      "native/launcher/tree.c", "native/launcher/hold.c", "native/launcher/control.c", "native/launcher/answer.c",
+      "native/launcher/release.c", "native/launcher/adopt.c"
     ],
     "launcher_common": ["native/common/procfs.c", "native/common/mm_map.c", "native/common/errno_name.c"],
     "launcher_headers": ["<!@(ls native/launcher/*.h native/common/*.h)"],
@@ -25,7 +27,7 @@
   "targets": [
     {
       "target_name": "hwcap",
-      "sources": ["native/addon/addon.cc", "<@(common_sources)"],
+      "sources": ["native/addon/addon.cc", "native/addon/cpuid.cc", "<@(common_sources)"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": ["-Wall", "-Wextra"],

@@ -37,6 +37,9 @@ export {
   closeMatches,
 } from './core/features';
 export type { Arch, WordName, Feature, FeatureSetJSON, SchemaErrorCode } from './core/features';
+// x86-64: CPUID word names, the psABI levels, and the runtimes' own knobs for a feature set.
+export { CPUID_WORD_NAMES, LEVEL_NAMES, runtimeEnv } from './core/features';
+export type { CpuidWordName, CpuidWords, CpuInfo, Place, RuntimeEnvOptions } from './core/features';
 export { parseReport, baseline, check, MixedArchError, NODE_REPORT_SCHEMA } from './core/report';
 export type { NodeReport, NodeReportOptions, LibcInfo, CheckResult } from './core/report';
 export { fromNodeFeatureDiscovery } from './core/nfd';
@@ -50,6 +53,9 @@ export type { SpawnMode, ModeFacts, InheritanceProbe, PtraceProbe, ProbeResult, 
 // The launcher: where it is, its stages, and the answers about this machine that run it.
 export { launcherPath, probePath, probeInheritance, probePtrace, probe, nodeReport, LAUNCHER_STAGES } from './launcher';
 export type { LauncherStage } from './launcher';
+// Checkpoint and restore: hand a followed tree over before a dump, take a restored one back.
+export { release, adopt, HandoverError } from './launcher';
+export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './launcher';
 
 // Masked children, as node:child_process has them.
 export { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork } from './spawn';
@@ -66,3 +72,4 @@ export type {
   ForkOptions,
   WordsCarrier,
 } from './spawn';
+export { cpuid, xgetbv } from './host';

@@ -25,7 +25,7 @@ t0=$(date +%s)
 
 echo "asan: copying the package to $work"
 mkdir -p "$work"
-tar -C "$root" --exclude=./build --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./.arm64 --exclude=./bench/results -cf - . | tar -C "$work" -xf -
+tar -C "$root" --exclude=./build --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./.arm64 --exclude=./.criu --exclude=./bench/results -cf - . | tar -C "$work" -xf -
 ln -sfn "$root/node_modules" "$work/node_modules"
 cd "$work"
 
@@ -46,6 +46,8 @@ case "$nodedir" in undefined | null) nodedir="" ;; esac
 # Exported for the whole run: anything that configures this copy again (the
 # package's install script, run by `npx hwcap` in the tests) keeps the flags.
 export HWCAP_SANITIZE=1
+# The CRIU build of the checkpoint tests (scripts/criu/build.sh) stays the package's own.
+export HWCAP_CRIU_DIR=${HWCAP_CRIU_DIR:-$root/.criu}
 if ! node_modules/.bin/node-gyp rebuild ${nodedir:+--nodedir="$nodedir"} >build.log 2>&1; then
   cat build.log
   exit 1

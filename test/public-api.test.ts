@@ -20,10 +20,14 @@ const DOCUMENTED = [
   // features, reports, baselines, NFD
   'FeatureSet', 'HwcapSchemaError', 'ARCHES', 'WORD_NAMES', 'FEATURESET_SCHEMA', 'catalog', 'normalizeArch', 'hostArch', 'decodeWords', 'closeMatches',
   'parseReport', 'baseline', 'check', 'MixedArchError', 'NODE_REPORT_SCHEMA', 'fromNodeFeatureDiscovery', 'libcInfo',
+  // x86-64: CPUID, levels, runtime knobs
+  'cpuid', 'xgetbv', 'CPUID_WORD_NAMES', 'LEVEL_NAMES', 'runtimeEnv',
   // this machine, the mode rule, the launcher
   'resolveMode', 'launcherPath', 'probePath', 'probeInheritance', 'probePtrace', 'probe', 'nodeReport', 'LAUNCHER_STAGES',
   // masked children
   'spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork',
+  // checkpoint and restore
+  'release', 'adopt', 'HandoverError',
 ];
 
 describe('public API', () => {

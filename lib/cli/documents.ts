@@ -4,7 +4,7 @@ import { FEATURESET_SCHEMA, FeatureSet, HwcapSchemaError, closeMatches } from '.
 import { NODE_REPORT_SCHEMA, parseReport, reportFeatures, type NodeReport } from '../core/report';
 import { fromNodeFeatureDiscovery, type NfdNode } from '../core/nfd';
 import { NFD_CAP, readJsonFile, shownName } from './input';
-import { CliError, orList, usageError } from './output';
+import { CliError, err, orList, usageError } from './output';
 
 export const REPORT_HINT = "write node reports with 'hwcap report > NODE.json' and baselines with 'hwcap baseline'";
 const NFD_HINT = "expected the output of 'kubectl get nodefeatures -A -o json' or 'kubectl get nodes -o json'";
@@ -63,6 +63,7 @@ export function nfdNodes(file: string, arch: string | undefined): Loaded[] {
     throw e;
   }
   if (nodes.length === 0) throw new CliError(`NFD document '${file}' holds no nodes`, NFD_HINT);
+  for (const n of nodes) for (const w of n.warnings) err(`hwcap: warning: ${w}`);
   return nodes.map((n) => {
     if (!n.features) throw new CliError(`NFD node '${n.node}' in '${file}' does not tell its architecture`, 'give it with --arch ARCH');
     return { file, label: `${n.node} (NFD)`, set: n.features };
@@ -102,7 +103,7 @@ export function featureNames(verb: string, values: string[] | undefined, option:
       throw new CliError(
         `--${option}: unknown feature '${n}' on ${arch}${near.length ? `; did you mean ${orList(near.map((x) => `'${x}'`))}?` : ''}`,
         arch === 'x86_64'
-          ? "on x86-64 the auxv carries only the CPUID.1:EDX bits and two AT_HWCAP2 bits (no AVX, AVX2, AVX-512 …); 'hwcap show --all' lists them"
+          ? "x86-64 names are the kernel's /proc/cpuinfo flags (CPUID bits) and the psABI levels x86-64, x86-64-v2, x86-64-v3, x86-64-v4; 'hwcap show --all' lists them"
           : `'hwcap show --all' lists every feature name of ${arch}`,
       );
     }

@@ -12,27 +12,19 @@
 // NFD's names: on x86 the feature IDs of the Go cpuid library (SSE2, HTT, CMPXCHG8, X87 …);
 // on arm64, ppc64le and s390x the upper-cased kernel/glibc hwcap names (ASIMD, VSX, VXE2 …),
 // with a few of the Go library's arm64 IDs (AESARM, ARMCPUID, FHM, GPA, RNDR, TS) on newer NFD.
-// Most x86 flags (AVX2, AVX512F …) come from CPUID leaves that are not in the auxv at all; they
-// are reported as unmapped, not dropped.
+// On x86-64 every flag with a CPUID bit maps to its catalogue name (tables/nfd-x86.ts), the
+// X86_64_V<n> flags to the psABI levels; a flag without a bit is reported as unmapped, not dropped.
+//
+// NFD's default label blacklist hides BMI1, BMI2, CMOV, CX16, POPCNT, SSE … from node labels (the
+// NodeFeature objects keep them). A node known only from its labels therefore gets a warning that
+// names what its set may lack; X86_64_V<n> labels restore the level's features.
 import { invalidArgType, inspectValue } from '../errors';
 import { FeatureSet, HwcapSchemaError, catalog, normalizeArch, parseDocument, type Arch } from './features';
+import { NFD_LABEL_BLACKLIST, NFD_X86 } from './tables/nfd-x86';
 
 const NODE_NAME_LABEL = 'nfd.node.kubernetes.io/node-name';
 const CPUID_LABEL = 'feature.node.kubernetes.io/cpu-cpuid.';
 const ARCH_LABEL = 'kubernetes.io/arch';
-
-/** NFD (Go cpuid library) x86 names of the CPUID.1:EDX bits that AT_HWCAP carries. */
-const X86: Record<string, string> = {
-  X87: 'fpu',
-  CMPXCHG8: 'cx8',
-  SYSEE: 'sep',
-  CMOV: 'cmov',
-  MMX: 'mmx',
-  FXSR: 'fxsr',
-  SSE: 'sse',
-  SSE2: 'sse2',
-  HTT: 'ht',
-};
 
 /** Names that are not just the upper-cased table name. */
 const ALIASES: Partial<Record<Arch, Record<string, string>>> = {
@@ -44,7 +36,7 @@ const lowerNames = new Map<Arch, Set<string>>();
 
 /** Our name for an NFD flag on an architecture, or undefined. */
 export function mapNfdFlag(arch: Arch, flag: string): string | undefined {
-  if (arch === 'x86_64') return X86[flag];
+  if (arch === 'x86_64') return Object.hasOwn(NFD_X86, flag) ? NFD_X86[flag] : undefined;
   const alias = ALIASES[arch]?.[flag];
   if (alias) return alias;
   let names = lowerNames.get(arch);
@@ -66,6 +58,8 @@ export interface NfdNode {
   unmapped: string[];
   /** The mapped names as a set; undefined when the arch is unknown. */
   features?: FeatureSet;
+  /** What may be missing from `features` and why (x86-64 nodes known only from labels). */
+  warnings: string[];
 }
 
 export interface NfdOptions {
@@ -76,6 +70,8 @@ export interface NfdOptions {
 interface Raw {
   flags: Set<string>;
   archLabel?: string;
+  /** Whether a NodeFeature object (not only labels) described the node. */
+  fromCr: boolean;
 }
 
 function objects(doc: unknown): Record<string, unknown>[] {
@@ -126,8 +122,9 @@ export function fromNodeFeatureDiscovery(json: unknown, options: NfdOptions = {}
       throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', `items[${i}].metadata`, `has no node name (label ${NODE_NAME_LABEL} or metadata.name)`);
     }
     let entry = raw.get(name);
-    if (!entry) raw.set(name, (entry = { flags: new Set() }));
+    if (!entry) raw.set(name, (entry = { flags: new Set(), fromCr: false }));
     if (o.kind === 'NodeFeature') {
+      entry.fromCr = true;
       const elements = ((((o.spec as Record<string, unknown> | undefined)?.features as Record<string, unknown> | undefined)?.flags as Record<string, unknown> | undefined)?.['cpu.cpuid'] as Record<string, unknown> | undefined)?.elements;
       if (elements !== undefined) {
         if (typeof elements !== 'object' || elements === null || Array.isArray(elements)) {
@@ -170,10 +167,19 @@ export function fromNodeFeatureDiscovery(json: unknown, options: NfdOptions = {}
       if (n) names.push(n);
       else unmapped.push(f);
     }
-    const result: NfdNode = { node, flags, names: [], unmapped };
+    const result: NfdNode = { node, flags, names: [], unmapped, warnings: [] };
     if (arch) {
       const features = FeatureSet.fromNames(arch, names);
       Object.assign(result, { arch, archSource, names: features.names(), features });
+      if (arch === 'x86_64' && !r.fromCr) {
+        const hidden = NFD_LABEL_BLACKLIST.filter((f) => Object.hasOwn(NFD_X86, f) && !r.flags.has(f) && !features.has(NFD_X86[f] as string));
+        if (hidden.length) {
+          result.warnings.push(
+            `${node}: only node labels describe this node, and NFD's default label blacklist hides ${hidden.join(', ')}; ` +
+              'the set lacks those features unless a label shows them. Read the NodeFeature objects instead (kubectl get nodefeatures -A -o json)',
+          );
+        }
+      }
     }
     out.push(result);
   }

@@ -4,14 +4,17 @@ import {
   FeatureSet,
   HwcapSchemaError,
   checkSchema,
+  cpuidToJSON,
   featureSetFromDoc,
   parseDocument,
   wordsToJSON,
   type Arch,
+  type CpuInfo,
   type WordName,
 } from './features';
 
-export const NODE_REPORT_SCHEMA = 'hwcap.node-report/1';
+/** Version 2 adds the x86-64 CPUID words, the CPU (vendor, family, model) and the psABI level; /1 is still read. */
+export const NODE_REPORT_SCHEMA = 'hwcap.node-report/2';
 
 export interface LibcInfo {
   family: 'glibc' | 'musl' | 'unknown';
@@ -28,6 +31,12 @@ export interface NodeReport {
   /** The auxv view the words come from: the startup stack copy that libc and runtimes read. */
   view: 'process';
   words: Record<WordName, string>;
+  /** x86-64: the CPUID words as a program may use them (gated by XCR0), CPUID.1:EDX = AT_HWCAP. */
+  cpuid?: Record<string, string>;
+  /** x86-64: the CPU's vendor string, display family, model and stepping (from leaves 0 and 1). */
+  cpu?: CpuInfo;
+  /** x86-64: the highest psABI level the node meets (FeatureSet#level()). */
+  level?: string;
   names: string[];
   /** Whether this kernel passes a masked auxv on across exec; 'unknown' until probed. */
   inheritance: boolean | 'unknown';
@@ -46,7 +55,7 @@ export interface NodeReportOptions {
 /** Validates a report read from JSON (string or parsed) and returns it typed. */
 export function parseReport(json: unknown): NodeReport {
   const doc = parseDocument(json, 'the node report');
-  checkSchema(doc, NODE_REPORT_SCHEMA);
+  checkSchema(doc, NODE_REPORT_SCHEMA, 'schema', [1]);
   if (typeof doc.hostname !== 'string' || doc.hostname === '') {
     throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', 'hostname', 'must be a non-empty string');
   }
@@ -66,12 +75,24 @@ export function parseReport(json: unknown): NodeReport {
     libc: typeof libc.version === 'string' ? { family, version: libc.version } : { family },
     view: 'process',
     words: wordsToJSON(set.words),
+    ...(set.arch === 'x86_64' ? { cpuid: cpuidToJSON(set.cpuid) } : {}),
+    ...(doc.cpu !== undefined ? { cpu: cpuOf(doc.cpu) } : {}),
+    ...(set.level() !== undefined ? { level: set.level() } : {}),
     names: set.names(),
     inheritance: inh,
     createdAt: typeof doc.createdAt === 'string' ? doc.createdAt : '',
   };
   if (typeof doc.inheritanceReason === 'string') report.inheritanceReason = doc.inheritanceReason;
   return report;
+}
+
+function cpuOf(v: unknown): CpuInfo {
+  const c = v as Record<string, unknown>;
+  const int = (k: string) => typeof c[k] === 'number' && Number.isInteger(c[k]) && (c[k] as number) >= 0;
+  if (typeof v !== 'object' || v === null || typeof c.vendor !== 'string' || !int('family') || !int('model') || !int('stepping')) {
+    throw new HwcapSchemaError('ERR_HWCAP_SCHEMA', 'cpu', `must be { vendor: string, family, model, stepping: integers >= 0 }, got ${inspectValue(v)}`);
+  }
+  return { vendor: c.vendor, family: c.family as number, model: c.model as number, stepping: c.stepping as number };
 }
 
 /** The FeatureSet of a report (or the set itself). */
@@ -119,7 +140,7 @@ export function baseline(reports: Iterable<NodeReport | FeatureSet>): FeatureSet
   if (list.length === 0) throw invalidArgValue('reports', 'must hold at least one report; the baseline of no nodes is undefined', list);
   const sets = list.map((r, i) => reportFeatures(r, `reports[${i}]`));
   const byArch: Record<string, string[]> = {};
-  sets.forEach((s, i) => (byArch[s.arch] ??= []).push(nodeName(list[i], i)));
+  sets.forEach((s, i) => (byArch[s.arch] ??= []).push(nodeName(list[i] as NodeReport | FeatureSet, i)));
   if (Object.keys(byArch).length > 1) throw new MixedArchError(byArch);
   return sets.reduce((a, b) => a.intersect(b));
 }

@@ -98,7 +98,7 @@ export function toEntries(words: ArrayLike<bigint>): AuxvEntry[] {
   const out: AuxvEntry[] = [];
   for (let i = 0; i + 1 < words.length; i += 2) {
     const type = Number(words[i]);
-    out.push({ type, name: atName(type), value: words[i + 1] });
+    out.push({ type, name: atName(type), value: words[i + 1] ?? 0n });
     if (type === AT.AT_NULL) break;
   }
   return out;

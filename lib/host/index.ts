@@ -17,5 +17,7 @@ export {
 } from './auxv';
 export type { AuxvView, WordsView, WriteMethod, WriteOptions, WriteResult, UserHwcapState, UserHwcapOptions, AccessAnswer, AuxvAccess } from './auxv';
 export { libcInfo, nodeReportFrom } from './report';
+export { cpuid, xgetbv, type CpuidResult } from './cpuid';
+export { cpuidSnapshot } from './current';
 export { resolveMode, checkMode, probeFrom } from './probe';
 export type { SpawnMode, InheritanceProbe, PtraceProbe, ModeFacts, ProbeResult, ProbeOptions, ChildProbes } from './probe';

@@ -22,6 +22,10 @@ export interface NativeAddon {
   mmMapSize(): number;
   /** prctl(option, 0, 0, 0, 0) for a PR_USER_HWCAP_ENABLED number. */
   prctlQuery(option: number): number;
+  /** CPUID(leaf, subleaf) on the calling thread (native/addon/cpuid.cc); throws ERR_HWCAP_UNSUPPORTED_ARCH off x86-64. */
+  cpuid(leaf: number, subleaf?: number): { eax: number; ebx: number; ecx: number; edx: number };
+  /** XGETBV(index), index 0 (XCR0) or 1 (XINUSE); undefined when the OS has not enabled XSAVE (or XINUSE is absent). */
+  xgetbv(index?: number): bigint | undefined;
   setErrorFactory(factory: (errno: number, syscall: string, option?: string) => Error): void;
   /** Defined only when the build's headers define it. */
   readonly PR_USER_HWCAP_ENABLED?: number;

@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { invalidArgType, invalidArgValue } from '../errors';
-import { FeatureSet, hostArch, wordsToJSON } from '../core/features';
+import { FeatureSet, cpuidToJSON, wordsToJSON } from '../core/features';
 import { NODE_REPORT_SCHEMA, type LibcInfo, type NodeReport, type NodeReportOptions } from '../core/report';
-import { hwcapWords } from './auxv';
+import { cpuidSnapshot } from './current';
 import type { InheritanceProbe } from './probe';
 
 let libcCache: LibcInfo | undefined;
@@ -56,7 +56,8 @@ export function nodeReportFrom(options: NodeReportOptions, probeInheritance: () 
   if (hostname !== undefined && (typeof hostname !== 'string' || hostname === '')) {
     throw invalidArgType('options.hostname', 'a non-empty string', hostname);
   }
-  const set = FeatureSet.fromWords(hostArch(), hwcapWords('process'));
+  // The process view's auxv words and, on x86-64, the CPUID words gated by XCR0.
+  const set = FeatureSet.current('process');
   const report: NodeReport = {
     schema: NODE_REPORT_SCHEMA,
     hostname: hostname ?? os.hostname(),
@@ -65,6 +66,7 @@ export function nodeReportFrom(options: NodeReportOptions, probeInheritance: () 
     libc: { ...libcInfo() },
     view: 'process',
     words: wordsToJSON(set.words),
+    ...(set.arch === 'x86_64' ? { cpuid: cpuidToJSON(set.cpuid), cpu: { ...cpuidSnapshot().cpu }, level: set.level() } : {}),
     names: set.names(),
     inheritance,
     createdAt: new Date().toISOString(),

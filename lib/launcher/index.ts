@@ -9,3 +9,5 @@ export { LAUNCHER_STAGES, stageOf } from './stages';
 export type { LauncherStage } from './stages';
 export { probeInheritance, probePtrace } from './probes';
 export { probe, nodeReport } from './machine';
+export { release, adopt, savedWords, HandoverError } from './handover';
+export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './handover';

@@ -34,6 +34,7 @@
 #include "../common/mm_map.h"
 #include "../common/prctl_compat.h"
 #include "../common/procfs.h"
+#include "cpuid.h"
 
 namespace {
 
@@ -440,6 +441,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mmMapSize", Napi::Function::New(env, MmMapSize, "mmMapSize"));
   exports.Set("prctlQuery", Napi::Function::New(env, PrctlQuery, "prctlQuery"));
   exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory, "setErrorFactory"));
+  hwcap::RegisterCpuid(env, exports);
 #ifdef PR_USER_HWCAP_ENABLED
   exports.Set("PR_USER_HWCAP_ENABLED", Napi::Number::New(env, PR_USER_HWCAP_ENABLED));
 #endif

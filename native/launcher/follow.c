@@ -13,6 +13,7 @@
 
 #include "faults.h"
 #include "mask_exec.h"
+#include "release.h"
 #include "report.h"
 
 struct follow_state {
@@ -66,6 +67,7 @@ static void on_exec(struct follow_state *s, pid_t pid) {
 void follow_run(const struct follow_config *c) {
   struct follow_state s = {c, 1};
   for (;;) {
+    release_poll(c); /* a release request: the helper lets go of the tree and exits (release.c) */
     int st;
     pid_t pid = waitpid(-1, &st, __WALL);
     if (pid < 0) {

@@ -17,6 +17,7 @@
 
 #include "../common/mm_map.h"
 #include "../common/procfs.h"
+#include "control.h"
 #include "faults.h"
 #include "follow.h"
 #include "report.h"
@@ -81,6 +82,8 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   while ((got = read(ack, &byte, 1)) < 0 && errno == EINTR) {}
   close(ack);
   if (got != 1) _exit(1);
+  /* Before the seize, so that a release right after the program starts finds it (control.c). */
+  if (o->follow) control_open();
   FAULT_POINT("helper-before-seize");
   struct go_msg msg = {0, (int32_t)getpid()};
   unsigned long options = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;

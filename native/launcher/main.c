@@ -38,10 +38,12 @@
 
 #include "../common/auxv_words.h"
 #include "../common/procfs.h"
+#include "adopt.h"
 #include "handshake.h"
 #include "kernel_mode.h"
 #include "options.h"
 #include "program.h"
+#include "release.h"
 #include "report.h"
 #include "security.h"
 #ifdef HWCAP_TEST_FAULTS
@@ -108,6 +110,8 @@ int main(int argc, char **argv, char **envp) {
   if (argc == 2 && strcmp(argv[1], "--list-stages") == 0) return list_stages();
   if (argc == 2 && strcmp(argv[1], "--list-security") == 0) return security_list_main();
   if (argc > 1 && strcmp(argv[1], "--check-inherited") == 0) return kernel_check_inherited_main(argc, argv, envp);
+  if (argc > 1 && strcmp(argv[1], "--release") == 0) return release_main(argc, argv); /* release.c */
+  if (argc > 1 && strcmp(argv[1], "--adopt") == 0) return adopt_main(argc, argv);     /* adopt.c */
 #ifdef HWCAP_TEST_FAULTS
   int hooked = test_hooks_main(argc, argv);
   if (hooked >= 0) return hooked;

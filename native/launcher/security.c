@@ -28,7 +28,12 @@ int security_list_main(void) {
   static const char *const regs[] = {"EAX", "EBX", "ECX", "EDX"};
   for (const struct security_feature *s = security_features; s->name; s++)
     printf("%s %s %d\n", s->name, hwcap_word_name(s->word), s->bit);
-  for (const struct security_cpuid_feature *s = security_cpuid_features; s->name; s++)
-    printf("%s CPUID.0x%x.0x%x:%s %d\n", s->name, s->leaf, s->subleaf, regs[s->reg], s->bit);
+  /* Word names as lib/core/cpuid.ts writes them: CPUID.<LEAF>[.<SUB>]:<REG>, upper-case hex, the
+   * subleaf only for the subleaf-indexed leaves 7, 0xD, 0x14 and 0x24. */
+  for (const struct security_cpuid_feature *s = security_cpuid_features; s->name; s++) {
+    int indexed = s->leaf == 0x7 || s->leaf == 0xd || s->leaf == 0x14 || s->leaf == 0x24;
+    if (indexed) printf("%s CPUID.%X.%X:%s %d\n", s->name, s->leaf, s->subleaf, regs[s->reg], s->bit);
+    else printf("%s CPUID.%X:%s %d\n", s->name, s->leaf, regs[s->reg], s->bit);
+  }
   return fflush(stdout) == 0 ? 0 : 1;
 }

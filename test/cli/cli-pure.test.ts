@@ -27,7 +27,7 @@ function cli(root: string, args: string[]): { status: number | null; stdout: str
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const report = (hostname: string, set: FeatureSet) => JSON.stringify({ schema: 'hwcap.node-report/1', hostname, arch: set.arch, words: set.toJSON().words, names: set.names() });
+const report = (hostname: string, set: FeatureSet) => JSON.stringify({ schema: 'hwcap.node-report/2', hostname, arch: set.arch, words: set.toJSON().words, ...(set.toJSON().cpuid ? { cpuid: set.toJSON().cpuid } : {}), names: set.names() });
 
 beforeAll(() => {
   fs.mkdirSync(unbuilt);

@@ -24,7 +24,7 @@ const [lack2, lack3] = [mine.at(-1)!, mine.at(-2)!];
 const node2 = here.without([lack2]);
 const node3 = FeatureSet.fromWords(here.arch, { hwcap: here.without([lack3]).words.hwcap });
 const handMade = (hostname: string, set: FeatureSet) =>
-  JSON.stringify({ schema: 'hwcap.node-report/1', hostname, arch: set.arch, words: set.toJSON().words, names: set.names() }, null, 2);
+  JSON.stringify({ schema: 'hwcap.node-report/2', hostname, arch: set.arch, words: set.toJSON().words, ...(set.toJSON().cpuid ? { cpuid: set.toJSON().cpuid } : {}), names: set.names() }, null, 2);
 
 describe('a cluster walk-through', () => {
   it('1. every node writes a report', () => {

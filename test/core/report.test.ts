@@ -5,7 +5,7 @@ import { probeInheritance } from '../../lib';
 import { describe, expect, it } from 'vitest';
 import { expectCode } from '../support/helpers';
 import { FeatureSet, HwcapSchemaError, hostArch } from '../../lib';
-import { wordsToJSON } from '../../lib/core/features';
+import { cpuidToJSON, wordsToJSON } from '../../lib/core/features';
 import { MixedArchError, NODE_REPORT_SCHEMA, baseline, check, fromNodeFeatureDiscovery, nodeReport, parseReport, type NodeReport } from '../../lib';
 
 /** A report as another machine would have written it. */
@@ -19,6 +19,7 @@ function report(hostname: string, arch: string, names: string[]): NodeReport {
     libc: { family: 'glibc', version: '2.39' },
     view: 'process',
     words: wordsToJSON(set.words),
+    ...(set.arch === 'x86_64' ? { cpuid: cpuidToJSON(set.cpuid) } : {}),
     names: set.names(),
     inheritance: 'unknown',
     createdAt: '2026-01-01T00:00:00.000Z',
@@ -34,7 +35,7 @@ const ARMV9 = [...N1, 'jscvt', 'fcma', 'sha3', 'sm3', 'sm4', 'sha512', 'sve', 'a
 describe('nodeReport()', () => {
   it('describes this machine: schema, hostname, arch, kernel, libc, process-view words and names', () => {
     const r = nodeReport();
-    expect(r.schema).toBe('hwcap.node-report/1');
+    expect(r.schema).toBe('hwcap.node-report/2');
     expect(r.hostname).toBe(os.hostname());
     expect(r.arch).toBe(hostArch());
     expect(r.kernel.release).toBe(os.release());
@@ -44,7 +45,7 @@ describe('nodeReport()', () => {
     if (glibc) expect(r.libc).toEqual({ family: 'glibc', version: glibc });
     else expect(r.libc.family).not.toBe('glibc');
     expect(r.names).toEqual(FeatureSet.current('process').names());
-    expect(FeatureSet.fromJSON({ ...r, schema: 'hwcap.featureset/1' }).equals(FeatureSet.current())).toBe(true);
+    expect(FeatureSet.fromJSON({ ...r, schema: 'hwcap.featureset/2' }).equals(FeatureSet.current())).toBe(true);
     // Filled from the launcher's probe: this kernel's answer, with its reason.
     expect(r.inheritance).toBe(probeInheritance().inherits);
     expect(r.inheritanceReason).toBe(probeInheritance().reason);
@@ -136,8 +137,9 @@ describe('fromNodeFeatureDiscovery()', () => {
     const [x, arm] = nodes;
     expect(x.arch).toBe('x86_64');
     expect(x.archSource).toBe('flags');
-    expect(x.names).toEqual(['fpu', 'cx8', 'sep', 'cmov', 'mmx', 'fxsr', 'sse', 'sse2', 'ht']);
-    expect(x.unmapped).toEqual(['ADX', 'AESNI', 'AVX', 'AVX2', 'AVX512F', 'CX16', 'SSE3', 'SSE4', 'SSE42']);
+    expect(x.names).toEqual(['fpu', 'cx8', 'sep', 'cmov', 'mmx', 'fxsr', 'sse', 'sse2', 'ht', 'pni', 'cx16', 'sse4_1', 'sse4_2', 'aes', 'avx', 'avx2', 'avx512f', 'adx']);
+    expect(x.unmapped).toEqual([]);
+    expect(x.warnings).toEqual([]); // a NodeFeature object: NFD's label blacklist does not apply
     expect(arm.arch).toBe('aarch64');
     expect(arm.names).toEqual(['fp', 'asimd', 'evtstrm', 'aes', 'pmull', 'sha1', 'sha2', 'crc32', 'atomics', 'fphp', 'asimdhp', 'cpuid', 'asimdrdm', 'lrcpc', 'dcpop', 'asimddp', 'ssbs', 'pacg']);
     expect(arm.unmapped).toEqual(['TLB']);
@@ -152,8 +154,10 @@ describe('fromNodeFeatureDiscovery()', () => {
       ['epyc-1', 'x86_64', 'label'],
     ]);
     expect(nodes[0].names).toEqual(['fp', 'asimd', 'aes', 'pmull', 'sha1', 'sha2', 'crc32', 'atomics', 'sve', 'sve2', 'bti']);
-    expect(nodes[2].names).toEqual(['fpu', 'fxsr']);
-    expect(nodes[2].unmapped).toEqual(['AVX2', 'FMA3']); // AVX10_VERSION=1 is an attribute, not a flag
+    expect(nodes[2].names).toEqual(['fpu', 'fxsr', 'fma', 'avx2']);
+    expect(nodes[2].unmapped).toEqual([]); // AVX10_VERSION=1 is an attribute, not a flag
+    expect(nodes[2].warnings[0]).toMatch(/^epyc-1: only node labels .* hides .*BMI1, BMI2, .*POPCNT.*SSE42/);
+    expect(nodes[0].warnings).toEqual([]);
     const b = baseline(nodes.slice(0, 2).map((n) => n.features!));
     expect(b.names()).toEqual(['fp', 'asimd', 'aes', 'pmull', 'sha1', 'sha2', 'crc32', 'atomics']);
     expect(() => baseline(nodes.map((n) => n.features!))).toThrow(MixedArchError);

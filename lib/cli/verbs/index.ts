@@ -8,5 +8,8 @@ import { check } from './check';
 import { diff } from './diff';
 import { exec } from './exec';
 import { probe } from './probe';
+import { env } from './env';
+import { release } from './release';
+import { adopt } from './adopt';
 
-export const VERBS: readonly Verb[] = [show, report, baseline, check, diff, exec, probe];
+export const VERBS: readonly Verb[] = [show, report, baseline, check, diff, exec, env, release, adopt, probe];

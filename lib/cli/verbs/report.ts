@@ -8,7 +8,8 @@ export const report = defineVerb({
   summary: "this node's report as JSON, for collecting from many nodes",
   description:
     'Writes hostname, architecture, kernel, libc, the HWCAP words and their names\n' +
-    "(schema 'hwcap.node-report/1'). Collect one per node, then run 'hwcap baseline'.",
+    "(schema 'hwcap.node-report/2'; on x86-64 also the CPUID words, the CPU vendor, family\n" +
+    "and model, and the psABI level). Collect one per node, then run 'hwcap baseline'.",
   options: {
     hostname: { type: 'string', value: 'NAME', help: 'the node name to record (default: the hostname)' },
     json: jsonOption('JSON output (always; accepted for symmetry)'),

@@ -23,7 +23,8 @@ export function runShow(values: Values<typeof showOptions>): number {
   }
   const p = painter(process.stdout);
   const words = Object.entries(set.toJSON().words).filter(([, v]) => v !== '0x0');
-  out(`${p.bold(set.arch)}, ${view} view: ${words.map(([k, v]) => `${k} ${v}`).join('  ') || 'no HWCAP words'}`);
+  const level = set.level();
+  out(`${p.bold(set.arch)}, ${view} view: ${words.map(([k, v]) => `${k} ${v}`).join('  ') || 'no HWCAP words'}${level ? `, level ${p.bold(level)}` : ''}`);
   const unknown = new Set(set.unknownBits().map((u) => u.name));
   const rows: string[][] = [values.all ? ['', 'NAME', 'WORD', 'BIT', 'NOTE'] : ['NAME', 'WORD', 'BIT', 'NOTE']].map((r) => r.map((c) => p.bold(c)));
   const table = catalog(set.arch);

@@ -1,0 +1,75 @@
+// hwcap adopt: follow an existing process tree (a restored checkpoint) as hwcap exec does.
+import * as fs from 'node:fs';
+import type { FeatureSet } from '../../core/features';
+import { featureNames, loadDocument } from '../documents';
+import { host } from '../host';
+import { CliError, EXIT_OK, jsonLine, out, usageError } from '../output';
+import { defineVerb, jsonOption } from '../verb';
+import { pidArg } from './release';
+
+export const adopt = defineVerb({
+  name: 'adopt',
+  summary: 'follow an existing process tree (a restored checkpoint) as exec does, masking what it execs',
+  args: 'PID',
+  exclusive: [['baseline', 'features']],
+  description:
+    'A new helper seizes every thread of every process under PID, continues the\n' +
+    'processes that are stopped, and masks every exec in the tree from then on.\n' +
+    'The keep set is what the tree\'s saved auxv shows (/proc/PID/auxv, which CRIU\n' +
+    'restores as it was), or narrower: --baseline, --features and --drop can keep\n' +
+    'or drop features, never add one the saved auxv lacks (that is an error naming\n' +
+    'them). What the tree has already read stays as restored.\n' +
+    'Exit status: 0 adopted; 2 no such pid, another tracer holds a task, no\n' +
+    'permission, a wider keep set, or the helper could not seize the tree.',
+  options: {
+    baseline: { type: 'string', value: 'FILE', help: 'keep only the features of this baseline or report' },
+    features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
+    drop: { type: 'string', multiple: true, value: 'LIST', help: 'drop these features from the keep set (comma-separated, repeatable)' },
+    'allow-security-masking': { type: 'boolean', help: 'allow dropping security features the saved auxv shows' },
+    json: jsonOption('print the result as one line of JSON'),
+  },
+  positionals: { min: 1, max: 1, name: 'PID' },
+  examples: ['criu restore -D img -d --shell-job && hwcap adopt --baseline b.json 4242', 'hwcap adopt 4242'],
+  async run({ values, positionals }) {
+    const pid = pidArg('adopt', positionals[0]);
+    const { baseline: baselineFile, features: keepNames, drop: dropNames } = values;
+    if (baselineFile !== undefined && keepNames !== undefined) throw usageError('adopt', 'give --baseline or --features, not both');
+    const h = host();
+    const arch = h.hostArch();
+    let keep: FeatureSet | undefined;
+    if (baselineFile !== undefined) {
+      const doc = loadDocument(baselineFile, 'baseline');
+      if (doc.set.arch !== arch) throw new CliError(`baseline ${doc.label} is for ${doc.set.arch}; this machine is ${arch}`, 'make a baseline from reports of this architecture');
+      keep = doc.set;
+    } else if (keepNames !== undefined) {
+      keep = h.FeatureSet.fromNames(arch, featureNames('adopt', keepNames, 'features', arch));
+    }
+    if (dropNames !== undefined) {
+      // Dropping from what the tree shows when no keep set is given.
+      keep ??= h.FeatureSet.fromWords(arch, savedWordsOf(h, pid));
+      keep = keep.without(featureNames('adopt', dropNames, 'drop', arch));
+    }
+    const r = await h.adopt(pid, { ...(keep ? { hwcaps: keep } : {}), allowSecurityMasking: values['allow-security-masking'] });
+    if (values.json) out(jsonLine(r));
+    else {
+      const kept = h.decodeWords(arch, r.words);
+      out(
+        `adopted pid ${pid}: ${r.tasks} task${r.tasks === 1 ? '' : 's'} in ${r.processes} process${r.processes === 1 ? '' : 'es'}` +
+          `${r.continued ? `, ${r.continued} continued` : ''}; every exec keeps ${kept.length} feature${kept.length === 1 ? '' : 's'} (helper ${r.helper})`,
+      );
+    }
+    return EXIT_OK;
+  },
+});
+
+function savedWordsOf(h: ReturnType<typeof host>, pid: number) {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(`/proc/${pid}/auxv`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`no process has pid ${pid}`, 'check the pid (after a restore, the pid CRIU restored)');
+    throw new CliError(`cannot read /proc/${pid}/auxv: ${code}`, 'only a user who may ptrace the tree may adopt it');
+  }
+  return h.wordsOf(h.parseAuxvBytes(buf));
+}

@@ -1,0 +1,67 @@
+// hwcap env: the runtime knobs (GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_*, NPY_*) that
+// make x86-64 runtimes leave alone what a feature set lacks, as shell export lines.
+import { FeatureSet, runtimeEnv } from '../../core/features';
+import { featureNames, loadDocument } from '../documents';
+import { host } from '../host';
+import { CliError, EXIT_OK, err, out, printJson, usageError } from '../output';
+import { defineVerb, jsonOption } from '../verb';
+
+/** A value quoted for sh: single quotes, with ' written as '\''. */
+function shellQuote(v: string): string {
+  return /^[A-Za-z0-9_.,:=+/-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+export const env = defineVerb({
+  name: 'env',
+  summary: 'the runtime knobs that keep glibc, OpenSSL, Go, .NET and numpy to a feature set (x86-64)',
+  exclusive: [['baseline', 'features']],
+  description:
+    'Prints `export NAME=VALUE` lines for the features this node has and the set lacks:\n' +
+    '  --baseline FILE  the set of a feature set or report (hwcap baseline)\n' +
+    '  --features LIST  only these features (psABI levels x86-64-v2 … v4 expand)\n' +
+    '  --drop LIST      drop these from that set (or from this node)\n' +
+    'Use as `eval "$(hwcap env --baseline b.json)"`. These knobs are a second layer: they\n' +
+    'bind runtimes that read them, not code that runs CPUID itself. GLIBC_TUNABLES and\n' +
+    'GODEBUG replace any value already set; merge by hand if you use them. Protections\n' +
+    '(CET shadow stacks, IBT) stay on unless --allow-security-masking. Off x86-64 there\n' +
+    'is nothing to print: runtimes there read the auxv, which hwcap exec masks.',
+  options: {
+    baseline: { type: 'string', value: 'FILE', help: 'keep only the features of this baseline or report' },
+    features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
+    drop: { type: 'string', multiple: true, value: 'LIST', help: 'drop these features (comma-separated, repeatable)' },
+    'allow-security-masking': { type: 'boolean', help: 'also turn off protections (glibc IBT and SHSTK)' },
+    json: jsonOption('print the variables as one JSON object'),
+  },
+  positionals: { min: 0, max: 0, name: '' },
+  examples: ['eval "$(hwcap env --baseline baseline.json)"', 'hwcap env --features x86-64-v3', 'hwcap env --drop avx512f --json'],
+  run({ values }) {
+    const { baseline: baselineFile, features: keepNames, drop: dropNames } = values;
+    if (baselineFile !== undefined && keepNames !== undefined) throw usageError('env', 'give --baseline or --features, not both');
+    if (baselineFile === undefined && keepNames === undefined && dropNames === undefined) {
+      throw usageError('env', 'nothing to keep from: give --baseline FILE, --features LIST or --drop LIST');
+    }
+    const here = host().FeatureSet.current('process');
+    let keep: FeatureSet;
+    if (baselineFile !== undefined) {
+      const doc = loadDocument(baselineFile, 'baseline');
+      if (doc.set.arch !== here.arch) {
+        throw new CliError(`baseline ${doc.label} is for ${doc.set.arch}; this machine is ${here.arch}`, 'make a baseline from reports of this architecture');
+      }
+      keep = doc.set;
+    } else if (keepNames !== undefined) {
+      keep = FeatureSet.fromNames(here.arch, featureNames('env', keepNames, 'features', here.arch));
+    } else {
+      keep = here;
+    }
+    if (dropNames !== undefined) keep = keep.without(featureNames('env', dropNames, 'drop', here.arch));
+    const vars = runtimeEnv(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] });
+    if (values.json) {
+      printJson(vars);
+      return EXIT_OK;
+    }
+    if (here.arch !== 'x86_64') err(`hwcap env: note: ${here.arch} runtimes read the auxv, not these knobs; use 'hwcap exec' to mask it`);
+    const lines = Object.entries(vars).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+    if (lines.length) out(lines.join('\n'));
+    return EXIT_OK;
+  },
+});

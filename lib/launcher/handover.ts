@@ -1,0 +1,241 @@
+// Handing a followed tree over for a checkpoint, and taking a restored one back
+// (docs/checkpoint.md). Both run the launcher, which does the work and answers
+// with one JSON line on stdout (native/launcher/release.h, adopt.h):
+//   release(pid, { stop })   hwcap-exec --release PID [--no-stop]
+//   adopt(pid, { hwcaps })   hwcap-exec --adopt PID [--hwcap W]... [--allow-security-masking]
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import { decodeWords, FeatureSet, hostArch, wordsOfNames } from '../core/features';
+import { checkMask, parseAuxvBytes, WORD_KEYS, wordsOf, type HwcapMask, type HwcapWords } from '../core/words';
+import { hostWords } from '../host';
+import { errnoOf, HwcapError, invalidArgType, invalidArgValue, outOfRange } from '../errors';
+import { launcherPath } from './paths';
+
+/** Why a release or an adopt was refused (the launcher's `error` field). */
+export type HandoverReason =
+  | 'no-such-process'
+  | 'not-followed'
+  | 'permission'
+  | 'no-channel'
+  | 'traced'
+  | 'wider'
+  | 'security'
+  | 'helper'
+  | 'usage';
+
+const HINTS: Record<HandoverReason, string> = {
+  'no-such-process': 'check the pid (after a restore, the pid CRIU restored)',
+  'not-followed': "release acts on a tree that 'hwcap exec' or 'hwcap adopt' follows; an untraced tree needs no release",
+  permission: 'only a user who may ptrace the tree may release or adopt it (same user, or CAP_SYS_PTRACE)',
+  'no-channel': 'that helper comes from an hwcap without release; stop the workload and start it again with this one',
+  traced: "a task has one tracer: let the other tracer go first (or 'hwcap release' it when it is an hwcap helper)",
+  wider: 'give the keep set the workload was started with, or drop what its saved auxv lacks (--drop LIST)',
+  security: 'pass allowSecurityMasking: true (--allow-security-masking) if that is what you want',
+  helper: 'the helper could not complete; the tree is as it was',
+  usage: 'see hwcap release --help and hwcap adopt --help',
+};
+
+/** A refused release or adopt: an errno-shaped HwcapError with the reason and the pid. */
+export class HandoverError extends HwcapError {
+  readonly reason: HandoverReason;
+  readonly pid: number;
+  constructor(reason: HandoverReason, pid: number, errno: number, syscall: string, message: string) {
+    super({ errno, syscall, message, hint: HINTS[reason] });
+    this.name = 'HandoverError';
+    this.reason = reason;
+    this.pid = pid;
+  }
+}
+
+export interface ReleaseOptions {
+  /** Leave every process of the tree stopped (SIGSTOP), so nothing runs before the dump. Default true. */
+  stop?: boolean;
+}
+
+export interface ReleaseResult {
+  pid: number;
+  /** The tree's root (the topmost process the helper held): its parent-death signal was cleared. */
+  root: number;
+  /** The helper that let go (it has exited). */
+  helper: number;
+  tasks: number;
+  processes: number;
+  stopped: boolean;
+}
+
+export interface AdoptOptions {
+  /** The features to keep: a FeatureSet, feature names, or words of bits. Default: what the saved auxv shows. */
+  hwcaps?: { readonly words: HwcapWords; readonly arch?: string } | readonly string[] | HwcapMask;
+  /** Allow removing security features the saved auxv shows. */
+  allowSecurityMasking?: boolean;
+}
+
+export interface AdoptResult {
+  pid: number;
+  /** The new helper that follows the tree. */
+  helper: number;
+  tasks: number;
+  processes: number;
+  /** Processes that were stopped and were continued. */
+  continued: number;
+  /** The words every later exec in the tree keeps. */
+  words: HwcapWords;
+}
+
+const REASONS = new Set<string>(Object.keys(HINTS));
+const PID_MAX = 1 << 22; /* PID_MAX_LIMIT, include/linux/threads.h */
+
+function checkPid(pid: unknown): number {
+  if (typeof pid !== 'number') throw invalidArgType('pid', 'of type number', pid);
+  if (!Number.isInteger(pid) || pid < 1 || pid > PID_MAX) throw outOfRange('pid', `an integer from 1 to ${PID_MAX}`, pid);
+  return pid;
+}
+
+function checkOptions(options: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const o = options as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) throw invalidArgValue(`options.${k}`, `is not an option; the options are ${keys.join(', ')}`);
+  }
+  return o;
+}
+
+function checkBoolean(o: Record<string, unknown>, key: string, dflt: boolean): boolean {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw invalidArgType(`options.${key}`, 'of type boolean', v);
+  return v;
+}
+
+interface Answer {
+  error?: string;
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  message?: string;
+  [k: string]: unknown;
+}
+
+/** Runs the launcher with args; resolves with its answer line or rejects with a HandoverError. */
+function runLauncher(pid: number, args: string[]): Promise<Answer> {
+  const file = launcherPath();
+  return new Promise((resolve, reject) => {
+    cp.execFile(file, args, { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+      const line = String(stdout).split('\n').find((l) => l.startsWith('{'));
+      let answer: Answer | undefined;
+      try {
+        answer = line ? (JSON.parse(line) as Answer) : undefined;
+      } catch {
+        answer = undefined;
+      }
+      if (answer && typeof answer.error === 'string') {
+        const reason = (REASONS.has(answer.error) ? answer.error : 'helper') as HandoverReason;
+        const errno = typeof answer.errno === 'number' && answer.errno > 0 ? answer.errno : errnoOf('EPROTO');
+        reject(new HandoverError(reason, pid, errno, answer.syscall ?? args[0] ?? 'hwcap-exec', answer.message ?? answer.error));
+        return;
+      }
+      if (!answer || err) {
+        const why = String(stderr).trim() || (err ? err.message : 'no answer');
+        reject(new HandoverError('helper', pid, errnoOf('EPROTO'), file, `${args[0]} ${pid}: ${why}`));
+        return;
+      }
+      resolve(answer);
+    });
+  });
+}
+
+function num(a: Answer, k: string): number {
+  const v = a[k];
+  return typeof v === 'number' ? v : -1;
+}
+
+/**
+ * Asks the helper that follows pid's tree to let go of it: CPUID faulting disarmed in every
+ * thread, the root's parent-death signal cleared, every process stopped (unless stop: false),
+ * every task detached. Then `criu dump -t <root>` can seize it.
+ */
+export async function release(pid: number, options?: ReleaseOptions): Promise<ReleaseResult> {
+  checkPid(pid);
+  const o = checkOptions(options, ['stop']);
+  const stop = checkBoolean(o, 'stop', true);
+  const a = await runLauncher(pid, ['--release', String(pid), ...(stop ? [] : ['--no-stop'])]);
+  return { pid, root: num(a, 'root'), helper: num(a, 'helper'), tasks: num(a, 'tasks'), processes: num(a, 'processes'), stopped: a.stopped === true };
+}
+
+function isWordsCarrier(v: unknown): v is { words: HwcapWords; arch?: unknown } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { words?: unknown }).words === 'object' && (v as { words?: unknown }).words !== null;
+}
+
+/** The words to keep from options.hwcaps, as spawn reads them (lib/spawn/options.ts). */
+function keepWords(hwcaps: unknown): HwcapMask {
+  const name = 'options.hwcaps';
+  if (Array.isArray(hwcaps)) {
+    hwcaps.forEach((n, i) => {
+      if (typeof n !== 'string') throw invalidArgType(`${name}[${i}]`, 'of type string', n);
+    });
+    return { ...wordsOfNames(hostArch(), hwcaps, name) };
+  }
+  if (hwcaps instanceof FeatureSet) return hostWords(hwcaps, name);
+  if (isWordsCarrier(hwcaps)) {
+    if (hwcaps.arch !== undefined && hwcaps.arch !== hostArch()) {
+      throw invalidArgValue(name, `carries words for ${String(hwcaps.arch)}, but this machine is ${hostArch()}`, hwcaps.arch);
+    }
+    const w = checkMask(hwcaps.words, `${name}.words`);
+    return { hwcap: w.hwcap ?? 0n, hwcap2: w.hwcap2 ?? 0n, hwcap3: w.hwcap3 ?? 0n, hwcap4: w.hwcap4 ?? 0n };
+  }
+  if (typeof hwcaps !== 'object' || hwcaps === null) {
+    throw invalidArgType(name, 'a FeatureSet, an array of feature names or an object { hwcap?, hwcap2?, hwcap3?, hwcap4? } of bigint words', hwcaps);
+  }
+  return checkMask(hwcaps, name);
+}
+
+/** The AT_HWCAP* words of pid's saved auxv (what CRIU restored). */
+export function savedWords(pid: number): HwcapWords {
+  checkPid(pid);
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(`/proc/${pid}/auxv`);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new HandoverError('no-such-process', pid, errnoOf('ESRCH'), 'open(/proc/<pid>/auxv)', `no process has pid ${pid}`);
+    throw new HandoverError('permission', pid, Math.abs(err.errno ?? errnoOf('EACCES')), 'open(/proc/<pid>/auxv)', `cannot read pid ${pid}'s saved auxv: ${err.code}`);
+  }
+  return wordsOf(parseAuxvBytes(buf));
+}
+
+/**
+ * Follows an existing tree (a CRIU-restored one) as exec's helper does: every thread seized,
+ * stopped processes continued, and every later exec masked with the words kept. Those are the
+ * saved auxv's, narrowed by options.hwcaps; a wider request is a HandoverError ('wider') naming
+ * the features.
+ */
+export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptResult> {
+  checkPid(pid);
+  const o = checkOptions(options, ['hwcaps', 'allowSecurityMasking']);
+  const allow = checkBoolean(o, 'allowSecurityMasking', false);
+  const args = ['--adopt', String(pid)];
+  if (o.hwcaps !== undefined) {
+    const keep = keepWords(o.hwcaps);
+    const saved = savedWords(pid);
+    const extra: Partial<HwcapWords> = {};
+    for (const k of WORD_KEYS) {
+      const v = keep[k];
+      if (v !== undefined && (v & ~saved[k]) !== 0n) extra[k] = v & ~saved[k];
+    }
+    const names = decodeWords(hostArch(), extra);
+    if (names.length) {
+      throw new HandoverError('wider', pid, errnoOf('EINVAL'), 'options.hwcaps',
+        `the mask keeps ${names.join(' ')}, which pid ${pid}'s saved auxv does not show; adopt can keep or narrow a mask, never widen it`);
+    }
+    for (const k of WORD_KEYS) {
+      const v = keep[k];
+      if (v !== undefined) args.push(`--${k}`, `0x${v.toString(16)}`);
+    }
+  }
+  if (allow) args.push('--allow-security-masking');
+  const a = await runLauncher(pid, args);
+  const w = Array.isArray(a.words) ? a.words.map((x) => BigInt(String(x))) : [];
+  const words: HwcapWords = { hwcap: w[0] ?? 0n, hwcap2: w[1] ?? 0n, hwcap3: w[2] ?? 0n, hwcap4: w[3] ?? 0n };
+  return { pid, helper: num(a, 'helper'), tasks: num(a, 'tasks'), processes: num(a, 'processes'), continued: num(a, 'continued'), words };
+}

@@ -1,0 +1,279 @@
+/* Taking over an existing tree; see adopt.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "adopt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/auxv_words.h"
+#include "../common/procfs.h"
+#include "answer.h"
+#include "control.h"
+#include "follow.h"
+#include "hold.h"
+#include "options.h"
+#include "report.h"
+#include "security_features.h" /* generated into the build directory */
+#include "tree.h"
+
+#define SEIZE_OPTIONS \
+  (PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE)
+#define SEIZE_ROUNDS 1000
+
+struct adopt_args {
+  pid_t pid;
+  uint64_t keep[HWCAP_WORDS];
+  int given[HWCAP_WORDS];
+  int allow_security;
+};
+
+static int parse(struct adopt_args *a, int argc, char **argv) {
+  static const char *const flags[HWCAP_WORDS] = {"--hwcap", "--hwcap2", "--hwcap3", "--hwcap4"};
+  memset(a, 0, sizeof *a);
+  const char *pid_arg = NULL;
+  for (int i = 2; i < argc; i++) {
+    int w = -1;
+    for (int k = 0; k < HWCAP_WORDS; k++)
+      if (strcmp(argv[i], flags[k]) == 0) w = k;
+    if (w >= 0) {
+      if (i + 1 >= argc || parse_hex_word(argv[i + 1], &a->keep[w]) != 0)
+        return answer_fail("usage", EINVAL, "argv", "%s needs a hex word of bits to keep", flags[w]);
+      a->given[w] = 1;
+      i++;
+    } else if (strcmp(argv[i], "--allow-security-masking") == 0) {
+      a->allow_security = 1;
+    } else if (!pid_arg && argv[i][0] != '-') {
+      pid_arg = argv[i];
+    } else {
+      return answer_fail("usage", EINVAL, "argv",
+                         "unexpected argument '%s' (usage: hwcap-exec --adopt PID [--hwcap W]... [--allow-security-masking])",
+                         argv[i]);
+    }
+  }
+  uint64_t p;
+  if (!pid_arg || parse_decimal(pid_arg, 1u << 22, &p) != 0 || p == 0)
+    return answer_fail("usage", EINVAL, "argv", "PID must be a process id, not '%s'", pid_arg ? pid_arg : "");
+  a->pid = (pid_t)p;
+  return 0;
+}
+
+/* The words to keep: the saved auxv's, ANDed with each word given; a wider word is refused. */
+static int words_to_keep(struct adopt_args *a, uint64_t keep[HWCAP_WORDS]) {
+  char pidstr[16];
+  snprintf(pidstr, sizeof pidstr, "%d", (int)a->pid);
+  uint64_t auxv[HWCAP_MAX_AUXV_WORDS], saved[HWCAP_WORDS];
+  int n = hwcap_read_proc_auxv(pidstr, auxv, HWCAP_MAX_AUXV_WORDS);
+  if (n == -ENOENT || n == -ESRCH)
+    return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/auxv)", "no process has pid %d", (int)a->pid);
+  if (n < 0) return answer_fail("permission", -n, "open(/proc/<pid>/auxv)", "cannot read pid %d's saved auxv", (int)a->pid);
+  hwcap_words_of(auxv, n, saved);
+  for (int w = 0; w < HWCAP_WORDS; w++) {
+    uint64_t extra = a->given[w] ? a->keep[w] & ~saved[w] : 0;
+    if (extra)
+      return answer_fail("wider", EINVAL, "argv",
+                         "%s: bits 0x%" PRIx64 " are not in pid %d's saved auxv (0x%" PRIx64
+                         "); adopt can keep or narrow a mask, never widen it",
+                         hwcap_word_name(w), extra, (int)a->pid, saved[w]);
+    keep[w] = (a->given[w] ? a->keep[w] : ~0ULL) & saved[w];
+  }
+  if (a->allow_security) return 0;
+  for (const struct security_feature *s = security_features; s->name; s++) {
+    uint64_t bit = 1ULL << s->bit;
+    if ((saved[s->word] & bit) && !(keep[s->word] & bit))
+      return answer_fail("security", EPERM, "argv",
+                         "refusing to mask security feature '%s' (%s bit %d) without --allow-security-masking", s->name,
+                         hwcap_word_name(s->word), s->bit);
+  }
+  return 0;
+}
+
+/* A tracer other than this process on tid: the error line, or 0. */
+static int other_tracer(pid_t tid, pid_t self, char *line, size_t cap) {
+  int tr = tree_tracer_of(tid);
+  if (tr <= 0 || tr == self) return 0;
+  char comm[64] = "?", msg[256];
+  tree_comm(tr, comm, sizeof comm);
+  snprintf(msg, sizeof msg, "pid %d is traced by pid %d (%s); a task has one tracer, so adopt needs it untraced", (int)tid, tr,
+           comm);
+  answer_fail_line(line, cap, "traced", EBUSY, "ptrace(PTRACE_SEIZE)", msg);
+  return 1;
+}
+
+/* A zombie or a task on its way out: nothing to seize, nothing that will run. */
+static int is_dead(pid_t tid) {
+  int s = tree_state(tid);
+  return s < 0 || s == 'Z' || s == 'X';
+}
+
+/*
+ * The adopt command itself and its ancestors below the root (a shell, `podman exec`, the
+ * hwcap command) may sit under the root too: they are not the workload, and are never seized.
+ */
+static pid_t callers[64];
+static int ncallers;
+
+static void note_callers(pid_t root) {
+  ncallers = 0;
+  for (pid_t p = getpid(); p > 1 && p != root && ncallers < 64; p = (pid_t)tree_ppid(p)) callers[ncallers++] = p;
+}
+
+static int is_caller(pid_t pid) {
+  for (int i = 0; i < ncallers; i++)
+    if (callers[i] == pid) return 1;
+  return pid == getpid();
+}
+
+/* Step 1: seizes every thread under root until a walk adds none. 0, or 1 with the error line. */
+static int seize_tree(pid_t root, pid_t *stopped, int *nstopped, char *line, size_t cap) {
+  static pid_t procs[TREE_MAX], tids[TREE_MAX];
+  pid_t self = getpid();
+  *nstopped = 0;
+  for (int round = 0; round < SEIZE_ROUNDS; round++) {
+    int np = tree_processes(root, procs, TREE_MAX), added = 0;
+    if (np < 0) {
+      answer_fail_line(line, cap, np == -ESRCH ? "no-such-process" : "helper", -np, "opendir(/proc)",
+                       "cannot walk the tree under the pid");
+      return 1;
+    }
+    for (int i = 0; i < np; i++) {
+      if (is_caller(procs[i])) continue;
+      if (round == 0 && tree_state(procs[i]) == 'T' && *nstopped < TREE_MAX) stopped[(*nstopped)++] = procs[i];
+      int nt = tree_threads(procs[i], tids, TREE_MAX);
+      for (int k = 0; k < nt; k++) {
+        if (tree_tracer_of(tids[k]) == self || is_dead(tids[k])) continue;
+        if (other_tracer(tids[k], self, line, cap)) return 1;
+        if (ptrace(PTRACE_SEIZE, tids[k], 0, (void *)(long)SEIZE_OPTIONS) == 0) {
+          added++;
+          continue;
+        }
+        int e = errno;
+        if (e == ESRCH || is_dead(tids[k])) continue; /* exited meanwhile (a zombie answers EPERM) */
+        if (other_tracer(tids[k], self, line, cap)) return 1;
+        char msg[160];
+        snprintf(msg, sizeof msg, "cannot seize pid %d: %s", (int)tids[k], errno_code(e));
+        answer_fail_line(line, cap, e == EPERM || e == EACCES ? "permission" : "helper", e, "ptrace(PTRACE_SEIZE)", msg);
+        return 1;
+      }
+    }
+    if (!added && round > 0) return 0;
+  }
+  answer_fail_line(line, cap, "helper", EAGAIN, "ptrace(PTRACE_SEIZE)", "the tree kept growing while it was walked");
+  return 1;
+}
+
+static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, const uint64_t keep[HWCAP_WORDS], int out) {
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+  }
+  if (dup2(out, 3) < 0) _exit(1);
+  out = 3;
+  syscall(SYS_close_range, 4, ~0U, 0); /* no libc wrapper in musl */
+  /* As exec's helper: terminal and group signals meant for the tree must not end it (EXITKILL). */
+  const int ignored[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
+  for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
+  prctl(PR_SET_NAME, (unsigned long)"hwcap-exec-helper", 0, 0, 0);
+
+  char line[1400];
+  static pid_t stopped[TREE_MAX];
+  int nstopped = 0;
+  if (seize_tree(a->pid, stopped, &nstopped, line, sizeof line)) {
+    write_all(out, line, strlen(line));
+    _exit(1); /* the tasks seized so far are let go as this process exits: no EXITKILL yet */
+  }
+  static struct held h;
+  h.n = 0;
+  struct step_error e = hold_all(&h, keep);
+  for (int i = 0; !e.err && i < h.n; i++) {
+    if (h.t[i].gone) continue;
+    /* The cpuid room arms CPUID faulting in each held thread here, before the tree runs again. */
+    if (ptrace(PTRACE_SETOPTIONS, h.t[i].tid, 0, (void *)(long)(SEIZE_OPTIONS | PTRACE_O_EXITKILL)) != 0 && errno != ESRCH)
+      e = STEP_ERROR(STAGE_SEIZE, "ptrace(PTRACE_SETOPTIONS)", errno);
+  }
+  if (e.err) {
+    hold_release_all(&h, 1, 0);
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: %s: %s", stage_name(e.stage), e.syscall, errno_code(e.err));
+    answer_fail_line(line, sizeof line, "helper", e.err, e.syscall, msg);
+    write_all(out, line, strlen(line));
+    _exit(1);
+  }
+  int tasks = 0;
+  for (int i = 0; i < h.n; i++) tasks += !h.t[i].gone;
+  for (int i = 0; i < nstopped; i++) kill(stopped[i], SIGCONT);
+  hold_release_all(&h, 0, 0);
+  snprintf(line, sizeof line,
+           "{\"adopted\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"continued\":%d,\"words\":[\"0x%" PRIx64
+           "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\"]}\n",
+           (int)a->pid, (int)getpid(), tasks, h.processes, nstopped, keep[0], keep[1], keep[2], keep[3]);
+  /* The channel before the answer: a release right after adopt returns must find it. Without one the
+   * tree is still followed; only a later release is refused. */
+  control_open();
+  write_all(out, line, strlen(line));
+  close(out);
+  report_set_fd(-1);
+  struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 1};
+  follow_run(&c);
+}
+
+int adopt_main(int argc, char **argv) {
+  struct adopt_args a;
+  uint64_t keep[HWCAP_WORDS];
+  int r = parse(&a, argc, argv);
+  if (r) return r;
+  int tr = tree_tracer_of(a.pid);
+  if (tr == -ENOENT || tr == -ESRCH)
+    return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/status)", "no process has pid %d", (int)a.pid);
+  char line[1400];
+  if (other_tracer(a.pid, getpid(), line, sizeof line)) {
+    fputs(line, stdout);
+    fflush(stdout);
+    return EXIT_ANSWER_FAILED;
+  }
+  if ((r = words_to_keep(&a, keep))) return r;
+
+  note_callers(a.pid); /* the helper, forked from here, inherits the list */
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return answer_fail("helper", errno, "pipe2", "cannot start the helper");
+  fflush(stdout);
+  pid_t mid = fork();
+  if (mid < 0) return answer_fail("helper", errno, "fork", "cannot start the helper");
+  if (mid == 0) {
+    /* fork, then fork again: the helper is nobody's child but init's (or the subreaper's). */
+    close(pipefd[0]);
+    setsid();
+    pid_t h = fork();
+    if (h == 0) adopt_helper(&a, keep, pipefd[1]);
+    _exit(h < 0 ? 1 : 0);
+  }
+  close(pipefd[1]);
+  int st;
+  while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {}
+  size_t got = 0;
+  for (;;) {
+    ssize_t n = read(pipefd[0], line + got, sizeof line - 1 - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += (size_t)n;
+    if (got == sizeof line - 1) break;
+  }
+  close(pipefd[0]);
+  line[got] = 0;
+  if (got == 0) return answer_fail("helper", ECHILD, "fork", "the helper ended before it answered");
+  fputs(line, stdout);
+  fflush(stdout);
+  return strncmp(line, "{\"adopted\"", 10) == 0 ? 0 : EXIT_ANSWER_FAILED;
+}

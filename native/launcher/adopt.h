@@ -1,0 +1,34 @@
+/*
+ * Taking over an existing tree, as `hwcap exec` follows one (after a CRIU
+ * restore, whose tree nobody follows):
+ *
+ *   hwcap-exec --adopt PID [--hwcap W] [--hwcap2 W] [--hwcap3 W] [--hwcap4 W]
+ *              [--allow-security-masking]
+ *
+ * The words to keep are those of the tree's saved auxv (/proc/PID/auxv, which
+ * CRIU restores byte for byte), ANDed with each W given: a mask can be kept or
+ * narrowed, never widened, so a W with a bit the saved auxv lacks is an error
+ * (reason "wider"). A detached helper then
+ *   1. seizes every thread of every process under PID (without EXITKILL, so a
+ *      failure leaves the tree as it was), walking /proc again until a walk
+ *      finds nothing new: a fork that races the walk is either traced already
+ *      (TRACEFORK on its parent) or found by the next walk;
+ *   2. holds the tree stopped (hold.h), adds EXITKILL to every task (the tree
+ *      dies with its helper rather than run unmasked), and sends SIGCONT to the
+ *      processes that were stopped (a tree released with its default stop);
+ *   3. answers, opens its control channel (so the tree can be released again)
+ *      and follows the tree as exec's helper does (follow.c).
+ * The views the tree already read stay as CRIU restored them; from here on
+ * every exec in the tree is masked with the words kept.
+ *
+ * The command prints one JSON line on stdout and exits 0, or 2 on failure:
+ *   {"adopted":PID,"helper":H,"tasks":N,"processes":M,"continued":K,"words":["0x..",...]}
+ * reasons: usage, no-such-process, permission, traced, wider, security, helper.
+ */
+#ifndef HWCAP_LAUNCHER_ADOPT_H
+#define HWCAP_LAUNCHER_ADOPT_H
+
+/* `hwcap-exec --adopt ...`; returns the exit status. */
+int adopt_main(int argc, char **argv);
+
+#endif

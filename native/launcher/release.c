@@ -1,0 +1,215 @@
+/* Handing a followed tree over; see release.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "release.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "control.h"
+#include "hold.h"
+#include "options.h"
+#include "report.h"
+#include "tree.h"
+
+#define HELPER_COMM "hwcap-exec-help" /* PR_SET_NAME "hwcap-exec-helper", cut to 15 bytes */
+#define ARCH_GET_CPUID 0x1011         /* arch/x86/include/uapi/asm/prctl.h */
+#define ARCH_SET_CPUID 0x1012
+
+/* ------------------------------------------------------------------------------------------ */
+/* Helper side                                                                                */
+
+/* Step 2: a thread whose ARCH_GET_CPUID reads 0 has faulting armed; arm64 has no such state. */
+static struct step_error disarm_cpuid(struct held_task *t) {
+#if defined(__x86_64__)
+  long ret;
+  uint64_t get[5] = {ARCH_GET_CPUID, 0, 0, 0, 0}, set[5] = {ARCH_SET_CPUID, 1, 0, 0, 0};
+  TRY_STEP(hold_call(t, SYS_arch_prctl, get, &ret));
+  if (ret != 0) return STEP_OK; /* 1: CPUID runs natively (also where the CPU has no faulting) */
+  TRY_STEP(hold_call(t, SYS_arch_prctl, set, &ret));
+  if (ret != 0) return STEP_ERROR(STAGE_INJECT, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+#else
+  (void)t;
+#endif
+  return STEP_OK;
+}
+
+/* Step 3: the parent-death signal is per task and cleared by fork, so only the root's own task has hwcap's. */
+static struct step_error clear_pdeathsig(struct held_task *t) {
+  long ret;
+  uint64_t args[5] = {PR_SET_PDEATHSIG, 0, 0, 0, 0};
+  TRY_STEP(hold_call(t, SYS_prctl, args, &ret));
+  if (ret != 0) return STEP_ERROR(STAGE_INJECT, "prctl(PR_SET_PDEATHSIG)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+  return STEP_OK;
+}
+
+static int all_stopped(const struct held *h) {
+  for (int i = 0; i < h->n; i++) {
+    if (h->t[i].gone || h->t[i].tgid != h->t[i].tid) continue;
+    int s = tree_state(h->t[i].tid);
+    if (s > 0 && s != 'T' && s != 'Z' && s != 'X') return 0;
+  }
+  return 1;
+}
+
+void release_poll(const struct follow_config *c) {
+  struct control_request rq;
+  if (!control_take(&rq)) return;
+  static struct held h;
+  h.n = 0;
+  struct step_error e = hold_all(&h, c->keep);
+  /* The root: the thread group leader of the pid asked for, walked up while its parent is held too. */
+  pid_t root = (pid_t)tree_tgid(rq.pid);
+  for (int up = 0; root > 0 && up < TREE_MAX; up++) {
+    pid_t parent = (pid_t)tree_ppid(root);
+    int held = 0;
+    for (int i = 0; i < h.n && !held; i++) held = !h.t[i].gone && h.t[i].tid == parent;
+    if (!held) break;
+    root = parent;
+  }
+  /* Before the program's first exec the target is still this launcher: let go now and it would exec unfollowed. */
+  struct stat self_exe, exe;
+  for (int i = 0; !e.err && i < h.n; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)h.t[i].tid);
+    if (!h.t[i].gone && stat("/proc/self/exe", &self_exe) == 0 && stat(path, &exe) == 0 && exe.st_dev == self_exe.st_dev &&
+        exe.st_ino == self_exe.st_ino)
+      e = STEP_ERROR(STAGE_EXEC, "execve", EAGAIN);
+  }
+  for (int i = 0; !e.err && i < h.n; i++) {
+    struct held_task *t = &h.t[i];
+    if (t->gone) continue;
+    e = disarm_cpuid(t);
+    if (!e.err && t->tid == root) e = clear_pdeathsig(t);
+  }
+  if (e.err) {
+    hold_release_all(&h, 0, 0); /* back as it was: the helper goes on following */
+    if (e.err == ETIMEDOUT)
+      control_reply(&rq, "error %s %s: %s: pid %d never stopped (state %c)", errno_code(e.err), stage_name(e.stage), e.syscall,
+                    (int)h.stuck, tree_state(h.stuck) > 0 ? tree_state(h.stuck) : '?');
+    else if (e.err == EAGAIN && e.stage == STAGE_EXEC)
+      control_reply(&rq, "error EAGAIN the program has not started yet (a task is still the launcher); try again");
+    else control_reply(&rq, "error %s %s: %s", errno_code(e.err), stage_name(e.stage), e.syscall);
+    return;
+  }
+  int tasks = 0;
+  for (int i = 0; i < h.n; i++) tasks += !h.t[i].gone;
+  hold_release_all(&h, 1, rq.stop);
+  int stopped = 0;
+  if (rq.stop) {
+    struct timespec pause = {0, 1000000};
+    for (int k = 0; k < 5000 && !(stopped = all_stopped(&h)); k++) nanosleep(&pause, NULL);
+  }
+  /* stopped=0 after a stop was asked: the requester says so as a failure (the tree runs unfollowed). */
+  control_reply(&rq, "ok root=%d tasks=%d processes=%d stopped=%d", (int)root, tasks, h.processes, stopped);
+  _exit(0);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Requester side: hwcap-exec --release PID [--no-stop]                                       */
+
+/* 1 when exe (a /proc/<pid>/exe link) is an hwcap-exec launcher, of this build or another. */
+static int is_launcher(const char *exe) {
+  const char *base = strrchr(exe, '/');
+  base = base ? base + 1 : exe;
+  return strncmp(base, "hwcap-exec", 10) == 0;
+}
+
+int release_main(int argc, char **argv) {
+  int stop = 1;
+  const char *pid_arg = NULL;
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--no-stop") == 0) stop = 0;
+    else if (!pid_arg && argv[i][0] != '-') pid_arg = argv[i];
+    else
+      return answer_fail("usage", EINVAL, "argv", "unexpected argument '%s' (usage: hwcap-exec --release PID [--no-stop])",
+                         argv[i]);
+  }
+  uint64_t p;
+  if (!pid_arg || parse_decimal(pid_arg, 1u << 22, &p) != 0 || p == 0)
+    return answer_fail("usage", EINVAL, "argv", "PID must be a process id, not '%s'", pid_arg ? pid_arg : "");
+  pid_t pid = (pid_t)p;
+
+  int tracer = tree_tracer_of(pid);
+  if (tracer == -ENOENT || tracer == -ESRCH)
+    return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/status)", "no process has pid %d", (int)pid);
+  if (tracer < 0) return answer_fail("permission", -tracer, "open(/proc/<pid>/status)", "cannot read /proc/%d/status", (int)pid);
+  if (tracer == 0)
+    return answer_fail("not-followed", ENOENT, "open(/proc/<pid>/status)",
+                       "pid %d is not followed by an hwcap helper (nothing traces it)", (int)pid);
+
+  char comm[64] = "?", path[64], exe[4096];
+  tree_comm(tracer, comm, sizeof comm);
+  snprintf(path, sizeof path, "/proc/%d/exe", tracer);
+  ssize_t len = readlink(path, exe, sizeof exe - 1);
+  if (strcmp(comm, HELPER_COMM) != 0)
+    return answer_fail("not-followed", ENOENT, "open(/proc/<pid>/comm)",
+                       "pid %d is traced by pid %d (%s), not by an hwcap helper", (int)pid, tracer, comm);
+  if (len < 0 && (errno == EACCES || errno == EPERM))
+    return answer_fail("permission", errno, "readlink(/proc/<helper>/exe)", "no permission to ptrace pid %d's helper (pid %d)",
+                       (int)pid, tracer);
+  if (len < 0)
+    return answer_fail("not-followed", errno, "readlink(/proc/<helper>/exe)", "cannot read pid %d's tracer (pid %d)", (int)pid,
+                       tracer);
+  exe[len] = 0;
+  if (!is_launcher(exe))
+    return answer_fail("not-followed", ENOENT, "readlink(/proc/<helper>/exe)",
+                       "pid %d is traced by pid %d (%s), not by an hwcap helper", (int)pid, tracer, exe);
+
+  /* The kernel's ptrace access check on PID itself (PTRACE_MODE_ATTACH_FSCREDS). */
+  snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+  int mem = open(path, O_RDONLY | O_CLOEXEC);
+  if (mem < 0 && errno == ENOENT)
+    return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/mem)", "no process has pid %d", (int)pid);
+  if (mem < 0) return answer_fail("permission", errno, "open(/proc/<pid>/mem)", "no permission to ptrace pid %d", (int)pid);
+
+  char line[64], reply[512];
+  snprintf(line, sizeof line, "release 1 pid=%d stop=%d", (int)pid, stop);
+  const char *sysname = "";
+  int r = control_send(tracer, line, mem, reply, sizeof reply, &sysname);
+  close(mem);
+  if (r == -EPERM || r == -EACCES)
+    return answer_fail("permission", -r, sysname, "no permission to ptrace pid %d's helper (pid %d)", (int)pid, tracer);
+  if (r == -EBADF)
+    return answer_fail("no-channel", EBADF, sysname,
+                       "pid %d's helper (pid %d, %s) has no control channel; it is from an older hwcap", (int)pid, tracer, exe);
+  if (r)
+    return answer_fail("helper", -r, sysname, "pid %d's helper (pid %d) did not answer: %s", (int)pid, tracer, errno_code(-r));
+
+  int root, tasks, procs, stopped;
+  if (sscanf(reply, "ok root=%d tasks=%d processes=%d stopped=%d", &root, &tasks, &procs, &stopped) == 4) {
+    if (stop && !stopped)
+      return answer_fail("helper", ETIMEDOUT, "release",
+                         "pid %d's helper (pid %d) let go, but the tree did not stop within 5 s; it runs unfollowed now",
+                         (int)pid, tracer);
+    /* Detached means TracerPid 0 here before anyone dumps. */
+    struct timespec pause = {0, 1000000};
+    for (int k = 0; k < 2000 && tree_tracer_of(pid) == tracer; k++) nanosleep(&pause, NULL);
+    printf("{\"released\":%d,\"root\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"stopped\":%s}\n", (int)pid, root, tracer,
+           tasks, procs, stopped ? "true" : "false");
+    fflush(stdout);
+    return 0;
+  }
+  char code[32] = "EPROTO";
+  int at = 0;
+  if (sscanf(reply, "error %31s %n", code, &at) == 1) {
+    int err = answer_errno_of(code);
+    return answer_fail(err == EPERM   ? "permission"
+                       : err == ESRCH ? "not-followed"
+                                      : "helper",
+                       err, "release", "pid %d's helper (pid %d) refused: %s", (int)pid, tracer, reply + at);
+  }
+  return answer_fail("helper", EPROTO, "recv", "pid %d's helper (pid %d) answered '%s'", (int)pid, tracer, reply);
+}

@@ -1,0 +1,37 @@
+/*
+ * Handing a followed tree over, so that CRIU (or another tracer) can seize it:
+ *
+ *   hwcap-exec --release PID [--no-stop]
+ *
+ * asks the helper that follows PID's tree (control.h) to:
+ *   1. hold every task stopped (hold.h);
+ *   2. disarm CPUID faulting in every thread that has it armed (x86-64:
+ *      arch_prctl(ARCH_GET_CPUID) injected, then ARCH_SET_CPUID 1 where it read 0),
+ *      since a thread with faulting armed and no tracer dies at its next CPUID;
+ *   3. undo what hwcap set that breaks a restore: the root's parent-death
+ *      signal (prctl(PR_SET_PDEATHSIG, 0) injected), which CRIU restores and
+ *      which would kill the restored root as soon as CRIU exits;
+ *   4. queue SIGSTOP for every process unless --no-stop, so that nothing runs
+ *      between the release and the dump;
+ *   5. detach from every task, wait until each process shows state T (unless
+ *      --no-stop), answer, and exit.
+ * A failure at 2 or 3 puts every task back as it was and the helper goes on
+ * following the tree.
+ *
+ * The command prints one JSON line on stdout and exits 0, or 2 on failure:
+ *   {"released":PID,"helper":H,"tasks":N,"processes":M,"stopped":true}
+ *   {"error":"<reason>","code":"ESRCH","syscall":"...","message":"..."}
+ * reasons: no-such-process, not-followed, permission, no-channel, helper, usage.
+ */
+#ifndef HWCAP_LAUNCHER_RELEASE_H
+#define HWCAP_LAUNCHER_RELEASE_H
+
+#include "follow.h"
+
+/* The follow loop calls this before each waitpid(); it returns unless a release succeeded (then the helper exits). */
+void release_poll(const struct follow_config *c);
+
+/* `hwcap-exec --release ...`; returns the exit status. */
+int release_main(int argc, char **argv);
+
+#endif
