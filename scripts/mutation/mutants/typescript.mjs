@@ -17,7 +17,7 @@ export default [
   {
     name: 'ts-intersect-is-union',
     claim: 'AND only (TypeScript): a baseline is the intersection of the nodes, never their union',
-    edits: [{ file: 'lib/core/features.ts', find: 'return this.#map((wi) => this.#w(wi) & other.#w(wi));', replace: 'return this.#map((wi) => this.#w(wi) | other.#w(wi));' }],
+    edits: [{ file: 'lib/core/feature-set.ts', find: 'return this.#map((s) => this.#w(s) & other.#w(s));', replace: 'return this.#map((s) => this.#w(s) | other.#w(s));' }],
     tests: [['test/core/fuzz-features.test.ts', 'baseline\\(reports\\) is within every report']],
   },
   {
@@ -29,19 +29,19 @@ export default [
   {
     name: 'ts-fromjson-ignores-names',
     claim: 'FeatureSet.fromJSON refuses a document whose names disagree with its words',
-    edits: [{ file: 'lib/core/features.ts', find: 'if (onlyListed.length || onlyWords.length) {', replace: 'if (false) {' }],
+    edits: [{ file: 'lib/core/feature-set.ts', find: 'if (onlyListed.length || onlyWords.length) {', replace: 'if (false) {' }],
     tests: [['test/core/features.test.ts', 'names that disagree'], 'test/core/fuzz-features.test.ts'],
   },
   {
     name: 'ts-fromjson-ignores-extra-names',
     claim: 'FeatureSet.fromJSON refuses a document that lists a name the words do not have',
-    edits: [{ file: 'lib/core/features.ts', find: 'if (onlyListed.length || onlyWords.length) {', replace: 'if (onlyWords.length) {' }],
+    edits: [{ file: 'lib/core/feature-set.ts', find: 'if (onlyListed.length || onlyWords.length) {', replace: 'if (onlyWords.length) {' }],
     tests: [['test/core/fuzz-features.test.ts', 'fromJSON']],
   },
   {
     name: 'ts-fromjson-ignores-missing-names',
     claim: 'FeatureSet.fromJSON refuses a document whose names leave out a set bit of its words',
-    edits: [{ file: 'lib/core/features.ts', find: 'if (onlyListed.length || onlyWords.length) {', replace: 'if (onlyListed.length) {' }],
+    edits: [{ file: 'lib/core/feature-set.ts', find: 'if (onlyListed.length || onlyWords.length) {', replace: 'if (onlyListed.length) {' }],
     tests: [['test/core/fuzz-features.test.ts', 'fromJSON']],
   },
   {
