@@ -17,7 +17,7 @@
     {
       "target_name": "hwcap-exec",
       "type": "executable",
-      "sources": ["native/hwcap-exec.c"],
+      "sources": ["native/hwcap-exec.c", "native/launcher/cpuid_mask.c", "native/launcher/cpuid_trace.c", "native/launcher/seccomp_filter.c"],
       "defines": ["_GNU_SOURCE"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
       "conditions": [
@@ -38,6 +38,17 @@
           "cflags": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all"],
           "ldflags": ["-fsanitize=address,undefined"]
         }]
+      ]
+    },
+    {
+      "target_name": "hwcap-cpuid-probe",
+      "type": "executable",
+      "sources": ["native/probe/cpuid-probe.c"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pthread"],
+      "ldflags": ["-pthread"],
+      "conditions": [
+        ["target_arch!='x64'", {"sources!": ["native/probe/cpuid-probe.c"], "type": "none"}]
       ]
     }
   ]

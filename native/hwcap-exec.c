@@ -57,6 +57,10 @@
 #include <unistd.h>
 
 #include "prctl_compat.h"
+#include "launcher/cpuid_mask.h"
+#include "launcher/cpuid_trace.h"
+#include "launcher/launcher_hooks.h"
+#include "launcher/seccomp_filter.h"
 
 #define EXIT_SETUP 125
 #define EXIT_NOEXEC 126
@@ -110,6 +114,9 @@ static int opt_allow_security;
 static int opt_verify = 1;
 static const char *opt_argv0;
 static const char *opt_fault = ""; /* HWCAP_EXEC_FAULT, for tests */
+static int opt_stats_fd = -1;
+static int opt_probe_cpuid;
+static int cpuid_on; /* a --cpuid rule removes a bit */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reporting                                                                                  */
@@ -202,6 +209,17 @@ static void fault_point(const char *name) {
   if (strcmp(opt_fault, name) == 0) raise(SIGKILL);
 }
 
+void launcher_fault_point(const char *name) { fault_point(name); }
+
+void launcher_message(const char *fmt, ...) {
+  char text[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  message("%s", text);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Arguments                                                                                  */
 
@@ -209,10 +227,14 @@ static void usage(FILE *f) {
   fputs("usage: hwcap-exec [--mode kernel|ptrace|auto] [--no-follow] [--hwcap W] [--hwcap2 W]\n"
         "                  [--hwcap3 W] [--hwcap4 W] [--status-fd N] [--pdeathsig SIG]\n"
         "                  [--no-new-privs] [--allow-security-masking] [--argv0 NAME]\n"
-        "                  -- PROGRAM ARGS...\n"
+        "                  [--cpuid LEAF[.SUBLEAF]:REG=KEEP]... [--stats-fd N] -- PROGRAM ARGS...\n"
+        "       hwcap-exec --probe-cpuid-fault\n"
         "Each W is a word of AT_HWCAP* bits to keep (decimal or 0x hex); it is ANDed with\n"
         "what the kernel reports. Exit status: the program's; 127 not found; 126 not\n"
-        "executable; 125 the launcher failed before exec.\n",
+        "executable; 125 the launcher failed before exec.\n"
+        "--cpuid (x86-64, ptrace mode): LEAF, SUBLEAF and KEEP are hexadecimal, always\n"
+        "(an optional 0x changes nothing); REG is eax, ebx, ecx or edx. KEEP is ANDed\n"
+        "into what the CPU answers, for every CPUID the program and its tree execute.\n",
         f);
 }
 
@@ -302,6 +324,16 @@ static int parse_args(int argc, char **argv) {
       if (flags < 0) bad_arg("--status-fd %s is not an open file descriptor", v);
       opt_status_fd = (int)n;
       fcntl(opt_status_fd, F_SETFD, flags | FD_CLOEXEC);
+    } else if ((v = opt_value(argc, argv, &i, "--cpuid"))) {
+      char err[256];
+      if (cpuid_mask_add_rule(v, err, sizeof err)) bad_arg("%s", err);
+    } else if (strcmp(a, "--probe-cpuid-fault") == 0) {
+      opt_probe_cpuid = 1;
+    } else if ((v = opt_value(argc, argv, &i, "--stats-fd"))) {
+      uint64_t n;
+      if (parse_u64(v, &n) || n > 65535 || fcntl((int)n, F_GETFD) < 0) bad_arg("--stats-fd must be an open file descriptor, not '%s'", v);
+      opt_stats_fd = (int)n;
+      fcntl(opt_stats_fd, F_SETFD, FD_CLOEXEC);
     } else if ((v = opt_value(argc, argv, &i, "--argv0"))) {
       opt_argv0 = v;
     } else if ((v = opt_value(argc, argv, &i, "--pdeathsig"))) {
@@ -318,7 +350,7 @@ static int parse_args(int argc, char **argv) {
       if (parse_u64(v, &opt_keep[w])) bad_arg("a word must be an unsigned 64-bit number (decimal or 0x hex), not '%s'", v);
     }
   }
-  if (i >= argc) bad_arg("%s", "no PROGRAM given after the options");
+  if (i >= argc && !opt_probe_cpuid) bad_arg("%s", "no PROGRAM given after the options");
   return i;
 }
 
@@ -920,7 +952,11 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
     dup2(status, 5);
     status = 5;
   }
-  close_range(6, ~0U, 0);
+  if (opt_stats_fd >= 0) {
+    dup2(opt_stats_fd, 6);
+    opt_stats_fd = 6;
+  }
+  close_range(7, ~0U, 0);
   fcntl(3, F_SETFD, FD_CLOEXEC);
   fcntl(4, F_SETFD, FD_CLOEXEC);
   opt_status_fd = status;
@@ -939,7 +975,9 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
   fault_point("helper-before-seize");
   struct go_msg msg = {0, (int32_t)getpid()};
   unsigned long options = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
-  if (opt_follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+  /* A CPUID mask stays attached to the whole tree: forks inherit faulting, and the filter's traced calls need a tracer. */
+  if (opt_follow || cpuid_on) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+  if (cpuid_on) options |= PTRACE_O_TRACESECCOMP;
   int r = check_mm_map_size();
   if (r == 0 && ptrace(PTRACE_SEIZE, target, 0, (void *)options) != 0) r = -errno;
   if (r) msg.err = -r;
@@ -947,8 +985,10 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
   write_all(go, (const char *)&msg, sizeof msg);
   close(go);
   if (msg.err) _exit(1);
+  if (cpuid_on) cpuid_trace_init(); /* while the target execs */
 
   int first = 1;
+  unsigned long execs = 0;
   for (;;) {
     int st;
     pid_t pid = waitpid(-1, &st, __WALL);
@@ -956,14 +996,35 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
       if (errno == EINTR) continue;
       break; /* ECHILD: the tree is empty */
     }
-    if (!WIFSTOPPED(st)) continue; /* exited or killed: already reaped for the real parent */
+    if (!WIFSTOPPED(st)) { /* exited or killed: already reaped for the real parent */
+      if (cpuid_on) cpuid_trace_exited(pid);
+      continue;
+    }
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    if (cpuid_on && event != PTRACE_EVENT_EXEC && cpuid_trace_stop(pid, st)) {
+      resume(pid, 0, 0); /* the step into a handler: its mask is known now */
+      continue;
+    }
     switch (event) {
       case PTRACE_EVENT_EXEC: {
         if (first) fault_point("helper-at-exec-stop");
         struct pending pend = {{0}, 0};
         const char *stage = "", *sysname = "";
-        r = mask_exec(pid, keep, first, &pend, &stage, &sysname);
+        execs++;
+        if (!first && !opt_follow) {
+          /* --no-follow under a CPUID mask: still attached, but this image is not masked. */
+          r = next_syscall_stop(pid, &pend);
+          if (r == 0) r = cpuid_trace_exec(pid, 0, &stage, &sysname);
+          if (r == 0) {
+            deliver_pending(pid, &pend, 0);
+            break;
+          }
+          stage = "exec-stop";
+          sysname = "ptrace(PTRACE_SYSCALL)";
+        } else {
+          r = mask_exec(pid, keep, first, &pend, &stage, &sysname);
+        }
+        if (r == 0 && cpuid_on) r = cpuid_trace_exec(pid, 1, &stage, &sysname);
         if (r) {
           /* Fail closed: the image never runs unmasked. */
           kill(pid, SIGKILL);
@@ -978,15 +1039,25 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
           break;
         }
         if (first) {
-          status_line("{\"stage\":\"masked\",\"pid\":%d}", (int)pid);
+          if (cpuid_on) {
+            char rules[600];
+            cpuid_mask_describe(rules, sizeof rules);
+            status_line("{\"stage\":\"masked\",\"pid\":%d,\"cpuid\":\"%s\"}", (int)pid, rules);
+          } else {
+            status_line("{\"stage\":\"masked\",\"pid\":%d}", (int)pid);
+          }
           if (opt_status_fd >= 0) close(opt_status_fd);
           opt_status_fd = -1;
           first = 0;
           if (!opt_follow) silence_stderr();
         }
-        deliver_pending(pid, &pend, !opt_follow);
+        deliver_pending(pid, &pend, !opt_follow && !cpuid_on);
         break;
       }
+      case PTRACE_EVENT_SECCOMP:
+        if (cpuid_on && (r = cpuid_trace_seccomp(pid)) < 0 && r != -ESRCH) message("pid %d: seccomp stop: %s", (int)pid, errno_code(-r));
+        resume(pid, 0, 0);
+        break;
       case PTRACE_EVENT_STOP:
         /* Group-stop of a seized tracee: stay stopped until SIGCONT without holding it. */
         if (is_stop_signal(sig)) ptrace(PTRACE_LISTEN, pid, 0, 0);
@@ -998,12 +1069,37 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
         resume(pid, 0, 0);
         break;
       case 0:
-        /* Signal-delivery stop: pass the signal on unchanged. A stray syscall stop: resume. */
-        resume(pid, sig == (SIGTRAP | 0x80) ? 0 : sig, 0);
+        if (sig == (SIGTRAP | 0x80)) { /* a stray syscall stop */
+          resume(pid, 0, 0);
+          break;
+        }
+        if (cpuid_on) {
+          /* A trapped CPUID is answered and suppressed; any other signal goes on unchanged. */
+          r = cpuid_trace_signal(pid, sig);
+          if (r == 1) {
+            resume(pid, 0, 0);
+          } else if (r < 0) {
+            message("pid %d: answering CPUID: %s; killed it", (int)pid, errno_code(-r));
+            kill(pid, SIGKILL);
+            resume(pid, SIGKILL, 0);
+          } else {
+            ptrace(cpuid_trace_deliver_request(pid, sig), pid, 0, (void *)(long)sig);
+          }
+          break;
+        }
+        /* Signal-delivery stop: pass the signal on unchanged. */
+        resume(pid, sig, 0);
         break;
       default:
         resume(pid, 0, 0);
     }
+  }
+  if (opt_stats_fd >= 0) {
+    char stats[300];
+    cpuid_trace_stats_json(stats, sizeof stats);
+    char line[400];
+    int n = snprintf(line, sizeof line, "{\"stage\":\"stats\",\"execs\":%lu,\"cpuid\":%s}\n", execs, stats);
+    if (n > 0) write_all(opt_stats_fd, line, (size_t)n);
   }
   _exit(0);
 }
@@ -1090,6 +1186,12 @@ static void run_ptrace(char **argv, const uint64_t keep[4]) {
     fail("seize", sc, msg.err, EXIT_SETUP);
   }
   if (tracer_pid() != msg.pid) fail("seize", "ptrace(PTRACE_SEIZE)", ESRCH, EXIT_SETUP);
+  /* No process of a followed (or CPUID-masked) tree escapes its tracer: the filter, last before exec. */
+  if (opt_follow || cpuid_on) {
+    const char *sc;
+    int e = seccomp_filter_install(cpuid_on, &sc);
+    if (e) fail("seccomp", sc, e, EXIT_SETUP);
+  }
   do_exec(argv);
 }
 
@@ -1099,8 +1201,17 @@ int main(int argc, char **argv, char **envp) {
   if (argc > 1 && strcmp(argv[1], "--check-inherited") == 0) return check_inherited_main(argc, argv, envp);
   const char *f = getenv("HWCAP_EXEC_FAULT");
   if (f) opt_fault = f;
+  cpuid_trace_simulate = strcmp(opt_fault, "cpuid-simulate") == 0;
   int prog = parse_args(argc, argv);
   char **target_argv = argv + prog;
+  if (opt_probe_cpuid) {
+    /* For probe(): can CPUID be masked here? One JSON line on stdout. */
+    const char *sc;
+    int e = cpuid_fault_probe(&sc);
+    if (e) printf("{\"ok\":false,\"syscall\":\"%s\",\"errno\":%d,\"code\":\"%s\"}\n", sc, e, errno_code(e));
+    else printf("{\"ok\":true}\n");
+    return 0;
+  }
 
   /* 1. Parent-death signal first, so that nothing below outlives a dead parent. */
   if (opt_pdeathsig) {
@@ -1134,8 +1245,30 @@ int main(int argc, char **argv, char **envp) {
   }
   memcpy(opt_keep, keep, sizeof keep);
 
+  /*
+   * 3b. CPUID (x86-64): only in ptrace mode, and only where CPUID faulting traps.
+   * CPUID.1:EDX and AT_HWCAP are one word: both get the same mask.
+   */
+  cpuid_on = cpuid_mask_active();
+  if (cpuid_on) {
+    if (opt_mode == MODE_KERNEL) bad_arg("%s", "--cpuid needs --mode ptrace or auto: only a tracer can answer CPUID");
+    uint32_t leaf1[4];
+    cpuid_raw(1, 0, leaf1);
+    cpuid_mask_and_leaf1_edx((uint32_t)(present[0] & opt_keep[0]));
+    opt_keep[0] &= (uint64_t)(leaf1[3] & cpuid_mask_keep(1, 0, CPUID_EDX));
+    memcpy(keep, opt_keep, sizeof keep);
+    const char *sc;
+    int e = cpuid_trace_simulate ? 0 : cpuid_fault_probe(&sc);
+    if (e) {
+      failure("cpuid-fault", sc, e, "%s: %s (CPUID faulting is %s here, so CPUID cannot be masked; refused)", sc, errno_code(e),
+              e == ENOTSUP ? "advertised but does not trap" : "not available");
+      _exit(EXIT_SETUP);
+    }
+    opt_mode = MODE_PTRACE;
+  }
+
   /* Nothing to mask: the setup steps above are all that was asked. */
-  if (opt_keep[0] == ~0ULL && opt_keep[1] == ~0ULL && opt_keep[2] == ~0ULL && opt_keep[3] == ~0ULL) {
+  if (!cpuid_on && opt_keep[0] == ~0ULL && opt_keep[1] == ~0ULL && opt_keep[2] == ~0ULL && opt_keep[3] == ~0ULL) {
     opt_mode = MODE_KERNEL;
     do_exec(target_argv);
   }
