@@ -205,8 +205,19 @@ static void fail(const char *stage, const char *syscall_name, int err, int statu
   _exit(status);
 }
 
+/* The fault switch holds one name or a comma-separated list. */
+static int fault_named(const char *name) {
+  size_t len = strlen(name);
+  for (const char *p = opt_fault; *p;) {
+    const char *end = strchrnul(p, ',');
+    if ((size_t)(end - p) == len && strncmp(p, name, len) == 0) return 1;
+    p = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
 static void fault_point(const char *name) {
-  if (strcmp(opt_fault, name) == 0) raise(SIGKILL);
+  if (fault_named(name)) raise(SIGKILL);
 }
 
 void launcher_fault_point(const char *name) { fault_point(name); }
@@ -862,7 +873,7 @@ static int mask_exec(pid_t pid, const uint64_t keep[4], int first, struct pendin
    * program's own code untouched; without a vDSO one is written over the entry
    * point and put back afterwards (HWCAP_EXEC_FAULT=no-vdso-site forces that, for tests).
    */
-  uint64_t pc = REG_PC(regs), site = strcmp(opt_fault, "no-vdso-site") == 0 ? 0 : vdso_syscall_site(pid, auxv, n);
+  uint64_t pc = REG_PC(regs), site = fault_named("no-vdso-site") ? 0 : vdso_syscall_site(pid, auxv, n);
   long code = 0;
   if (!site) {
     errno = 0;
@@ -938,7 +949,8 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
   int go = fcntl(go_fd, F_DUPFD_CLOEXEC, 100);
   int ack = fcntl(ack_fd, F_DUPFD_CLOEXEC, 100);
   int status = opt_status_fd >= 0 ? fcntl(opt_status_fd, F_DUPFD_CLOEXEC, 100) : -1;
-  if (go < 0 || ack < 0 || (opt_status_fd >= 0 && status < 0)) _exit(1);
+  int stats = opt_stats_fd >= 0 ? fcntl(opt_stats_fd, F_DUPFD_CLOEXEC, 100) : -1;
+  if (go < 0 || ack < 0 || (opt_status_fd >= 0 && status < 0) || (opt_stats_fd >= 0 && stats < 0)) _exit(1);
   int devnull = open("/dev/null", O_RDWR);
   if (devnull >= 0) {
     dup2(devnull, 0);
@@ -952,8 +964,8 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
     dup2(status, 5);
     status = 5;
   }
-  if (opt_stats_fd >= 0) {
-    dup2(opt_stats_fd, 6);
+  if (stats >= 0) {
+    dup2(stats, 6);
     opt_stats_fd = 6;
   }
   close_range(7, ~0U, 0);
@@ -1201,7 +1213,7 @@ int main(int argc, char **argv, char **envp) {
   if (argc > 1 && strcmp(argv[1], "--check-inherited") == 0) return check_inherited_main(argc, argv, envp);
   const char *f = getenv("HWCAP_EXEC_FAULT");
   if (f) opt_fault = f;
-  cpuid_trace_simulate = strcmp(opt_fault, "cpuid-simulate") == 0;
+  cpuid_trace_simulate = fault_named("cpuid-simulate");
   int prog = parse_args(argc, argv);
   char **target_argv = argv + prog;
   if (opt_probe_cpuid) {

@@ -223,6 +223,7 @@ int cpuid_fault_probe(const char **syscall_name) {
 #define TABLE_SIZE 1024 /* open addressing; the prefill uses about 100 */
 struct entry {
   uint32_t leaf, subleaf, used;
+  int32_t cpu; /* -1, or the CPU a per-CPU answer came from */
   uint32_t regs[4];
 };
 static struct entry table[TABLE_SIZE];
@@ -230,23 +231,26 @@ static uint32_t max_basic, max_ext, max_hv;
 static cpu_set_t helper_cpus;
 static int helper_cpus_ok;
 
-static struct entry *slot(uint32_t leaf, uint32_t subleaf) {
-  uint32_t h = (leaf * 0x9e3779b1u) ^ (subleaf * 0x85ebca6bu);
+static struct entry *slot_on(uint32_t leaf, uint32_t subleaf, int32_t cpu) {
+  uint32_t h = (leaf * 0x9e3779b1u) ^ (subleaf * 0x85ebca6bu) ^ ((uint32_t)cpu * 0xc2b2ae35u);
   for (uint32_t i = 0; i < TABLE_SIZE; i++) {
     struct entry *e = &table[(h + i) % TABLE_SIZE];
-    if (!e->used || (e->leaf == leaf && e->subleaf == subleaf)) return e;
+    if (!e->used || (e->leaf == leaf && e->subleaf == subleaf && e->cpu == cpu)) return e;
   }
   return NULL;
 }
+static struct entry *slot(uint32_t leaf, uint32_t subleaf) { return slot_on(leaf, subleaf, -1); }
 
-static void put(uint32_t leaf, uint32_t subleaf, const uint32_t regs[4]) {
-  struct entry *e = slot(leaf, subleaf);
+static void put_on(uint32_t leaf, uint32_t subleaf, int32_t cpu, const uint32_t regs[4]) {
+  struct entry *e = slot_on(leaf, subleaf, cpu);
   if (!e) return;
   e->leaf = leaf;
   e->subleaf = subleaf;
+  e->cpu = cpu;
   e->used = 1;
   memcpy(e->regs, regs, sizeof e->regs);
 }
+static void put(uint32_t leaf, uint32_t subleaf, const uint32_t regs[4]) { put_on(leaf, subleaf, -1, regs); }
 
 static int in_range(uint32_t leaf) {
   return leaf <= max_basic || (leaf >= 0x80000000 && leaf <= max_ext) || (max_hv && leaf >= 0x40000000 && leaf <= max_hv);
@@ -301,25 +305,37 @@ void cpuid_table_init(void) {
   for (uint32_t l = 0x40000000; max_hv && l <= max_hv; l++) fill_leaf(l);
 }
 
-/* A real CPUID on `cpu`, for the leaves that describe the calling CPU. */
-static void cpuid_on(int cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
-  int pinned = 0;
-  if (cpu >= 0 && cpu < CPU_SETSIZE && helper_cpus_ok && sched_getcpu() != cpu) {
+/*
+ * A real CPUID on `cpu`, for the leaves that describe the calling CPU. Returns
+ * 1 when it ran there (the answer may be kept for that CPU), 0 when it ran
+ * wherever the helper was (cpu unknown, or the pin failed).
+ */
+static int cpuid_on(int cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
+  int pinned = 0, here = cpu >= 0 && sched_getcpu() == cpu;
+  if (!here && cpu >= 0 && cpu < CPU_SETSIZE && helper_cpus_ok) {
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
     pinned = sched_setaffinity(0, sizeof one, &one) == 0;
+    here = pinned && sched_getcpu() == cpu;
   }
   cpuid_raw(leaf, subleaf, out);
   if (pinned) sched_setaffinity(0, sizeof helper_cpus, &helper_cpus);
+  return here;
 }
 
 int cpuid_answer(uint32_t leaf, uint32_t subleaf, int cpu, uint32_t out[4]) {
   uint32_t key = leaf_is_indexed(leaf) ? subleaf : 0, raw[4], mask_leaf = leaf, mask_key = key;
   int ran = 0;
   if (leaf_is_per_cpu(leaf)) {
-    cpuid_on(cpu, leaf, subleaf, raw);
-    ran = 1;
+    /* Per CPU, once: the first answer on each CPU is kept for it. */
+    struct entry *e = cpu >= 0 ? slot_on(leaf, key, cpu) : NULL;
+    if (e && e->used) {
+      memcpy(raw, e->regs, sizeof raw);
+    } else {
+      if (cpuid_on(cpu, leaf, subleaf, raw)) put_on(leaf, key, cpu, raw);
+      ran = 1;
+    }
   } else if (in_range(leaf)) {
     struct entry *e = slot(leaf, key);
     if (e && e->used) {

@@ -3,7 +3,7 @@
  *
  *   hwcap-cpuid-probe [--simulate] [MODE]
  *     (none)            leaves seen by the main thread, a second thread and a forked child
- *     --loop N          N CPUIDs of leaf 1; prints the nanoseconds per CPUID
+ *     --loop N [LEAF]   N CPUIDs of LEAF (hex, default 1); prints the nanoseconds per CPUID
  *     --block-all       a thread that blocks every signal runs CPUID: SigBlk before and after
  *     --ignore-segv     SIGSEGV ignored, CPUID: SigIgn before and after
  *     --handler-blocked a SIGSEGV handler, SIGSEGV blocked, CPUID: handler and mask after
@@ -127,14 +127,14 @@ static int mode_default(void) {
   return 0;
 }
 
-static int mode_loop(long n) {
+static int mode_loop(long n, uint32_t leaf) {
   uint32_t r[4];
   struct timespec a, b;
   clock_gettime(CLOCK_MONOTONIC, &a);
-  for (long i = 0; i < n; i++) cpuid(1, 0, r);
+  for (long i = 0; i < n; i++) cpuid(leaf, 0, r);
   clock_gettime(CLOCK_MONOTONIC, &b);
   double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / (double)n;
-  printf("{\"n\":%ld,\"nsPerCpuid\":%.1f}\n", n, ns);
+  printf("{\"n\":%ld,\"leaf\":\"%x\",\"nsPerCpuid\":%.1f}\n", n, leaf, ns);
   return 0;
 }
 
@@ -171,7 +171,8 @@ int main(int argc, char **argv) {
   const char *mode = i < argc ? argv[i] : "";
   uint32_t r[4];
   if (!*mode) return mode_default();
-  if (strcmp(mode, "--loop") == 0) return mode_loop(i + 1 < argc ? atol(argv[i + 1]) : 1000);
+  if (strcmp(mode, "--loop") == 0)
+    return mode_loop(i + 1 < argc ? atol(argv[i + 1]) : 1000, i + 2 < argc ? (uint32_t)strtoul(argv[i + 2], NULL, 16) : 1);
   if (strcmp(mode, "--escape") == 0) return mode_escape();
   if (strcmp(mode, "--block-all") == 0) {
     unsigned long long out[4];
