@@ -28,6 +28,8 @@
 #define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
 #define LD_ARCH BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch))
 #define LD_ARG0_LO BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]))
+#define LD_ARG1_LO BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]))
+#define LD_ARG1_HI BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]) + 4)
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
 #define ALLOW RET(SECCOMP_RET_ALLOW)
 #define ERRNO(e) RET(SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
@@ -70,10 +72,18 @@ static void rules(struct prog *p, const struct numbers *n, int track) {
   emit(p, (struct sock_filter)ERRNO(ENOSYS));
 
   if (n->arch_prctl >= 0) {
-    /* arch_prctl(ARCH_SET_CPUID, ...): refused, whatever the argument. */
-    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)n->arch_prctl, 0, 4));
+    /*
+     * arch_prctl(ARCH_SET_CPUID, on): any nonzero `on` turns faulting off, and is
+     * refused. ARCH_SET_CPUID(0) arms faulting, which only narrows: it is how the
+     * helper arms each image (an injected call, subject to this filter too).
+     */
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)n->arch_prctl, 0, 8));
     emit(p, (struct sock_filter)LD_ARG0_LO);
-    emit(p, (struct sock_filter)IF_EQ(ARCH_SET_CPUID));
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_SET_CPUID, 0, 5));
+    emit(p, (struct sock_filter)LD_ARG1_LO);
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2));
+    emit(p, (struct sock_filter)LD_ARG1_HI);
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0));
     emit(p, (struct sock_filter)ERRNO(EPERM));
     emit(p, (struct sock_filter)ALLOW);
   }

@@ -4,7 +4,8 @@
  *
  *   clone(CLONE_UNTRACED)        EPERM   (a child no tracer would follow)
  *   clone3                       ENOSYS  (its flags sit behind a pointer; libc falls back to clone)
- *   arch_prctl(ARCH_SET_CPUID)   EPERM   (the tree cannot turn CPUID faulting off, or on)
+ *   arch_prctl(ARCH_SET_CPUID, on != 0)  EPERM  (the tree cannot turn CPUID faulting off;
+ *                                        ARCH_SET_CPUID(0), arming, only narrows and is allowed)
  *   with track_signals, SECCOMP_RET_TRACE, tagged in SECCOMP_RET_DATA, for the
  *   system calls that change SIGSEGV's disposition or a thread's signal mask
  *   (the helper must be the tree's tracer with PTRACE_O_TRACESECCOMP: without a

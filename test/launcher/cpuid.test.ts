@@ -82,6 +82,14 @@ describe.skipIf(!isX64 || cpuidFaulting)(`fails closed without CPUID faulting${c
     expect(fs.existsSync(marker)).toBe(false);
     expect(r.stdout).toBe('');
   });
+  it.skipIf(!canPtrace)('past the probe (test switch skip-cpuid-probe), the arming injected into the new image fails and the image is killed before it runs', () => {
+    const r = run([...cpuidArgs, '--', cpuidProbe], { ...process.env, HWCAP_EXEC_FAULT: 'skip-cpuid-probe' });
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.stdout).toBe('');
+    // The kernel's own answer, from inside the tracee: the injected call ran there.
+    expect(r.records.find((x) => x.stage === 'cpuid-arm')).toMatchObject({ syscall: 'arch_prctl(ARCH_SET_CPUID)', code: 'ENODEV' });
+    expect(r.records.some((x) => x.stage === 'masked')).toBe(false);
+  });
 });
 
 const ways = [
