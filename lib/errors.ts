@@ -11,6 +11,10 @@ export interface HwcapErrorInit {
   hint?: string;
   path?: string;
   message?: string;
+  /** The launcher stage that failed (lib/launcher/stages.ts), for errors of a masked spawn. */
+  stage?: string;
+  /** The launcher's own words for the failure. */
+  detail?: string;
 }
 
 /** One hint per (operation, code); CRIU's cr-check and bubblewrap are the model. */
@@ -59,6 +63,10 @@ export class HwcapError extends Error {
   declare readonly option?: string;
   declare readonly hint?: string;
   declare readonly path?: string;
+  /** The launcher stage that failed (one of LAUNCHER_STAGES), when the error comes from a masked spawn. */
+  declare readonly stage?: string;
+  /** The launcher's own message for the failure, when it gave one. */
+  declare readonly detail?: string;
 
   constructor(init: HwcapErrorInit) {
     const code = codeOf(init.errno);
@@ -71,6 +79,8 @@ export class HwcapError extends Error {
     if (init.option !== undefined) this.option = init.option;
     if (hint !== undefined) this.hint = hint;
     if (init.path !== undefined) this.path = init.path;
+    if (init.stage !== undefined) this.stage = init.stage;
+    if (init.detail !== undefined) this.detail = init.detail;
   }
 }
 
@@ -79,7 +89,7 @@ export function errnoOf(code: string): number {
   if (typeof code !== 'string') throw invalidArgType('code', 'of type string', code);
   const table = os.constants.errno as Record<string, number>;
   if (!Object.hasOwn(table, code)) throw invalidArgValue('code', 'is not an errno code of this system (such as EPERM)', code);
-  return table[code];
+  return table[code] as number;
 }
 
 /** Wraps a Node fs error (ENOENT …) into a HwcapError for the same syscall. */
@@ -107,6 +117,24 @@ export function outOfRange(name: string, expected: string, actual: unknown): Ran
 export function invalidArgValue(name: string, reason: string, actual?: unknown): RangeError {
   const e = new RangeError(`The argument '${name}' ${reason}.${actual === undefined ? '' : ` Received ${describe(actual)}`}`) as RangeError & { code: string };
   e.code = 'ERR_INVALID_ARG_VALUE';
+  return e;
+}
+
+/**
+ * ERR_INVALID_ARG_VALUE as node:child_process throws it, a TypeError (Node's
+ * default class for that code), for the checks that mirror child_process's own.
+ */
+export function invalidArgValueType(name: string, reason: string, actual?: unknown): TypeError {
+  const kind = name.includes('.') ? 'property' : 'argument';
+  const e = new TypeError(`The ${kind} '${name}' ${reason}.${actual === undefined ? '' : ` Received ${describe(actual)}`}`) as TypeError & { code: string };
+  e.code = 'ERR_INVALID_ARG_VALUE';
+  return e;
+}
+
+/** ERR_UNKNOWN_SIGNAL, a TypeError, as Node gives it for a kill signal it does not know. */
+export function unknownSignal(signal: unknown): TypeError {
+  const e = new TypeError(`Unknown signal: ${String(signal)}`) as TypeError & { code: string };
+  e.code = 'ERR_UNKNOWN_SIGNAL';
   return e;
 }
 

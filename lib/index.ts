@@ -1,6 +1,6 @@
 // hwcap: read, decode, baseline and mask the CPU feature words of the auxv.
 // The explicit list of what the package exports; nothing else is public.
-import './host/current';
+import './host';
 
 export { HwcapError, AddonLoadError, ADDON_HINT } from './errors';
 export type { HwcapErrorInit } from './errors';
@@ -41,12 +41,19 @@ export { parseReport, baseline, check, MixedArchError, NODE_REPORT_SCHEMA } from
 export type { NodeReport, NodeReportOptions, LibcInfo, CheckResult } from './core/report';
 export { fromNodeFeatureDiscovery } from './core/nfd';
 export type { NfdNode, NfdOptions } from './core/nfd';
-export { nodeReport, libcInfo } from './host/report';
+export { libcInfo } from './host/report';
+
+// What this machine allows, and the one rule for spawn's mode 'auto'.
+export { resolveMode } from './host/probe';
+export type { SpawnMode, ModeFacts, InheritanceProbe, PtraceProbe, ProbeResult, ProbeOptions } from './host/probe';
+
+// The launcher: where it is, its stages, and the answers about this machine that run it.
+export { launcherPath, probePath, probeInheritance, probePtrace, probe, nodeReport, LAUNCHER_STAGES } from './launcher';
+export type { LauncherStage } from './launcher';
 
 // Masked children, as node:child_process has them.
-export { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork, probeInheritance, probePtrace, launcherPath, probePath } from './spawn';
+export { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork } from './spawn';
 export type {
-  SpawnMode,
   HwcapsOption,
   HwcapSpawnOptions,
   SpawnOptions,
@@ -57,9 +64,5 @@ export type {
   ExecOptions,
   ExecSyncOptions,
   ForkOptions,
-  InheritanceProbe,
-  PtraceProbe,
   WordsCarrier,
 } from './spawn';
-export { probe } from './host/probe';
-export type { ProbeResult, ProbeOptions } from './host/probe';

@@ -475,3 +475,11 @@ export function featureSetFromDoc(doc: Record<string, unknown>, path: string): F
   }
   return fs;
 }
+
+/**
+ * The words of FeatureSet.fromNames, with errors naming the caller's argument
+ * (`options.hwcaps[0]` rather than `names[0]`); for the spawn family.
+ */
+export function wordsOfNames(arch: Arch | string, names: unknown, argName: string): HwcapWords {
+  return wordsFromNames(table(normalizeArch(arch)), names, argName);
+}

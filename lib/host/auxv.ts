@@ -7,12 +7,10 @@ import { native } from './native';
 import { HwcapError, fromSystemError, invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import {
   AT,
-  HWCAP_TYPES,
   U32_MAX,
   U64_MAX,
   applyMask,
   parseAuxvBytes,
-  checkEntries,
   checkMask,
   toEntries,
   wordsOf,
@@ -20,6 +18,7 @@ import {
   type HwcapMask,
   type HwcapWords,
 } from '../core/words';
+import { FeatureSet, hostArch } from '../core/features';
 
 
 
@@ -229,12 +228,28 @@ export function writeAuxv(entriesOrWords: WordsInput, options?: WriteOptions): W
 }
 
 /**
- * ANDs the words to keep into the kernel view and writes it back. A bit that
+ * The words of a FeatureSet to keep on this machine: a set of another
+ * architecture names other bits at the same positions, so it is refused
+ * (ERR_INVALID_ARG_VALUE naming `argName`) rather than applied by bit position.
+ * A word the set lacks keeps nothing.
+ */
+export function hostWords(set: FeatureSet, argName: string): HwcapWords {
+  const here = hostArch();
+  if (set.arch !== here) {
+    throw invalidArgValue(argName, `is a FeatureSet for ${set.arch}, but this machine is ${here}; its bits name other features here`, set.arch);
+  }
+  const w = set.words;
+  return { hwcap: w.hwcap ?? 0n, hwcap2: w.hwcap2 ?? 0n, hwcap3: w.hwcap3 ?? 0n, hwcap4: w.hwcap4 ?? 0n };
+}
+
+/**
+ * ANDs the words to keep (a mask, or a FeatureSet of this machine's architecture)
+ * into the kernel view and writes it back. A bit that
  * was not set stays unset; a word left out is left as it is.
  * Returns the HWCAP words now in the kernel view.
  */
-export function maskHwcaps(mask: HwcapMask, options?: WriteOptions): HwcapWords {
-  const m = checkMask(mask);
+export function maskHwcaps(mask: HwcapMask | FeatureSet, options?: WriteOptions): HwcapWords {
+  const m = mask instanceof FeatureSet ? hostWords(mask, 'mask') : checkMask(mask);
   const entries = readAuxv('kernel');
   const masked = applyMask(entries, m);
   writeAuxv(masked, options);

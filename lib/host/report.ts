@@ -5,7 +5,7 @@ import { invalidArgType, invalidArgValue } from '../errors';
 import { FeatureSet, hostArch, wordsToJSON } from '../core/features';
 import { NODE_REPORT_SCHEMA, type LibcInfo, type NodeReport, type NodeReportOptions } from '../core/report';
 import { hwcapWords } from './auxv';
-import { probeInheritance } from '../spawn';
+import type { InheritanceProbe } from './probe';
 
 let libcCache: LibcInfo | undefined;
 
@@ -35,9 +35,10 @@ export function libcInfo(): LibcInfo {
 /**
  * This machine's report: arch, kernel, libc, the process view's HWCAP words and
  * names, and whether the kernel passes a masked auxv across exec — from
- * probeInheritance() (cached), unless `options.inheritance` says.
+ * `inheritance()` (the launcher's probe, handed in by lib/launcher/machine.ts,
+ * so that this layer never runs the launcher itself), unless `options.inheritance` says.
  */
-export function nodeReport(options: NodeReportOptions = {}): NodeReport {
+export function nodeReportFrom(options: NodeReportOptions, probeInheritance: () => InheritanceProbe): NodeReport {
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
   let { inheritance, inheritanceReason } = options;
   const { hostname } = options;

@@ -1,0 +1,11 @@
+// The launcher room's entry: the TypeScript side of the hwcap-exec contract (its path, argv,
+// status lines and stages) and the probes and machine answers that run it.
+export { launcherPath, probePath } from './paths';
+export { launcherArgv } from './argv';
+export type { LauncherOptions } from './argv';
+export { parseStatus, outcomeOf, setupError, execError } from './status';
+export type { StatusRecord, Outcome } from './status';
+export { LAUNCHER_STAGES, stageOf } from './stages';
+export type { LauncherStage } from './stages';
+export { probeInheritance, probePtrace } from './probes';
+export { probe, nodeReport } from './machine';

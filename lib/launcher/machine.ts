@@ -1,0 +1,24 @@
+// The public answers about this machine that need the launcher: `probe()` and `nodeReport()`.
+// The host layer computes them from what it reads itself plus the launcher's probes, handed in
+// here, so that lib/host/ never imports the launcher (core <- host <- launcher <- cli).
+import { nodeReportFrom, probeFrom, type ProbeOptions, type ProbeResult } from '../host';
+import type { NodeReport, NodeReportOptions } from '../core/report';
+import { probeInheritance, probePtrace } from './probes';
+
+/**
+ * Probes what this process may do with the auxv. The writes put back the
+ * vector the kernel already holds, so the saved copy does not change; the
+ * ptrace and inheritance probes run the hwcap-probe child (cached).
+ */
+export function probe(options: ProbeOptions = {}): ProbeResult {
+  return probeFrom(options, { ptrace: probePtrace, inheritance: probeInheritance });
+}
+
+/**
+ * This machine's report: arch, kernel, libc, the process view's HWCAP words and
+ * names, and whether the kernel passes a masked auxv across exec — from
+ * probeInheritance() (cached), unless `options.inheritance` says.
+ */
+export function nodeReport(options: NodeReportOptions = {}): NodeReport {
+  return nodeReportFrom(options, probeInheritance);
+}

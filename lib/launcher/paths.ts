@@ -1,0 +1,40 @@
+// Where the launcher executables are: built next to the loaded addon (node-pty keeps its
+// helper the same way), so that a package, a checkout and a rebuilt addon each find their own.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { addonDir } from '../host';
+import { HwcapError } from '../errors';
+
+/** The places an executable of the build is looked for, in order. */
+export function candidates(name: string): string[] {
+  return [path.join(addonDir, name)];
+}
+
+function builtExecutable(name: string): string {
+  const tried = candidates(name);
+  let last: NodeJS.ErrnoException | undefined;
+  for (const file of tried) {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
+    } catch (err) {
+      last = err as NodeJS.ErrnoException;
+    }
+  }
+  throw new HwcapError({
+    errno: Math.abs(last?.errno ?? 2),
+    syscall: 'access',
+    path: tried[0],
+    hint: `${name} is built next to hwcap.node by the package's install script; run 'npm rebuild hwcap' (or 'npm install' in a checkout). Tried: ${tried.join(', ')}`,
+  });
+}
+
+/** The hwcap-exec launcher, next to the loaded addon. */
+export function launcherPath(): string {
+  return builtExecutable('hwcap-exec');
+}
+
+/** The hwcap-probe executable, next to the loaded addon. */
+export function probePath(): string {
+  return builtExecutable('hwcap-probe');
+}

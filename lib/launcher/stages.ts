@@ -1,0 +1,62 @@
+// Every stage the launcher reports on its status fd, with the hint a user gets when it fails and
+// the spawn option that concerns it, where one does. The C side keeps its own list
+// (`hwcap-exec --list-stages`); test/launcher/stages.test.ts compares the two.
+//
+// Source: the failure()/fail() calls, the status_line() events and the stages mask_exec()
+// sets, in native/hwcap-exec.c.
+
+export interface LauncherStage {
+  readonly name: string;
+  /** 'setup': a step before exec that may fail; 'event': a line that reports progress ('exec' is both). */
+  readonly kind: 'setup' | 'event';
+  /** Who emits it: the launcher, or this package when the launcher's lines cannot be read. */
+  readonly source: 'launcher' | 'lib';
+  readonly hint: string;
+  /** The spawn option that decides or avoids this failure. */
+  readonly option?: string;
+}
+
+export const LAUNCHER_STAGES: readonly LauncherStage[] = Object.freeze([
+  { name: 'args', kind: 'setup', source: 'launcher', hint: "the launcher refused its command line; this is a bug in hwcap's argv (lib/launcher/argv.ts) or a launcher of another version" },
+  { name: 'pdeathsig', kind: 'setup', source: 'launcher', hint: 'prctl(PR_SET_PDEATHSIG) failed: the signal number is not valid here', option: 'pdeathsig' },
+  { name: 'read-auxv', kind: 'setup', source: 'launcher', hint: "the launcher could not read its own auxv from /proc/self/auxv; is /proc mounted?" },
+  {
+    name: 'security',
+    kind: 'setup',
+    source: 'launcher',
+    hint: 'the mask removes a security feature (lib/core/tables/security.json lists them, such as arm64 paca, pacg, bti, mte, gcs); pass allowSecurityMasking: true to allow it',
+    option: 'allowSecurityMasking',
+  },
+  { name: 'kernel-mask', kind: 'setup', source: 'launcher', hint: "the kernel refused the new auxv (PR_SET_MM_MAP needs CONFIG_CHECKPOINT_RESTORE); use mode 'ptrace'", option: 'mode' },
+  { name: 'kernel-verify', kind: 'setup', source: 'launcher', hint: "this kernel does not pass a masked auxv across execve; use mode 'ptrace' or 'auto'", option: 'mode' },
+  { name: 'helper', kind: 'setup', source: 'launcher', hint: 'the masking helper could not be started (pipe2 or fork failed: a process or fd limit?)' },
+  {
+    name: 'seize',
+    kind: 'setup',
+    source: 'launcher',
+    hint: "ptrace is denied here (Yama ptrace_scope 2 or 3, seccomp, a LSM), the process is already traced, or the helper died before it seized the launcher; mode 'kernel' needs no ptrace where the kernel inherits",
+    option: 'mode',
+  },
+  {
+    name: 'check-target',
+    kind: 'setup',
+    source: 'launcher',
+    hint: 'set-user-ID, set-group-ID and file-capability programs are refused in ptrace mode, where the kernel would run them without their privileges',
+    option: 'mode',
+  },
+  { name: 'no-new-privs', kind: 'setup', source: 'launcher', hint: 'prctl(PR_SET_NO_NEW_PRIVS) failed', option: 'noNewPrivs' },
+  { name: 'exec', kind: 'setup', source: 'launcher', hint: 'execve of the program failed: is it there, executable, and a format this kernel runs?' },
+  { name: 'exec-stop', kind: 'setup', source: 'launcher', hint: "the helper could not read the new image's registers or stack at its exec stop; the program was killed before it ran" },
+  { name: 'patch-stack', kind: 'setup', source: 'launcher', hint: "the helper could not write the masked auxv into the new image's stack; the program was killed before it ran" },
+  { name: 'inject', kind: 'setup', source: 'launcher', hint: "the helper could not make the new image call prctl(PR_SET_MM_MAP) for its kernel copy; the program was killed before it ran" },
+  { name: 'verify', kind: 'setup', source: 'launcher', hint: "the new image's auxv did not read back as masked; the program was killed before it ran (fail closed)" },
+  { name: 'masked', kind: 'event', source: 'launcher', hint: 'the program was masked at its exec stop and runs' },
+  { name: 'status', kind: 'setup', source: 'lib', hint: 'the launcher wrote a status line that is not JSON: a launcher of another version, or a corrupted status fd' },
+] satisfies LauncherStage[]);
+
+const BY_NAME: ReadonlyMap<string, LauncherStage> = new Map(LAUNCHER_STAGES.map((s) => [s.name, s]));
+
+/** The stage of that name, or undefined for a name the launcher does not report. */
+export function stageOf(name: string): LauncherStage | undefined {
+  return BY_NAME.get(name);
+}

@@ -1,0 +1,151 @@
+// The hwcap options of the spawn family, their types, and their validation into what the
+// launcher needs (lib/launcher/argv.ts). child_process's own options are checked in normalize.ts.
+import type * as cp from 'node:child_process';
+import * as os from 'node:os';
+import { hostArch, wordsOfNames } from '../core/features';
+import { checkMask, type HwcapMask, type HwcapWords } from '../core/words';
+import { checkMode, hostWords, resolveMode, type SpawnMode } from '../host';
+import { FeatureSet } from '../core/features';
+import { invalidArgType, invalidArgValue } from '../errors';
+import { probeInheritance, type LauncherOptions } from '../launcher';
+
+export type { SpawnMode };
+
+/** Anything with the words of a FeatureSet (lib/core/features.ts); a FeatureSet also carries its arch, which must be this machine's. */
+export interface WordsCarrier {
+  readonly words: HwcapWords;
+  readonly arch?: string;
+}
+
+/** The features to keep: a FeatureSet, an array of feature names, or words of bits to keep. */
+export type HwcapsOption = WordsCarrier | readonly string[] | HwcapMask;
+
+export interface HwcapSpawnOptions {
+  /** What the child may see. Without it nothing is masked and the call is child_process's own. */
+  hwcaps?: HwcapsOption;
+  /** 'auto' (default): resolveMode() — 'kernel' where probeInheritance() shows the kernel inherits, else 'ptrace'. */
+  mode?: SpawnMode;
+  /** Mask every exec in the child's process tree (default true); false masks only the first exec. */
+  follow?: boolean;
+  /** Allow masking security features (lib/core/tables/security.json lists them). */
+  allowSecurityMasking?: boolean;
+  /** A signal the child gets when its parent (this process's spawning thread) dies. */
+  pdeathsig?: NodeJS.Signals | number;
+  /** Set PR_SET_NO_NEW_PRIVS in the child before it execs. */
+  noNewPrivs?: boolean;
+}
+
+export type SpawnOptions = cp.SpawnOptions & HwcapSpawnOptions;
+export type SpawnSyncOptions = cp.SpawnSyncOptions & HwcapSpawnOptions;
+export type ExecFileOptions = cp.ExecFileOptions & HwcapSpawnOptions & { encoding?: BufferEncoding | 'buffer' | null };
+export type ExecFileSyncOptions = cp.ExecFileSyncOptions & HwcapSpawnOptions;
+export type ExecOptions = cp.ExecOptions & HwcapSpawnOptions & { encoding?: BufferEncoding | 'buffer' | null };
+export type ExecSyncOptions = cp.ExecSyncOptions & HwcapSpawnOptions;
+export type ForkOptions = cp.ForkOptions & HwcapSpawnOptions;
+export type ExecFileCallback = (error: cp.ExecFileException | null, stdout: string | Buffer, stderr: string | Buffer) => void;
+
+export const HWCAP_KEYS = ['hwcaps', 'mode', 'follow', 'allowSecurityMasking', 'pdeathsig', 'noNewPrivs'] as const;
+
+/** Near misses that would silently mask nothing. */
+const NEAR_MISSES: Record<string, string> = {
+  hwcap: 'hwcaps',
+  hwcap2: 'hwcaps',
+  hwcap3: 'hwcaps',
+  hwcap4: 'hwcaps',
+  mask: 'hwcaps',
+  features: 'hwcaps',
+  keep: 'hwcaps',
+  follows: 'follow',
+  allowSecurity: 'allowSecurityMasking',
+  allowSecurityMask: 'allowSecurityMasking',
+  pdeathSig: 'pdeathsig',
+  noNewPrivileges: 'noNewPrivs',
+};
+
+/** A near miss of a hwcap option (`hwcap`, `mask` …) would mask nothing: a typed error naming it. */
+export function checkNearMisses(o: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(NEAR_MISSES)) {
+    if (k in o) throw invalidArgValue(`options.${k}`, `is not an option; did you mean options.${v}?`);
+  }
+}
+
+/** The launcher's options less the per-call ones (status fd, argv0). */
+export type Resolved = Omit<LauncherOptions, 'statusFd' | 'argv0'>;
+
+function isWordsCarrier(v: unknown): v is WordsCarrier {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as WordsCarrier).words === 'object' && (v as WordsCarrier).words !== null;
+}
+
+function keepWords(hwcaps: unknown): HwcapMask {
+  const name = 'options.hwcaps';
+  if (Array.isArray(hwcaps)) {
+    hwcaps.forEach((n, i) => {
+      if (typeof n !== 'string') throw invalidArgType(`${name}[${i}]`, 'of type string', n);
+    });
+    return { ...wordsOfNames(hostArch(), hwcaps, name) };
+  }
+  if (hwcaps instanceof FeatureSet) return hostWords(hwcaps, name);
+  if (isWordsCarrier(hwcaps)) {
+    // Any other carrier of an arch: refused as a FeatureSet of another arch would be.
+    const arch = (hwcaps as { arch?: unknown }).arch;
+    if (arch !== undefined && arch !== hostArch()) {
+      throw invalidArgValue(name, `carries words for ${String(arch)}, but this machine is ${hostArch()}; its bits name other features here`, arch);
+    }
+    const w = checkMask(hwcaps.words, `${name}.words`);
+    // A FeatureSet names every feature to keep: a word it lacks keeps nothing.
+    return { hwcap: w.hwcap ?? 0n, hwcap2: w.hwcap2 ?? 0n, hwcap3: w.hwcap3 ?? 0n, hwcap4: w.hwcap4 ?? 0n };
+  }
+  if (typeof hwcaps !== 'object' || hwcaps === null) {
+    throw invalidArgType(name, 'a FeatureSet, an array of feature names or an object { hwcap?, hwcap2?, hwcap3?, hwcap4? } of bigint words', hwcaps);
+  }
+  return checkMask(hwcaps, name);
+}
+
+function checkBoolean(options: Record<string, unknown>, key: string, dflt: boolean): boolean {
+  const v = options[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw invalidArgType(`options.${key}`, 'of type boolean', v);
+  return v;
+}
+
+function checkSignal(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v < 1 || v > 64) throw invalidArgValue('options.pdeathsig', 'must be a signal number from 1 to 64 or a signal name', v);
+    return v;
+  }
+  if (typeof v !== 'string') throw invalidArgType('options.pdeathsig', 'of type string or number', v);
+  const n = (os.constants.signals as Record<string, number>)[v];
+  if (n === undefined) throw invalidArgValue('options.pdeathsig', "must be a signal name such as 'SIGTERM'", v);
+  return n;
+}
+
+/** Validates the hwcap options; undefined when nothing is to be masked (the call is child_process's own). */
+export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | undefined {
+  checkNearMisses(o);
+  // Checked before any probe runs: a bad mode is a typed error even without hwcaps.
+  const mode = checkMode(o.mode, 'options.mode');
+  const follow = checkBoolean(o, 'follow', true);
+  const allowSecurityMasking = checkBoolean(o, 'allowSecurityMasking', false);
+  const noNewPrivs = checkBoolean(o, 'noNewPrivs', false);
+  const pdeathsig = checkSignal(o.pdeathsig);
+  if (o.hwcaps === undefined) {
+    if (pdeathsig !== undefined || noNewPrivs) {
+      // Still go through the launcher for its setup steps, masking nothing.
+      return { keep: {}, mode: 'kernel', follow: false, allowSecurityMasking, pdeathsig, noNewPrivs };
+    }
+    return undefined;
+  }
+  const keep = keepWords(o.hwcaps);
+  // Without ptrace facts resolveMode never answers null: ptrace mode fails closed with its own error.
+  const resolved = resolveMode(mode, { inheritance: probeInheritance }, 'options.mode') ?? 'ptrace';
+  return { keep, mode: resolved, follow, allowSecurityMasking, pdeathsig, noNewPrivs };
+}
+
+/** The options without hwcap's own keys and argv0 (the launcher passes argv0 on to the program). */
+export function withoutHwcapKeys(options: Record<string, unknown>): Record<string, unknown> {
+  const o = { ...options };
+  for (const k of HWCAP_KEYS) delete o[k];
+  delete o.argv0;
+  return o;
+}
