@@ -18,4 +18,4 @@ export {
 export type { AuxvView, WordsView, WriteMethod, WriteOptions, WriteResult, UserHwcapState, UserHwcapOptions, AccessAnswer, AuxvAccess } from './auxv';
 export { libcInfo, nodeReportFrom } from './report';
 export { resolveMode, checkMode, probeFrom } from './probe';
-export type { SpawnMode, InheritanceProbe, PtraceProbe, ModeFacts, ProbeResult, ProbeOptions, ChildProbes } from './probe';
+export type { SpawnMode, InheritanceProbe, PtraceProbe, CpuidFaultProbe, ModeFacts, ProbeResult, ProbeOptions, ChildProbes } from './probe';
