@@ -9,6 +9,10 @@
  *     --handler-blocked a SIGSEGV handler, SIGSEGV blocked, CPUID: handler and mask after
  *     --segv-handler    a SIGSEGV handler, then a real SIGSEGV: the handler must run
  *     --escape          arch_prctl(ARCH_SET_CPUID, 1), ARCH_GET_CPUID, clone(CLONE_UNTRACED), clone3
+ *     --sweep           pinned to CPU 0: every basic and extended leaf with subleaves 0..3, and
+ *                       some out-of-range leaves, as "LEAF.SUB": [eax, ebx, ecx, edx]
+ *     --cpuid-in-handler  CPUID inside a SIGUSR1 handler whose sa_mask blocks SIGSEGV, with a
+ *                       SIGSEGV handler installed: the handler and the masks after
  *
  * --simulate executes `rdmsr` (0f 32) where CPUID would be: at CPL 3 it raises
  * the same forced SIGSEGV (SI_KERNEL) that a faulting CPUID does, so a test build
@@ -162,6 +166,66 @@ static int mode_escape(void) {
   return 0;
 }
 
+static int mode_sweep(void) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(0, &one);
+  if (sched_setaffinity(0, sizeof one, &one) != 0) return 2;
+  uint32_t r[4], max_basic, max_ext;
+  cpuid(0, 0, r);
+  max_basic = r[0];
+  cpuid(0x80000000, 0, r);
+  max_ext = r[0];
+  printf("{");
+  int first = 1;
+  uint32_t extra[] = {max_basic + 1, 0x4fffffff, 0x8fffffff, max_ext + 1, 0xc0000000};
+  for (int range = 0; range < 3; range++) {
+    uint32_t lo = range == 0 ? 0 : range == 1 ? 0x80000000 : 0, hi = range == 0 ? max_basic : range == 1 ? max_ext : 4;
+    if (hi - lo > 0x40) hi = lo + 0x40;
+    for (uint32_t l = lo; l <= hi; l++) {
+      uint32_t leaf = range == 2 ? extra[l] : l;
+      for (uint32_t sub = 0; sub < 4; sub++) {
+        cpuid(leaf, sub, r);
+        printf("%s\"%x.%x\":[\"%08x\",\"%08x\",\"%08x\",\"%08x\"]", first ? "" : ",", leaf, sub, r[0], r[1], r[2], r[3]);
+        first = 0;
+      }
+    }
+  }
+  printf("}\n");
+  return 0;
+}
+
+static void (*volatile seen_segv_handler)(int);
+static volatile unsigned long long blk_in_handler;
+static void usr1_handler(int sig) {
+  (void)sig;
+  uint32_t r[4];
+  cpuid(7, 0, r);
+  struct sigaction now;
+  sigaction(SIGSEGV, NULL, &now);
+  seen_segv_handler = now.sa_handler;
+  blk_in_handler = status_field("SigBlk:");
+}
+
+static int mode_cpuid_in_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = segv_handler;
+  sigaction(SIGSEGV, &sa, NULL);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = usr1_handler;
+  sigaddset(&sa.sa_mask, SIGSEGV);
+  sigaction(SIGUSR1, &sa, NULL);
+  unsigned long long before = status_field("SigBlk:");
+  raise(SIGUSR1);
+  unsigned long long after = status_field("SigBlk:");
+  struct sigaction now;
+  sigaction(SIGSEGV, NULL, &now);
+  printf("{\"before\":\"%llx\",\"inHandler\":\"%llx\",\"after\":\"%llx\",\"handlerInHandler\":%s,\"handlerAfter\":%s}\n", before, blk_in_handler, after,
+         seen_segv_handler == segv_handler ? "true" : "false", now.sa_handler == segv_handler ? "true" : "false");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int i = 1;
   if (i < argc && strcmp(argv[i], "--simulate") == 0) {
@@ -174,6 +238,8 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "--loop") == 0)
     return mode_loop(i + 1 < argc ? atol(argv[i + 1]) : 1000, i + 2 < argc ? (uint32_t)strtoul(argv[i + 2], NULL, 16) : 1);
   if (strcmp(mode, "--escape") == 0) return mode_escape();
+  if (strcmp(mode, "--sweep") == 0) return mode_sweep();
+  if (strcmp(mode, "--cpuid-in-handler") == 0) return mode_cpuid_in_handler();
   if (strcmp(mode, "--block-all") == 0) {
     unsigned long long out[4];
     pthread_t t;

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { canPtrace, hex, keep } from '../support/mask-fixture';
 import {
   cpuidArgs,
+  drop81,
   cpuidFaulting,
   cpuidProbe,
   drop7,
@@ -111,6 +112,32 @@ describe.each(ways)('$name', ({ env: extra, probeArgs, skip, why }) => {
     const masked = r.records.find((x) => x.stage === 'masked');
     expect(String(masked?.cpuid)).toContain(`7.0:ebx=${(~drop7 >>> 0).toString(16).padStart(8, '0')}`);
     expect(stats(r).traps).toBeGreaterThanOrEqual(27); // 9 leaves x 3
+  });
+
+  it.skipIf(skip)(`answers every leaf and subleaf as the CPU does, per-CPU and out-of-range leaves included, but for the masked bits${why}`, () => {
+    const plain = JSON.parse(cp.execFileSync(cpuidProbe, ['--sweep'], { encoding: 'utf8' })) as Record<string, string[]>;
+    const r = run([...cpuidArgs, ...probe('--sweep')], env);
+    expect(r.status).toBe(0);
+    const seen = JSON.parse(r.stdout) as Record<string, string[]>;
+    expect(Object.keys(seen).sort()).toEqual(Object.keys(plain).sort());
+    const want = (k: string, i: number) => {
+      const v = parseInt(plain[k]![i]!, 16) >>> 0;
+      if (k === '7.0' && i === 1) return (v & ~drop7) >>> 0;
+      if (k.startsWith('80000001.') && i === 2) return (v & ~drop81) >>> 0;
+      return v;
+    };
+    const diff = Object.keys(plain).filter((k) => [0, 1, 2, 3].some((i) => (parseInt(seen[k]![i]!, 16) >>> 0) !== want(k, i)));
+    expect(diff).toEqual([]);
+    expect(stats(r).traps).toBe(Object.keys(plain).length + 2); // and the two leaves the sweep reads first
+  });
+
+  it.skipIf(skip)(`keeps a SIGSEGV handler when CPUID runs inside another handler whose sa_mask blocks SIGSEGV${why}`, () => {
+    const r = run([...cpuidArgs, ...probe('--cpuid-in-handler')], env);
+    expect(r.status).toBe(0);
+    const v = json<{ before: string; inHandler: string; after: string; handlerInHandler: boolean; handlerAfter: boolean }>(r.stdout);
+    expect(BigInt(`0x${v.inHandler}`) & (1n << 10n)).toBe(1n << 10n); // SIGSEGV still blocked in the handler
+    expect(v.after).toBe(v.before);
+    expect(v).toMatchObject({ handlerInHandler: true, handlerAfter: true });
   });
 
   it.skipIf(skip)(`keeps the mask of a thread that blocks every signal${why}`, () => {
