@@ -114,7 +114,11 @@ static void drop_task(pid_t tid) {
 
 /* ---- the tracee ---------------------------------------------------------------------------- */
 
-static int regs_get(pid_t pid, struct user_regs_struct *r) { return ptrace(PTRACE_GETREGS, pid, 0, r) == 0 ? 0 : -errno; }
+/* The outputs are cleared first: memcheck does not know every ptrace request's output. */
+static int regs_get(pid_t pid, struct user_regs_struct *r) {
+  memset(r, 0, sizeof *r);
+  return ptrace(PTRACE_GETREGS, pid, 0, r) == 0 ? 0 : -errno;
+}
 static int regs_set(pid_t pid, const struct user_regs_struct *r) { return ptrace(PTRACE_SETREGS, pid, 0, (void *)r) == 0 ? 0 : -errno; }
 
 static int peek(pid_t pid, uint64_t addr, void *buf, size_t len) {
@@ -147,6 +151,7 @@ static int poke(pid_t pid, uint64_t addr, const void *buf, size_t len) {
 }
 
 static int get_mask(pid_t pid, uint64_t *mask) {
+  *mask = 0;
   return ptrace(PTRACE_GETSIGMASK, pid, (void *)sizeof *mask, mask) == 0 ? 0 : -errno;
 }
 
@@ -381,12 +386,13 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   struct proc *p = t ? find_proc(t->tgid) : NULL;
   if (!p || !p->armed) return 0;
   siginfo_t si;
+  memset(&si, 0, sizeof si);
   if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0) return -errno;
   if (si.si_code != 0x80 /* SI_KERNEL */) return 0;
   struct user_regs_struct regs;
   int r;
   if ((r = regs_get(pid, &regs))) return r;
-  unsigned char insn[2];
+  unsigned char insn[2] = {0, 0};
   if (peek(pid, regs.rip, insn, 2)) return 0;
   int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));
   if (!is_cpuid) return 0;
@@ -431,7 +437,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
 }
 
 int cpuid_trace_seccomp(pid_t pid) {
-  unsigned long tag = 0;
+  unsigned long tag = 0; /* PTRACE_GETEVENTMSG */
   cpuid_trace_stats.seccomp_stops++;
   struct task *t = learn(pid);
   struct proc *p = t ? find_proc(t->tgid) : NULL;
