@@ -1026,8 +1026,9 @@ static void helper_main(pid_t target, int go_fd, int ack_fd, const uint64_t keep
         if (!first && !opt_follow) {
           /* --no-follow under a CPUID mask: still attached, but this image is not masked. */
           r = next_syscall_stop(pid, &pend);
-          if (r == 0) r = cpuid_trace_exec(pid, 0, &stage, &sysname);
           if (r == 0) {
+            /* Not armed, so no trap to answer: a state it cannot read only costs its fidelity later. */
+            if (cpuid_trace_exec(pid, 0, &stage, &sysname) != 0) message("pid %d: %s: %s; its signal state is not tracked", (int)pid, stage, sysname);
             deliver_pending(pid, &pend, 0);
             break;
           }

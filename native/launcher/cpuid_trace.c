@@ -2,8 +2,9 @@
  * cpuid_trace: see cpuid_trace.h.
  *
  * Kernel interfaces: kernel/signal.c force_sig_info_to_task() (what a forced
- * signal changes), arch/x86/kernel/signal.c (a single-step into a handler stops
- * once its frame and mask are set up), include/uapi/linux/ptrace.h
+ * signal changes; a single step's SIGTRAP is one too, so nothing here steps),
+ * kernel/signal.c handle_signal()/signal_delivered() (a handler runs with its
+ * sa_mask, and its own signal unless SA_NODEFER, added), include/uapi/linux/ptrace.h
  * (PTRACE_GETSIGMASK/SETSIGMASK, PTRACE_EVENT_SECCOMP), arch/x86/include/uapi/
  * asm/signal.h (struct sigaction as the kernel takes it: handler, flags,
  * restorer, mask), proc(5) (SigBlk/SigIgn/SigCgt, field 39 "processor").
@@ -41,12 +42,14 @@ enum disposition { DISP_DFL, DISP_IGN, DISP_HANDLER, DISP_HANDLER_UNKNOWN };
 struct proc {
   pid_t tgid;
   int disp, armed;
-  uint64_t act[4]; /* handler, flags, restorer, mask: the kernel's struct sigaction */
+  uint64_t act[4]; /* SIGSEGV's: handler, flags, restorer, mask, as the kernel takes struct sigaction */
   uint64_t site;   /* a syscall instruction in its vDSO, or 0 */
+  /* Per signal (bit sig-1): has a handler; its sa_mask holds SIGSEGV; SA_RESETHAND. */
+  uint64_t handled, blocks_segv, resethand;
 };
 struct task {
   pid_t tid, tgid;
-  int segv_blocked, stepping;
+  int segv_blocked;
 };
 
 static struct proc *procs;
@@ -197,6 +200,10 @@ static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *ba
   unsigned char saved[256];
   struct held h = {{0}, 0};
   if (len > sizeof saved) return -E2BIG;
+  /*
+   * Syscall stops, not a single step: a step's SIGTRAP is a forced signal, which
+   * would unblock SIGTRAP in a thread that blocks it (and reset its handler).
+   */
   uint64_t scratch = (base->rsp - RED_ZONE - 64 - len) & ~(uint64_t)15;
   long r, code = 0;
   if (len && ((r = peek(pid, scratch, saved, len)) || (r = poke(pid, scratch, data, len)))) return r;
@@ -220,7 +227,8 @@ static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *ba
   inj.rdx = a2;
   inj.r10 = a3;
   long ret;
-  if ((r = regs_set(pid, &inj)) || (r = run_until(pid, PTRACE_SINGLESTEP, SIGTRAP, &h)) || (r = regs_get(pid, &out))) {
+  if ((r = regs_set(pid, &inj)) || (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) || (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) ||
+      (r = regs_get(pid, &out))) {
     ret = r;
   } else {
     ret = (long)out.rax;
@@ -307,6 +315,7 @@ static struct task *learn(pid_t tid) {
     if (!(p = add_proc(s.tgid))) return NULL;
     if (parent) *p = copy; /* fork copies dispositions, faulting and the vDSO */
     p->tgid = s.tgid;
+    if (!parent) p->handled = s.cgt;
     if (s.ign & SEGV_BIT) p->disp = DISP_IGN;
     else if (!(s.cgt & SEGV_BIT)) p->disp = DISP_DFL;
     else if (!parent || copy.disp != DISP_HANDLER) p->disp = DISP_HANDLER_UNKNOWN;
@@ -338,6 +347,7 @@ int cpuid_trace_exec(pid_t pid, int arm, const char **stage, const char **sysnam
   memset(p, 0, sizeof *p);
   p->tgid = pid;
   p->disp = (s.ign & SEGV_BIT) ? DISP_IGN : DISP_DFL; /* execve resets handlers, keeps SIG_IGN */
+  p->handled = p->blocks_segv = p->resethand = 0;
   uint64_t mask;
   *sysname = "ptrace(PTRACE_GETSIGMASK)";
   if ((r = get_mask(pid, &mask))) return r;
@@ -363,21 +373,26 @@ int cpuid_trace_exec(pid_t pid, int arm, const char **stage, const char **sysnam
 }
 
 int cpuid_trace_stop(pid_t pid, int status) {
-  struct task *t = learn(pid);
-  if (!t || !t->stepping) return 0;
-  t->stepping = 0;
-  uint64_t mask;
-  if (get_mask(pid, &mask) == 0) t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
-  return WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && ((unsigned)status >> 16) == 0;
+  (void)status;
+  learn(pid);
+  return 0;
 }
 
 int cpuid_trace_deliver_request(pid_t pid, int sig) {
-  if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU || sig == SIGKILL || sig == 0) return PTRACE_CONT;
   struct task *t = find_task(pid);
-  if (!t) return PTRACE_CONT;
-  t->stepping = 1;
-  cpuid_trace_stats.handler_steps++;
-  return PTRACE_SINGLESTEP;
+  struct proc *p = t ? find_proc(t->tgid) : NULL;
+  if (!p || sig < 1 || sig > 64) return PTRACE_CONT;
+  uint64_t bit = 1ULL << (sig - 1);
+  if (!(p->handled & bit)) return PTRACE_CONT;
+  /* Its handler runs with sa_mask (and the signal itself, unless SA_NODEFER) added to the mask. */
+  cpuid_trace_stats.handler_entries++;
+  if (p->blocks_segv & bit) t->segv_blocked = 1;
+  if (sig == SIGSEGV && !(p->act[1] & SA_NODEFER)) t->segv_blocked = 1;
+  if (p->resethand & bit) {
+    p->handled &= ~bit;
+    if (sig == SIGSEGV) p->disp = DISP_DFL;
+  }
+  return PTRACE_CONT;
 }
 
 int cpuid_trace_signal(pid_t pid, int sig) {
@@ -448,9 +463,18 @@ int cpuid_trace_seccomp(pid_t pid) {
   uint64_t mask, set;
   switch (tag) {
     case SECCOMP_TAG_SIGACTION: {
-      /* The kernel sets the action when it can read act and the size is right; it reads what we read. */
-      uint64_t act[4];
-      if (regs.rsi && regs.r10 == 8 && peek(pid, regs.rsi, act, sizeof act) == 0) {
+      /*
+       * The kernel sets the action when the signal may be caught, the size is
+       * right and it can read act; it reads what we read.
+       */
+      uint64_t act[4], sig = regs.rdi;
+      if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP || !regs.rsi || regs.r10 != 8 || peek(pid, regs.rsi, act, sizeof act)) return 0;
+      uint64_t bit = 1ULL << (sig - 1);
+      int handler = act[0] != (uint64_t)(uintptr_t)SIG_DFL && act[0] != (uint64_t)(uintptr_t)SIG_IGN;
+      p->handled = handler ? p->handled | bit : p->handled & ~bit;
+      p->blocks_segv = handler && (act[3] & SEGV_BIT) ? p->blocks_segv | bit : p->blocks_segv & ~bit;
+      p->resethand = handler && (act[1] & SA_RESETHAND) ? p->resethand | bit : p->resethand & ~bit;
+      if (sig == SIGSEGV) {
         memcpy(p->act, act, sizeof act);
         p->disp = act[0] == (uint64_t)(uintptr_t)SIG_DFL ? DISP_DFL : act[0] == (uint64_t)(uintptr_t)SIG_IGN ? DISP_IGN : DISP_HANDLER;
       }
@@ -511,6 +535,6 @@ void cpuid_trace_exited(pid_t pid) { (void)pid; }
 
 void cpuid_trace_stats_json(char *buf, unsigned long len) {
   const struct cpuid_trace_stats *s = &cpuid_trace_stats;
-  snprintf(buf, len, "{\"traps\":%lu,\"realCpuids\":%lu,\"seccompStops\":%lu,\"restores\":%lu,\"arms\":%lu,\"handlerSteps\":%lu}", s->traps,
-           s->real_cpuids, s->seccomp_stops, s->restores, s->arms, s->handler_steps);
+  snprintf(buf, len, "{\"traps\":%lu,\"realCpuids\":%lu,\"seccompStops\":%lu,\"restores\":%lu,\"arms\":%lu,\"handlerEntries\":%lu}", s->traps,
+           s->real_cpuids, s->seccomp_stops, s->restores, s->arms, s->handler_entries);
 }

@@ -12,9 +12,9 @@
  * after that, so the helper keeps the state before: per thread, whether
  * SIGSEGV is blocked; per process, SIGSEGV's disposition. It learns them at
  * exec stops and first sight (/proc/<tid>/status, PTRACE_GETSIGMASK), through
- * the seccomp filter's traced calls (rt_sigaction(SIGSEGV), rt_sigprocmask,
- * rt_sigreturn) and by single-stepping into a delivered signal's handler (its
- * sa_mask). After a trap it puts back what the kernel changed: the mask with
+ * the seccomp filter's traced calls (rt_sigaction of every signal: SIGSEGV's
+ * disposition and each handler's sa_mask; rt_sigprocmask; rt_sigreturn) and at
+ * each delivery to a handler (the mask it runs with). After a trap it puts back what the kernel changed: the mask with
  * PTRACE_SETSIGMASK, the disposition with an injected rt_sigaction.
  */
 #ifndef HWCAP_CPUID_TRACE_H
@@ -24,7 +24,7 @@
 #include <sys/types.h>
 
 struct cpuid_trace_stats {
-  unsigned long traps, real_cpuids, seccomp_stops, restores, arms, handler_steps;
+  unsigned long traps, real_cpuids, seccomp_stops, restores, arms, handler_entries;
 };
 extern struct cpuid_trace_stats cpuid_trace_stats;
 
@@ -41,17 +41,13 @@ void cpuid_trace_init(void);
  */
 int cpuid_trace_exec(pid_t pid, int arm, const char **stage, const char **sysname);
 
-/*
- * Any other stop of `pid` (before it is handled): learns a new task, settles
- * a step into a handler. Returns 1 when the stop was that step's own SIGTRAP,
- * which the caller swallows (resume with no signal).
- */
+/* Any other stop of `pid` (before it is handled): learns a new task. Returns 0 (nothing to swallow). */
 int cpuid_trace_stop(pid_t pid, int status);
 
 /* A SIGSEGV signal-delivery stop: 1 it was a trapped CPUID, answered (resume with no signal); 0 not one; <0 -errno. */
 int cpuid_trace_signal(pid_t pid, int sig);
 
-/* The ptrace request to deliver `sig` with: PTRACE_SINGLESTEP to see a handler's mask, else PTRACE_CONT. */
+/* `sig` is about to be delivered: notes the mask its handler runs with. The ptrace request to resume with (PTRACE_CONT). */
 int cpuid_trace_deliver_request(pid_t pid, int sig);
 
 /* A PTRACE_EVENT_SECCOMP stop: tracks the call. Leaves the tracee to be resumed with PTRACE_CONT. 0 or -errno. */

@@ -93,13 +93,17 @@ static void rules(struct prog *p, const struct numbers *n, int track) {
   }
   for (int i = 0; i < 3; i++) {
     if (n->sigaction[i] < 0) continue;
-    int is_entry = n->sigaction[i] == n->sig_trace_entry;
+    if (n->sigaction[i] == n->sig_trace_entry) {
+      /* Every signal: a handler's sa_mask decides whether SIGSEGV is blocked while it runs. */
+      emit(p, (struct sock_filter)IF_EQ((uint32_t)n->sigaction[i]));
+      emit(p, (struct sock_filter)TRACE(SECCOMP_TAG_SIGACTION));
+      continue;
+    }
+    /* A SIGSEGV disposition the helper cannot read (compat layouts) is refused: it could not be restored. */
     emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)n->sigaction[i], 0, 4));
     emit(p, (struct sock_filter)LD_ARG0_LO);
     emit(p, (struct sock_filter)IF_EQ(SIGSEGV_NR));
-    /* A SIGSEGV disposition the helper cannot read (compat layouts) is refused: it could not be restored. */
-    if (is_entry) emit(p, (struct sock_filter)TRACE(SECCOMP_TAG_SIGACTION));
-    else emit(p, (struct sock_filter)ERRNO(ENOSYS));
+    emit(p, (struct sock_filter)ERRNO(ENOSYS));
     emit(p, (struct sock_filter)ALLOW);
   }
   if (n->sigprocmask_entry >= 0) {

@@ -7,7 +7,8 @@
  *   arch_prctl(ARCH_SET_CPUID, on != 0)  EPERM  (the tree cannot turn CPUID faulting off;
  *                                        ARCH_SET_CPUID(0), arming, only narrows and is allowed)
  *   with track_signals, SECCOMP_RET_TRACE, tagged in SECCOMP_RET_DATA, for the
- *   system calls that change SIGSEGV's disposition or a thread's signal mask
+ *   system calls that change a disposition (rt_sigaction: SIGSEGV's, and every
+ *   handler's sa_mask, which applies while it runs) or a thread's signal mask
  *   (the helper must be the tree's tracer with PTRACE_O_TRACESECCOMP: without a
  *   tracer these calls would fail with ENOSYS).
  *
@@ -20,7 +21,7 @@
 
 /* SECCOMP_RET_DATA tags of the traced calls. */
 enum {
-  SECCOMP_TAG_SIGACTION = 1,  /* x86-64 rt_sigaction(SIGSEGV, act, oact, 8): read act at entry */
+  SECCOMP_TAG_SIGACTION = 1,  /* x86-64 rt_sigaction(sig, act, oact, 8), every signal: read act at entry */
   SECCOMP_TAG_SIGPROCMASK = 2, /* x86-64 rt_sigprocmask(how, set, oset, 8): compute at entry */
   SECCOMP_TAG_MASK_AT_EXIT = 3 /* rt_sigreturn and the compat forms: read the mask at the exit stop */
 };

@@ -4,7 +4,8 @@
  *   hwcap-cpuid-probe [--simulate] [MODE]
  *     (none)            leaves seen by the main thread, a second thread and a forked child
  *     --loop N [LEAF]   N CPUIDs of LEAF (hex, default 1); prints the nanoseconds per CPUID
- *     --block-all       a thread that blocks every signal runs CPUID: SigBlk before and after
+ *     --block-all       with SIGSEGV and SIGTRAP handlers, a thread that blocks every signal runs
+ *                       CPUID: SigBlk before and after, and both handlers after
  *     --ignore-segv     SIGSEGV ignored, CPUID: SigIgn before and after
  *     --handler-blocked a SIGSEGV handler, SIGSEGV blocked, CPUID: handler and mask after
  *     --segv-handler    a SIGSEGV handler, then a real SIGSEGV: the handler must run
@@ -241,11 +242,20 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "--sweep") == 0) return mode_sweep();
   if (strcmp(mode, "--cpuid-in-handler") == 0) return mode_cpuid_in_handler();
   if (strcmp(mode, "--block-all") == 0) {
+    /* With a SIGSEGV handler and a SIGTRAP handler: the forced signal would reset both if mishandled. */
+    struct sigaction sa, now, trap_now;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = segv_handler;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGTRAP, &sa, NULL);
     unsigned long long out[4];
     pthread_t t;
     if (pthread_create(&t, NULL, block_all_thread, out) != 0) return 2;
     pthread_join(t, NULL);
-    printf("{\"before\":\"%llx\",\"after1\":\"%llx\",\"after7\":\"%llx\",\"leaf7ebx\":\"%08llx\"}\n", out[0], out[1], out[2], out[3]);
+    sigaction(SIGSEGV, NULL, &now);
+    sigaction(SIGTRAP, NULL, &trap_now);
+    printf("{\"before\":\"%llx\",\"after1\":\"%llx\",\"after7\":\"%llx\",\"leaf7ebx\":\"%08llx\",\"segvHandler\":%s,\"trapHandler\":%s}\n", out[0], out[1], out[2],
+           out[3], now.sa_handler == segv_handler ? "true" : "false", trap_now.sa_handler == segv_handler ? "true" : "false");
     return 0;
   }
   if (strcmp(mode, "--ignore-segv") == 0) {
