@@ -60,6 +60,17 @@ struct numbers {
   int mask_exit[4]; /* calls after which the helper reads the mask */
 };
 
+/* if nr == N: traced with `tag` unless arg1 (act, set) is NULL, a query that changes nothing. */
+static void trace_unless_arg1_null(struct prog *p, int nr, int tag) {
+  emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 6));
+  emit(p, (struct sock_filter)LD_ARG1_LO);
+  emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3));
+  emit(p, (struct sock_filter)LD_ARG1_HI);
+  emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1));
+  emit(p, (struct sock_filter)ALLOW);
+  emit(p, (struct sock_filter)TRACE(tag));
+}
+
 static void rules(struct prog *p, const struct numbers *n, int track) {
   /* clone(flags, ...): CLONE_UNTRACED refused. A keeps nr when the block is skipped. */
   emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)n->clone, 0, 4));
@@ -95,8 +106,7 @@ static void rules(struct prog *p, const struct numbers *n, int track) {
     if (n->sigaction[i] < 0) continue;
     if (n->sigaction[i] == n->sig_trace_entry) {
       /* Every signal: a handler's sa_mask decides whether SIGSEGV is blocked while it runs. */
-      emit(p, (struct sock_filter)IF_EQ((uint32_t)n->sigaction[i]));
-      emit(p, (struct sock_filter)TRACE(SECCOMP_TAG_SIGACTION));
+      trace_unless_arg1_null(p, n->sigaction[i], SECCOMP_TAG_SIGACTION);
       continue;
     }
     /* A SIGSEGV disposition the helper cannot read (compat layouts) is refused: it could not be restored. */
@@ -106,10 +116,7 @@ static void rules(struct prog *p, const struct numbers *n, int track) {
     emit(p, (struct sock_filter)ERRNO(ENOSYS));
     emit(p, (struct sock_filter)ALLOW);
   }
-  if (n->sigprocmask_entry >= 0) {
-    emit(p, (struct sock_filter)IF_EQ((uint32_t)n->sigprocmask_entry));
-    emit(p, (struct sock_filter)TRACE(SECCOMP_TAG_SIGPROCMASK));
-  }
+  if (n->sigprocmask_entry >= 0) trace_unless_arg1_null(p, n->sigprocmask_entry, SECCOMP_TAG_SIGPROCMASK);
   for (int i = 0; i < 4; i++) {
     if (n->mask_exit[i] < 0) continue;
     emit(p, (struct sock_filter)IF_EQ((uint32_t)n->mask_exit[i]));
