@@ -46,3 +46,35 @@ export function cpuidRules(words: Iterable<readonly [string, number | bigint]>):
   }
   return out;
 }
+
+/** Words the launcher never masks: leaf 0xD (the XSAVE sizes must match XCR0; see docs/cpuid.md). */
+export const CPUID_UNMASKABLE: readonly string[] = Object.freeze(['CPUID.D.1:EAX']);
+
+/**
+ * AMD's copies of CPUID.1:EDX bits in CPUID.80000001:EDX (bits 0-9, 12-17, 23, 24; AMD APM
+ * vol. 3, E.4.2): a feature set carries them once, in CPUID.1:EDX, so they are kept as that word keeps them.
+ */
+const AMD_MIRROR = 0x0183f3ff;
+
+/**
+ * The launcher rules for a feature set's CPUID words (name → bits present, uint32): each word
+ * keeps what the set has. CPUID.1:EDX is left to the AT_HWCAP word (the launcher gives both one
+ * mask); CPUID.80000001:EDX keeps the AMD mirror bits as CPUID.1:EDX does; the words the launcher
+ * never masks are returned apart, so that a caller can say so.
+ */
+export function cpuidKeepOf(words: Readonly<Record<string, number>>): { rules: CpuidKeep[]; unmasked: string[] } {
+  const edx1 = words['CPUID.1:EDX'];
+  const entries: [string, number][] = [];
+  const unmasked: string[] = [];
+  for (const [name, value] of Object.entries(words)) {
+    if (name === 'CPUID.1:EDX') continue;
+    if (CPUID_UNMASKABLE.includes(name)) {
+      unmasked.push(name);
+      continue;
+    }
+    let keep = value >>> 0;
+    if (name === 'CPUID.80000001:EDX') keep = (keep | ((edx1 ?? 0xffffffff) & AMD_MIRROR)) >>> 0;
+    entries.push([name, keep]);
+  }
+  return { rules: cpuidRules(entries), unmasked };
+}

@@ -3,7 +3,7 @@
 export { launcherPath, probePath } from './paths';
 export { launcherArgv } from './argv';
 export type { LauncherOptions } from './argv';
-export { cpuidRules, cpuidRuleArg, parseCpuidWord } from './cpuid';
+export { cpuidKeepOf, cpuidRules, cpuidRuleArg, parseCpuidWord, CPUID_UNMASKABLE } from './cpuid';
 export type { CpuidKeep, CpuidReg } from './cpuid';
 export { parseStatus, outcomeOf, setupError, execError } from './status';
 export type { StatusRecord, Outcome } from './status';

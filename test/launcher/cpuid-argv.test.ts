@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import * as cp from 'node:child_process';
 import { probe } from '../../lib';
-import { cpuidRuleArg, cpuidRules, launcherArgv, parseCpuidWord } from '../../lib/launcher';
+import { cpuidKeepOf, cpuidRuleArg, cpuidRules, launcherArgv, parseCpuidWord } from '../../lib/launcher';
 import { faultProbe, isX64, launcher } from '../support/cpuid-fixture';
 
 describe('CPUID words and rules', () => {
@@ -35,6 +35,23 @@ describe('CPUID words and rules', () => {
   it.skipIf(!isX64)('the launcher takes the argv it is given (a rule that keeps everything runs the program directly)', () => {
     const argv = launcherArgv({ mode: 'ptrace', follow: true, keep: {}, cpuid: [{ leaf: 7, subleaf: 0, reg: 'ebx', keep: 0xffffffff }], noNewPrivs: false, allowSecurityMasking: false }, 'sh', ['-c', 'echo ok']);
     expect(cp.execFileSync(launcher, argv, { encoding: 'utf8' })).toBe('ok\n');
+  });
+});
+
+describe('cpuidKeepOf: the rules for a feature set', () => {
+  it('keeps each word as the set has it, leaves CPUID.1:EDX to AT_HWCAP, keeps the AMD mirrors and sets leaf 0xD apart', () => {
+    const { rules, unmasked } = cpuidKeepOf({
+      'CPUID.1:EDX': 0x178bfbff,
+      'CPUID.1:ECX': 0x00000201,
+      'CPUID.7.0:EBX': 0xffffffff,
+      'CPUID.80000001:EDX': 0x20000000,
+      'CPUID.D.1:EAX': 0,
+    });
+    expect(unmasked).toEqual(['CPUID.D.1:EAX']);
+    expect(rules).toEqual([
+      { leaf: 1, reg: 'ecx', keep: 0x201 },
+      { leaf: 0x80000001, reg: 'edx', keep: (0x20000000 | (0x178bfbff & 0x0183f3ff)) >>> 0 },
+    ]);
   });
 });
 
