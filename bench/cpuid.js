@@ -17,6 +17,8 @@ const { compareSpawns, median } = require('./harness');
 
 const root = path.resolve(__dirname, '..');
 const launcher = path.join(root, 'build', 'Release', 'hwcap-exec');
+// Simulated traps need the test build (HWCAP_EXEC_FAULT=cpuid-simulate).
+const testLauncher = path.join(root, 'build', 'Release', 'hwcap-exec-test');
 const probe = path.join(root, 'build', 'Release', 'hwcap-cpuid-probe');
 
 /** Drops avx2 (7.0:EBX bit 5) and the lowest bit of 80000001:ECX, as the tests do. */
@@ -58,6 +60,7 @@ async function benchCpuid({ row, scale, quick }) {
   const env = real ? process.env : { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-simulate' };
   const mask = maskArgs();
   const how = real ? 'real CPUID faulting' : 'SIMULATED traps (rdmsr), ' + why;
+  const masked = real ? launcher : testLauncher;
 
   // Trapped CPUIDs per program: only real faulting traps a program's own CPUIDs.
   for (const [id, file, args] of [
@@ -86,7 +89,7 @@ async function benchCpuid({ row, scale, quick }) {
     const trapped = [];
     for (let i = 0; i < loops; i++) {
       plain.push(per([probe, '--loop', String(n), leaf], process.env));
-      trapped.push(per([launcher, ...mask, '--', probe, ...(real ? [] : ['--simulate']), '--loop', String(n), leaf], env));
+      trapped.push(per([masked, ...mask, '--', probe, ...(real ? [] : ['--simulate']), '--loop', String(n), leaf], env));
     }
     const c = median(trapped) / 1000; // us
     const b = median(plain) / 1000;
@@ -106,7 +109,7 @@ async function benchCpuid({ row, scale, quick }) {
     { id: 'cpuid-sh50', what: "masked --cpuid sh -c '50x /bin/true' vs plain", file: '/bin/sh', args: ['-c', 'for i in $(seq 50); do /bin/true; done'], runs: scale(30, 4) },
   ]) {
     const r = await compareSpawns({
-      candidate: () => timeRun(launcher, [...mask, '--', d.file, ...d.args], env),
+      candidate: () => timeRun(masked, [...mask, '--', d.file, ...d.args], env),
       baseline: () => timeRun(d.file, d.args, process.env),
       runs: d.runs,
       warmup: quick ? 1 : 4,

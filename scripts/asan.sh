@@ -43,7 +43,7 @@ npm run --silent build:ts  # as the package builds its TypeScript (tsc, and the 
 t1=$(date +%s)
 
 libasan=""
-for f in build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-probe; do
+for f in build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-exec-test build/Release/hwcap-probe; do
   [ -e "$f" ] || continue
   lib=$(ldd "$f" | awk '/libasan/ { print $3 }')
   if [ -z "$lib" ]; then

@@ -29,9 +29,14 @@ function builtExecutable(name: string): string {
   });
 }
 
-/** The hwcap-exec launcher, next to the loaded addon. */
+/**
+ * The hwcap-exec launcher, next to the loaded addon. HWCAP_TEST_LAUNCHER=1 in this process's
+ * environment picks the test build next to it (hwcap-exec-test, with fault points), which only a
+ * checkout builds: an installed package has none, so the variable there is an error, never a
+ * silent fallback to a launcher without the faults a test asked for.
+ */
 export function launcherPath(): string {
-  return builtExecutable('hwcap-exec');
+  return builtExecutable(process.env.HWCAP_TEST_LAUNCHER === '1' ? 'hwcap-exec-test' : 'hwcap-exec');
 }
 
 /** The hwcap-probe executable, next to the loaded addon. */

@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 #include "cpuid_mask.h"
-#include "launcher_hooks.h"
+#include "faults.h"
+#include "report.h"
 #include "seccomp_filter.h"
 
 struct cpuid_trace_stats cpuid_trace_stats;
@@ -328,48 +329,44 @@ static struct task *learn(pid_t tid) {
 
 /* ---- the interface ------------------------------------------------------------------------- */
 
-void cpuid_trace_init(void) { cpuid_table_init(); }
+void cpuid_trace_init(void) {
+  cpuid_trace_simulate = FAULT_IS("cpuid-simulate");
+  cpuid_table_init();
+}
 
-int cpuid_trace_exec(pid_t pid, int arm, const char **stage, const char **sysname) {
-  *stage = "signal-state";
-  *sysname = "open(/proc/<pid>/status)";
+struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   /* The exec'ing thread is the whole process now: forget the old image. */
   for (size_t i = 0; i < n_tasks;)
     if (tasks[i].tgid == pid && tasks[i].tid != pid) drop_task(tasks[i].tid);
     else i++;
   drop_task(pid);
   struct status s;
-  int r = read_status(pid, &s);
-  if (r) return r;
+  TRY(STAGE_SIGNAL_STATE, "open(/proc/<pid>/status)", read_status(pid, &s));
   struct proc *p = add_proc(pid);
   struct task *t = add_task(pid, pid);
-  if (!p || !t) return -ENOMEM;
+  if (!p || !t) return STEP_ERROR(STAGE_SIGNAL_STATE, "realloc", ENOMEM);
   memset(p, 0, sizeof *p);
   p->tgid = pid;
   p->disp = (s.ign & SEGV_BIT) ? DISP_IGN : DISP_DFL; /* execve resets handlers, keeps SIG_IGN */
   p->handled = p->blocks_segv = p->resethand = 0;
   uint64_t mask;
-  *sysname = "ptrace(PTRACE_GETSIGMASK)";
-  if ((r = get_mask(pid, &mask))) return r;
+  TRY(STAGE_SIGNAL_STATE, "ptrace(PTRACE_GETSIGMASK)", get_mask(pid, &mask));
   t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
-  p->site = vdso_site(pid);
-  if (!arm) return 0;
+  p->site = FAULT_IS("no-vdso-site") ? 0 : vdso_site(pid);
+  if (!arm) return STEP_OK;
 
-  *stage = "cpuid-arm";
-  launcher_fault_point("helper-at-cpuid-arm");
+  FAULT_POINT("helper-at-cpuid-arm");
   if (cpuid_trace_simulate) {
     p->armed = 1;
-    return 0;
+    return STEP_OK;
   }
   struct user_regs_struct regs;
-  *sysname = "ptrace(PTRACE_GETREGS)";
-  if ((r = regs_get(pid, &regs))) return r;
-  *sysname = "arch_prctl(ARCH_SET_CPUID)";
+  TRY(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", regs_get(pid, &regs));
   long ret = remote_call(pid, pid, &regs, &regs, p->site, regs.rip, SYS_arch_prctl, ARCH_SET_CPUID, 0, 0, 0, NULL, 0);
-  if (ret != 0) return ret < 0 && ret > -4096 ? (int)ret : -EPROTO;
+  if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
   p->armed = 1;
   cpuid_trace_stats.arms++;
-  return 0;
+  return STEP_OK;
 }
 
 int cpuid_trace_stop(pid_t pid, int status) {
@@ -412,7 +409,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));
   if (!is_cpuid) return 0;
 
-  launcher_fault_point("helper-during-cpuid-trap");
+  FAULT_POINT("helper-during-cpuid-trap");
   uint32_t leaf = (uint32_t)regs.rax, subleaf = (uint32_t)regs.rcx, out[4];
   int cpu = cpuid_leaf_is_per_cpu(leaf) ? last_cpu(pid) : -1;
   if (cpuid_answer(leaf, subleaf, cpu, out)) cpuid_trace_stats.real_cpuids++;
@@ -428,9 +425,9 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   int blocked = t->segv_blocked;
   int reset = p->disp == DISP_IGN || (blocked && (p->disp == DISP_HANDLER || p->disp == DISP_HANDLER_UNKNOWN));
   if (reset) {
-    launcher_fault_point("helper-during-signal-restore");
+    FAULT_POINT("helper-during-signal-restore");
     if (p->disp == DISP_HANDLER_UNKNOWN) {
-      launcher_message("pid %d: SIGSEGV was blocked with a handler the helper never saw set; it is now SIG_DFL", (int)pid);
+      report_message("pid %d: SIGSEGV was blocked with a handler the helper never saw set; it is now SIG_DFL", (int)pid);
       if ((r = regs_set(pid, &ans))) return r;
     } else {
       uint64_t act[4] = {p->disp == DISP_IGN ? (uint64_t)(uintptr_t)SIG_IGN : p->act[0], p->act[1], p->act[2], p->act[3]};
@@ -504,11 +501,9 @@ void cpuid_trace_exited(pid_t pid) { drop_task(pid); }
 #else /* !__x86_64__: nothing traps */
 
 void cpuid_trace_init(void) {}
-int cpuid_trace_exec(pid_t pid, int arm, const char **stage, const char **sysname) {
+struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   (void)pid;
-  *stage = "cpuid-arm";
-  *sysname = "arch_prctl(ARCH_SET_CPUID)";
-  return arm ? -ENOSYS : 0;
+  return arm ? STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ENOSYS) : STEP_OK;
 }
 int cpuid_trace_stop(pid_t pid, int status) {
   (void)pid;

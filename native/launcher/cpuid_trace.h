@@ -23,23 +23,28 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "error.h"
+
 struct cpuid_trace_stats {
   unsigned long traps, real_cpuids, seccomp_stops, restores, arms, handler_entries;
 };
 extern struct cpuid_trace_stats cpuid_trace_stats;
 
-/* Test builds: treat `rdmsr` (0f 32, a forced SIGSEGV at CPL 3) as a trapped CPUID and skip arming. */
+/*
+ * Test builds (HWCAP_EXEC_FAULT=cpuid-simulate): treat `rdmsr` (0f 32, a forced
+ * SIGSEGV at CPL 3, with the same side effects) as a trapped CPUID and skip arming.
+ */
 extern int cpuid_trace_simulate;
 
-/* The helper's start: the answer table. */
+/* The helper's start: the answer table (and the test build's switch). */
 void cpuid_trace_init(void);
 
 /*
  * An exec stop, the tracee in its syscall-exit stop with execve's registers:
- * learn the signal state and, when `arm`, arm CPUID faulting. 0 or -errno,
- * *stage and *sysname naming the step.
+ * learn the signal state (stage signal-state) and, when `arm`, arm CPUID
+ * faulting (stage cpuid-arm). The caller kills the image on an error.
  */
-int cpuid_trace_exec(pid_t pid, int arm, const char **stage, const char **sysname);
+struct step_error cpuid_trace_exec(pid_t pid, int arm);
 
 /* Any other stop of `pid` (before it is handled): learns a new task. Returns 0 (nothing to swallow). */
 int cpuid_trace_stop(pid_t pid, int status);

@@ -33,6 +33,11 @@ mkdir -p "$pkg"
 rm -rf "$pkg/dist" "$pkg/native"
 cp package.json binding.gyp "$pkg/"
 cp -r native dist "$pkg/"
+# binding.gyp generates the launcher's security table from the JSON, with this script.
+rm -rf "$pkg/scripts" "$pkg/lib"
+mkdir -p "$pkg/scripts" "$pkg/lib/core/tables"
+cp scripts/gen-security-header.js "$pkg/scripts/"
+cp lib/core/tables/security.json "$pkg/lib/core/tables/"
 # node_modules is found by walking up from .arm64/pkg to the worktree's own.
 
 log "cross-building the binding.gyp targets for arm64 (${cross}gcc, headers from $nodedir)"

@@ -130,12 +130,15 @@ build_initramfs() {
   local r=$dir/root
   rm -rf "$r" && mkdir -p "$r"/{bin,etc,proc,sys,dev,tmp}
   cp "$dir/busybox" "$r/bin/busybox"
-  for src in native/hwcap-exec.c native/probe.c; do
-    local exe
-    exe=$([ "$src" = native/probe.c ] && echo hwcap-probe || echo hwcap-exec)
-    "${cross}gcc" -static -O2 -Wall -Wextra -o "$r/bin/$exe" "$src" 2> "$dir/build-$exe.log" \
-      || { cat "$dir/build-$exe.log" >&2; unavailable "${cross}gcc -static $src failed"; return 1; }
-  done
+  # The sources binding.gyp lists (its launcher_sources and common_sources), and the generated security table.
+  local gen=$dir/gen launcher_src probe_src=native/probe/hwcap-probe.c
+  node scripts/gen-security-header.js lib/core/tables/security.json "$gen/security_features.h"
+  launcher_src=$(node -e 'const g = JSON.parse(require("fs").readFileSync("binding.gyp", "utf8")); console.log([...g.variables.launcher_sources, ...g.variables.common_sources].join(" "))')
+  # shellcheck disable=SC2086 # a list of paths without spaces
+  "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$gen" -o "$r/bin/hwcap-exec" $launcher_src 2> "$dir/build-hwcap-exec.log" \
+    || { cat "$dir/build-hwcap-exec.log" >&2; unavailable "${cross}gcc -static hwcap-exec failed"; return 1; }
+  "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -o "$r/bin/hwcap-probe" "$probe_src" 2> "$dir/build-hwcap-probe.log" \
+    || { cat "$dir/build-hwcap-probe.log" >&2; unavailable "${cross}gcc -static $probe_src failed"; return 1; }
   ln -s busybox "$r/bin/sh"
   printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$r/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"

@@ -98,8 +98,35 @@ describe.skipIf(!canMask)(`hwcap exec masks the command (${whyNot})`, () => {
     const r = hwcap(['exec', '-v', '--drop', victim, '/bin/true']);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`hwcap exec: keeping ${here.size - 1} of ${here.size} features`);
-    expect(r.stderr).toContain(`removing ${victim}\n`);
+    expect(r.stderr).toContain(`dropping ${victim}\n`);
     expect(r.stderr).toMatch(/^hwcap exec: mode auto → (kernel|ptrace), following the whole process tree$/m);
+  });
+
+  it('--json: one line of JSON on stderr says what is kept and dropped; stdout is the command\'s', () => {
+    const r = hwcap(['exec', '--json', '--drop', victim, 'echo', 'hello']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('hello\n');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const j = JSON.parse(lines[0]!) as Record<string, unknown>;
+    const kept = here.without([victim]);
+    expect(j).toEqual({
+      arch,
+      mode: 'auto',
+      resolvedMode: inherits ? 'kernel' : 'ptrace',
+      follow: true,
+      keep: kept.names(),
+      dropped: [victim],
+      absent: [],
+      words: kept.toJSON().words,
+    });
+    // A keep set naming what this node lacks: said in the JSON, not as a text note.
+    const missing = catalog(arch).map((f) => f.name).find((n) => !here.has(n));
+    if (missing) {
+      const k = hwcap(['exec', '--json', '--no-follow', '--mode', 'ptrace', '--allow-security-masking', '--features', `${victim},${missing}`, '/bin/true']);
+      expect(k.status, k.stderr).toBe(0);
+      expect(JSON.parse(k.stderr)).toMatchObject({ mode: 'ptrace', resolvedMode: 'ptrace', follow: false, keep: [victim], absent: [missing] });
+    }
   });
 
   it('a command that is not found: 127; not executable: 126', () => {
@@ -125,7 +152,7 @@ describe.skipIf(!canMask)(`hwcap exec masks the command (${whyNot})`, () => {
     const sec = here.securityNames()[0];
     const r = hwcap(['exec', '--drop', sec, '/bin/true']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/removes security feature .*\nhint: pass --allow-security-masking/);
+    expect(r.stderr).toMatch(/^hwcap exec: masking would drop security features? .*, which protects? the command\nhint: pass --allow-security-masking/);
     expect(hwcap(['exec', '--allow-security-masking', '--drop', sec, '/bin/true']).status).toBe(0);
   });
 });
@@ -139,6 +166,7 @@ describe('hwcap exec usage errors: exit 2, the command never runs', () => {
     ['no CMD', ['exec', '--drop', victim], /^hwcap exec: missing CMD\n/],
     ['no mask', ['exec', ...cmd], /^hwcap exec: nothing to mask: give --baseline FILE, --features LIST or --drop LIST\n/],
     ['--baseline and --features', ['exec', '--baseline', 'x.json', '--features', victim, ...cmd], /^hwcap exec: give --baseline or --features, not both\n/],
+    ['-v and --json', ['exec', '-v', '--json', '--drop', victim, ...cmd], /^hwcap exec: give -v or --json, not both\nhint: see 'hwcap exec --help'\n$/],
     ['a bad --mode', ['exec', '--mode', 'magic', '--drop', victim, ...cmd], /^hwcap exec: --mode must be auto, kernel or ptrace, not 'magic'\n/],
     ['an unknown feature in --drop', ['exec', '--drop', `${victim}x`, ...cmd], new RegExp(`^hwcap exec: --drop: unknown feature '${victim}x' on ${arch}; did you mean '${victim}'`)],
     ['an unknown option', ['exec', '--dorp', victim, ...cmd], /^hwcap exec: unknown option '--dorp'; did you mean --drop\?\n/],

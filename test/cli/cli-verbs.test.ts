@@ -193,10 +193,19 @@ describe('hwcap check', () => {
     expect(hwcap(['check', '-q', f('a.json'), '--report', f('c.json')])).toMatchObject({ status: 1, stdout: '', stderr: '' });
   });
 
-  it('a node of another architecture lacks everything: exit 1', () => {
+  it('a node or a baseline of another architecture is an input error: exit 2, as for diff and baseline', () => {
     const r = hwcap(['check', f('baseline.json'), '--report', f('other-arch.json')]);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`is ${otherArch} and .* is ${arch}: it lacks all`));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')[0]).toBe(`hwcap check: cannot check across architectures (${otherArch}: ${f('other-arch.json')} (far-1); ${arch}: ${f('baseline.json')})`);
+    expect(r.stderr).toMatch(/\nhint: feature names differ per architecture; /);
+    // This node against a baseline of another architecture (issue: exited 1, "lacks all 2 features").
+    for (const args of [['check', f('other-arch.json')], ['check', f('other-arch.json'), '--json'], ['check', '-q', f('other-arch.json')]]) {
+      const t = hwcap(args);
+      expect(t.status, args.join(' ')).toBe(2);
+      expect(t.stdout).toBe('');
+      expect(t.stderr.split('\n')[0]).toBe(`hwcap check: cannot check across architectures (${arch}: this node; ${otherArch}: ${f('other-arch.json')} (far-1))`);
+    }
   });
 
   it('reads the baseline from standard input as -', () => {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { which } from '../support/helpers';
 import { canPtrace } from '../support/mask-fixture';
-import { cpuidArgs, cpuidFaulting, cpuidProbe, isX64, launcher } from '../support/cpuid-fixture';
+import { cpuidArgs, cpuidFaulting, cpuidProbe, isX64, launcher, launcherFor } from '../support/cpuid-fixture';
 
 const valgrind = which('valgrind');
 const sanitized = fs.existsSync(launcher) && /libasan/.test(spawnSync('ldd', [launcher], { encoding: 'utf8' }).stdout ?? '');
@@ -22,7 +22,7 @@ afterAll(() => fs.rmSync(logs, { recursive: true, force: true }));
 let n = 0;
 function memcheck(args: string[], env: NodeJS.ProcessEnv = {}) {
   const prefix = path.join(logs, `run${n++}`);
-  const r = spawnSync(valgrind!, ['-q', '--error-exitcode=99', '--leak-check=full', '--show-leak-kinds=definite,indirect', '--errors-for-leak-kinds=definite,indirect', `--log-file=${prefix}.%p`, launcher, ...args], {
+  const r = spawnSync(valgrind!, ['-q', '--error-exitcode=99', '--leak-check=full', '--show-leak-kinds=definite,indirect', '--errors-for-leak-kinds=definite,indirect', `--log-file=${prefix}.%p`, launcherFor(env), ...args], {
     encoding: 'utf8',
     timeout: 120_000,
     env: { ...process.env, ...env },

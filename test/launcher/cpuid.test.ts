@@ -23,7 +23,7 @@ import {
   faultingSkip,
   host,
   isX64,
-  launcher,
+  launcherFor,
   reg,
   run,
   stats,
@@ -208,7 +208,7 @@ describe.each(ways)('$name', ({ env: extra, probeArgs, skip, why }) => {
   it.skipIf(skip)(`100 concurrent masked spawns all see the mask${why}`, async () => {
     const one = () =>
       new Promise<string>((resolve, reject) => {
-        cp.execFile(launcher, [...cpuidArgs, '--', cpuidProbe, ...probeArgs], { env, timeout: 120_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        cp.execFile(launcherFor(env), [...cpuidArgs, '--', cpuidProbe, ...probeArgs], { env, timeout: 120_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
       });
     const outs = await Promise.all(Array.from({ length: 100 }, one));
     for (const o of outs) {

@@ -10,6 +10,8 @@ import { canPtrace, hasBits, hex, keep, present, probe, ptraceSkip, removed } fr
 import { ldShowAuxv } from '../support/helpers';
 
 const launcher = launcherPath();
+// The test build, with fault points (HWCAP_EXEC_FAULT); the shipped launcher has none.
+const testLauncher = path.join(path.dirname(launcher), 'hwcap-exec-test');
 const maskArgs = ['--hwcap', hex(keep.hwcap!), '--hwcap2', hex(keep.hwcap2!)];
 
 interface Run {
@@ -21,8 +23,8 @@ interface Run {
 }
 
 /** Runs the launcher with a status pipe on fd 3. */
-function run(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
-  const r = cp.spawnSync(launcher, ['--status-fd', '3', ...args], {
+function run(args: string[], env: NodeJS.ProcessEnv = process.env, bin = launcher): Run {
+  const r = cp.spawnSync(bin, ['--status-fd', '3', ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     timeout: 15_000,
@@ -145,11 +147,11 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
   });
 
   it('masks every view through the entry-point injection too, used where there is no vDSO', () => {
-    const r = run(['--mode', 'ptrace', ...maskArgs, '--', probe], { ...process.env, HWCAP_EXEC_FAULT: 'no-vdso-site' });
+    const r = run(['--mode', 'ptrace', ...maskArgs, '--', probe], { ...process.env, HWCAP_EXEC_FAULT: 'no-vdso-site' }, testLauncher);
     expect(r.status, r.stderr).toBe(0);
     expectMasked(JSON.parse(r.stdout) as View);
     // The program ran its own, restored code: a second program through the same path works too.
-    const sh = run(['--mode', 'ptrace', ...maskArgs, '--', 'sh', '-c', 'LD_SHOW_AUXV=1 /bin/true'], { ...process.env, HWCAP_EXEC_FAULT: 'no-vdso-site' });
+    const sh = run(['--mode', 'ptrace', ...maskArgs, '--', 'sh', '-c', 'LD_SHOW_AUXV=1 /bin/true'], { ...process.env, HWCAP_EXEC_FAULT: 'no-vdso-site' }, testLauncher);
     expect(sh.status, sh.stderr).toBe(0);
     expect(ldShowAuxv(sh.stdout).hwcap).toBe(present.hwcap & keep.hwcap!);
   });
@@ -199,7 +201,7 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
 
   describe('fails closed when the helper dies (HWCAP_EXEC_FAULT)', () => {
     it('before the seize: the launcher never execs and says why', () => {
-      const r = run(['--mode', 'ptrace', ...maskArgs, '--', probe], { ...process.env, HWCAP_EXEC_FAULT: 'helper-before-seize' });
+      const r = run(['--mode', 'ptrace', ...maskArgs, '--', probe], { ...process.env, HWCAP_EXEC_FAULT: 'helper-before-seize' }, testLauncher);
       expect(r.stdout).toBe('');
       expect(r.status).toBe(125);
       expect(r.stderr).toBe('');
@@ -207,7 +209,7 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
     });
 
     it.each(['helper-after-seize', 'helper-at-exec-stop', 'helper-during-patch', 'helper-during-inject'])('%s: the program is killed before it runs', (fault) => {
-      const r = run(['--mode', 'ptrace', ...maskArgs, '--', probe], { ...process.env, HWCAP_EXEC_FAULT: fault });
+      const r = run(['--mode', 'ptrace', ...maskArgs, '--', probe], { ...process.env, HWCAP_EXEC_FAULT: fault }, testLauncher);
       expect(r.stdout).toBe('');
       // PTRACE_O_EXITKILL kills the launcher; after the seize and before the go-ahead it may instead
       // see the helper's pipe close first and stop on its own (125).
@@ -265,43 +267,186 @@ describe('hwcap-exec --mode kernel', () => {
   });
 });
 
-describe('security features', () => {
-  // The launcher's per-arch table, read from its source, against the catalogue's rows marked security.
-  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'native', 'hwcap-exec.c'), 'utf8');
-  const table = source.slice(source.indexOf('security_features[] = {'), source.indexOf('{NULL, 0, 0}'));
-  const rows = (arch: string) => {
-    const m = new RegExp(`#if defined\\(${arch}\\)([\\s\\S]*?)#endif`).exec(table);
-    return [...(m?.[1] ?? '').matchAll(/\{"(\w+)", (\d), (\d+)\}/g)].map(([, name, word, bit]) => ({ name, word: `AT_HWCAP${word === '0' ? '' : Number(word) + 1}`, bit: Number(bit) }));
-  };
-  // Documented arm64 list (arch/arm64/include/uapi/asm/hwcap.h, Linux 6.18): the issue's paca, pacg, bti, mte,
-  // mte3, gcs, and the catalogue's further protections dit, ssbs, poe, mtefar, mtestoreonly.
-  const documented = [
-    { name: 'dit', word: 'AT_HWCAP', bit: 24 },
-    { name: 'ssbs', word: 'AT_HWCAP', bit: 28 },
-    { name: 'paca', word: 'AT_HWCAP', bit: 30 },
-    { name: 'pacg', word: 'AT_HWCAP', bit: 31 },
-    { name: 'gcs', word: 'AT_HWCAP', bit: 32 },
-    { name: 'bti', word: 'AT_HWCAP2', bit: 17 },
-    { name: 'mte', word: 'AT_HWCAP2', bit: 18 },
-    { name: 'mte3', word: 'AT_HWCAP2', bit: 22 },
-    { name: 'poe', word: 'AT_HWCAP2', bit: 63 },
-    { name: 'mtefar', word: 'AT_HWCAP3', bit: 0 },
-    { name: 'mtestoreonly', word: 'AT_HWCAP3', bit: 1 },
-  ];
-  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+describe('hwcap-exec --list-stages', () => {
+  // The stages the status lines and lib/spawn rely on today; the TypeScript list is compared in lib's own test.
+  const used = ['args', 'pdeathsig', 'exec', 'read-auxv', 'security', 'kernel-mask', 'kernel-verify', 'check-target', 'helper', 'seize', 'no-new-privs', 'exec-stop', 'patch-stack', 'inject', 'verify', 'masked'];
 
-  it('the C table for arm64 matches the documented list', () => {
-    expect(rows('__aarch64__').sort(byName)).toEqual([...documented].sort(byName));
+  it('prints every stage once, one per line', () => {
+    const r = cp.spawnSync(launcher, ['--list-stages'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const stages = r.stdout.split('\n').filter(Boolean);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    expect(new Set(stages).size).toBe(stages.length);
+    for (const s of stages) expect(s).toMatch(/^[a-z][a-z0-9-]*$/);
+    expect([...stages].sort()).toEqual([...used].sort());
   });
 
-  it('the C table matches the catalogue rows marked security: true (lib/features)', () => {
-    const fromCatalogue = (arch: string) =>
-      catalog(arch)
-        .filter((f) => f.security)
-        .map((f) => ({ name: f.name, word: f.word, bit: f.bit }))
-        .sort(byName);
-    expect(rows('__aarch64__').sort(byName)).toEqual(fromCatalogue('aarch64'));
-    // The launcher has no table for x86-64: its AT_HWCAP words carry no security feature.
-    expect(fromCatalogue('x86_64')).toEqual([]);
+  it('names every stage the launcher reports in a status line', () => {
+    const stages = cp.spawnSync(launcher, ['--list-stages'], { encoding: 'utf8' }).stdout.split('\n');
+    const r = run([...maskArgs, '--', 'hwcap-no-such-program']);
+    const bad = run(['--bogus', '--', probe]);
+    for (const rec of [...r.records, ...bad.records]) expect(stages).toContain(rec.stage);
+  });
+});
+
+describe('hwcap-exec --status-fd', () => {
+  it.each(['0', '1', '2'])('--status-fd %s keeps that fd open for the program and reports on a copy of it', (fd) => {
+    const r = cp.spawnSync(launcher, ['--status-fd', fd, '--', 'sh', '-c', 'echo out; echo err >&2; read x; echo "in:$x"'], { encoding: 'utf8', input: 'line\n', stdio: 'pipe' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('out\n');
+    expect(r.stdout).toContain('in:line\n');
+    expect(r.stderr).toContain('err\n');
+    if (fd === '1') expect(r.stdout).toMatch(/^\{"stage":"exec","mode":"kernel","pid":\d+\}\n/);
+    if (fd === '2') expect(r.stderr).toMatch(/^\{"stage":"exec","mode":"kernel","pid":\d+\}\n/);
+  });
+
+  it.skipIf(!canPtrace || !hasBits)(`--status-fd 1 in ptrace mode: the status lines and the program's stdout, both whole${ptraceSkip}`, () => {
+    const r = cp.spawnSync(launcher, ['--status-fd', '1', '--mode', 'ptrace', ...maskArgs, '--', probe], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.stage ?? 'probe')).toEqual(['exec', 'masked', 'probe']);
+    expectMasked(lines[2] as unknown as View);
+  });
+
+  it('the status fd itself is not inherited by the program', () => {
+    const r = run(['--', 'sh', '-c', 'if [ -e /proc/$$/fd/3 ]; then echo open; else echo closed; fi']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('closed\n');
+    expect(r.records.map((x) => x.stage)).toEqual(['exec']);
+  });
+});
+
+describe('hwcap-exec: words are hexadecimal, strictly', () => {
+  it.each(['', ' 1', '1 ', '+5', '-1', '-0', '0x', '0x-1', '1g', '0o7', 'x1', '0x10000000000000000', '11111111111111111', '1_0', '0x 1', '1\n'])('rejects %j', (w) => {
+    const r = run(['--hwcap', w, '--', '/bin/true']);
+    expect(r.status).toBe(125);
+    expect(r.records).toEqual([expect.objectContaining({ stage: 'args', code: 'EINVAL', message: expect.stringContaining('a word must be an unsigned 64-bit number') })]);
+  });
+
+  it.each(['0', '0x0', '0X1f', 'ffffffffffffffff', '0xFFFFFFFFFFFFFFFF', '0777', '0000000000000001'])('accepts %j', (w) => {
+    const r = run(['--hwcap', w, '--mode', 'ptrace', '--', '/bin/true']);
+    expect(r.records.find((x) => x.stage === 'args')).toBeUndefined();
+  });
+
+  it.skipIf(!canPtrace || present.hwcap2 === 0n)(`0777 is 0x777, not octal: the program sees AT_HWCAP2 & 0x777${ptraceSkip}`, () => {
+    const r = run(['--mode', 'ptrace', '--allow-security-masking', '--hwcap2', '0777', '--', probe]);
+    expect(r.status, r.stderr).toBe(0);
+    const v = JSON.parse(r.stdout) as View;
+    expect(BigInt(v.process.hwcap2)).toBe(present.hwcap2 & 0x777n);
+    expect(BigInt(v.procAuxv!.hwcap2)).toBe(present.hwcap2 & 0x777n);
+  });
+});
+
+describe('HWCAP_EXEC_FAULT is a test-build hook only', () => {
+  it.skipIf(!canPtrace || !hasBits)(`the shipped launcher ignores it and passes it to the program unchanged${ptraceSkip}`, () => {
+    for (const fault of ['helper-before-seize', 'helper-at-exec-stop', 'no-vdso-site']) {
+      const r = run(['--mode', 'ptrace', ...maskArgs, '--', 'sh', '-c', 'printf %s "$HWCAP_EXEC_FAULT"'], { ...process.env, HWCAP_EXEC_FAULT: fault });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(fault);
+      expect(r.records.map((x) => x.stage)).toEqual(['exec', 'masked']);
+    }
+  });
+
+  it.skipIf(!canPtrace || !hasBits)(`the test build acts on it${ptraceSkip}`, () => {
+    const r = run(['--mode', 'ptrace', ...maskArgs, '--', '/bin/true'], { ...process.env, HWCAP_EXEC_FAULT: 'helper-before-seize' }, testLauncher);
+    expect(r.status).toBe(125);
+    expect(r.records).toEqual([expect.objectContaining({ stage: 'seize', code: 'ECHILD' })]);
+  });
+});
+
+describe('security features', () => {
+  const repo = path.join(__dirname, '..', '..');
+  const table = JSON.parse(fs.readFileSync(path.join(repo, 'lib', 'core', 'tables', 'security.json'), 'utf8')) as Record<string, { name: string; word: string; bit: number }[]>;
+  const arch = os.arch() === 'arm64' ? 'aarch64' : 'x86_64';
+  const gen = path.join(repo, 'scripts', 'gen-security-header.js');
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+
+  it(`hwcap-exec --list-security is exactly security.json's ${arch} rows (the header is generated from it)`, () => {
+    const r = cp.spawnSync(launcher, ['--list-security'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const rows = r.stdout.split('\n').filter(Boolean).map((l) => {
+      const [name, word, bit] = l.split(' ');
+      return { name: name!, word: word!, bit: Number(bit) };
+    });
+    expect(rows.sort(byName)).toEqual([...(table[arch] ?? [])].map(({ name, word, bit }) => ({ name, word, bit })).sort(byName));
+  });
+
+  it('the security.json rows agree with the catalogue rows marked security: true', () => {
+    for (const a of ['aarch64', 'x86_64']) {
+      const fromCatalogue = catalog(a).filter((f) => f.security).map((f) => ({ name: f.name, word: f.word, bit: f.bit })).sort(byName);
+      expect([...(table[a] ?? [])].map(({ name, word, bit }) => ({ name, word, bit })).sort(byName)).toEqual(fromCatalogue);
+    }
+  });
+
+  function generate(doc: unknown): { status: number | null; stderr: string; header: string } {
+    const input = path.join(tmp, 'security.json');
+    const out = path.join(tmp, 'gen', 'security_features.h');
+    fs.rmSync(out, { force: true });
+    fs.writeFileSync(input, JSON.stringify(doc));
+    const r = cp.spawnSync(process.execPath, [gen, input, out], { encoding: 'utf8' });
+    return { status: r.status, stderr: r.stderr, header: fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '' };
+  }
+
+  it('the generator puts AT_HWCAP* rows in the auxv table and CPUID rows in the CPUID table, per arch', () => {
+    const g = generate({ _comment: ['x'], aarch64: [{ name: 'bti', word: 'AT_HWCAP2', bit: 17 }], x86_64: [{ name: 'user_shstk', word: 'CPUID.7.0:ECX', bit: 7 }, { name: 'ibt', word: 'CPUID.0x7.0x0:EDX', bit: 20 }] });
+    expect(g.status, g.stderr).toBe(0);
+    expect(g.header).toContain('#if defined(__aarch64__)\n    {"bti", 1, 17},\n#endif');
+    expect(g.header).toContain('#if defined(__x86_64__)\n    {"user_shstk", 0x7, 0x0, 2, 7},\n    {"ibt", 0x7, 0x0, 3, 20},\n#endif');
+  });
+
+  it.each([
+    [{ aarch64: [{ name: 'x', word: 'AT_HWCAP5', bit: 1 }] }, "word 'AT_HWCAP5' is neither"],
+    [{ x86_64: [{ name: 'x', word: 'CPUID.7.0:ESI', bit: 1 }] }, "word 'CPUID.7.0:ESI' is neither"],
+    [{ x86_64: [{ name: 'x', word: 'CPUID.7.0:ECX', bit: 32 }] }, 'is not 0..31'],
+    [{ aarch64: [{ name: 'x', word: 'AT_HWCAP', bit: 64 }] }, 'is not 0..63'],
+    [{ aarch64: [{ name: 'Bad"name', word: 'AT_HWCAP', bit: 1 }] }, 'is not [a-z0-9_]+'],
+    [{ riscv64: [] }, "unknown architecture 'riscv64'"],
+  ])('the generator refuses %j, naming the row', (doc, text) => {
+    const g = generate(doc);
+    expect(g.status).toBe(1);
+    expect(g.stderr).toContain(text);
+    expect(g.header).toBe('');
+  });
+});
+
+describe('the /proc/<pid>/stat parser shared by the addon and the launcher (native/common, through the test build)', () => {
+  const mmFields = [26, 27, 28, 45, 46, 47, 48, 49, 50, 51];
+  /** A stat line with fields 4..count holding field * 1000 + 7. */
+  const line = (comm: string, count: number) => `4242 (${comm}) S ${Array.from({ length: count - 3 }, (_, i) => (i + 4) * 1000 + 7).join(' ')}\n`;
+  function parse(text: string, need: number): string {
+    const file = path.join(tmp, 'stat');
+    fs.writeFileSync(file, text);
+    const r = cp.spawnSync(testLauncher, ['--parse-stat', file, String(need)], { encoding: 'utf8' });
+    return r.stdout.trim();
+  }
+
+  it('reads the fields the mm map takes from a real stat, as /proc says', () => {
+    const text = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = ['', '', '', ...text.slice(text.lastIndexOf(')') + 2).trim().split(' ')]; // fields[n] is field n (1-based)
+    expect(parse(text, 51)).toBe(`ok ${mmFields.map((n) => fields[n]).join(' ')}`);
+  });
+
+  it.each(['a b', 'x) S 1 2 (y', '((', ')'])('takes fields after the last ")" of a comm like %j', (comm) => {
+    expect(parse(line(comm, 52), 51)).toBe(`ok ${mmFields.map((n) => n * 1000 + 7).join(' ')}`);
+  });
+
+  it("accepts qemu-user's 44-field stat where only field 28 is needed, refuses it for the mm map", () => {
+    const out = parse(line('qemu', 44), 28).split(' ');
+    expect(out.slice(0, 4)).toEqual(['ok', '26007', '27007', '28007']);
+    expect(out.slice(4)).toEqual(['0', '0', '0', '0', '0', '0', '0']);
+    expect(parse(line('qemu', 44), 51)).toBe('error EPROTO');
+    expect(parse(line('new', 60), 51)).toBe(`ok ${mmFields.map((n) => n * 1000 + 7).join(' ')}`);
+  });
+
+  it.each([
+    ['no comm', '4242 S 1 2 3\n'],
+    ['a field that is not a number', line('x', 52).replace(' 30007 ', ' 30x07 ')],
+    ['nothing', ''],
+  ])('refuses %s with EPROTO', (_, text) => {
+    expect(parse(text, 51)).toBe('error EPROTO');
+  });
+
+  it('refuses a file larger than its buffer (E2BIG), never a silent truncation', () => {
+    expect(parse(line('x'.repeat(5000), 52), 51)).toBe('error E2BIG');
   });
 });

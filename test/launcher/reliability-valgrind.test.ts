@@ -25,10 +25,12 @@ import { which } from '../support/helpers';
 
 const valgrind = which('valgrind');
 const launcher = path.join(addonDir, 'hwcap-exec');
+// The test build (fault points, HWCAP_EXEC_FAULT) for the fault cases; the shipped one for the rest.
+const testLauncher = path.join(addonDir, 'hwcap-exec-test');
 const probe = path.join(addonDir, 'hwcap-probe');
 const sanitized = fs.existsSync(launcher) && /libasan/.test(spawnSync('ldd', [launcher], { encoding: 'utf8' }).stdout ?? '');
 const canPtrace = probePtrace().ok;
-const skip = !valgrind || !fs.existsSync(launcher) || sanitized;
+const skip = !valgrind || !fs.existsSync(launcher) || !fs.existsSync(testLauncher) || sanitized;
 const why = !valgrind ? ' (skipped: valgrind is not installed)' : sanitized ? ' (skipped: this launcher is built with ASan, which valgrind cannot run)' : '';
 const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-valgrind-'));
 /** A file without execute permission (no system file can be relied on for that). */
@@ -52,11 +54,11 @@ interface Run {
 
 let n = 0;
 /** Runs the launcher under memcheck; `reports` holds every non-empty memcheck log (one per process). */
-function memcheck(args: string[], env: NodeJS.ProcessEnv = {}, stdio?: ('pipe' | 'ignore')[]): Run {
+function memcheck(args: string[], env: NodeJS.ProcessEnv = {}, stdio?: ('pipe' | 'ignore')[], bin = launcher): Run {
   const prefix = path.join(logs, `run${n++}`);
   const r = spawnSync(
     valgrind!,
-    ['-q', '--error-exitcode=99', '--leak-check=full', '--show-leak-kinds=definite,indirect', '--errors-for-leak-kinds=definite,indirect', `--log-file=${prefix}.%p`, launcher, ...args],
+    ['-q', '--error-exitcode=99', '--leak-check=full', '--show-leak-kinds=definite,indirect', '--errors-for-leak-kinds=definite,indirect', `--log-file=${prefix}.%p`, bin, ...args],
     { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env }, stdio: stdio ?? ['ignore', 'pipe', 'pipe'] },
   );
   const files = fs.readdirSync(logs).filter((f) => f.startsWith(`${path.basename(prefix)}.`));
@@ -128,7 +130,7 @@ describe.skipIf(skip)(`hwcap-exec under valgrind memcheck${why}`, () => {
   it.skipIf(!canPtrace).each(['helper-before-seize', 'helper-after-seize', 'helper-at-exec-stop', 'helper-during-patch', 'helper-during-inject'])(
     'ptrace mode with HWCAP_EXEC_FAULT=%s: killed, never unmasked, no memcheck error',
     (fault) => {
-      const r = memcheck(['--mode', 'ptrace', ...maskArgs, '--', probe], { HWCAP_EXEC_FAULT: fault });
+      const r = memcheck(['--mode', 'ptrace', ...maskArgs, '--', probe], { HWCAP_EXEC_FAULT: fault }, undefined, testLauncher);
       expect(r.reports, r.reports.join('\n')).toEqual([]);
       expect(r.stdout).toBe('');
       expect(r.status === 125 || r.signal === 'SIGKILL', `${r.status} ${r.signal}`).toBe(true);

@@ -36,6 +36,18 @@ const isX86 = os.arch() === 'x64';
 const TAG = `rel-${process.pid}-${Date.now()}`;
 const DEADLINE_MS = 5_000;
 
+/** Runs f with lib/spawn picking the test build of the launcher (hwcap-exec-test, with fault points). */
+function withTestLauncher<T>(f: () => T): T {
+  const before = process.env.HWCAP_TEST_LAUNCHER;
+  process.env.HWCAP_TEST_LAUNCHER = '1';
+  try {
+    return f();
+  } finally {
+    if (before === undefined) delete process.env.HWCAP_TEST_LAUNCHER;
+    else process.env.HWCAP_TEST_LAUNCHER = before;
+  }
+}
+
 type View = Record<(typeof KEYS)[number], string>;
 interface ProbeOut {
   pid: number;
@@ -221,7 +233,7 @@ describe('faults', () => {
 
   it.skipIf(!canPtrace).each(helperFaults)(`helper killed at %s (%s): the probe never runs unmasked, the parent gets a HwcapError${skipWhy}`, async (fault) => {
     const fdsBefore = fdCount();
-    const r = await finished(spawn(probe, [], { hwcaps: mask, mode: 'ptrace', env: env({ HWCAP_EXEC_FAULT: fault }) }));
+    const r = await finished(withTestLauncher(() => spawn(probe, [], { hwcaps: mask, mode: 'ptrace', env: env({ HWCAP_EXEC_FAULT: fault }) })));
     expect(r.hung).toBe(false);
     expect(r.ms).toBeLessThan(DEADLINE_MS);
     expect(probeLines(r.stdout)).toEqual([]); // killed before its first instruction
@@ -244,7 +256,7 @@ describe('faults', () => {
 
   it.skipIf(!canPtrace).each(helperFaults)(`spawnSync, helper killed at %s: a HwcapError, no output${skipWhy}`, (fault) => {
     const t0 = Date.now();
-    const r = spawnSync(probe, [], { hwcaps: mask, mode: 'ptrace', env: env({ HWCAP_EXEC_FAULT: fault }), encoding: 'utf8', timeout: DEADLINE_MS });
+    const r = withTestLauncher(() => spawnSync(probe, [], { hwcaps: mask, mode: 'ptrace', env: env({ HWCAP_EXEC_FAULT: fault }), encoding: 'utf8', timeout: DEADLINE_MS }));
     expect(Date.now() - t0).toBeLessThan(DEADLINE_MS);
     expect((r.error as Error | undefined)?.name).toBe('HwcapError');
     expect(r.stdout ?? '').toBe('');

@@ -298,6 +298,18 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   }, 90_000);
 });
 
+/** Runs f with lib/spawn picking the test build of the launcher (hwcap-exec-test, with fault points). */
+function withTestLauncher<T>(f: () => T): T {
+  const before = process.env.HWCAP_TEST_LAUNCHER;
+  process.env.HWCAP_TEST_LAUNCHER = '1';
+  try {
+    return f();
+  } finally {
+    if (before === undefined) delete process.env.HWCAP_TEST_LAUNCHER;
+    else process.env.HWCAP_TEST_LAUNCHER = before;
+  }
+}
+
 describe('spawn failures look like child_process', () => {
   it("emits the same async 'error' for a program not found, then 'close' with -errno", async () => {
     const ours = spawn('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n } });
@@ -363,7 +375,7 @@ describe('spawn failures look like child_process', () => {
 
   it.skipIf(!canPtrace)(`fails closed when the helper dies: 'error', and the program printed nothing${skipWhy}`, async () => {
     for (const fault of ['helper-before-seize', 'helper-at-exec-stop', 'helper-during-inject']) {
-      const done = await finished(spawn(probe, [], { hwcaps: { hwcap2: 0n }, mode: 'ptrace', env: { ...process.env, HWCAP_EXEC_FAULT: fault } }));
+      const done = await finished(withTestLauncher(() => spawn(probe, [], { hwcaps: { hwcap2: 0n }, mode: 'ptrace', env: { ...process.env, HWCAP_EXEC_FAULT: fault } })));
       expect(done.stdout).toBe('');
       expect(done.error).toBeInstanceOf(HwcapError);
       expect(done.events).toEqual(['error', 'close']);

@@ -10,6 +10,10 @@ import { canPtrace } from './mask-fixture';
 import { repoRoot } from './helpers';
 
 export const launcher = launcherPath();
+/** The test build, with fault points and the cpuid-simulate / skip-cpuid-probe switches (HWCAP_EXEC_FAULT). */
+export const testLauncher = path.join(path.dirname(launcher), 'hwcap-exec-test');
+/** The build a run with this environment needs: the test build when it names a fault. */
+export const launcherFor = (env: NodeJS.ProcessEnv): string => (env.HWCAP_EXEC_FAULT ? testLauncher : launcher);
 export const cpuidProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-probe');
 export const isX64 = os.arch() === 'x64' && fs.existsSync(cpuidProbe);
 
@@ -62,7 +66,7 @@ export interface Run {
 
 /** Runs the launcher with a status pipe on fd 3 (and the helper's stats on fd 4). */
 export function run(args: string[], env: NodeJS.ProcessEnv = process.env, timeout = 30_000): Run {
-  const r = cp.spawnSync(launcher, ['--status-fd', '3', '--stats-fd', '4', ...args], {
+  const r = cp.spawnSync(launcherFor(env), ['--status-fd', '3', '--stats-fd', '4', ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     timeout,

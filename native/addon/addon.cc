@@ -31,27 +31,11 @@
 #include <string>
 #include <vector>
 
-#include "prctl_compat.h"
+#include "../common/mm_map.h"
+#include "../common/prctl_compat.h"
+#include "../common/procfs.h"
 
 namespace {
-
-// The layout of struct prctl_mm_map from include/uapi/linux/prctl.h.
-struct mm_map {
-  uint64_t start_code;
-  uint64_t end_code;
-  uint64_t start_data;
-  uint64_t end_data;
-  uint64_t start_brk;
-  uint64_t brk;
-  uint64_t start_stack;
-  uint64_t arg_start;
-  uint64_t arg_end;
-  uint64_t env_start;
-  uint64_t env_end;
-  uint64_t auxv;  // __u64 *auxv
-  uint32_t auxv_size;
-  uint32_t exe_fd;
-};
 
 // An auxv is at most a few dozen pairs; this bounds every read and write.
 constexpr size_t kMaxAuxvWords = 4096;
@@ -69,7 +53,7 @@ void ThrowErrno(Napi::Env env, int err, const char* syscall, const char* option)
   InstanceData* data = env.GetInstanceData<InstanceData>();
   if (data && !data->error_factory.IsEmpty()) {
     Napi::Value e = data->error_factory.Call({Napi::Number::New(env, err), Napi::String::New(env, syscall),
-                                        option ? Napi::String::New(env, option) : env.Undefined()});
+                                              option ? Napi::String::New(env, option) : env.Undefined()});
     if (env.IsExceptionPending()) return;
     Napi::Error(env, e).ThrowAsJavaScriptException();
     return;
@@ -107,19 +91,21 @@ Napi::Value WordsToArray(Napi::Env env, const uint64_t* words, size_t n) {
 // Reads argument `i` as a BigUint64Array of whole auxv pairs, copying it out.
 bool ArgWords(const Napi::CallbackInfo& info, size_t i, const char* name, std::vector<uint64_t>* out) {
   Napi::Env env = info.Env();
-  if (info.Length() <= i || !info[i].IsTypedArray() ||
-      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
+  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
     ThrowType(env, std::string("The \"") + name + "\" argument must be a BigUint64Array");
     return false;
   }
   Napi::TypedArrayOf<uint64_t> arr = info[i].As<Napi::TypedArrayOf<uint64_t>>();
   size_t n = arr.ElementLength();
   if (n == 0 || n % 2 != 0) {
-    ThrowRange(env, std::string("The \"") + name + "\" argument must hold a positive, even number of words (type/value pairs); received " + std::to_string(n));
+    ThrowRange(env, std::string("The \"") + name +
+                        "\" argument must hold a positive, even number of words (type/value pairs); received " +
+                        std::to_string(n));
     return false;
   }
   if (n > kMaxAuxvWords) {
-    ThrowRange(env, std::string("The \"") + name + "\" argument holds " + std::to_string(n) + " words; at most " + std::to_string(kMaxAuxvWords) + " are accepted");
+    ThrowRange(env, std::string("The \"") + name + "\" argument holds " + std::to_string(n) + " words; at most " +
+                        std::to_string(kMaxAuxvWords) + " are accepted");
     return false;
   }
   bool terminated = false;
@@ -185,57 +171,12 @@ Napi::Value GetAuxvKernel(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// Parses /proc/self/stat. Field numbers (1-based) as in proc(5).
-bool ReadStat(std::vector<uint64_t>* fields, size_t need, int* err) {
-  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *err = errno;
-    return false;
-  }
-  char buf[4096];
-  size_t len = 0;
-  for (;;) {
-    ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      *err = errno;
-      close(fd);
-      return false;
-    }
-    if (r == 0) break;
-    len += static_cast<size_t>(r);
-    if (len == sizeof(buf) - 1) break;
-  }
-  close(fd);
-  buf[len] = '\0';
-  // comm may hold spaces and parentheses: fields resume after the last ')'.
-  char* p = strrchr(buf, ')');
-  if (!p) {
-    *err = EPROTO;
-    return false;
-  }
-  p++;
-  fields->assign(3, 0);  // fields 1 (pid) and 2 (comm) are not kept
-  while (*p) {
-    while (*p == ' ') p++;
-    if (!*p || *p == '\n') break;
-    if (fields->size() == 3) {  // field 3 is the state letter
-      fields->push_back(0);
-      while (*p && *p != ' ') p++;
-      continue;
-    }
-    errno = 0;
-    char* end;
-    long long sv = strtoll(p, &end, 10);
-    if (end == p) {
-      *err = EPROTO;
-      return false;
-    }
-    fields->push_back(static_cast<uint64_t>(sv));
-    p = end;
-  }
-  if (fields->size() <= need) {  // fields 45..51 exist since Linux 3.5
-    *err = EPROTO;
+// Parses /proc/self/stat (native/common/procfs.c). Field numbers (1-based) as in proc(5).
+bool ReadStat(std::vector<uint64_t>* fields, int need, int* err) {
+  fields->assign(HWCAP_STAT_FIELDS, 0);
+  int r = hwcap_read_stat("self", fields->data(), need);
+  if (r != 0) {
+    *err = -r;
     return false;
   }
   return true;
@@ -414,28 +355,16 @@ Napi::Value SetMmMap(const Napi::CallbackInfo& info) {
     ThrowErrno(env, errno, "prctl(PR_SET_MM_MAP_SIZE)", "map");
     return env.Undefined();
   }
-  if (want != sizeof(mm_map)) {
+  if (want != sizeof(hwcap_mm_map)) {
     ThrowErrno(env, EPROTO, "prctl(PR_SET_MM_MAP_SIZE)", "map");
     return env.Undefined();
   }
-  std::vector<uint64_t> st;
-  int err = 0;
-  if (!ReadStat(&st, 51, &err)) {
-    ThrowErrno(env, err, "open(/proc/self/stat)", "map");
+  hwcap_mm_map m;
+  int r = hwcap_mm_map_from_stat("self", &m);
+  if (r != 0) {
+    ThrowErrno(env, -r, "open(/proc/self/stat)", "map");
     return env.Undefined();
   }
-  mm_map m;
-  memset(&m, 0, sizeof m);
-  m.start_code = st[26];
-  m.end_code = st[27];
-  m.start_stack = st[28];
-  m.start_data = st[45];
-  m.end_data = st[46];
-  m.start_brk = st[47];
-  m.arg_start = st[48];
-  m.arg_end = st[49];
-  m.env_start = st[50];
-  m.env_end = st[51];
   long brk = syscall(SYS_brk, 0);
   if (brk <= 0) {
     ThrowErrno(env, ENOMEM, "brk", "map");
@@ -444,7 +373,6 @@ Napi::Value SetMmMap(const Napi::CallbackInfo& info) {
   m.brk = static_cast<uint64_t>(brk);
   m.auxv = reinterpret_cast<uint64_t>(words.data());
   m.auxv_size = static_cast<uint32_t>(words.size() * 8);
-  m.exe_fd = static_cast<uint32_t>(-1);
   if (prctl(PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<unsigned long>(&m), sizeof m, 0) != 0) {
     ThrowErrno(env, errno, "prctl(PR_SET_MM_MAP)", "map");
     return env.Undefined();

@@ -19,16 +19,14 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "prctl_compat.h"
+#include "../common/auxv_words.h"
+#include "../common/prctl_compat.h"
 
-static const unsigned long types[4] = {16, 26, 29, 30};
 static const char *const keys[4] = {"hwcap", "hwcap2", "hwcap3", "hwcap4"};
 
 static void print_words(const char *name, const uint64_t *auxv, size_t n) {
-  uint64_t w[4] = {0, 0, 0, 0};
-  for (size_t k = 0; k + 1 < n && auxv[k] != 0; k += 2)
-    for (int i = 0; i < 4; i++)
-      if (auxv[k] == types[i]) w[i] = auxv[k + 1];
+  uint64_t w[HWCAP_WORDS];
+  hwcap_words_of(auxv, n > HWCAP_MAX_AUXV_WORDS ? HWCAP_MAX_AUXV_WORDS : (int)n, w);
   printf("\"%s\":{", name);
   for (int i = 0; i < 4; i++) printf("%s\"%s\":\"0x%llx\"", i ? "," : "", keys[i], (unsigned long long)w[i]);
   printf("}");
@@ -54,9 +52,9 @@ int main(int argc, char **argv, char **envp) {
   /* libc view */
   uint64_t libc[10];
   for (int i = 0; i < 4; i++) {
-    libc[2 * i] = types[i];
+    libc[2 * i] = hwcap_word_type(i);
     errno = 0;
-    libc[2 * i + 1] = getauxval(types[i]);
+    libc[2 * i + 1] = getauxval((unsigned long)hwcap_word_type(i));
   }
   libc[8] = libc[9] = 0;
   printf(",");

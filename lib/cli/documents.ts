@@ -1,0 +1,111 @@
+// The documents the verbs read (node reports, feature sets, NFD objects) and the
+// feature names they take on the command line. Pure: only the core and files.
+import { FEATURESET_SCHEMA, FeatureSet, HwcapSchemaError, closeMatches } from '../core/features';
+import { NODE_REPORT_SCHEMA, parseReport, reportFeatures, type NodeReport } from '../core/report';
+import { fromNodeFeatureDiscovery, type NfdNode } from '../core/nfd';
+import { NFD_CAP, readJsonFile, shownName } from './input';
+import { CliError, orList, usageError } from './output';
+
+export const REPORT_HINT = "write node reports with 'hwcap report > NODE.json' and baselines with 'hwcap baseline'";
+const NFD_HINT = "expected the output of 'kubectl get nodefeatures -A -o json' or 'kubectl get nodes -o json'";
+
+/** A feature set read from a file (or this node's), with what to call it in messages. */
+export interface Loaded {
+  file: string;
+  /** `file` or `file (hostname)` */
+  label: string;
+  set: FeatureSet;
+  report?: NodeReport;
+}
+
+/** Reads a node report or a feature set (what `hwcap report`, `show --json` and `baseline` write). */
+export function loadDocument(file: string, what: string): Loaded {
+  const doc = readJsonFile(file, what, REPORT_HINT);
+  const schema = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as { schema?: unknown }).schema : undefined;
+  try {
+    if (typeof schema === 'string' && schema.startsWith(`${NODE_REPORT_SCHEMA.split('/')[0]}/`)) {
+      const r = parseReport(doc);
+      return { file, label: `${file} (${r.hostname})`, set: reportFeatures(r), report: r };
+    }
+    if (typeof schema === 'string' && schema.startsWith(`${FEATURESET_SCHEMA.split('/')[0]}/`)) {
+      return { file, label: file, set: FeatureSet.fromJSON(doc as object) };
+    }
+  } catch (e) {
+    if (e instanceof HwcapSchemaError) throw new CliError(`${what} ${shownName(file)} is not a valid hwcap document: ${e.message}`, REPORT_HINT);
+    throw e;
+  }
+  const got =
+    typeof doc !== 'object' || doc === null
+      ? `a JSON ${doc === null ? 'null' : typeof doc}`
+      : Array.isArray(doc)
+        ? 'a JSON array'
+        : schema === undefined
+          ? 'an object without a "schema" field'
+          : `schema ${JSON.stringify(schema)}`;
+  throw new CliError(
+    `${what} ${shownName(file)} is not a hwcap node report or feature set (${got}); expected schema '${NODE_REPORT_SCHEMA}' or '${FEATURESET_SCHEMA}'`,
+    REPORT_HINT,
+  );
+}
+
+/** The nodes of an NFD document; nodes that do not tell their architecture are taken to be `arch`. */
+export function nfdNodes(file: string, arch: string | undefined): Loaded[] {
+  const doc = readJsonFile(file, 'NFD document', NFD_HINT, NFD_CAP);
+  let nodes: NfdNode[];
+  try {
+    nodes = fromNodeFeatureDiscovery(doc);
+    if (arch && nodes.some((n) => !n.features)) {
+      const assumed = new Map(fromNodeFeatureDiscovery(doc, { arch }).map((n) => [n.node, n]));
+      nodes = nodes.map((n) => (n.features ? n : (assumed.get(n.node) ?? n)));
+    }
+  } catch (e) {
+    if (e instanceof HwcapSchemaError) throw new CliError(`NFD document '${file}' is not usable: ${e.message}`, NFD_HINT);
+    throw e;
+  }
+  if (nodes.length === 0) throw new CliError(`NFD document '${file}' holds no nodes`, NFD_HINT);
+  return nodes.map((n) => {
+    if (!n.features) throw new CliError(`NFD node '${n.node}' in '${file}' does not tell its architecture`, 'give it with --arch ARCH');
+    return { file, label: `${n.node} (NFD)`, set: n.features };
+  });
+}
+
+/**
+ * Refuses sets of more than one architecture, naming the files of each: feature
+ * names differ per architecture, so a baseline, a check or a diff across them means
+ * nothing (exit 2, as the core's MixedArchError does for a library caller).
+ */
+export function oneArch(docs: readonly { label: string; set: FeatureSet }[], doing: 'baseline' | 'check' | 'diff'): void {
+  const byArch = new Map<string, string[]>();
+  for (const d of docs) byArch.set(d.set.arch, [...(byArch.get(d.set.arch) ?? []), d.label]);
+  if (byArch.size > 1) {
+    const groups = [...byArch].sort((a, b) => b[1].length - a[1].length).map(([arch, labels]) => `${arch}: ${labels.join(', ')}`);
+    const fix =
+      doing === 'baseline'
+        ? `make one baseline per architecture with --arch ${[...byArch.keys()].join(' or --arch ')}`
+        : doing === 'check'
+          ? 'check a node against a baseline of its own architecture'
+          : 'compare files of one architecture';
+    throw new CliError(`cannot ${doing} across architectures (${groups.join('; ')})`, `feature names differ per architecture; ${fix}`);
+  }
+}
+
+/** `a,b c` and repeated options → names; an unknown one is an error with the close matches. */
+export function featureNames(verb: string, values: string[] | undefined, option: string, arch: string): string[] {
+  const names = (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((n) => n !== '');
+  if (values !== undefined && names.length === 0) throw usageError(verb, `--${option} needs at least one feature name`);
+  for (const n of names) {
+    try {
+      FeatureSet.fromNames(arch, [n]);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      const near = (e as RangeError & { suggestions?: string[] }).suggestions ?? closeMatches(arch, n);
+      throw new CliError(
+        `--${option}: unknown feature '${n}' on ${arch}${near.length ? `; did you mean ${orList(near.map((x) => `'${x}'`))}?` : ''}`,
+        arch === 'x86_64'
+          ? "on x86-64 the auxv carries only the CPUID.1:EDX bits and two AT_HWCAP2 bits (no AVX, AVX2, AVX-512 …); 'hwcap show --all' lists them"
+          : `'hwcap show --all' lists every feature name of ${arch}`,
+      );
+    }
+  }
+  return names;
+}

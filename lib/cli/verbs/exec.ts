@@ -1,0 +1,168 @@
+// hwcap exec: run a command that sees only the kept features, through the launcher.
+//
+// keep: the features the command may see (--baseline FILE, --features LIST, or all
+// of this node's); drop: names removed from that keep set (--drop LIST); mask: the
+// operation, an AND of the command's AT_HWCAP* words with the keep set.
+import * as os from 'node:os';
+import { FeatureSet } from '../../core/features';
+import { featureNames, loadDocument } from '../documents';
+import { host } from '../host';
+import { CliError, err, jsonLine, printError, usageError } from '../output';
+import { defineVerb, jsonOption } from '../verb';
+
+/** Signals that reach hwcap but not, by themselves, the command: passed on. */
+const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+/** Signals a terminal sends to the whole foreground group: the command has them already. */
+const FROM_TERMINAL: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
+
+const EXIT_EXEC = 125;
+
+export const exec = defineVerb({
+  name: 'exec',
+  summary: 'run a command that sees only the kept features, through the launcher',
+  args: '[--] CMD [ARGS...]',
+  exclusive: [['baseline', 'features'], ['verbose', 'json']],
+  description:
+    "The command's AT_HWCAP* words are masked (ANDed with the keep set) before its\n" +
+    'first instruction; masking can drop features, never add one. If masking fails\n' +
+    'the command is killed before it runs (fail closed).\n' +
+    '  --baseline FILE  keep the features of a feature set or report (hwcap baseline)\n' +
+    '  --features LIST  keep only these features\n' +
+    '  --drop LIST      drop these from the keep set (the baseline, the list, or this node)\n' +
+    "Modes: 'kernel' masks the launcher's own auxv and execs (kernels that inherit\n" +
+    "it); 'ptrace' patches the new image at exec; 'auto' (default) picks kernel\n" +
+    "where 'hwcap probe' shows inheritance, else ptrace. Every exec in the command's\n" +
+    'process tree is masked unless --no-follow.\n' +
+    "--json prints one line of JSON on stderr before the command runs: {arch, mode,\n" +
+    'follow, keep, dropped, absent, words}; stdout stays the command\'s own.\n' +
+    "Exit status: the command's own; 128+N if a signal N killed it; 127 command not\n" +
+    'found; 126 not executable; 125 hwcap could not run it masked. SIGTERM, SIGHUP,\n' +
+    'SIGUSR1 and SIGUSR2 sent to hwcap are passed on to the command.',
+  options: {
+    baseline: { type: 'string', value: 'FILE', help: 'keep only the features of this baseline or report' },
+    features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
+    drop: { type: 'string', multiple: true, value: 'LIST', help: 'drop these features from the keep set (comma-separated, repeatable)' },
+    mode: { type: 'string', value: 'MODE', default: 'auto', choices: ['auto', 'kernel', 'ptrace'], help: 'auto (default), kernel or ptrace' },
+    'no-follow': { type: 'boolean', help: 'mask only the first exec, not the whole process tree' },
+    'allow-security-masking': { type: 'boolean', help: 'allow dropping security features (arm64 paca, pacg, bti, mte, gcs …)' },
+    verbose: { type: 'boolean', short: 'v', help: 'say on stderr what is kept and which mode runs' },
+    json: jsonOption('say the same on stderr as one line of JSON'),
+  },
+  positionals: { min: 0, max: Infinity, name: 'CMD' },
+  stopAtCommand: true,
+  examples: [
+    'hwcap exec --baseline baseline.json -- java -jar app.jar',
+    'hwcap exec --drop sve,sve2 -- ./bench',
+    'hwcap exec --features fpu,sse,sse2 -- env LD_SHOW_AUXV=1 /bin/true',
+  ],
+  run({ values, positionals }) {
+    const [file, ...args] = positionals;
+    if (file === undefined) throw usageError('exec', 'missing CMD');
+    const { mode, baseline: baselineFile, features: keepNames, drop: dropNames } = values;
+    if (baselineFile !== undefined && keepNames !== undefined) throw usageError('exec', 'give --baseline or --features, not both');
+    if (values.verbose && values.json) throw usageError('exec', 'give -v or --json, not both');
+    if (baselineFile === undefined && keepNames === undefined && dropNames === undefined) {
+      throw usageError('exec', 'nothing to mask: give --baseline FILE, --features LIST or --drop LIST');
+    }
+    const h = host();
+    const here = h.FeatureSet.current('process');
+    let keep: FeatureSet;
+    if (baselineFile !== undefined) {
+      const doc = loadDocument(baselineFile, 'baseline');
+      if (doc.set.arch !== here.arch) {
+        throw new CliError(`baseline ${doc.label} is for ${doc.set.arch}; this machine is ${here.arch}`, 'make a baseline from reports of this architecture');
+      }
+      keep = doc.set;
+    } else if (keepNames !== undefined) {
+      keep = FeatureSet.fromNames(here.arch, featureNames('exec', keepNames, 'features', here.arch));
+    } else {
+      keep = here;
+    }
+    if (dropNames !== undefined) keep = keep.without(featureNames('exec', dropNames, 'drop', here.arch));
+
+    const lost = here.securityNames().filter((n) => !keep.has(n));
+    if (lost.length && !values['allow-security-masking']) {
+      throw new CliError(`masking would drop security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect${lost.length === 1 ? 's' : ''} the command`, 'pass --allow-security-masking if that is what you want');
+    }
+    const { extra: absent } = keep.diff(here);
+    const kept = keep.intersect(here);
+    const dropped = here.diff(kept).extra;
+    const follow = !values['no-follow'];
+    const resolved = () => h.resolveMode(mode, { inheritance: h.probeInheritance });
+    if (values.json) {
+      err(jsonLine({ arch: here.arch, mode, resolvedMode: resolved(), follow, keep: kept.names(), dropped, absent, words: kept.toJSON().words }));
+    } else {
+      if (absent.length) err(`hwcap exec: note: this node lacks ${absent.join(' ')} of the keep set; the command will not see ${absent.length === 1 ? 'it' : 'them'} either`);
+      if (values.verbose) {
+        const words = Object.entries(kept.toJSON().words).filter(([, v]) => v !== '0x0').map(([k, v]) => `${k}=${v}`);
+        err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); dropping ${dropped.join(' ') || 'none'}`);
+        err(`hwcap exec: mode ${mode === 'auto' ? `auto → ${resolved()}` : mode}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
+      }
+    }
+
+    return new Promise<number>((resolve) => {
+      let child: ReturnType<typeof h.spawn> | undefined;
+      // Forwarding starts before the spawn: the command may be running (and a
+      // signal on its way to hwcap) before spawn() returns. A signal that comes
+      // first is passed on as soon as there is a child to take it.
+      const early: NodeJS.Signals[] = [];
+      const forward = (signal: NodeJS.Signals) => {
+        if (!child) {
+          early.push(signal);
+          return;
+        }
+        try {
+          child.kill(signal);
+        } catch {
+          // already gone
+        }
+      };
+      const ignore = () => {};
+      for (const s of FORWARDED) process.on(s, forward);
+      for (const s of FROM_TERMINAL) process.on(s, ignore);
+      const done = (status: number) => {
+        for (const s of FORWARDED) process.off(s, forward);
+        for (const s of FROM_TERMINAL) process.off(s, ignore);
+        resolve(status);
+      };
+      try {
+        child = h.spawn(file, args, {
+          stdio: 'inherit',
+          hwcaps: keep,
+          mode,
+          follow,
+          allowSecurityMasking: values['allow-security-masking'],
+          // Should hwcap die, the command does not outlive it unnoticed.
+          pdeathsig: 'SIGTERM',
+        });
+      } catch (e) {
+        done(printError(execFailure(e, file), 'exec'));
+        return;
+      }
+      for (const s of early.splice(0)) forward(s);
+      child.on('error', (e) => done(printError(execFailure(e, file), 'exec')));
+      child.on('exit', (code, signal) => {
+        if (signal) done(128 + ((os.constants.signals as Record<string, number>)[signal] ?? 0));
+        else done(code ?? EXIT_EXEC);
+      });
+    });
+  },
+});
+
+/** A failure to start CMD, with the exit status env(1) and the shells use. */
+function execFailure(e: unknown, file: string): CliError {
+  const x = e as Error & { code?: string; syscall?: string; hint?: string; stage?: string; detail?: string };
+  if (typeof x.syscall === 'string' && x.syscall.startsWith('spawn')) {
+    if (x.code === 'ENOENT') return new CliError(`${file}: command not found`, 'check the name and PATH', 127);
+    if (x.code === 'EACCES' || x.code === 'ENOEXEC' || x.code === 'EISDIR') return new CliError(`${file}: cannot execute: ${x.code}`, 'is it an executable file?', 126);
+  }
+  // The library's hints name its options; say the command's flags instead.
+  const hint = x.hint
+    ?.replace(/pass allowSecurityMasking: true/, 'pass --allow-security-masking')
+    .replace(/mode '(\w+)' or '(\w+)'/, '--mode $1 or --mode $2')
+    .replace(/mode '(\w+)'/, '--mode $1');
+  // The launcher's own words where they name what the cause does not: the file, the tracer, the feature.
+  const detail = x.detail && ['check-target', 'seize', 'security'].includes(x.stage ?? '') && x.detail !== `${x.syscall}: ${x.code}` ? `: ${x.detail}` : '';
+  const cause = x.stage ? `${x.syscall ?? 'setup'} failed at launcher step ${x.stage} (${x.code})${detail}` : x.message;
+  return new CliError(`cannot run ${file} masked: ${cause}`, hint, EXIT_EXEC);
+}

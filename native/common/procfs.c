@@ -1,0 +1,106 @@
+/* procfs readers shared by the addon and the launcher; see procfs.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "procfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auxv_words.h"
+
+long hwcap_read_file(const char *path, char *buf, size_t cap) {
+  int fd;
+  do fd = open(path, O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return -errno;
+  size_t len = 0;
+  for (;;) {
+    if (len + 1 >= cap) {
+      close(fd);
+      return -E2BIG;
+    }
+    ssize_t r = read(fd, buf + len, cap - 1 - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+    if (r == 0) break;
+    len += (size_t)r;
+  }
+  close(fd);
+  buf[len] = 0;
+  return (long)len;
+}
+
+int hwcap_parse_stat(const char *buf, uint64_t f[HWCAP_STAT_FIELDS], int need) {
+  memset(f, 0, HWCAP_STAT_FIELDS * sizeof f[0]);
+  const char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+  if (!p) return -EPROTO;
+  p++;
+  int field = 2;
+  for (;;) {
+    while (*p == ' ') p++;
+    if (!*p || *p == '\n') break;
+    field++;
+    if (field == 3) { /* the state letter */
+      while (*p && *p != ' ') p++;
+      continue;
+    }
+    char *end;
+    long long v = strtoll(p, &end, 10);
+    if (end == p || (*end && *end != ' ' && *end != '\n')) return -EPROTO;
+    if (field < HWCAP_STAT_FIELDS) f[field] = (uint64_t)v;
+    p = end;
+  }
+  return field >= need ? 0 : -EPROTO;
+}
+
+int hwcap_read_stat(const char *pid, uint64_t f[HWCAP_STAT_FIELDS], int need) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  long len = hwcap_read_file(path, buf, sizeof buf);
+  if (len < 0) return (int)len;
+  return hwcap_parse_stat(buf, f, need);
+}
+
+int hwcap_read_proc_auxv(const char *pid, uint64_t *words, int max) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%s/auxv", pid);
+  int fd;
+  do fd = open(path, O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return -errno;
+  size_t len = 0, cap = (size_t)max * 8;
+  while (len < cap) {
+    ssize_t r = read(fd, (char *)words + len, cap - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+    if (r == 0) break;
+    len += (size_t)r;
+  }
+  close(fd);
+  int n = (int)(len / 16) * 2;
+  for (int k = 0; k < n; k += 2)
+    if (words[k] == HWCAP_AT_NULL) return k + 2;
+  return -EPROTO;
+}
+
+int hwcap_tracer_pid(void) {
+  char buf[8192];
+  long len = hwcap_read_file("/proc/self/status", buf, sizeof buf);
+  if (len < 0) return (int)len;
+  const char *p = strstr(buf, "\nTracerPid:");
+  if (!p) return -EPROTO;
+  return (int)strtol(p + 11, NULL, 10);
+}

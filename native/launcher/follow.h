@@ -1,0 +1,22 @@
+/*
+ * The helper's follow loop: every stop of every tracee of the tree, until the
+ * tree is empty. An exec stop is masked (mask_exec.c); a failure kills that
+ * image before its first instruction. Group stops, forks and signals pass
+ * through. New kinds of stop (seccomp events, CPUID faults) get their own
+ * handler next to on_exec.
+ */
+#ifndef HWCAP_LAUNCHER_FOLLOW_H
+#define HWCAP_LAUNCHER_FOLLOW_H
+
+#include <stdint.h>
+
+struct follow_config {
+  uint64_t keep[4];
+  int follow;   /* 0: detach once the first image is masked (unless cpuid) */
+  int cpuid;    /* a CPUID mask: arm every masked image, answer its traps, never detach */
+  int stats_fd; /* the helper's counters go there at its end; -1: none */
+};
+
+__attribute__((noreturn)) void follow_run(const struct follow_config *c);
+
+#endif

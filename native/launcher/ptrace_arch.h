@@ -1,0 +1,50 @@
+/*
+ * Per-arch registers of a tracee for ptrace mode: the program counter, stack
+ * pointer, return value, the system call instruction and how to set up a call.
+ * x86-64: arch/x86/entry/entry_64.S (rax = nr, rdi rsi rdx r10 r8 r9).
+ * arm64: arch/arm64/kernel/syscall.c (x8 = nr, x0..x5).
+ */
+#ifndef HWCAP_LAUNCHER_PTRACE_ARCH_H
+#define HWCAP_LAUNCHER_PTRACE_ARCH_H
+
+#include <stdint.h>
+#include <sys/user.h>
+
+#if defined(__x86_64__)
+typedef struct user_regs_struct regs_t;
+#define REG_PC(r) ((r).rip)
+#define REG_SP(r) ((r).rsp)
+#define REG_RET(r) ((r).rax)
+static const unsigned char syscall_insn[] = {0x0f, 0x05}; /* syscall */
+#define SYSCALL_INSN_ALIGN 1
+#define RED_ZONE 128
+static inline void set_syscall(regs_t *r, uint64_t pc, long nr, const uint64_t a[5]) {
+  r->rip = pc;
+  r->rax = (uint64_t)nr;
+  r->orig_rax = (uint64_t)-1;
+  r->rdi = a[0];
+  r->rsi = a[1];
+  r->rdx = a[2];
+  r->r10 = a[3];
+  r->r8 = a[4];
+  r->r9 = 0;
+}
+#elif defined(__aarch64__)
+typedef struct user_regs_struct regs_t;                               /* regs[31], sp, pc, pstate */
+#define REG_PC(r) ((r).pc)
+#define REG_SP(r) ((r).sp)
+#define REG_RET(r) ((r).regs[0])
+static const unsigned char syscall_insn[] = {0x01, 0x00, 0x00, 0xd4}; /* svc #0 */
+#define SYSCALL_INSN_ALIGN 4
+#define RED_ZONE 0
+static inline void set_syscall(regs_t *r, uint64_t pc, long nr, const uint64_t a[5]) {
+  r->pc = pc;
+  r->regs[8] = (uint64_t)nr;
+  for (int i = 0; i < 5; i++) r->regs[i] = a[i];
+  r->regs[5] = 0;
+}
+#else
+#error "hwcap-exec: ptrace mode supports x86-64 and arm64"
+#endif
+
+#endif

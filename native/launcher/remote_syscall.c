@@ -1,0 +1,98 @@
+/* A system call run inside a stopped tracee; see remote_syscall.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "remote_syscall.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+#include "../common/auxv_words.h"
+#include "faults.h"
+
+/*
+ * The address of a system call instruction in the tracee's vDSO, or 0. Any
+ * occurrence will do: the tracee jumps straight to it and stops at the
+ * syscall's exit, so what the bytes around it mean does not matter.
+ */
+static uint64_t vdso_syscall_site(pid_t pid, const uint64_t *auxv, int n) {
+  uint64_t vdso = 0;
+  for (int k = 0; k < n; k += 2)
+    if (auxv[k] == HWCAP_AT_SYSINFO_EHDR) vdso = auxv[k + 1];
+  if (!vdso) return 0;
+  static struct word_reader wr;
+  word_reader_init(&wr, pid);
+  for (uint64_t off = 0; off < 4 * sizeof wr.buf; off += 8) {
+    uint64_t w, next = 0;
+    if (word_reader_get(&wr, vdso + off, &w)) return 0;
+    if (word_reader_get(&wr, vdso + off + 8, &next)) next = 0;
+    unsigned char b[16];
+    memcpy(b, &w, 8);
+    memcpy(b + 8, &next, 8);
+    for (size_t i = 0; i < 8; i += SYSCALL_INSN_ALIGN)
+      if (memcmp(b + i, syscall_insn, sizeof syscall_insn) == 0) return vdso + off + i;
+  }
+  return 0;
+}
+
+struct step_error remote_begin(struct remote_syscall *rs, pid_t pid, const regs_t *regs, const uint64_t *auxv, int n,
+                               struct pending *pend, size_t scratch_len) {
+  rs->pid = pid;
+  rs->saved = *regs;
+  rs->pend = pend;
+  rs->patched = 0;
+  rs->active = 0;
+  if (scratch_len > sizeof rs->saved_scratch) return STEP_ERROR(STAGE_INJECT, "process_vm_readv", E2BIG);
+  rs->scratch_len = scratch_len;
+  rs->scratch = (REG_SP(*regs) - RED_ZONE - 256 - scratch_len) & ~(uint64_t)15;
+  TRY(STAGE_INJECT, "process_vm_readv", tracee_read(pid, rs->scratch, rs->saved_scratch, scratch_len));
+  rs->active = 1;
+  /*
+   * A system call instruction to run: one in the vDSO (AT_SYSINFO_EHDR) leaves the
+   * program's own code untouched; without a vDSO one is written over the entry
+   * point and put back afterwards (the test build's fault no-vdso-site forces that).
+   */
+  rs->site = FAULT_IS("no-vdso-site") ? 0 : vdso_syscall_site(pid, auxv, n);
+  if (!rs->site) {
+    uint64_t pc = REG_PC(*regs);
+    errno = 0;
+    rs->saved_code = ptrace(PTRACE_PEEKTEXT, pid, (void *)(uintptr_t)pc, NULL);
+    if (errno) return STEP_ERROR(STAGE_INJECT, "ptrace(PTRACE_PEEKTEXT)", errno);
+    long patched = rs->saved_code;
+    memcpy(&patched, syscall_insn, sizeof syscall_insn);
+    TRY_SYS(STAGE_INJECT, "ptrace(PTRACE_POKETEXT)", ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)pc, (void *)patched));
+    rs->patched = 1;
+    rs->site = pc;
+  }
+  return STEP_OK;
+}
+
+struct step_error remote_scratch_write(struct remote_syscall *rs, const void *buf, size_t len) {
+  if (len > rs->scratch_len) return STEP_ERROR(STAGE_INJECT, "process_vm_writev", E2BIG);
+  TRY(STAGE_INJECT, "process_vm_writev", tracee_write(rs->pid, rs->scratch, buf, len));
+  return STEP_OK;
+}
+
+struct step_error remote_call(struct remote_syscall *rs, long nr, const uint64_t args[5], long *ret) {
+  regs_t inj = rs->saved, after;
+  set_syscall(&inj, rs->site, nr, args);
+  TRY(STAGE_INJECT, "ptrace(PTRACE_SETREGSET)", tracee_set_regs(rs->pid, &inj));
+  /* One step runs the whole system call: one round trip, not a stop at its entry and its exit. */
+  TRY(STAGE_INJECT, "ptrace(PTRACE_SINGLESTEP)", tracee_resume_until(rs->pid, PTRACE_SINGLESTEP, SIGTRAP, rs->pend));
+  TRY(STAGE_INJECT, "ptrace(PTRACE_GETREGSET)", tracee_get_regs(rs->pid, &after));
+  *ret = (long)REG_RET(after);
+  return STEP_OK;
+}
+
+struct step_error remote_end(struct remote_syscall *rs) {
+  if (!rs->active) return STEP_OK;
+  rs->active = 0;
+  if (rs->patched)
+    TRY_SYS(STAGE_INJECT, "ptrace(PTRACE_POKETEXT)",
+            ptrace(PTRACE_POKETEXT, rs->pid, (void *)(uintptr_t)REG_PC(rs->saved), (void *)rs->saved_code));
+  TRY(STAGE_INJECT, "process_vm_writev", tracee_write(rs->pid, rs->scratch, rs->saved_scratch, rs->scratch_len));
+  TRY(STAGE_INJECT, "ptrace(PTRACE_SETREGSET)", tracee_set_regs(rs->pid, &rs->saved));
+  return STEP_OK;
+}

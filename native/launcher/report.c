@@ -1,0 +1,111 @@
+/* The status fd and stderr messages; see report.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "report.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int status_fd = -1;
+
+const char *stage_name(enum stage s) {
+  static const char *const names[] = {
+#define HWCAP_STAGE_NAME(id, name, what) name,
+      HWCAP_STAGES(HWCAP_STAGE_NAME)
+#undef HWCAP_STAGE_NAME
+  };
+  return (unsigned)s < STAGE_COUNT ? names[s] : "unknown";
+}
+
+void report_set_fd(int fd) { status_fd = fd; }
+int report_fd(void) { return status_fd; }
+
+void report_close(void) {
+  if (status_fd >= 0) close(status_fd);
+  status_fd = -1;
+}
+
+const char *errno_code(int err) {
+  const char *s = err ? strerrorname_np(err) : "OK";
+  return s ? s : "EUNKNOWN";
+}
+
+void write_all(int fd, const char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t r = write(fd, buf, len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return;
+    buf += r;
+    len -= (size_t)r;
+  }
+}
+
+void report_line(const char *fmt, ...) {
+  if (status_fd < 0) return;
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n > sizeof buf - 2) n = sizeof buf - 2;
+  buf[n++] = '\n';
+  write_all(status_fd, buf, (size_t)n);
+}
+
+/* `in` as the inside of a JSON string, cut to fit `cap` bytes with its terminator. */
+static void json_escape(const char *in, char *out, size_t cap) {
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p && n + 7 < cap; p++) {
+    if (*p == '"' || *p == '\\') {
+      out[n++] = '\\';
+      out[n++] = (char)*p;
+    } else if (*p < 0x20 || *p == 0x7f) {
+      n += (size_t)snprintf(out + n, cap - n, "\\u%04x", *p);
+    } else {
+      out[n++] = (char)*p;
+    }
+  }
+  out[n] = 0;
+}
+
+void report_message(const char *fmt, ...) {
+  char buf[512];
+  int n = snprintf(buf, sizeof buf, "hwcap-exec: ");
+  va_list ap;
+  va_start(ap, fmt);
+  n += vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+  va_end(ap);
+  if (n > (int)sizeof buf - 2) n = (int)sizeof buf - 2;
+  buf[n++] = '\n';
+  write_all(2, buf, (size_t)n);
+}
+
+/*
+ * With a status fd, the caller reads the failure there and nothing goes to
+ * stderr, which belongs to the program. Without one, the message goes to stderr.
+ */
+void report_failure(enum stage stage, const char *syscall_name, int err, const char *fmt, ...) {
+  char text[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (status_fd < 0) {
+    report_message("%s", text);
+    return;
+  }
+  char esc[700];
+  json_escape(text, esc, sizeof esc);
+  report_line("{\"stage\":\"%s\",\"syscall\":\"%s\",\"errno\":%d,\"code\":\"%s\",\"message\":\"%s\"}", stage_name(stage),
+              syscall_name, err, errno_code(err), esc);
+}
+
+void report_fail(struct step_error e, int status) {
+  report_failure(e.stage, e.syscall, e.err, "%s: %s", e.syscall, errno_code(e.err));
+  _exit(status);
+}

@@ -1,0 +1,106 @@
+/* A stopped tracee; see tracee.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "tracee.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+int tracee_get_regs(pid_t pid, regs_t *r) {
+  struct iovec iov = {r, sizeof *r};
+  if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &iov) != 0) return -errno;
+  return iov.iov_len == sizeof *r ? 0 : -ENOEXEC;
+}
+
+int tracee_set_regs(pid_t pid, const regs_t *r) {
+  struct iovec iov = {(void *)r, sizeof *r};
+  return ptrace(PTRACE_SETREGSET, pid, (void *)NT_PRSTATUS, &iov) == 0 ? 0 : -errno;
+}
+
+int tracee_read(pid_t pid, uint64_t addr, void *buf, size_t len) {
+  struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+  ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (r == (ssize_t)len) return 0;
+  for (size_t off = 0; off < len; off += 8) {
+    errno = 0;
+    long w = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)(addr + off), NULL);
+    if (errno) return -errno;
+    memcpy((char *)buf + off, &w, len - off < 8 ? len - off : 8);
+  }
+  return 0;
+}
+
+int tracee_write(pid_t pid, uint64_t addr, const void *buf, size_t len) {
+  struct iovec local = {(void *)buf, len}, remote = {(void *)(uintptr_t)addr, len};
+  ssize_t r = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+  if (r == (ssize_t)len) return 0;
+  for (size_t off = 0; off < len; off += 8) {
+    long w = 0;
+    size_t n = len - off < 8 ? len - off : 8;
+    if (n < 8) {
+      errno = 0;
+      w = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)(addr + off), NULL);
+      if (errno) return -errno;
+    }
+    memcpy(&w, (const char *)buf + off, n);
+    if (ptrace(PTRACE_POKEDATA, pid, (void *)(uintptr_t)(addr + off), (void *)w) != 0) return -errno;
+  }
+  return 0;
+}
+
+void word_reader_init(struct word_reader *wr, pid_t pid) {
+  wr->pid = pid;
+  wr->n = 0;
+}
+
+int word_reader_get(struct word_reader *wr, uint64_t addr, uint64_t *out) {
+  if (wr->n && addr >= wr->base && addr - wr->base < wr->n * 8) {
+    *out = wr->buf[(addr - wr->base) / 8];
+    return 0;
+  }
+  struct iovec local = {wr->buf, sizeof wr->buf}, remote[64];
+  for (int i = 0; i < 64; i++) {
+    remote[i].iov_base = (void *)(uintptr_t)(addr + 64 * (uint64_t)i);
+    remote[i].iov_len = 64;
+  }
+  ssize_t r = process_vm_readv(wr->pid, &local, 1, remote, 64, 0);
+  if (r >= 8) {
+    wr->base = addr;
+    wr->n = (size_t)r / 8;
+    *out = wr->buf[0];
+    return 0;
+  }
+  wr->n = 0;
+  return tracee_read(wr->pid, addr, out, 8);
+}
+
+int is_stop_signal(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
+
+int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) {
+  if (ptrace(request, pid, 0, 0) != 0) return -errno;
+  for (;;) {
+    int st;
+    pid_t r = waitpid(pid, &st, __WALL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (!WIFSTOPPED(st)) return -ESRCH; /* killed */
+    int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    if (event == 0 && sig == want) return 0;
+    if (event == 0 && sig != (SIGTRAP | 0x80) && pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0]))
+      pend->sigs[pend->n++] = sig;
+    if (ptrace(request, pid, 0, 0) != 0) return -errno;
+  }
+}
+
+void tracee_deliver_pending(pid_t pid, const struct pending *pend, int detach) {
+  for (int i = 1; i < pend->n; i++) kill(pid, pend->sigs[i]);
+  ptrace(detach ? PTRACE_DETACH : PTRACE_CONT, pid, 0, (void *)(long)(pend->n ? pend->sigs[0] : 0));
+}
