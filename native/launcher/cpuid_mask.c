@@ -13,9 +13,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <ucontext.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #define ARCH_GET_CPUID 0x1011
@@ -37,9 +37,25 @@ static const char *const reg_names[4] = {"eax", "ebx", "ecx", "edx"};
 /* Leaves whose answer depends on ECX (the kernel's list, plus 0x20, 0x23, 0x80000020, 0x80000026 from the SDM/APM). */
 static int leaf_is_indexed(uint32_t leaf) {
   switch (leaf) {
-    case 0x4: case 0x7: case 0xb: case 0xd: case 0xf: case 0x10: case 0x12: case 0x14: case 0x17:
-    case 0x18: case 0x1d: case 0x1e: case 0x1f: case 0x20: case 0x23: case 0x24:
-    case 0x8000001d: case 0x80000020: case 0x80000026:
+    case 0x4:
+    case 0x7:
+    case 0xb:
+    case 0xd:
+    case 0xf:
+    case 0x10:
+    case 0x12:
+    case 0x14:
+    case 0x17:
+    case 0x18:
+    case 0x1d:
+    case 0x1e:
+    case 0x1f:
+    case 0x20:
+    case 0x23:
+    case 0x24:
+    case 0x8000001d:
+    case 0x80000020:
+    case 0x80000026:
       return 1;
   }
   return 0;
@@ -139,7 +155,8 @@ int cpuid_mask_active(void) {
 uint32_t cpuid_mask_keep(uint32_t leaf, uint32_t subleaf, int reg) {
   uint32_t k = ~0u;
   for (int i = 0; i < n_rules; i++)
-    if (rules[i].leaf == leaf && rules[i].reg == reg && (!rules[i].has_subleaf || rules[i].subleaf == subleaf)) k &= rules[i].keep;
+    if (rules[i].leaf == leaf && rules[i].reg == reg && (!rules[i].has_subleaf || rules[i].subleaf == subleaf))
+      k &= rules[i].keep;
   if (leaf == 1 && reg == CPUID_EDX) k &= leaf1_edx_keep;
   return k;
 }
@@ -158,9 +175,9 @@ void cpuid_mask_describe(char *buf, size_t len) {
     if (dup) continue;
     uint32_t k = cpuid_mask_keep(rules[i].leaf, rules[i].subleaf, rules[i].reg);
     if (rules[i].has_subleaf)
-      n += (size_t)snprintf(buf + n, len - n, "%s%x.%x:%s=%08x", n ? " " : "", rules[i].leaf, rules[i].subleaf, reg_names[rules[i].reg], k);
-    else
-      n += (size_t)snprintf(buf + n, len - n, "%s%x:%s=%08x", n ? " " : "", rules[i].leaf, reg_names[rules[i].reg], k);
+      n += (size_t)snprintf(buf + n, len - n, "%s%x.%x:%s=%08x", n ? " " : "", rules[i].leaf, rules[i].subleaf,
+                            reg_names[rules[i].reg], k);
+    else n += (size_t)snprintf(buf + n, len - n, "%s%x:%s=%08x", n ? " " : "", rules[i].leaf, reg_names[rules[i].reg], k);
   }
   if (leaf1_edx_keep != ~0u && n + 20 < len) snprintf(buf + n, len - n, "%s1:edx&=%08x", n ? " " : "", leaf1_edx_keep);
 }

@@ -35,8 +35,8 @@ int cpuid_setup(struct options *o, uint64_t keep[HWCAP_WORDS]) {
   const char *sc = "";
   int e = FAULT_IS("cpuid-simulate") || FAULT_IS("skip-cpuid-probe") ? 0 : cpuid_fault_probe(&sc);
   if (e) {
-    report_failure(STAGE_CPUID_FAULT, sc, e, "%s: %s (CPUID faulting is %s here, so CPUID cannot be masked; refused)", sc, errno_code(e),
-                   e == ENOTSUP ? "advertised but does not trap" : "not available");
+    report_failure(STAGE_CPUID_FAULT, sc, e, "%s: %s (CPUID faulting is %s here, so CPUID cannot be masked; refused)", sc,
+                   errno_code(e), e == ENOTSUP ? "advertised but does not trap" : "not available");
     _exit(EXIT_SETUP);
   }
   o->mode = MODE_PTRACE;

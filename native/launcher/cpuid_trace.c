@@ -123,7 +123,9 @@ static int regs_get(pid_t pid, struct user_regs_struct *r) {
   memset(r, 0, sizeof *r);
   return ptrace(PTRACE_GETREGS, pid, 0, r) == 0 ? 0 : -errno;
 }
-static int regs_set(pid_t pid, const struct user_regs_struct *r) { return ptrace(PTRACE_SETREGS, pid, 0, (void *)r) == 0 ? 0 : -errno; }
+static int regs_set(pid_t pid, const struct user_regs_struct *r) {
+  return ptrace(PTRACE_SETREGS, pid, 0, (void *)r) == 0 ? 0 : -errno;
+}
 
 static int peek(pid_t pid, uint64_t addr, void *buf, size_t len) {
   struct iovec l = {buf, len}, r = {(void *)(uintptr_t)addr, len};
@@ -196,8 +198,9 @@ static void send_held(pid_t pid, pid_t tgid, const struct held *h) {
  * the memory, then sets the registers to `after`. Returns the call's result or -errno.
  */
 #define DATA_ARG ((uint64_t)-77)
-static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *base, const struct user_regs_struct *after, uint64_t site,
-                        uint64_t patch_at, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, const void *data, size_t len) {
+static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *base, const struct user_regs_struct *after,
+                        uint64_t site, uint64_t patch_at, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                        const void *data, size_t len) {
   unsigned char saved[256];
   struct held h = {{0}, 0};
   if (len > sizeof saved) return -E2BIG;
@@ -228,8 +231,8 @@ static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *ba
   inj.rdx = a2;
   inj.r10 = a3;
   long ret;
-  if ((r = regs_set(pid, &inj)) || (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) || (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) ||
-      (r = regs_get(pid, &out))) {
+  if ((r = regs_set(pid, &inj)) || (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) ||
+      (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) || (r = regs_get(pid, &out))) {
     ret = r;
   } else {
     ret = (long)out.rax;
@@ -431,7 +434,8 @@ int cpuid_trace_signal(pid_t pid, int sig) {
       if ((r = regs_set(pid, &ans))) return r;
     } else {
       uint64_t act[4] = {p->disp == DISP_IGN ? (uint64_t)(uintptr_t)SIG_IGN : p->act[0], p->act[1], p->act[2], p->act[3]};
-      long ret = remote_call(pid, t->tgid, &regs, &ans, p->site, regs.rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
+      long ret =
+          remote_call(pid, t->tgid, &regs, &ans, p->site, regs.rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
       if (ret != 0) return ret < 0 && ret > -4096 ? (int)ret : -EPROTO;
     }
     cpuid_trace_stats.restores++;
@@ -465,7 +469,9 @@ int cpuid_trace_seccomp(pid_t pid) {
        * right and it can read act; it reads what we read.
        */
       uint64_t act[4], sig = regs.rdi;
-      if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP || !regs.rsi || regs.r10 != 8 || peek(pid, regs.rsi, act, sizeof act)) return 0;
+      if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP || !regs.rsi || regs.r10 != 8 ||
+          peek(pid, regs.rsi, act, sizeof act))
+        return 0;
       uint64_t bit = 1ULL << (sig - 1);
       int handler = act[0] != (uint64_t)(uintptr_t)SIG_DFL && act[0] != (uint64_t)(uintptr_t)SIG_IGN;
       p->handled = handler ? p->handled | bit : p->handled & ~bit;
@@ -473,7 +479,9 @@ int cpuid_trace_seccomp(pid_t pid) {
       p->resethand = handler && (act[1] & SA_RESETHAND) ? p->resethand | bit : p->resethand & ~bit;
       if (sig == SIGSEGV) {
         memcpy(p->act, act, sizeof act);
-        p->disp = act[0] == (uint64_t)(uintptr_t)SIG_DFL ? DISP_DFL : act[0] == (uint64_t)(uintptr_t)SIG_IGN ? DISP_IGN : DISP_HANDLER;
+        p->disp = act[0] == (uint64_t)(uintptr_t)SIG_DFL   ? DISP_DFL
+                  : act[0] == (uint64_t)(uintptr_t)SIG_IGN ? DISP_IGN
+                                                           : DISP_HANDLER;
       }
       return 0;
     }
@@ -530,6 +538,7 @@ void cpuid_trace_exited(pid_t pid) { (void)pid; }
 
 void cpuid_trace_stats_json(char *buf, unsigned long len) {
   const struct cpuid_trace_stats *s = &cpuid_trace_stats;
-  snprintf(buf, len, "{\"traps\":%lu,\"realCpuids\":%lu,\"seccompStops\":%lu,\"restores\":%lu,\"arms\":%lu,\"handlerEntries\":%lu}", s->traps,
-           s->real_cpuids, s->seccomp_stops, s->restores, s->arms, s->handler_entries);
+  snprintf(buf, len,
+           "{\"traps\":%lu,\"realCpuids\":%lu,\"seccompStops\":%lu,\"restores\":%lu,\"arms\":%lu,\"handlerEntries\":%lu}",
+           s->traps, s->real_cpuids, s->seccomp_stops, s->restores, s->arms, s->handler_entries);
 }

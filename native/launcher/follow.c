@@ -6,8 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,7 +45,9 @@ static void on_unmasked_exec(pid_t pid) {
   struct pending pend = {{0}, 0};
   if (tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &pend) != 0) return;
   struct step_error e = cpuid_trace_exec(pid, 0); /* not armed: a state it cannot read only costs fidelity later */
-  if (e.err) report_message("pid %d: %s: %s: %s; its signal state is not tracked", (int)pid, stage_name(e.stage), e.syscall, errno_code(e.err));
+  if (e.err)
+    report_message("pid %d: %s: %s: %s; its signal state is not tracked", (int)pid, stage_name(e.stage), e.syscall,
+                   errno_code(e.err));
   tracee_deliver_pending(pid, &pend, 0);
 }
 
@@ -104,7 +106,8 @@ static void write_stats(const struct follow_state *s) {
   if (s->c->stats_fd < 0) return;
   char stats[300], line[400];
   cpuid_trace_stats_json(stats, sizeof stats);
-  int n = snprintf(line, sizeof line, "{\"stage\":\"%s\",\"execs\":%lu,\"cpuid\":%s}\n", stage_name(STAGE_STATS), s->execs, stats);
+  int n =
+      snprintf(line, sizeof line, "{\"stage\":\"%s\",\"execs\":%lu,\"cpuid\":%s}\n", stage_name(STAGE_STATS), s->execs, stats);
   if (n > 0) write_all(s->c->stats_fd, line, (size_t)n);
 }
 

@@ -119,12 +119,12 @@ int main(int argc, char **argv, char **envp) {
   struct options o;
   struct program p;
   uint64_t keep[HWCAP_WORDS];
-  options_parse(&o, argc, argv);                                /* 1. the command line, or 125 */
-  set_pdeathsig(&o);                                            /* 2. before anything that could outlive the parent */
-  resolve(&p, &o);                                              /* 3. the program, or 127 / 126 */
-  words_to_keep(&o, keep);                                      /* 4. the mask, or 125 for a security feature */
-  int cpuid = cpuid_setup(&o, keep);                            /* 4b. a CPUID mask: faulting that traps, or 125 */
+  options_parse(&o, argc, argv);                                          /* 1. the command line, or 125 */
+  set_pdeathsig(&o);                                                      /* 2. before anything that could outlive the parent */
+  resolve(&p, &o);                                                        /* 3. the program, or 127 / 126 */
+  words_to_keep(&o, keep);                                                /* 4. the mask, or 125 for a security feature */
+  int cpuid = cpuid_setup(&o, keep);                                      /* 4b. a CPUID mask: faulting that traps, or 125 */
   if (!cpuid && nothing_to_mask(keep)) program_exec(&p, &o, MODE_KERNEL); /* the setup above is all that was asked */
-  try_kernel_mode(&p, &o, keep);                                /* 5. kernel mode where the kernel passes the mask on */
-  handshake_run(&p, &o, keep);                                  /* 6. ptrace mode: helper, seize, exec */
+  try_kernel_mode(&p, &o, keep);                                          /* 5. kernel mode where the kernel passes the mask on */
+  handshake_run(&p, &o, keep);                                            /* 6. ptrace mode: helper, seize, exec */
 }

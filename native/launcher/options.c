@@ -124,7 +124,8 @@ static void set_status_fd(struct options *o, const char *v) {
 /* The stats fd, as the status fd: moved above 2 when it is one of the program's. */
 static void set_stats_fd(struct options *o, const char *v) {
   uint64_t n;
-  if (parse_decimal(v, 65536, &n) || fcntl((int)n, F_GETFD) < 0) bad_arg(o, "--stats-fd must be an open file descriptor, not '%s'", v);
+  if (parse_decimal(v, 65536, &n) || fcntl((int)n, F_GETFD) < 0)
+    bad_arg(o, "--stats-fd must be an open file descriptor, not '%s'", v);
   int fd = (int)n;
   if (fd <= 2) fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
   else fcntl(fd, F_SETFD, FD_CLOEXEC);

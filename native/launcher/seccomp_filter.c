@@ -32,7 +32,7 @@
 #define LD_ARG1_HI BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]) + 4)
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
 #define ALLOW RET(SECCOMP_RET_ALLOW)
-#define ERRNO(e) RET(SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
+#define ERRNO(e) RET(SECCOMP_RET_ERRNO | ((e)&SECCOMP_RET_DATA))
 #define TRACE(tag) RET(SECCOMP_RET_TRACE | (tag))
 /* if A == k: fall through to the next statement, else skip it */
 #define IF_EQ(k) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), 0, 1)
@@ -131,11 +131,13 @@ static int build(struct prog *p, int track) {
 #if defined(__x86_64__)
   /* x86-64 */
   int j64 = p->n;
-  emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 0)); /* false: patched to the i386 check */
+  emit(p,
+       (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 0)); /* false: patched to the i386 check */
   emit(p, (struct sock_filter)LD_NR);
   /* x32: its own numbers for rt_sigaction (512) and rt_sigreturn (513), the common ones otherwise. */
   int jx32 = p->n;
-  emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 0, 0)); /* false: patched to the 64-bit rules */
+  emit(p,
+       (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 0, 0)); /* false: patched to the 64-bit rules */
   emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT));
   struct numbers x32 = {56, 435, 158, {512, -1, -1}, -1, -1, {513, 14, -1, -1}};
   rules(p, &x32, track);

@@ -21,7 +21,7 @@
 
 /* SECCOMP_RET_DATA tags of the traced calls. */
 enum {
-  SECCOMP_TAG_SIGACTION = 1,  /* x86-64 rt_sigaction(sig, act, oact, 8), every signal: read act at entry */
+  SECCOMP_TAG_SIGACTION = 1,   /* x86-64 rt_sigaction(sig, act, oact, 8), every signal: read act at entry */
   SECCOMP_TAG_SIGPROCMASK = 2, /* x86-64 rt_sigprocmask(how, set, oset, 8): compute at entry */
   SECCOMP_TAG_MASK_AT_EXIT = 3 /* rt_sigreturn and the compat forms: read the mask at the exit stop */
 };

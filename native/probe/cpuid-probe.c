@@ -52,7 +52,8 @@ static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
 static const struct {
   uint32_t leaf, sub;
   int indexed;
-} leaves[] = {{0, 0, 0}, {1, 0, 0}, {7, 0, 1}, {7, 1, 1}, {0xd, 0, 1}, {0xd, 1, 1}, {0x80000000, 0, 0}, {0x80000001, 0, 0}, {0x80000008, 0, 0}};
+} leaves[] = {{0, 0, 0},   {1, 0, 0},          {7, 0, 1},          {7, 1, 1},         {0xd, 0, 1},
+              {0xd, 1, 1}, {0x80000000, 0, 0}, {0x80000001, 0, 0}, {0x80000008, 0, 0}};
 
 static void print_leaves(char *buf, size_t len) {
   size_t n = (size_t)snprintf(buf, len, "{");
@@ -62,7 +63,8 @@ static void print_leaves(char *buf, size_t len) {
     char key[24];
     if (leaves[i].indexed) snprintf(key, sizeof key, "%x.%x", leaves[i].leaf, leaves[i].sub);
     else snprintf(key, sizeof key, "%x", leaves[i].leaf);
-    n += (size_t)snprintf(buf + n, len - n, "%s\"%s\":[\"%08x\",\"%08x\",\"%08x\",\"%08x\"]", i ? "," : "", key, r[0], r[1], r[2], r[3]);
+    n += (size_t)snprintf(buf + n, len - n, "%s\"%s\":[\"%08x\",\"%08x\",\"%08x\",\"%08x\"]", i ? "," : "", key, r[0], r[1], r[2],
+                          r[3]);
   }
   snprintf(buf + n, len - n, "}");
 }
@@ -162,8 +164,10 @@ static int mode_escape(void) {
   if (c3 == 0) _exit(0);
   int clone3_errno = c3 < 0 ? errno : 0;
   if (c3 > 0) waitpid((pid_t)c3, NULL, 0);
-  printf("{\"setCpuid\":%ld,\"setCpuidErrno\":%d,\"getCpuid\":%ld,\"leaf7ebx\":\"%08x\",\"clone\":%ld,\"cloneErrno\":%d,\"clone3\":%ld,\"clone3Errno\":%d}\n",
-         set, set_errno, get, r[1], c, clone_errno, c3, clone3_errno);
+  printf(
+      "{\"setCpuid\":%ld,\"setCpuidErrno\":%d,\"getCpuid\":%ld,\"leaf7ebx\":\"%08x\",\"clone\":%ld,\"cloneErrno\":%d,\"clone3\":%"
+      "ld,\"clone3Errno\":%d}\n",
+      set, set_errno, get, r[1], c, clone_errno, c3, clone3_errno);
   return 0;
 }
 
@@ -222,8 +226,9 @@ static int mode_cpuid_in_handler(void) {
   unsigned long long after = status_field("SigBlk:");
   struct sigaction now;
   sigaction(SIGSEGV, NULL, &now);
-  printf("{\"before\":\"%llx\",\"inHandler\":\"%llx\",\"after\":\"%llx\",\"handlerInHandler\":%s,\"handlerAfter\":%s}\n", before, blk_in_handler, after,
-         seen_segv_handler == segv_handler ? "true" : "false", now.sa_handler == segv_handler ? "true" : "false");
+  printf("{\"before\":\"%llx\",\"inHandler\":\"%llx\",\"after\":\"%llx\",\"handlerInHandler\":%s,\"handlerAfter\":%s}\n", before,
+         blk_in_handler, after, seen_segv_handler == segv_handler ? "true" : "false",
+         now.sa_handler == segv_handler ? "true" : "false");
   return 0;
 }
 
@@ -254,8 +259,11 @@ int main(int argc, char **argv) {
     pthread_join(t, NULL);
     sigaction(SIGSEGV, NULL, &now);
     sigaction(SIGTRAP, NULL, &trap_now);
-    printf("{\"before\":\"%llx\",\"after1\":\"%llx\",\"after7\":\"%llx\",\"leaf7ebx\":\"%08llx\",\"segvHandler\":%s,\"trapHandler\":%s}\n", out[0], out[1], out[2],
-           out[3], now.sa_handler == segv_handler ? "true" : "false", trap_now.sa_handler == segv_handler ? "true" : "false");
+    printf(
+        "{\"before\":\"%llx\",\"after1\":\"%llx\",\"after7\":\"%llx\",\"leaf7ebx\":\"%08llx\",\"segvHandler\":%s,\"trapHandler\":"
+        "%s}\n",
+        out[0], out[1], out[2], out[3], now.sa_handler == segv_handler ? "true" : "false",
+        trap_now.sa_handler == segv_handler ? "true" : "false");
     return 0;
   }
   if (strcmp(mode, "--ignore-segv") == 0) {
@@ -265,7 +273,8 @@ int main(int argc, char **argv) {
     unsigned long long after = status_field("SigIgn:");
     struct sigaction now;
     sigaction(SIGSEGV, NULL, &now);
-    printf("{\"before\":\"%llx\",\"after\":\"%llx\",\"ignored\":%s}\n", before, after, now.sa_handler == SIG_IGN ? "true" : "false");
+    printf("{\"before\":\"%llx\",\"after\":\"%llx\",\"ignored\":%s}\n", before, after,
+           now.sa_handler == SIG_IGN ? "true" : "false");
     return 0;
   }
   if (strcmp(mode, "--handler-blocked") == 0) {
@@ -284,7 +293,8 @@ int main(int argc, char **argv) {
     unsigned long long after = status_field("SigBlk:");
     sigaction(SIGSEGV, NULL, &now);
     printf("{\"before\":\"%llx\",\"after\":\"%llx\",\"handler\":%s,\"flags\":\"%x\",\"maskHasUsr2\":%s}\n", before, after,
-           now.sa_handler == segv_handler ? "true" : "false", (unsigned)now.sa_flags, sigismember(&now.sa_mask, SIGUSR2) ? "true" : "false");
+           now.sa_handler == segv_handler ? "true" : "false", (unsigned)now.sa_flags,
+           sigismember(&now.sa_mask, SIGUSR2) ? "true" : "false");
     return 0;
   }
   if (strcmp(mode, "--segv-handler") == 0) {
