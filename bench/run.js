@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const cp = require('node:child_process');
-const { nsPerCall, compareSpawns, timeSpawn, median, consume } = require('./harness');
+const { nsPerCall, compareSpawns, timeSpawn, median } = require('./harness');
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');

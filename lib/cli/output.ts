@@ -90,6 +90,8 @@ export function columns(rows: string[][], visible: (s: string) => number = (s) =
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - visible(c)))).join('  ').trimEnd());
 }
 
+// An SGR colour sequence starts with ESC, a control character on purpose.
+// eslint-disable-next-line no-control-regex
 export const stripSgr = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 
 /** Prints an error as `hwcap[ VERB]: cause` and `hint: …`; returns the exit status. */

@@ -84,7 +84,7 @@ export interface ProbeResult {
   userHwcap: UserHwcapState;
 }
 
-export interface ProbeOptions extends UserHwcapOptions {}
+export type ProbeOptions = UserHwcapOptions;
 
 /** The probes that run a child, handed in by the launcher layer. */
 export interface ChildProbes {

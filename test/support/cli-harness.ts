@@ -53,4 +53,6 @@ export function tempDir(prefix = 'hwcap-cli-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+// An SGR colour sequence starts with ESC, a control character on purpose.
+// eslint-disable-next-line no-control-regex
 export const SGR = /\x1b\[[0-9;]*m/;
