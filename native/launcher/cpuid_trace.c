@@ -51,6 +51,7 @@ struct proc {
 struct task {
   pid_t tid, tgid;
   int segv_blocked;
+  int stat_fd; /* /proc/<tid>/stat, kept open once a per-CPU leaf asked for its CPU; -1 */
 };
 
 static struct proc *procs;
@@ -87,6 +88,7 @@ static struct proc *add_proc(pid_t tgid) {
 
 static struct task *add_task(pid_t tid, pid_t tgid) {
   struct task *t = find_task(tid);
+  int reused = t != NULL;
   if (!t) {
     if (n_tasks == cap_tasks) {
       size_t cap = cap_tasks ? cap_tasks * 2 : 64;
@@ -97,7 +99,9 @@ static struct task *add_task(pid_t tid, pid_t tgid) {
     }
     t = &tasks[n_tasks++];
   }
+  if (reused && t->stat_fd >= 0) close(t->stat_fd);
   memset(t, 0, sizeof *t);
+  t->stat_fd = -1;
   t->tid = tid;
   t->tgid = tgid;
   return t;
@@ -107,6 +111,7 @@ static void drop_task(pid_t tid) {
   for (size_t i = 0; i < n_tasks; i++)
     if (tasks[i].tid == tid) {
       pid_t tgid = tasks[i].tgid;
+      if (tasks[i].stat_fd >= 0) close(tasks[i].stat_fd);
       tasks[i] = tasks[--n_tasks];
       for (size_t k = 0; k < n_tasks; k++)
         if (tasks[k].tgid == tgid) return;
@@ -290,14 +295,16 @@ static int read_status(pid_t tid, struct status *s) {
   return s->tgid > 0 ? 0 : -EPROTO;
 }
 
-/* The CPU the tracee last ran on: field 39 of /proc/<tid>/stat, or -1. */
-static int last_cpu(pid_t tid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
+/* The CPU the task last ran on: field 39 of /proc/<tid>/stat, or -1. */
+static int last_cpu(struct task *t) {
+  char buf[1024];
+  if (t->stat_fd < 0) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)t->tid);
+    t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (t->stat_fd < 0) return -1;
+  }
+  ssize_t n = pread(t->stat_fd, buf, sizeof buf - 1, 0); /* one system call per trap, not three */
   if (n <= 0) return -1;
   buf[n] = 0;
   char *p = strrchr(buf, ')');
@@ -414,7 +421,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
 
   FAULT_POINT("helper-during-cpuid-trap");
   uint32_t leaf = (uint32_t)regs.rax, subleaf = (uint32_t)regs.rcx, out[4];
-  int cpu = cpuid_leaf_is_per_cpu(leaf) ? last_cpu(pid) : -1;
+  int cpu = cpuid_leaf_is_per_cpu(leaf) ? last_cpu(t) : -1;
   if (cpuid_answer(leaf, subleaf, cpu, out)) cpuid_trace_stats.real_cpuids++;
   struct user_regs_struct ans = regs;
   ans.rax = out[0];
