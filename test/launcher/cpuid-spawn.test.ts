@@ -39,7 +39,7 @@ describe.skipIf(skip)(`spawn with CPUID words${why}`, () => {
     const r = spawnSync(cpuidProbe, ['--simulate'], { hwcaps: carrier(), encoding: 'utf8', env: { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-simulate' } });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe(0);
-    const v = JSON.parse(r.stdout) as ProbeView;
+    const v = JSON.parse(String(r.stdout)) as ProbeView;
     for (const where of ['main', 'thread', 'child'] as const) {
       expect(reg(v[where]['7.0'], 1)).toBe((reg(host!.main['7.0'], 1) & ~drop7) >>> 0);
       expect(v[where]['80000001']).toEqual(host!.main['80000001']);
@@ -49,7 +49,7 @@ describe.skipIf(skip)(`spawn with CPUID words${why}`, () => {
   it.skipIf(!cpuidFaulting)(`real faulting: every thread and fork of the child sees the masked leaf${faultingSkip}`, () => {
     const r = spawnSync(cpuidProbe, [], { hwcaps: carrier(), encoding: 'utf8' });
     expect(r.status).toBe(0);
-    const v = JSON.parse(r.stdout) as ProbeView;
+    const v = JSON.parse(String(r.stdout)) as ProbeView;
     for (const where of ['main', 'thread', 'child'] as const) expect(reg(v[where]['7.0'], 1) & drop7).toBe(0);
   });
 });
