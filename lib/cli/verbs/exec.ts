@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { FeatureSet } from '../../core/features';
 import { featureNames, loadDocument } from '../documents';
 import { host } from '../host';
+import { cpuidKeepOf, cpuidRuleArg } from '../../launcher';
 import { CliError, err, jsonLine, printError, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
@@ -96,7 +97,15 @@ export const exec = defineVerb({
       if (values.verbose) {
         const words = Object.entries(kept.toJSON().words).filter(([, v]) => v !== '0x0').map(([k, v]) => `${k}=${v}`);
         err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); dropping ${dropped.join(' ') || 'none'}`);
-        err(`hwcap exec: mode ${mode === 'auto' ? `auto → ${resolved()}` : mode}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
+        // x86-64: CPUID words in the keep set are masked by the ptrace helper, in every thread and process it follows.
+        const cpuidWords = (keep as { cpuid?: Record<string, number> }).cpuid;
+        const cpuid = cpuidWords && Object.keys(cpuidWords).length ? cpuidKeepOf(cpuidWords) : undefined;
+        if (cpuid && cpuid.rules.length) {
+          err(`hwcap exec: CPUID (answered by the ptrace helper at every trapped CPUID): ${cpuid.rules.map(cpuidRuleArg).join(' ')}; CPUID.1:EDX as AT_HWCAP`);
+          if (cpuid.unmasked.length) err(`hwcap exec: CPUID not masked: ${cpuid.unmasked.join(' ')} (leaf 0xD stays the CPU's: XSAVE sizes)`);
+        }
+        const shown = cpuid && cpuid.rules.length ? 'ptrace (a CPUID mask needs it)' : mode === 'auto' ? `auto → ${resolved()}` : mode;
+        err(`hwcap exec: mode ${shown}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
       }
     }
 
