@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import { FeatureSet } from '../../core/features';
 import { featureNames, loadDocument } from '../documents';
 import { host } from '../host';
-import { cpuidKeepOf, cpuidRuleArg } from '../../launcher';
+// The pure file, not the room's entry: pure verbs must load without the addon (test/cli/cli-pure.test.ts).
+import { cpuidKeepOf, cpuidRuleArg } from '../../launcher/cpuid';
 import { CliError, err, jsonLine, printError, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
