@@ -13,30 +13,45 @@
 
 #include "auxv_words.h"
 
-long hwcap_read_file(const char *path, char *buf, size_t cap) {
+/*
+ * Opens path and reads up to cap bytes, retrying on EINTR, to EOF. Returns the count, -E2BIG when
+ * the file holds more than cap bytes, or -errno.
+ */
+static long read_to_eof(const char *path, char *buf, size_t cap) {
   int fd;
   do fd = open(path, O_RDONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) return -errno;
   size_t len = 0;
+  long ret;
   for (;;) {
-    if (len + 1 >= cap) {
-      close(fd);
-      return -E2BIG;
-    }
-    ssize_t r = read(fd, buf + len, cap - 1 - len);
+    char probe;
+    /* At cap, one more byte read tells a file that fills the buffer from one that overflows it. */
+    ssize_t r = len < cap ? read(fd, buf + len, cap - len) : read(fd, &probe, 1);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) {
-      int e = errno;
-      close(fd);
-      return -e;
+      ret = -errno;
+      break;
     }
-    if (r == 0) break;
+    if (r == 0) {
+      ret = (long)len;
+      break;
+    }
+    if (len >= cap) {
+      ret = -E2BIG;
+      break;
+    }
     len += (size_t)r;
   }
   close(fd);
-  buf[len] = 0;
-  return (long)len;
+  return ret;
+}
+
+long hwcap_read_file(const char *path, char *buf, size_t cap) {
+  if (cap == 0) return -E2BIG;
+  long len = read_to_eof(path, buf, cap - 1);
+  if (len >= 0) buf[len] = 0;
+  return len;
 }
 
 int hwcap_parse_stat(const char *buf, uint64_t f[HWCAP_STAT_FIELDS], int need) {
@@ -73,23 +88,10 @@ int hwcap_read_stat(const char *pid, uint64_t f[HWCAP_STAT_FIELDS], int need) {
 int hwcap_read_proc_auxv(const char *pid, uint64_t *words, int max) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%s/auxv", pid);
-  int fd;
-  do fd = open(path, O_RDONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) return -errno;
-  size_t len = 0, cap = (size_t)max * 8;
-  while (len < cap) {
-    ssize_t r = read(fd, (char *)words + len, cap - len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      int e = errno;
-      close(fd);
-      return -e;
-    }
-    if (r == 0) break;
-    len += (size_t)r;
-  }
-  close(fd);
+  /* A vector longer than max words is cut here: the AT_NULL check below then refuses it. */
+  long len = read_to_eof(path, (char *)words, (size_t)max * 8);
+  if (len == -E2BIG) len = (long)max * 8;
+  if (len < 0) return (int)len;
   int n = (int)(len / 16) * 2;
   for (int k = 0; k < n; k += 2)
     if (words[k] == HWCAP_AT_NULL) return k + 2;

@@ -58,7 +58,8 @@ describe('every verb: the option table, --help and the parser agree', () => {
           expect(r.stdout).toBe(help);
         }
       }
-    });
+      // One command per flag: a loaded machine (or the ASan build) can take more than the default 30 s.
+    }, 180_000);
   }
 
   it('a flag that is not in the table is refused, with the table as the source of close matches', () => {
