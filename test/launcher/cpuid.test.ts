@@ -23,6 +23,7 @@ import {
   faultingSkip,
   host,
   isX64,
+  launcher,
   launcherFor,
   reg,
   run,
@@ -83,6 +84,17 @@ describe.skipIf(!isX64 || cpuidFaulting)(`fails closed without CPUID faulting${c
     expect(fs.existsSync(marker)).toBe(false);
     expect(r.stdout).toBe('');
   });
+  it('the shipped launcher has no simulation switch: HWCAP_EXEC_FAULT=cpuid-simulate still fails closed', () => {
+    const r = cp.spawnSync(launcher, ['--status-fd', '3', ...cpuidArgs, '--', cpuidProbe, '--simulate'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-simulate' },
+    });
+    expect(r.status).toBe(125);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(String(r.output[3]))).toMatchObject({ stage: 'cpuid-fault' });
+  });
+
   it.skipIf(!canPtrace)('past the probe (test switch skip-cpuid-probe), the arming injected into the new image fails and the image is killed before it runs', () => {
     const r = run([...cpuidArgs, '--', cpuidProbe], { ...process.env, HWCAP_EXEC_FAULT: 'skip-cpuid-probe' });
     expect(r.signal).toBe('SIGKILL');
