@@ -9,6 +9,8 @@
       "native/launcher/cpuid_mask.c", "native/launcher/cpuid_setup.c", "native/launcher/cpuid_trace.c",
       "native/launcher/seccomp_filter.c"
     ],
+    "launcher_common": ["native/common/procfs.c", "native/common/mm_map.c", "native/common/errno_name.c"],
+    "launcher_headers": ["<!@(ls native/launcher/*.h native/common/*.h)"],
     "sanitize": "<!(echo $HWCAP_SANITIZE)",
     "checkout": "<!(node -p \"require('fs').existsSync('test/launcher')\")"
   },
@@ -44,13 +46,6 @@
       "direct_dependent_settings": {"include_dirs": ["<(SHARED_INTERMEDIATE_DIR)/hwcap"]}
     },
     {
-      "target_name": "hwcap-exec",
-      "type": "executable",
-      "dependencies": ["security_features"],
-      "sources": ["<@(launcher_sources)", "<@(common_sources)"],
-      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
-    },
-    {
       "target_name": "hwcap-probe",
       "type": "executable",
       "sources": ["native/probe/hwcap-probe.c"],
@@ -68,13 +63,70 @@
     }
   ],
   "conditions": [
-    ["checkout=='true'", {
+    # The launcher is linked statically (scripts/build-launcher.sh: musl, else glibc's static
+    # libc) so that no dynamic loader runs in it. A sanitizer runtime cannot be linked
+    # statically: HWCAP_SANITIZE builds it dynamically, as an ordinary executable.
+    ["sanitize==''", {
+      "targets": [
+        {
+          "target_name": "hwcap-exec",
+          "type": "none",
+          "dependencies": ["security_features"],
+          "actions": [{
+            "action_name": "link_static_launcher",
+            "inputs": ["scripts/build-launcher.sh", "<@(launcher_sources)", "<@(launcher_common)", "<@(launcher_headers)",
+                       "<(SHARED_INTERMEDIATE_DIR)/hwcap/security_features.h"],
+            "outputs": ["<(PRODUCT_DIR)/hwcap-exec"],
+            "action": ["sh", "scripts/build-launcher.sh", "<@(_outputs)", "<(SHARED_INTERMEDIATE_DIR)/hwcap",
+                       "<@(launcher_sources)", "<@(launcher_common)"]
+          }]
+        }
+      ]
+    }, {
+      "targets": [
+        {
+          "target_name": "hwcap-exec",
+          "type": "executable",
+          "dependencies": ["security_features"],
+          "sources": ["<@(launcher_sources)", "<@(launcher_common)"],
+          "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+        }
+      ]
+    }],
+    ["checkout=='true' and sanitize==''", {
+      "targets": [
+        {
+          "target_name": "hwcap-exec-test",
+          "type": "none",
+          "dependencies": ["security_features"],
+          "actions": [{
+            "action_name": "link_static_test_launcher",
+            "inputs": ["scripts/build-launcher.sh", "<@(launcher_sources)", "<@(launcher_common)", "<@(launcher_headers)",
+                       "native/launcher/test_hooks.c", "<(SHARED_INTERMEDIATE_DIR)/hwcap/security_features.h"],
+            "outputs": ["<(PRODUCT_DIR)/hwcap-exec-test"],
+            "action": ["sh", "scripts/build-launcher.sh", "<@(_outputs)", "<(SHARED_INTERMEDIATE_DIR)/hwcap", "-DHWCAP_TEST_FAULTS",
+                       "<@(launcher_sources)", "<@(launcher_common)", "native/launcher/test_hooks.c"]
+          }]
+        },
+        {
+          # For valgrind (test/launcher/reliability-valgrind.test.ts): memcheck sees the heap only
+          # of a dynamically linked program, whose malloc it replaces through its preload.
+          "target_name": "hwcap-exec-memcheck",
+          "type": "executable",
+          "dependencies": ["security_features"],
+          "sources": ["<@(launcher_sources)", "<@(launcher_common)", "native/launcher/test_hooks.c"],
+          "defines": ["HWCAP_TEST_FAULTS"],
+          "cflags": ["-std=gnu11", "-O1", "-g", "-Wall", "-Wextra"]
+        }
+      ]
+    }],
+    ["checkout=='true' and sanitize!=''", {
       "targets": [
         {
           "target_name": "hwcap-exec-test",
           "type": "executable",
           "dependencies": ["security_features"],
-          "sources": ["<@(launcher_sources)", "<@(common_sources)", "native/launcher/test_hooks.c"],
+          "sources": ["<@(launcher_sources)", "<@(launcher_common)", "native/launcher/test_hooks.c"],
           "defines": ["HWCAP_TEST_FAULTS"],
           "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
         }

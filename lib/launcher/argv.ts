@@ -21,6 +21,8 @@ export interface LauncherOptions {
   /** Skip the kernel-mode check that the kernel inherits (the inheritance probe itself). */
   noVerify?: boolean;
   argv0?: string;
+  /** The fd the launcher is executed through (/proc/self/fd/N), which it closes. */
+  execFd?: number;
 }
 
 function hex(v: bigint): string {
@@ -44,6 +46,7 @@ const ROWS: readonly Row[] = [
   (o) => (o.noNewPrivs ? ['--no-new-privs'] : []),
   (o) => (o.allowSecurityMasking ? ['--allow-security-masking'] : []),
   (o) => (o.argv0 === undefined ? [] : ['--argv0', o.argv0]),
+  (o) => (o.execFd === undefined ? [] : ['--exec-fd', String(o.execFd)]),
 ];
 
 /** hwcap-exec's argv after its own name: the flags, `--`, then the program and its arguments. */

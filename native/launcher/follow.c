@@ -62,6 +62,7 @@ static void on_exec(struct follow_state *s, pid_t pid) {
   struct step_error e = mask_exec(pid, s->c->keep, s->first, &pend);
   if (!e.err && s->c->cpuid) e = cpuid_trace_exec(pid, 1);
   if (e.err) {
+    report_stderr_of(pid); /* the message goes where this tracee's stderr goes, while it still has one */
     /* Fail closed: the image never runs unmasked. */
     kill(pid, SIGKILL);
     ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
@@ -72,6 +73,7 @@ static void on_exec(struct follow_state *s, pid_t pid) {
     } else {
       report_message("pid %d: %s: %s: %s; killed it", (int)pid, st, e.syscall, errno_code(e.err));
     }
+    report_stderr_of(0);
     return;
   }
   if (s->first) {

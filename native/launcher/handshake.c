@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,8 +42,9 @@ static size_t read_full(int fd, void *buf, size_t len) {
 }
 
 /*
- * The helper keeps only the go and ack pipes (3, 4), the status fd (5), the
- * stats fd (6) and stderr: the target's stdio must close with it.
+ * The helper keeps only the go and ack pipes (3, 4), the status fd (5) and the stats fd (6);
+ * 0-2 are /dev/null, so that the program's stdio closes when the program's own copies close
+ * (report_stderr_of).
  */
 static void helper_fds(int *go, int *ack, int *stats_fd) {
   int g = fcntl(*go, F_DUPFD_CLOEXEC, 100);
@@ -54,6 +56,7 @@ static void helper_fds(int *go, int *ack, int *stats_fd) {
   if (devnull >= 0) {
     dup2(devnull, 0);
     dup2(devnull, 1);
+    dup2(devnull, 2);
   }
   dup2(g, 3);
   dup2(a, 4);
@@ -65,7 +68,7 @@ static void helper_fds(int *go, int *ack, int *stats_fd) {
     dup2(stats, 6);
     *stats_fd = 6;
   }
-  close_range(7, ~0U, 0);
+  syscall(SYS_close_range, 7, ~0U, 0); /* no libc wrapper in musl */
   fcntl(3, F_SETFD, FD_CLOEXEC);
   fcntl(4, F_SETFD, FD_CLOEXEC);
   *go = 3;
@@ -163,14 +166,41 @@ static struct step_error confirm_seize(int go_rd, int ack_wr, int32_t helper) {
   return STEP_OK;
 }
 
+/*
+ * Already traced: a process has one tracer, so the helper cannot seize it. Fail closed, and
+ * say whose tracer it is: an outer hwcap helper (a masked spawn inside a masked tree: nesting,
+ * docs/launcher-protocol.md) or a foreign one (strace, gdb), named by its exe.
+ */
+static __attribute__((noreturn)) void refuse_traced(int tracer) {
+  char link[64], exe[256] = "?", comm[32] = "";
+  snprintf(link, sizeof link, "/proc/%d/exe", tracer);
+  ssize_t n = readlink(link, exe, sizeof exe - 1);
+  exe[n > 0 ? n : 1] = 0;
+  snprintf(link, sizeof link, "/proc/%d/comm", tracer);
+  int fd = open(link, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ssize_t c = read(fd, comm, sizeof comm - 1);
+    comm[c > 0 ? c : 0] = 0;
+    comm[strcspn(comm, "\n")] = 0;
+    close(fd);
+  }
+  if (strcmp(comm, "hwcap-exec-help") == 0) /* comm keeps 15 bytes of hwcap-exec-helper */
+    report_failure(STAGE_SEIZE, "ptrace(PTRACE_SEIZE)", EPERM,
+                   "ptrace(PTRACE_SEIZE): EPERM (inside a masked tree: traced by its hwcap helper, pid %d; a masked spawn "
+                   "cannot narrow the mask under it yet: run the inner program without a mask, it already has the outer one)",
+                   tracer);
+  else
+    report_failure(STAGE_SEIZE, "ptrace(PTRACE_SEIZE)", EPERM,
+                   "ptrace(PTRACE_SEIZE): EPERM (traced by a foreign tracer, pid %d, %s; a process has one tracer: run it "
+                   "untraced, or use --mode kernel where the kernel passes a masked auxv on)",
+                   tracer, exe);
+  _exit(EXIT_SETUP);
+}
+
 void handshake_run(const struct program *p, const struct options *o, const uint64_t keep[4]) {
   program_refuse_privileged(p);
   int t = hwcap_tracer_pid();
-  if (t > 0) {
-    report_failure(STAGE_SEIZE, "ptrace(PTRACE_SEIZE)", EPERM,
-                   "ptrace(PTRACE_SEIZE): EPERM (already traced by pid %d; ptrace mode cannot nest)", t);
-    _exit(EXIT_SETUP);
-  }
+  if (t > 0) refuse_traced(t);
   int go[2], ack[2];
   int32_t helper = 0;
   struct step_error e = start_helper(o, keep, go, ack, &helper);

@@ -107,6 +107,7 @@ struct step_error mask_exec(pid_t pid, const uint64_t keep[4], int first, struct
   uint64_t masked[4];
   TRY_STEP(to_exec_exit(pid, pend, &regs));
   TRY_STEP(read_new_stack(pid, REG_SP(regs), &ns));
+  if (!first && FAULT_IS("descendant-mask-fails")) return STEP_ERROR(STAGE_PATCH_STACK, "process_vm_writev", EIO);
   TRY_STEP(patch_stack(pid, &ns, keep));
   hwcap_words_of(ns.auxv, ns.n, masked);
   if (first) FAULT_POINT("helper-during-patch");

@@ -20,7 +20,7 @@ void options_usage(FILE *f) {
       "usage: hwcap-exec [--mode kernel|ptrace|auto] [--follow|--no-follow] [--hwcap W] [--hwcap2 W]\n"
       "                  [--hwcap3 W] [--hwcap4 W] [--status-fd N] [--pdeathsig SIG]\n"
       "                  [--no-new-privs] [--allow-security-masking] [--argv0 NAME]\n"
-      "                  [--no-verify] [--cpuid LEAF[.SUBLEAF]:REG=KEEP]... [--stats-fd N]\n"
+      "                  [--exec-fd N] [--no-verify] [--cpuid LEAF[.SUBLEAF]:REG=KEEP]... [--stats-fd N]\n"
       "                  -- PROGRAM ARGS...\n"
       "       hwcap-exec --list-stages | --list-security | --probe-cpuid-fault\n"
       "Each W is a word of AT_HWCAP* bits to keep, in hex (0x optional); it is ANDed with\n"
@@ -133,6 +133,17 @@ static void set_stats_fd(struct options *o, const char *v) {
   o->stats_fd = fd;
 }
 
+/*
+ * --exec-fd N: the launcher was executed through /proc/self/fd/N, an fd the caller opened on
+ * it (a spawn that switches uid/gid: the new uid may not search the package's directory). It
+ * is closed here, so that the program does not inherit it. fds 0-2 are the program's.
+ */
+static void close_exec_fd(const struct options *o, const char *v) {
+  uint64_t n;
+  if (parse_decimal(v, 65536, &n) || n <= 2) bad_arg(o, "--exec-fd must be a file descriptor number above 2, not '%s'", v);
+  if ((int)n == o->status_fd || close((int)n) != 0) bad_arg(o, "--exec-fd %s is not an open file descriptor of its own", v);
+}
+
 int options_parse(struct options *o, int argc, char **argv) {
   *o = (struct options){.mode = MODE_AUTO, .follow = 1, .status_fd = -1, .stats_fd = -1, .verify = 1};
   for (int w = 0; w < HWCAP_WORDS; w++) o->keep[w] = ~0ULL;
@@ -172,6 +183,8 @@ int options_parse(struct options *o, int argc, char **argv) {
       set_stats_fd(o, v);
     } else if ((v = opt_value(o, argc, argv, &i, "--argv0"))) {
       o->argv0 = v;
+    } else if ((v = opt_value(o, argc, argv, &i, "--exec-fd"))) {
+      close_exec_fd(o, v);
     } else if ((v = opt_value(o, argc, argv, &i, "--pdeathsig"))) {
       int s = parse_signal(v);
       if (s < 0) bad_arg(o, "--pdeathsig must be a signal name or number, not '%s'", v);

@@ -5,10 +5,15 @@
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "../common/errno_name.h"
 
 static int status_fd = -1;
 
@@ -29,8 +34,30 @@ void report_close(void) {
   status_fd = -1;
 }
 
+/* A dup of the tracee's fd 2 (pidfd_getfd, Linux 5.6; the tracer may take it): for a socket, which /proc/pid/fd cannot open. */
+static int tracee_fd2(int pid) {
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) return -1;
+  int fd = (int)syscall(SYS_pidfd_getfd, pidfd, 2, 0);
+  close(pidfd);
+  return fd;
+}
+
+void report_stderr_of(int pid) {
+  char path[64] = "/dev/null";
+  if (pid > 0) snprintf(path, sizeof path, "/proc/%d/fd/2", pid);
+  int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENXIO && pid > 0) fd = tracee_fd2(pid); /* a socket: written with MSG_DONTWAIT */
+  if (fd < 0 && pid > 0) fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  if (fd != 2) {
+    dup2(fd, 2);
+    close(fd);
+  }
+}
+
 const char *errno_code(int err) {
-  const char *s = err ? strerrorname_np(err) : "OK";
+  const char *s = err ? hwcap_errno_name(err) : "OK";
   return s ? s : "EUNKNOWN";
 }
 
@@ -82,7 +109,8 @@ void report_message(const char *fmt, ...) {
   va_end(ap);
   if (n > (int)sizeof buf - 2) n = (int)sizeof buf - 2;
   buf[n++] = '\n';
-  write_all(2, buf, (size_t)n);
+  /* Never block on a tracee's full pipe or socket: the message is dropped instead. */
+  if (send(2, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno == ENOTSOCK) write_all(2, buf, (size_t)n);
 }
 
 /*

@@ -16,6 +16,15 @@ int report_fd(void);
 /* Closes the status fd: after the first image is masked it has nothing more to say. */
 void report_close(void);
 
+/*
+ * The helper holds none of the program's stdio: its fd 2 is /dev/null, and a message about a
+ * tracee goes where that tracee's own stderr goes. report_stderr_of(pid) points fd 2 at
+ * /proc/pid/fd/2 (opened at that moment, append, non-blocking: a full pipe drops the message
+ * rather than stall the tree); report_stderr_of(0), or a tracee whose fd 2 cannot be opened
+ * (a socket, closed), points it back at /dev/null.
+ */
+void report_stderr_of(int pid);
+
 const char *errno_code(int err);
 void write_all(int fd, const char *buf, size_t len);
 

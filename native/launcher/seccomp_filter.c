@@ -9,15 +9,14 @@
 #include "seccomp_filter.h"
 
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "seccomp_abi.h"
 
 #define CLONE_UNTRACED_FLAG 0x00800000u
 #define ARCH_SET_CPUID 0x1012

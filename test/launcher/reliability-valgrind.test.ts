@@ -24,9 +24,12 @@ import { probePtrace } from '../../lib';
 import { which } from '../support/helpers';
 
 const valgrind = which('valgrind');
-const launcher = path.join(addonDir, 'hwcap-exec');
-// The test build (fault points, HWCAP_EXEC_FAULT) for the fault cases; the shipped one for the rest.
-const testLauncher = path.join(addonDir, 'hwcap-exec-test');
+// The shipped launcher is linked statically, and memcheck sees the heap (malloc, free, leaks) only
+// of a dynamically linked program, whose allocator it replaces through its preload; a suppression
+// file would not give that back. So memcheck runs a dynamic build of the same sources, with the
+// test build's fault points (binding.gyp: hwcap-exec-memcheck), for every case.
+const launcher = path.join(addonDir, 'hwcap-exec-memcheck');
+const testLauncher = launcher;
 const probe = path.join(addonDir, 'hwcap-probe');
 const sanitized = fs.existsSync(launcher) && /libasan/.test(spawnSync('ldd', [launcher], { encoding: 'utf8' }).stdout ?? '');
 const canPtrace = probePtrace().ok;
