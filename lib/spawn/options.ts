@@ -7,7 +7,7 @@ import { checkMask, type HwcapMask, type HwcapWords } from '../core/words';
 import { checkMode, hostWords, resolveMode, type SpawnMode } from '../host';
 import { FeatureSet } from '../core/features';
 import { invalidArgType, invalidArgValue } from '../errors';
-import { probeInheritance, type LauncherOptions } from '../launcher';
+import { cpuidKeepOf, probeInheritance, type CpuidKeep, type LauncherOptions } from '../launcher';
 
 export type { SpawnMode };
 
@@ -120,6 +120,17 @@ function checkSignal(v: unknown): number | undefined {
   return n;
 }
 
+/**
+ * x86-64: the CPUID rules of a feature set that carries CPUID words (FeatureSet.cpuid: name →
+ * bits present); none for anything else. Each word keeps what the set has (docs/cpuid.md).
+ */
+function cpuidKeep(hwcaps: unknown): CpuidKeep[] {
+  if (!isWordsCarrier(hwcaps)) return [];
+  const words = (hwcaps as { cpuid?: unknown }).cpuid;
+  if (typeof words !== 'object' || words === null || Object.keys(words).length === 0) return [];
+  return cpuidKeepOf(words as Record<string, number>).rules;
+}
+
 /** Validates the hwcap options; undefined when nothing is to be masked (the call is child_process's own). */
 export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | undefined {
   checkNearMisses(o);
@@ -137,6 +148,12 @@ export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | unde
     return undefined;
   }
   const keep = keepWords(o.hwcaps);
+  const cpuid = cpuidKeep(o.hwcaps);
+  if (cpuid.length > 0) {
+    // Only the ptrace helper answers a trapped CPUID; the launcher fails closed (cpuid-fault) where CPUID does not fault.
+    if (mode === 'kernel') throw invalidArgValue('options.mode', "cannot mask CPUID: only mode 'ptrace' (or 'auto') answers a trapped CPUID", mode);
+    return { keep, cpuid, mode: 'ptrace', follow, allowSecurityMasking, pdeathsig, noNewPrivs };
+  }
   // Without ptrace facts resolveMode never answers null: ptrace mode fails closed with its own error.
   const resolved = resolveMode(mode, { inheritance: probeInheritance }, 'options.mode') ?? 'ptrace';
   return { keep, mode: resolved, follow, allowSecurityMasking, pdeathsig, noNewPrivs };

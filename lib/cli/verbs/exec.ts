@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { FeatureSet, catalog } from '../../core/features';
 import { featureNames, loadDocument } from '../documents';
 import { host } from '../host';
+import type * as LauncherCpuid from '../../launcher/cpuid';
 import { CliError, err, jsonLine, printError, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
@@ -109,7 +110,18 @@ export const exec = defineVerb({
       if (values.verbose) {
         const words = Object.entries(kept.toJSON().words).filter(([, v]) => v !== '0x0').map(([k, v]) => `${k}=${v}`);
         err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); dropping ${dropped.join(' ') || 'none'}`);
-        err(`hwcap exec: mode ${mode === 'auto' ? `auto → ${resolved()}` : mode}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
+        // x86-64: CPUID words in the keep set are masked by the ptrace helper, in every thread and process it follows.
+        const cpuidWords = (keep as { cpuid?: Record<string, number> }).cpuid;
+        // Loaded here, not at the top: the pure verbs load no launcher file (test/cli/cli-pure.test.ts).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const lc = cpuidWords && Object.keys(cpuidWords).length ? (require('../../launcher/cpuid') as typeof LauncherCpuid) : undefined;
+        const cpuid = lc && cpuidWords ? lc.cpuidKeepOf(cpuidWords) : undefined;
+        if (lc && cpuid && cpuid.rules.length) {
+          err(`hwcap exec: CPUID (answered by the ptrace helper at every trapped CPUID): ${cpuid.rules.map(lc.cpuidRuleArg).join(' ')}; CPUID.1:EDX as AT_HWCAP`);
+          if (cpuid.unmasked.length) err(`hwcap exec: CPUID not masked: ${cpuid.unmasked.join(' ')} (leaf 0xD stays the CPU's: XSAVE sizes)`);
+        }
+        const shown = cpuid && cpuid.rules.length ? 'ptrace (a CPUID mask needs it)' : mode === 'auto' ? `auto → ${resolved()}` : mode;
+        err(`hwcap exec: mode ${shown}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
       }
     }
 
