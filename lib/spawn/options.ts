@@ -128,7 +128,19 @@ function cpuidKeep(hwcaps: unknown): CpuidKeep[] {
   if (!isWordsCarrier(hwcaps)) return [];
   const words = (hwcaps as { cpuid?: unknown }).cpuid;
   if (typeof words !== 'object' || words === null || Object.keys(words).length === 0) return [];
-  return cpuidKeepOf(words as Record<string, number>).rules;
+  // A rule only for a word that removes a bit this machine's CPUID has: a word that keeps all of
+  // them changes no answer, and needs no CPUID faulting. CPUID.1:EDX goes along as it is: it is
+  // the AT_HWCAP word, masked in the auxv, and in CPUID when another rule makes CPUID trap.
+  const here = FeatureSet.current().cpuid as Readonly<Record<string, number>>;
+  const needed: Record<string, number> = {};
+  for (const [name, keep] of Object.entries(words as Record<string, number>)) {
+    const has = here[name];
+    if (name !== 'CPUID.1:EDX' && (has === undefined || ((has & ~keep) >>> 0) !== 0)) needed[name] = keep;
+  }
+  if (Object.keys(needed).length === 0) return [];
+  const edx1 = (words as Record<string, number>)['CPUID.1:EDX'];
+  if (edx1 !== undefined) needed['CPUID.1:EDX'] = edx1;
+  return cpuidKeepOf(needed).rules;
 }
 
 /** Validates the hwcap options; undefined when nothing is to be masked (the call is child_process's own). */

@@ -13,9 +13,32 @@
 #include "cpuid_mask.h"
 #include "faults.h"
 #include "report.h"
+#include "security_features.h" /* generated into the build directory */
+
+/*
+ * The security features that live in CPUID (shadow stacks, IBT, protection keys) stay unless the
+ * caller allows masking them, as security_keep does for the auxv words: a rule that would clear
+ * one that the CPU has is refused (exit 125, stage security), naming it.
+ */
+static void security_keep_cpuid(int allow) {
+  if (allow) return;
+  for (const struct security_cpuid_feature *s = security_cpuid_features; s->name; s++) {
+    uint32_t real[4];
+    cpuid_raw(s->leaf, s->subleaf, real);
+    uint32_t bit = 1u << s->bit;
+    if ((real[s->reg] & bit) && !(cpuid_mask_keep(s->leaf, s->subleaf, s->reg) & bit)) {
+      report_failure(STAGE_SECURITY, "argv", EPERM,
+                     "refusing to mask security feature '%s' (CPUID leaf 0x%x.%u register %d bit %d) without "
+                     "--allow-security-masking",
+                     s->name, s->leaf, s->subleaf, s->reg, s->bit);
+      _exit(EXIT_SETUP);
+    }
+  }
+}
 
 int cpuid_setup(struct options *o, uint64_t keep[HWCAP_WORDS]) {
   if (!cpuid_mask_active()) return 0;
+  security_keep_cpuid(o->allow_security);
   if (o->mode == MODE_KERNEL) {
     report_failure(STAGE_ARGS, "argv", EINVAL, "--cpuid needs --mode ptrace or auto: only a tracer can answer CPUID");
     _exit(EXIT_SETUP);

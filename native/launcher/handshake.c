@@ -43,7 +43,8 @@ static size_t read_full(int fd, void *buf, size_t len) {
 }
 
 /*
- * The helper keeps only the go and ack pipes (3, 4), the status fd (5) and the stats fd (6);
+ * The helper keeps only the go and ack pipes (3, 4), the status fd (5) and the stats fd (7); fd 6
+ * is the release channel's (HWCAP_CONTROL_FD, opened later by control_open);
  * 0-2 are /dev/null, so that the program's stdio closes when the program's own copies close
  * (report_stderr_of).
  */
@@ -66,10 +67,11 @@ static void helper_fds(int *go, int *ack, int *stats_fd) {
     status = 5;
   }
   if (stats >= 0) {
-    dup2(stats, 6);
-    *stats_fd = 6;
+    dup2(stats, 7);
+    *stats_fd = 7;
   }
-  syscall(SYS_close_range, 7, ~0U, 0); /* no libc wrapper in musl */
+  close(HWCAP_CONTROL_FD);
+  syscall(SYS_close_range, 8, ~0U, 0); /* no libc wrapper in musl */
   fcntl(3, F_SETFD, FD_CLOEXEC);
   fcntl(4, F_SETFD, FD_CLOEXEC);
   *go = 3;

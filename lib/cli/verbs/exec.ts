@@ -19,9 +19,13 @@ const FROM_TERMINAL: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
 const EXIT_EXEC = 125;
 
 /** Whether a feature name has a place in the auxv words (the ones the launcher masks). */
-function auxvNames(arch: string): (name: string) => boolean {
-  const inAuxv = new Set(catalog(arch).filter((r) => r.word.startsWith('AT_') || r.also?.word.startsWith('AT_') === true).map((r) => r.name));
-  return (name) => inAuxv.has(name) || /@AT_HWCAP/.test(name);
+/**
+ * What the launcher can hide: the auxv words and, on x86-64, every CPUID word but leaf 0xD's
+ * (CPUID.D.1:EAX stays the CPU's, as the XSAVE sizes must: docs/cpuid.md).
+ */
+function maskableNames(arch: string): (name: string) => boolean {
+  const fixed = new Set(catalog(arch).filter((r) => r.word === 'CPUID.D.1:EAX').map((r) => r.name));
+  return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
 }
 
 export const exec = defineVerb({
@@ -87,9 +91,9 @@ export const exec = defineVerb({
     }
     if (dropNames !== undefined) keep = keep.without(featureNames('exec', dropNames, 'drop', here.arch));
 
-    // The launcher masks the auxv words. On x86-64 most features live in CPUID, which it does not
-    // mask yet: what it cannot hide is said, not counted as dropped.
-    const masked = auxvNames(here.arch);
+    // The launcher masks the auxv words and (x86-64, through CPUID faulting) the CPUID words but
+    // leaf 0xD's: what it cannot hide is said, not counted as dropped.
+    const masked = maskableNames(here.arch);
     const lost = here.securityNames().filter((n) => !keep.has(n) && masked(n));
     if (lost.length && !values['allow-security-masking']) {
       throw new CliError(`masking would drop security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect${lost.length === 1 ? 's' : ''} the command`, 'pass --allow-security-masking if that is what you want');
@@ -99,7 +103,7 @@ export const exec = defineVerb({
     const dropped = here.diff(kept).extra.filter(masked);
     const unmasked = here.diff(kept).extra.filter((n) => !masked(n));
     if (unmasked.length && !values.json) {
-      err(`hwcap exec: note: the command still sees ${unmasked.length} feature${unmasked.length === 1 ? '' : 's'} outside the auxv (${unmasked.slice(0, 8).join(' ')}${unmasked.length > 8 ? ' …' : ''}) through CPUID, which is not masked; 'hwcap env' prints the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them`);
+      err(`hwcap exec: note: the command still sees ${unmasked.join(' ')} (CPUID leaf 0xD, which stays the CPU's); 'hwcap env' prints the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them`);
     }
     const follow = !values['no-follow'];
     const resolved = () => h.resolveMode(mode, { inheritance: h.probeInheritance });
