@@ -3,13 +3,11 @@
 export { launcherPath, probePath } from './paths';
 export { launcherArgv } from './argv';
 export type { LauncherOptions } from './argv';
-export { cpuidKeepOf, cpuidRules, cpuidRuleArg, parseCpuidWord, CPUID_UNMASKABLE } from './cpuid';
-export type { CpuidKeep, CpuidReg } from './cpuid';
 export { parseStatus, outcomeOf, setupError, execError } from './status';
 export type { StatusRecord, Outcome } from './status';
 export { LAUNCHER_STAGES, stageOf } from './stages';
 export type { LauncherStage } from './stages';
-export { probeCpuidFault, probeInheritance, probePtrace } from './probes';
+export { probeInheritance, probePtrace } from './probes';
 export { probe, nodeReport } from './machine';
 export { release, adopt, savedWords, HandoverError } from './handover';
 export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './handover';
