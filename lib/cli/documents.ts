@@ -110,3 +110,30 @@ export function featureNames(verb: string, values: string[] | undefined, option:
   }
   return names;
 }
+
+/**
+ * The keep set that --baseline FILE, --features LIST and --drop LIST say, for a verb that runs
+ * on this machine (`here`): a baseline of another architecture, or none of the three, is an
+ * error naming the verb.
+ */
+export function keepSetOf(verb: string, values: { baseline?: string; features?: string[]; drop?: string[] }, here: FeatureSet, nothing: string): FeatureSet {
+  const { baseline: baselineFile, features: keepNames, drop: dropNames } = values;
+  if (baselineFile !== undefined && keepNames !== undefined) throw usageError(verb, 'give --baseline or --features, not both');
+  if (baselineFile === undefined && keepNames === undefined && dropNames === undefined) {
+    throw usageError(verb, `${nothing}: give --baseline FILE, --features LIST or --drop LIST`);
+  }
+  let keep: FeatureSet;
+  if (baselineFile !== undefined) {
+    const doc = loadDocument(baselineFile, 'baseline');
+    if (doc.set.arch !== here.arch) {
+      throw new CliError(`baseline ${doc.label} is for ${doc.set.arch}; this machine is ${here.arch}`, 'make a baseline from reports of this architecture');
+    }
+    keep = doc.set;
+  } else if (keepNames !== undefined) {
+    keep = FeatureSet.fromNames(here.arch, featureNames(verb, keepNames, 'features', here.arch));
+  } else {
+    keep = here;
+  }
+  if (dropNames !== undefined) keep = keep.without(featureNames(verb, dropNames, 'drop', here.arch));
+  return keep;
+}

@@ -1,9 +1,9 @@
 // hwcap env: the runtime knobs (GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_*, NPY_*) that
 // make x86-64 runtimes leave alone what a feature set lacks, as shell export lines.
-import { FeatureSet, runtimeEnv } from '../../core/features';
-import { featureNames, loadDocument } from '../documents';
+import { runtimeEnv } from '../../core/features';
+import { keepSetOf } from '../documents';
 import { host } from '../host';
-import { CliError, EXIT_OK, err, out, printJson, usageError } from '../output';
+import { EXIT_OK, err, out, printJson } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
 /** A value quoted for sh: single quotes, with ' written as '\''. */
@@ -35,25 +35,8 @@ export const env = defineVerb({
   positionals: { min: 0, max: 0, name: '' },
   examples: ['eval "$(hwcap env --baseline baseline.json)"', 'hwcap env --features x86-64-v3', 'hwcap env --drop avx512f --json'],
   run({ values }) {
-    const { baseline: baselineFile, features: keepNames, drop: dropNames } = values;
-    if (baselineFile !== undefined && keepNames !== undefined) throw usageError('env', 'give --baseline or --features, not both');
-    if (baselineFile === undefined && keepNames === undefined && dropNames === undefined) {
-      throw usageError('env', 'nothing to keep from: give --baseline FILE, --features LIST or --drop LIST');
-    }
     const here = host().FeatureSet.current('process');
-    let keep: FeatureSet;
-    if (baselineFile !== undefined) {
-      const doc = loadDocument(baselineFile, 'baseline');
-      if (doc.set.arch !== here.arch) {
-        throw new CliError(`baseline ${doc.label} is for ${doc.set.arch}; this machine is ${here.arch}`, 'make a baseline from reports of this architecture');
-      }
-      keep = doc.set;
-    } else if (keepNames !== undefined) {
-      keep = FeatureSet.fromNames(here.arch, featureNames('env', keepNames, 'features', here.arch));
-    } else {
-      keep = here;
-    }
-    if (dropNames !== undefined) keep = keep.without(featureNames('env', dropNames, 'drop', here.arch));
+    const keep = keepSetOf('env', values, here, 'nothing to keep from');
     const vars = runtimeEnv(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] });
     if (values.json) {
       printJson(vars);

@@ -4,8 +4,8 @@
 // of this node's); drop: names removed from that keep set (--drop LIST); mask: the
 // operation, an AND of the command's AT_HWCAP* words with the keep set.
 import * as os from 'node:os';
-import { FeatureSet, catalog } from '../../core/features';
-import { featureNames, loadDocument } from '../documents';
+import { catalog } from '../../core/features';
+import { keepSetOf } from '../documents';
 import { host } from '../host';
 import { CliError, err, jsonLine, printError, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
@@ -64,27 +64,11 @@ export const exec = defineVerb({
   run({ values, positionals }) {
     const [file, ...args] = positionals;
     if (file === undefined) throw usageError('exec', 'missing CMD');
-    const { mode, baseline: baselineFile, features: keepNames, drop: dropNames } = values;
-    if (baselineFile !== undefined && keepNames !== undefined) throw usageError('exec', 'give --baseline or --features, not both');
+    const { mode } = values;
     if (values.verbose && values.json) throw usageError('exec', 'give -v or --json, not both');
-    if (baselineFile === undefined && keepNames === undefined && dropNames === undefined) {
-      throw usageError('exec', 'nothing to mask: give --baseline FILE, --features LIST or --drop LIST');
-    }
     const h = host();
     const here = h.FeatureSet.current('process');
-    let keep: FeatureSet;
-    if (baselineFile !== undefined) {
-      const doc = loadDocument(baselineFile, 'baseline');
-      if (doc.set.arch !== here.arch) {
-        throw new CliError(`baseline ${doc.label} is for ${doc.set.arch}; this machine is ${here.arch}`, 'make a baseline from reports of this architecture');
-      }
-      keep = doc.set;
-    } else if (keepNames !== undefined) {
-      keep = FeatureSet.fromNames(here.arch, featureNames('exec', keepNames, 'features', here.arch));
-    } else {
-      keep = here;
-    }
-    if (dropNames !== undefined) keep = keep.without(featureNames('exec', dropNames, 'drop', here.arch));
+    const keep = keepSetOf('exec', values, here, 'nothing to mask');
 
     // The launcher masks the auxv words. On x86-64 most features live in CPUID, which it does not
     // mask yet: what it cannot hide is said, not counted as dropped.
