@@ -5,10 +5,10 @@
 //   adopt(pid, { hwcaps })   hwcap-exec --adopt PID [--hwcap W]... [--allow-security-masking]
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
-import { decodeWords, FeatureSet, hostArch, wordsOfNames } from '../core/features';
-import { checkMask, parseAuxvBytes, WORD_KEYS, wordsOf, type HwcapMask, type HwcapWords } from '../core/words';
-import { hostWords } from '../host';
+import { decodeWords, hostArch } from '../core/features';
+import { parseAuxvBytes, WORD_KEYS, wordsOf, type HwcapMask, type HwcapWords } from '../core/words';
 import { errnoOf, HwcapError, invalidArgType, invalidArgValue, outOfRange } from '../errors';
+import { keepWords } from './keep';
 import { launcherPath } from './paths';
 
 /** Why a release or an adopt was refused (the launcher's `error` field). */
@@ -163,32 +163,6 @@ export async function release(pid: number, options?: ReleaseOptions): Promise<Re
   return { pid, root: num(a, 'root'), helper: num(a, 'helper'), tasks: num(a, 'tasks'), processes: num(a, 'processes'), stopped: a.stopped === true };
 }
 
-function isWordsCarrier(v: unknown): v is { words: HwcapWords; arch?: unknown } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { words?: unknown }).words === 'object' && (v as { words?: unknown }).words !== null;
-}
-
-/** The words to keep from options.hwcaps, as spawn reads them (lib/spawn/options.ts). */
-function keepWords(hwcaps: unknown): HwcapMask {
-  const name = 'options.hwcaps';
-  if (Array.isArray(hwcaps)) {
-    hwcaps.forEach((n, i) => {
-      if (typeof n !== 'string') throw invalidArgType(`${name}[${i}]`, 'of type string', n);
-    });
-    return { ...wordsOfNames(hostArch(), hwcaps, name) };
-  }
-  if (hwcaps instanceof FeatureSet) return hostWords(hwcaps, name);
-  if (isWordsCarrier(hwcaps)) {
-    if (hwcaps.arch !== undefined && hwcaps.arch !== hostArch()) {
-      throw invalidArgValue(name, `carries words for ${String(hwcaps.arch)}, but this machine is ${hostArch()}`, hwcaps.arch);
-    }
-    const w = checkMask(hwcaps.words, `${name}.words`);
-    return { hwcap: w.hwcap ?? 0n, hwcap2: w.hwcap2 ?? 0n, hwcap3: w.hwcap3 ?? 0n, hwcap4: w.hwcap4 ?? 0n };
-  }
-  if (typeof hwcaps !== 'object' || hwcaps === null) {
-    throw invalidArgType(name, 'a FeatureSet, an array of feature names or an object { hwcap?, hwcap2?, hwcap3?, hwcap4? } of bigint words', hwcaps);
-  }
-  return checkMask(hwcaps, name);
-}
 
 /** The AT_HWCAP* words of pid's saved auxv (what CRIU restored). */
 export function savedWords(pid: number): HwcapWords {

@@ -2,12 +2,10 @@
 // launcher needs (lib/launcher/argv.ts). child_process's own options are checked in normalize.ts.
 import type * as cp from 'node:child_process';
 import * as os from 'node:os';
-import { hostArch, wordsOfNames } from '../core/features';
-import { checkMask, type HwcapMask, type HwcapWords } from '../core/words';
-import { checkMode, hostWords, resolveMode, type SpawnMode } from '../host';
-import { FeatureSet } from '../core/features';
+import type { HwcapMask, HwcapWords } from '../core/words';
+import { checkMode, resolveMode, type SpawnMode } from '../host';
 import { invalidArgType, invalidArgValue } from '../errors';
-import { probeInheritance, type LauncherOptions } from '../launcher';
+import { keepWords, probeInheritance, type LauncherOptions } from '../launcher';
 
 export type { SpawnMode };
 
@@ -72,34 +70,6 @@ export function checkNearMisses(o: Record<string, unknown>): void {
 /** The launcher's options less the per-call ones (status fd, argv0). */
 export type Resolved = Omit<LauncherOptions, 'statusFd' | 'argv0'>;
 
-function isWordsCarrier(v: unknown): v is WordsCarrier {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as WordsCarrier).words === 'object' && (v as WordsCarrier).words !== null;
-}
-
-function keepWords(hwcaps: unknown): HwcapMask {
-  const name = 'options.hwcaps';
-  if (Array.isArray(hwcaps)) {
-    hwcaps.forEach((n, i) => {
-      if (typeof n !== 'string') throw invalidArgType(`${name}[${i}]`, 'of type string', n);
-    });
-    return { ...wordsOfNames(hostArch(), hwcaps, name) };
-  }
-  if (hwcaps instanceof FeatureSet) return hostWords(hwcaps, name);
-  if (isWordsCarrier(hwcaps)) {
-    // Any other carrier of an arch: refused as a FeatureSet of another arch would be.
-    const arch = (hwcaps as { arch?: unknown }).arch;
-    if (arch !== undefined && arch !== hostArch()) {
-      throw invalidArgValue(name, `carries words for ${String(arch)}, but this machine is ${hostArch()}; its bits name other features here`, arch);
-    }
-    const w = checkMask(hwcaps.words, `${name}.words`);
-    // A FeatureSet names every feature to keep: a word it lacks keeps nothing.
-    return { hwcap: w.hwcap ?? 0n, hwcap2: w.hwcap2 ?? 0n, hwcap3: w.hwcap3 ?? 0n, hwcap4: w.hwcap4 ?? 0n };
-  }
-  if (typeof hwcaps !== 'object' || hwcaps === null) {
-    throw invalidArgType(name, 'a FeatureSet, an array of feature names or an object { hwcap?, hwcap2?, hwcap3?, hwcap4? } of bigint words', hwcaps);
-  }
-  return checkMask(hwcaps, name);
-}
 
 function checkBoolean(options: Record<string, unknown>, key: string, dflt: boolean): boolean {
   const v = options[key];
