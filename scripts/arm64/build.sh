@@ -33,10 +33,10 @@ mkdir -p "$pkg"
 rm -rf "$pkg/dist" "$pkg/native"
 cp package.json binding.gyp "$pkg/"
 cp -r native dist "$pkg/"
-# binding.gyp generates the launcher's security table from the JSON, with this script.
+# binding.gyp generates the launcher's security table from the JSON, and links the launcher, with these scripts.
 rm -rf "$pkg/scripts" "$pkg/lib"
 mkdir -p "$pkg/scripts" "$pkg/lib/core/tables"
-cp scripts/gen-security-header.js "$pkg/scripts/"
+cp scripts/gen-security-header.js scripts/build-launcher.sh "$pkg/scripts/"
 cp lib/core/tables/security.json "$pkg/lib/core/tables/"
 # node_modules is found by walking up from .arm64/pkg to the worktree's own.
 
@@ -44,6 +44,9 @@ log "cross-building the binding.gyp targets for arm64 (${cross}gcc, headers from
 (
   cd "$pkg"
   export CC=${cross}gcc CXX=${cross}g++ LINK=${cross}g++ AR=${cross}ar
+  # The static launcher (scripts/build-launcher.sh) with the cross compiler and its static glibc:
+  # the host's musl-gcc builds for the host.
+  export HWCAP_LAUNCHER_CC=${cross}gcc
   "$root/node_modules/.bin/node-gyp" rebuild --arch=arm64 --nodedir="$nodedir" --loglevel=warn -j 2 >"$work/node-gyp.log" 2>&1 \
     || { cat "$work/node-gyp.log" >&2; exit 1; }
 )

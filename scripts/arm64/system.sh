@@ -130,10 +130,11 @@ build_initramfs() {
   local r=$dir/root
   rm -rf "$r" && mkdir -p "$r"/{bin,etc,proc,sys,dev,tmp}
   cp "$dir/busybox" "$r/bin/busybox"
-  # The sources binding.gyp lists (its launcher_sources and common_sources), and the generated security table.
+  # The sources binding.gyp lists (its launcher_sources and launcher_common), and the generated security table.
   local gen=$dir/gen launcher_src probe_src=native/probe/hwcap-probe.c
   node scripts/gen-security-header.js lib/core/tables/security.json "$gen/security_features.h"
-  launcher_src=$(node -e 'const g = JSON.parse(require("fs").readFileSync("binding.gyp", "utf8")); console.log([...g.variables.launcher_sources, ...g.variables.common_sources].join(" "))')
+  # binding.gyp is a Python literal (with # comments), as gyp reads it, not JSON.
+  launcher_src=$(python3 -c 'import ast; g = ast.literal_eval(open("binding.gyp").read()); print(" ".join(g["variables"]["launcher_sources"] + g["variables"]["launcher_common"]))')
   # shellcheck disable=SC2086 # a list of paths without spaces
   "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$gen" -o "$r/bin/hwcap-exec" $launcher_src 2> "$dir/build-hwcap-exec.log" \
     || { cat "$dir/build-hwcap-exec.log" >&2; unavailable "${cross}gcc -static hwcap-exec failed"; return 1; }
