@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hwcapWords, type HwcapWords } from '../../lib';
 import { HwcapError } from '../../lib/errors';
 import { probePath, probePtrace, spawn, spawnSync } from '../../lib';
-import { ldShowAuxv } from '../support/helpers';
+import { ldShowAuxv, withTestLauncher } from '../support/helpers';
 
 const ptrace = probePtrace();
 const canPtrace = ptrace.ok;
@@ -37,17 +37,6 @@ const isX86 = os.arch() === 'x64';
 const TAG = `rel-${process.pid}-${Date.now()}`;
 const DEADLINE_MS = 5_000;
 
-/** Runs f with lib/spawn picking the test build of the launcher (hwcap-exec-test, with fault points). */
-function withTestLauncher<T>(f: () => T): T {
-  const before = process.env.HWCAP_TEST_LAUNCHER;
-  process.env.HWCAP_TEST_LAUNCHER = '1';
-  try {
-    return f();
-  } finally {
-    if (before === undefined) delete process.env.HWCAP_TEST_LAUNCHER;
-    else process.env.HWCAP_TEST_LAUNCHER = before;
-  }
-}
 
 type View = Record<(typeof KEYS)[number], string>;
 interface ProbeOut {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as util from 'node:util';
 import { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork, HwcapError, FeatureSet, hostArch } from '../../lib';
 import { canPtrace, hasBits, keep, present, probe, ptraceSkip } from '../support/mask-fixture';
-import { ldShowAuxv, runNode } from '../support/helpers';
+import { ldShowAuxv, runNode, withTestLauncher } from '../support/helpers';
 
 const skipWhy = ptraceSkip;
 const hwcaps = keep;
@@ -298,17 +298,6 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   }, 90_000);
 });
 
-/** Runs f with lib/spawn picking the test build of the launcher (hwcap-exec-test, with fault points). */
-function withTestLauncher<T>(f: () => T): T {
-  const before = process.env.HWCAP_TEST_LAUNCHER;
-  process.env.HWCAP_TEST_LAUNCHER = '1';
-  try {
-    return f();
-  } finally {
-    if (before === undefined) delete process.env.HWCAP_TEST_LAUNCHER;
-    else process.env.HWCAP_TEST_LAUNCHER = before;
-  }
-}
 
 describe('spawn failures look like child_process', () => {
   it("emits the same async 'error' for a program not found, then 'close' with -errno", async () => {

@@ -120,3 +120,15 @@ export function probeLdShowAuxv(): { ok: true; hwcap: bigint; hwcap2?: bigint } 
   if (w.hwcap === undefined) return { ok: false, reason: 'LD_SHOW_AUXV=1 /bin/true printed no AT_HWCAP (no glibc ld.so here)' };
   return w.hwcap2 === undefined ? { ok: true, hwcap: w.hwcap } : { ok: true, hwcap: w.hwcap, hwcap2: w.hwcap2 };
 }
+
+/** Runs f with lib/spawn picking the test build of the launcher (hwcap-exec-test, with fault points). */
+export function withTestLauncher<T>(f: () => T): T {
+  const before = process.env.HWCAP_TEST_LAUNCHER;
+  process.env.HWCAP_TEST_LAUNCHER = '1';
+  try {
+    return f();
+  } finally {
+    if (before === undefined) delete process.env.HWCAP_TEST_LAUNCHER;
+    else process.env.HWCAP_TEST_LAUNCHER = before;
+  }
+}
