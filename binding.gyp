@@ -7,7 +7,9 @@
       "native/launcher/tracee.c", "native/launcher/remote_syscall.c", "native/launcher/mask_exec.c",
       "native/launcher/handshake.c", "native/launcher/follow.c",
       "native/launcher/tree.c", "native/launcher/hold.c", "native/launcher/control.c", "native/launcher/answer.c",
-      "native/launcher/release.c", "native/launcher/adopt.c"
+      "native/launcher/release.c", "native/launcher/adopt.c",
+      "native/launcher/cpuid_mask.c", "native/launcher/cpuid_setup.c", "native/launcher/cpuid_trace.c",
+      "native/launcher/seccomp_filter.c"
     ],
     "launcher_common": ["native/common/procfs.c", "native/common/mm_map.c", "native/common/errno_name.c"],
     "launcher_headers": ["<!@(ls native/launcher/*.h native/common/*.h)"],
@@ -52,6 +54,17 @@
       "sources": ["native/probe/hwcap-probe.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
       "conditions": [["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]]
+    },
+    {
+      "target_name": "hwcap-cpuid-probe",
+      "type": "executable",
+      "sources": ["native/probe/cpuid-probe.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pthread"],
+      "ldflags": ["-pthread"],
+      "conditions": [
+        ["target_arch!='x64'", {"sources!": ["native/probe/cpuid-probe.c"], "type": "none"}],
+        ["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]
+      ]
     }
   ],
   "conditions": [

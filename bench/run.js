@@ -423,6 +423,7 @@ async function main() {
     ['spawn-breakdown', benchSpawnBreakdown],
     ['spawn-one-cpu', benchSpawnOneCpu],
     ['require', benchRequire],
+    ['cpuid', () => require('./cpuid').benchCpuid({ row, scale, quick })],
   ];
   for (const [name, fn] of steps) {
     if (only && !name.includes(only) && !(name === 'spawn' && only.startsWith('spawn'))) continue;

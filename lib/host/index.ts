@@ -20,4 +20,4 @@ export { libcInfo, nodeReportFrom } from './report';
 export { cpuid, xgetbv, type CpuidResult } from './cpuid';
 export { cpuidSnapshot } from './current';
 export { resolveMode, checkMode, probeFrom } from './probe';
-export type { SpawnMode, InheritanceProbe, PtraceProbe, ModeFacts, ProbeResult, ProbeOptions, ChildProbes } from './probe';
+export type { SpawnMode, InheritanceProbe, PtraceProbe, CpuidFaultProbe, ModeFacts, ProbeResult, ProbeOptions, ChildProbes } from './probe';

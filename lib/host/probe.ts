@@ -25,6 +25,9 @@ export interface InheritanceProbe {
 
 export type PtraceProbe = { ok: true; reason: string } | { ok: false; code: string; syscall?: string; reason: string; hint?: string };
 
+/** Can CPUID be masked here (x86-64): does CPUID fault and trap? Tried by hwcap-exec --probe-cpuid-fault. */
+export type CpuidFaultProbe = { ok: true; reason: string } | { ok: false; code: string; syscall?: string; reason: string; hint?: string };
+
 /** What resolveMode needs to decide 'auto'; each is asked only for 'auto', and may be a function called then. */
 export interface ModeFacts {
   inheritance: InheritanceProbe | (() => InheritanceProbe);
@@ -73,6 +76,8 @@ export interface ProbeResult {
   ptrace: PtraceProbe;
   /** Whether this kernel passes a masked auxv on across execve (tried on hwcap-probe). */
   inheritance: InheritanceProbe;
+  /** Whether CPUID can be masked (x86-64 CPUID faulting, armed and trapped for real by the launcher). */
+  cpuidFault: CpuidFaultProbe;
   /** The mode spawn's 'auto' picks here (resolveMode), or null when neither works. */
   autoMode: 'kernel' | 'ptrace' | null;
   /** The proposed PR_USER_HWCAP_ENABLED state. */
@@ -85,6 +90,7 @@ export type ProbeOptions = UserHwcapOptions;
 export interface ChildProbes {
   ptrace: () => PtraceProbe;
   inheritance: () => InheritanceProbe;
+  cpuidFault: () => CpuidFaultProbe;
 }
 
 /**
@@ -101,6 +107,7 @@ export function probeFrom(options: ProbeOptions, children: ChildProbes): ProbeRe
     auxv,
     ptrace,
     inheritance,
+    cpuidFault: children.cpuidFault(),
     autoMode: resolveMode('auto', { inheritance, ptrace }),
     userHwcap: userHwcapEnabled(options),
   };

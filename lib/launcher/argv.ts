@@ -2,6 +2,7 @@
 // One row per flag group, in the order the launcher documents them: a new launcher option
 // (such as `--cpuid LEAF[.SUB]:REG=KEEP` for x86-64 CPUID masks) is one more field and one more row.
 import { HWCAP_TYPES, type HwcapMask, type HwcapWords } from '../core/words';
+import { cpuidRuleArg, type CpuidKeep } from './cpuid';
 
 export interface LauncherOptions {
   /** Already resolved: 'auto' is decided by resolveMode before the launcher runs. */
@@ -10,6 +11,8 @@ export interface LauncherOptions {
   follow: boolean;
   /** The AT_HWCAP* words of bits to keep; a word left out is not masked. */
   keep: HwcapMask;
+  /** x86-64: CPUID registers of bits to keep (ptrace mode; the launcher refuses them in kernel mode). */
+  cpuid?: readonly CpuidKeep[];
   /** The fd the launcher writes its status lines to, in the child's numbering. */
   statusFd?: number;
   pdeathsig?: number;
@@ -37,6 +40,7 @@ const ROWS: readonly Row[] = [
       const v = o.keep[k];
       return v === undefined ? [] : [`--${k}`, hex(v)];
     }),
+  (o) => (o.cpuid ?? []).flatMap((r) => ['--cpuid', cpuidRuleArg(r)]),
   (o) => (o.statusFd === undefined ? [] : ['--status-fd', String(o.statusFd)]),
   (o) => (o.pdeathsig === undefined ? [] : ['--pdeathsig', String(o.pdeathsig)]),
   (o) => (o.noNewPrivs ? ['--no-new-privs'] : []),

@@ -3,11 +3,13 @@
 export { launcherPath, probePath } from './paths';
 export { launcherArgv } from './argv';
 export type { LauncherOptions } from './argv';
+export { cpuidKeepOf, cpuidRules, cpuidRuleArg, parseCpuidWord, CPUID_UNMASKABLE } from './cpuid';
+export type { CpuidKeep, CpuidReg } from './cpuid';
 export { parseStatus, outcomeOf, setupError, execError } from './status';
 export type { StatusRecord, Outcome } from './status';
 export { LAUNCHER_STAGES, stageOf } from './stages';
 export type { LauncherStage } from './stages';
-export { probeInheritance, probePtrace } from './probes';
+export { probeCpuidFault, probeInheritance, probePtrace } from './probes';
 export { probe, nodeReport } from './machine';
 export { release, adopt, savedWords, HandoverError } from './handover';
 export { keepWords } from './keep';

@@ -5,7 +5,7 @@ import { checkMask, type HwcapMask, type HwcapWords } from '../core/words';
 import { invalidArgType, invalidArgValue } from '../errors';
 import { hostWords } from '../host';
 
-function isWordsCarrier(v: unknown): v is { words: HwcapWords; arch?: unknown } {
+export function isWordsCarrier(v: unknown): v is { words: HwcapWords; arch?: unknown } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { words?: unknown }).words === 'object' && (v as { words?: unknown }).words !== null;
 }
 

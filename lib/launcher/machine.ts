@@ -3,7 +3,7 @@
 // here, so that lib/host/ never imports the launcher (core <- host <- launcher <- cli).
 import { nodeReportFrom, probeFrom, type ProbeOptions, type ProbeResult } from '../host';
 import type { NodeReport, NodeReportOptions } from '../core/report';
-import { probeInheritance, probePtrace } from './probes';
+import { probeCpuidFault, probeInheritance, probePtrace } from './probes';
 
 /**
  * Probes what this process may do with the auxv. The writes put back the
@@ -11,7 +11,7 @@ import { probeInheritance, probePtrace } from './probes';
  * ptrace and inheritance probes run the hwcap-probe child (cached).
  */
 export function probe(options: ProbeOptions = {}): ProbeResult {
-  return probeFrom(options, { ptrace: probePtrace, inheritance: probeInheritance });
+  return probeFrom(options, { ptrace: probePtrace, inheritance: probeInheritance, cpuidFault: probeCpuidFault });
 }
 
 /**

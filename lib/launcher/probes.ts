@@ -2,7 +2,7 @@
 // pass a masked auxv on across execve (what mode 'auto' decides on). Each runs hwcap-exec on
 // hwcap-probe once and is cached for the life of the process.
 import * as cp from 'node:child_process';
-import { hwcapWords, type InheritanceProbe, type PtraceProbe } from '../host';
+import { hwcapWords, type CpuidFaultProbe, type InheritanceProbe, type PtraceProbe } from '../host';
 import type { HwcapWords } from '../core/words';
 import type { HwcapError } from '../errors';
 import { launcherPath, probePath } from './paths';
@@ -95,4 +95,46 @@ function runPtraceProbe(): PtraceProbe {
     return { ok: false, code: 'EUNKNOWN', reason: `hwcap-probe under ptrace mode ended with ${res.status ?? res.signal}: ${String(res.stderr).trim()}` };
   }
   return { ok: true, reason: 'hwcap-probe ran masked under ptrace mode' };
+}
+
+let cpuidFaultCache: CpuidFaultProbe | undefined;
+
+const CPUID_FAULT_HINTS: Record<string, string> = {
+  ENODEV: 'the CPU or hypervisor has no CPUID faulting (Intel from Ivy Bridge, AMD with CpuidUserDis from Linux 6.17, KVM guests of those): CPUID cannot be masked here, only the AT_HWCAP words',
+  ENOTSUP: 'CPUID faulting is advertised but CPUID did not trap (a hypervisor that does not honour it): CPUID cannot be masked here',
+};
+
+/**
+ * Can CPUID be masked here? hwcap-exec --probe-cpuid-fault arms CPUID faulting on
+ * itself, executes CPUID under a handler and disarms. Cached. x86-64 only.
+ */
+export function probeCpuidFault(): CpuidFaultProbe {
+  if (cpuidFaultCache) return cpuidFaultCache;
+  cpuidFaultCache = runCpuidFaultProbe();
+  return cpuidFaultCache;
+}
+
+function runCpuidFaultProbe(): CpuidFaultProbe {
+  if (process.arch !== 'x64') return { ok: false, code: 'ENOTSUP', reason: 'CPUID is an x86-64 instruction; this is ' + process.arch };
+  let launcher: string;
+  try {
+    launcher = launcherPath();
+  } catch (err) {
+    const e = err as HwcapError;
+    return { ok: false, code: e.code ?? 'ENOENT', reason: e.message };
+  }
+  const res = cp.spawnSync(launcher, ['--probe-cpuid-fault'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (res.error) return { ok: false, code: (res.error as NodeJS.ErrnoException).code ?? 'EUNKNOWN', reason: res.error.message };
+  let r: { ok?: unknown; syscall?: unknown; code?: unknown };
+  try {
+    r = JSON.parse(res.stdout) as typeof r;
+  } catch {
+    return { ok: false, code: 'EPROTO', reason: `hwcap-exec --probe-cpuid-fault printed no JSON: ${res.stdout.slice(0, 80)}` };
+  }
+  if (r.ok === true) return { ok: true, reason: 'CPUID faulted and trapped (arch_prctl(ARCH_SET_CPUID))' };
+  const code = typeof r.code === 'string' ? r.code : 'EUNKNOWN';
+  const syscall = typeof r.syscall === 'string' ? r.syscall : undefined;
+  const reason = `${syscall ?? 'arch_prctl(ARCH_SET_CPUID)'}: ${code}`;
+  const hint = CPUID_FAULT_HINTS[code];
+  return hint === undefined ? { ok: false, code, syscall, reason } : { ok: false, code, syscall, reason, hint };
 }

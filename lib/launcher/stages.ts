@@ -50,7 +50,18 @@ export const LAUNCHER_STAGES: readonly LauncherStage[] = Object.freeze([
   { name: 'patch-stack', kind: 'setup', source: 'launcher', hint: "the helper could not write the masked auxv into the new image's stack; the program was killed before it ran" },
   { name: 'inject', kind: 'setup', source: 'launcher', hint: "the helper could not make the new image call prctl(PR_SET_MM_MAP) for its kernel copy; the program was killed before it ran" },
   { name: 'verify', kind: 'setup', source: 'launcher', hint: "the new image's auxv did not read back as masked; the program was killed before it ran (fail closed)" },
+  {
+    name: 'cpuid-fault',
+    kind: 'setup',
+    source: 'launcher',
+    hint: 'the mask removes CPUID features, and CPUID faulting is unavailable here (ENODEV: the CPU or hypervisor lacks it; ENOTSUP: advertised but CPUID did not trap); mask only the AT_HWCAP words, or run on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM)',
+    option: 'hwcaps',
+  },
+  { name: 'seccomp', kind: 'setup', source: 'launcher', hint: "the launcher could not install the seccomp filter that keeps the tree traced (no seccomp in this kernel, or no-new-privs refused)", option: 'follow' },
+  { name: 'signal-state', kind: 'setup', source: 'launcher', hint: "the helper could not read the new image's signal state (/proc/<pid>/status, PTRACE_GETSIGMASK); the program was killed before it ran" },
+  { name: 'cpuid-arm', kind: 'setup', source: 'launcher', hint: 'the helper could not arm CPUID faulting in the new image (arch_prctl(ARCH_SET_CPUID)); the program was killed before it ran' },
   { name: 'masked', kind: 'event', source: 'launcher', hint: 'the program was masked at its exec stop and runs' },
+  { name: 'stats', kind: 'event', source: 'launcher', hint: "the helper's counters (--stats-fd), written when the tree has ended" },
   { name: 'status', kind: 'setup', source: 'lib', hint: 'the launcher wrote a status line that is not JSON: a launcher of another version, or a corrupted status fd' },
 ] satisfies LauncherStage[]);
 

@@ -3,9 +3,11 @@
 import type * as cp from 'node:child_process';
 import * as os from 'node:os';
 import type { HwcapMask, HwcapWords } from '../core/words';
+import { FeatureSet } from '../core/features';
+import { isWordsCarrier } from '../launcher/keep';
 import { checkMode, resolveMode, type SpawnMode } from '../host';
 import { invalidArgType, invalidArgValue } from '../errors';
-import { keepWords, probeInheritance, type LauncherOptions } from '../launcher';
+import { cpuidKeepOf, keepWords, probeInheritance, type CpuidKeep, type LauncherOptions } from '../launcher';
 
 export type { SpawnMode };
 
@@ -90,6 +92,29 @@ function checkSignal(v: unknown): number | undefined {
   return n;
 }
 
+/**
+ * x86-64: the CPUID rules of a feature set that carries CPUID words (FeatureSet.cpuid: name →
+ * bits present); none for anything else. Each word keeps what the set has (docs/cpuid.md).
+ */
+function cpuidKeep(hwcaps: unknown): CpuidKeep[] {
+  if (!isWordsCarrier(hwcaps)) return [];
+  const words = (hwcaps as { cpuid?: unknown }).cpuid;
+  if (typeof words !== 'object' || words === null || Object.keys(words).length === 0) return [];
+  // A rule only for a word that removes a bit this machine's CPUID has: a word that keeps all of
+  // them changes no answer, and needs no CPUID faulting. CPUID.1:EDX goes along as it is: it is
+  // the AT_HWCAP word, masked in the auxv, and in CPUID when another rule makes CPUID trap.
+  const here = FeatureSet.current().cpuid as Readonly<Record<string, number>>;
+  const needed: Record<string, number> = {};
+  for (const [name, keep] of Object.entries(words as Record<string, number>)) {
+    const has = here[name];
+    if (name !== 'CPUID.1:EDX' && (has === undefined || ((has & ~keep) >>> 0) !== 0)) needed[name] = keep;
+  }
+  if (Object.keys(needed).length === 0) return [];
+  const edx1 = (words as Record<string, number>)['CPUID.1:EDX'];
+  if (edx1 !== undefined) needed['CPUID.1:EDX'] = edx1;
+  return cpuidKeepOf(needed).rules;
+}
+
 /** Validates the hwcap options; undefined when nothing is to be masked (the call is child_process's own). */
 export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | undefined {
   checkNearMisses(o);
@@ -107,6 +132,12 @@ export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | unde
     return undefined;
   }
   const keep = keepWords(o.hwcaps);
+  const cpuid = cpuidKeep(o.hwcaps);
+  if (cpuid.length > 0) {
+    // Only the ptrace helper answers a trapped CPUID; the launcher fails closed (cpuid-fault) where CPUID does not fault.
+    if (mode === 'kernel') throw invalidArgValue('options.mode', "cannot mask CPUID: only mode 'ptrace' (or 'auto') answers a trapped CPUID", mode);
+    return { keep, cpuid, mode: 'ptrace', follow, allowSecurityMasking, pdeathsig, noNewPrivs };
+  }
   // Without ptrace facts resolveMode never answers null: ptrace mode fails closed with its own error.
   const resolved = resolveMode(mode, { inheritance: probeInheritance }, 'options.mode') ?? 'ptrace';
   return { keep, mode: resolved, follow, allowSecurityMasking, pdeathsig, noNewPrivs };

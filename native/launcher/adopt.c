@@ -225,7 +225,8 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
   write_all(out, line, strlen(line));
   close(out);
   report_set_fd(-1);
-  struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 1};
+  /* No CPUID mask yet: adopt does not re-arm CPUID faulting (docs/checkpoint.md). */
+  struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 1, 0, -1};
   follow_run(&c);
 }
 

@@ -16,9 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* HWCAP_EXEC_FAULT holds one name or a comma-separated list ("cpuid-simulate,helper-at-cpuid-arm"). */
 static inline int fault_is(const char *name) {
   const char *f = getenv("HWCAP_EXEC_FAULT");
-  return f && strcmp(f, name) == 0;
+  size_t len = strlen(name);
+  for (const char *p = f; p && *p;) {
+    const char *end = strchrnul(p, ',');
+    if ((size_t)(end - p) == len && strncmp(p, name, len) == 0) return 1;
+    p = *end ? end + 1 : end;
+  }
+  return 0;
 }
 #define FAULT_IS(name) fault_is(name)
 #define FAULT_POINT(name)               \

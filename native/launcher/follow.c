@@ -7,10 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpuid_mask.h"
+#include "cpuid_trace.h"
 #include "faults.h"
 #include "mask_exec.h"
 #include "release.h"
@@ -19,6 +22,7 @@
 struct follow_state {
   const struct follow_config *c;
   int first; /* the program's first image is still to come */
+  unsigned long execs;
 };
 
 static void resume(pid_t pid, int sig) { ptrace(PTRACE_CONT, pid, 0, (void *)(long)sig); }
@@ -37,10 +41,27 @@ static void first_done(struct follow_state *s) {
   s->first = 0;
 }
 
+/* --no-follow under a CPUID mask: a later image stays traced (the filter needs it) but is not masked. */
+static void on_unmasked_exec(pid_t pid) {
+  struct pending pend = {{0}, 0};
+  if (tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &pend) != 0) return;
+  struct step_error e = cpuid_trace_exec(pid, 0); /* not armed: a state it cannot read only costs fidelity later */
+  if (e.err)
+    report_message("pid %d: %s: %s: %s; its signal state is not tracked", (int)pid, stage_name(e.stage), e.syscall,
+                   errno_code(e.err));
+  tracee_deliver_pending(pid, &pend, 0);
+}
+
 static void on_exec(struct follow_state *s, pid_t pid) {
+  s->execs++;
+  if (s->c->cpuid && !s->first && !s->c->follow) {
+    on_unmasked_exec(pid);
+    return;
+  }
   if (s->first) FAULT_POINT("helper-at-exec-stop");
   struct pending pend = {{0}, 0};
   struct step_error e = mask_exec(pid, s->c->keep, s->first, &pend);
+  if (!e.err && s->c->cpuid) e = cpuid_trace_exec(pid, 1);
   if (e.err) {
     report_stderr_of(pid); /* the message goes where this tracee's stderr goes, while it still has one */
     /* Fail closed: the image never runs unmasked. */
@@ -57,15 +78,44 @@ static void on_exec(struct follow_state *s, pid_t pid) {
     return;
   }
   if (s->first) {
-    report_line("{\"stage\":\"%s\",\"pid\":%d}", stage_name(STAGE_MASKED), (int)pid);
+    if (s->c->cpuid) {
+      char rules[600];
+      cpuid_mask_describe(rules, sizeof rules);
+      report_line("{\"stage\":\"%s\",\"pid\":%d,\"cpuid\":\"%s\"}", stage_name(STAGE_MASKED), (int)pid, rules);
+    } else {
+      report_line("{\"stage\":\"%s\",\"pid\":%d}", stage_name(STAGE_MASKED), (int)pid);
+    }
     first_done(s);
     if (!s->c->follow) silence_stderr();
   }
-  tracee_deliver_pending(pid, &pend, !s->c->follow);
+  tracee_deliver_pending(pid, &pend, !s->c->follow && !s->c->cpuid);
+}
+
+/* A signal-delivery stop under a CPUID mask: a trapped CPUID is answered and suppressed; any other signal goes on. */
+static void on_signal_cpuid(pid_t pid, int sig) {
+  int r = cpuid_trace_signal(pid, sig);
+  if (r == 1) {
+    resume(pid, 0);
+  } else if (r < 0) {
+    report_message("pid %d: answering CPUID: %s; killed it", (int)pid, errno_code(-r));
+    kill(pid, SIGKILL);
+    resume(pid, SIGKILL);
+  } else {
+    ptrace(cpuid_trace_deliver_request(pid, sig), pid, 0, (void *)(long)sig);
+  }
+}
+
+static void write_stats(const struct follow_state *s) {
+  if (s->c->stats_fd < 0) return;
+  char stats[300], line[400];
+  cpuid_trace_stats_json(stats, sizeof stats);
+  int n =
+      snprintf(line, sizeof line, "{\"stage\":\"%s\",\"execs\":%lu,\"cpuid\":%s}\n", stage_name(STAGE_STATS), s->execs, stats);
+  if (n > 0) write_all(s->c->stats_fd, line, (size_t)n);
 }
 
 void follow_run(const struct follow_config *c) {
-  struct follow_state s = {c, 1};
+  struct follow_state s = {c, 1, 0};
   for (;;) {
     release_poll(c); /* a release request: the helper lets go of the tree and exits (release.c) */
     int st;
@@ -74,8 +124,12 @@ void follow_run(const struct follow_config *c) {
       if (errno == EINTR) continue;
       break; /* ECHILD: the tree is empty */
     }
-    if (!WIFSTOPPED(st)) continue; /* exited or killed: already reaped for the real parent */
+    if (!WIFSTOPPED(st)) { /* exited or killed: already reaped for the real parent */
+      if (c->cpuid) cpuid_trace_exited(pid);
+      continue;
+    }
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    if (c->cpuid && event != PTRACE_EVENT_EXEC) cpuid_trace_stop(pid, st); /* learns a new task */
     switch (event) {
       case PTRACE_EVENT_EXEC:
         on_exec(&s, pid);
@@ -90,13 +144,21 @@ void follow_run(const struct follow_config *c) {
       case PTRACE_EVENT_CLONE:
         resume(pid, 0);
         break;
+      case PTRACE_EVENT_SECCOMP: {
+        int r = c->cpuid ? cpuid_trace_seccomp(pid) : 0;
+        if (r < 0 && r != -ESRCH) report_message("pid %d: seccomp stop: %s", (int)pid, errno_code(-r));
+        resume(pid, 0);
+        break;
+      }
       case 0:
         /* Signal-delivery stop: pass the signal on unchanged. A stray syscall stop: resume. */
-        resume(pid, sig == (SIGTRAP | 0x80) ? 0 : sig);
+        if (c->cpuid && sig != (SIGTRAP | 0x80)) on_signal_cpuid(pid, sig);
+        else resume(pid, sig == (SIGTRAP | 0x80) ? 0 : sig);
         break;
       default:
         resume(pid, 0);
     }
   }
+  write_stats(&s);
   _exit(0);
 }

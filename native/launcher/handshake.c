@@ -18,9 +18,12 @@
 #include "../common/mm_map.h"
 #include "../common/procfs.h"
 #include "control.h"
+#include "cpuid_mask.h"
+#include "cpuid_trace.h"
 #include "faults.h"
 #include "follow.h"
 #include "report.h"
+#include "seccomp_filter.h"
 
 struct go_msg {
   int32_t err;
@@ -40,14 +43,17 @@ static size_t read_full(int fd, void *buf, size_t len) {
 }
 
 /*
- * The helper keeps only the go and ack pipes (3, 4) and the status fd (5); 0-2 are /dev/null, so
- * that the program's stdio closes when the program's own copies close (report_stderr_of).
+ * The helper keeps only the go and ack pipes (3, 4), the status fd (5) and the stats fd (7); fd 6
+ * is the release channel's (HWCAP_CONTROL_FD, opened later by control_open);
+ * 0-2 are /dev/null, so that the program's stdio closes when the program's own copies close
+ * (report_stderr_of).
  */
-static void helper_fds(int *go, int *ack) {
+static void helper_fds(int *go, int *ack, int *stats_fd) {
   int g = fcntl(*go, F_DUPFD_CLOEXEC, 100);
   int a = fcntl(*ack, F_DUPFD_CLOEXEC, 100);
   int status = report_fd() >= 0 ? fcntl(report_fd(), F_DUPFD_CLOEXEC, 100) : -1;
-  if (g < 0 || a < 0 || (report_fd() >= 0 && status < 0)) _exit(1);
+  int stats = *stats_fd >= 0 ? fcntl(*stats_fd, F_DUPFD_CLOEXEC, 100) : -1;
+  if (g < 0 || a < 0 || (report_fd() >= 0 && status < 0) || (*stats_fd >= 0 && stats < 0)) _exit(1);
   int devnull = open("/dev/null", O_RDWR);
   if (devnull >= 0) {
     dup2(devnull, 0);
@@ -60,7 +66,12 @@ static void helper_fds(int *go, int *ack) {
     dup2(status, 5);
     status = 5;
   }
-  syscall(SYS_close_range, 6, ~0U, 0); /* no libc wrapper in musl */
+  if (stats >= 0) {
+    dup2(stats, 7);
+    *stats_fd = 7;
+  }
+  close(HWCAP_CONTROL_FD);
+  syscall(SYS_close_range, 8, ~0U, 0); /* no libc wrapper in musl */
   fcntl(3, F_SETFD, FD_CLOEXEC);
   fcntl(4, F_SETFD, FD_CLOEXEC);
   *go = 3;
@@ -70,7 +81,8 @@ static void helper_fds(int *go, int *ack) {
 
 static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack, const struct options *o,
                                                   const uint64_t keep[4]) {
-  helper_fds(&go, &ack);
+  int stats_fd = o->stats_fd;
+  helper_fds(&go, &ack, &stats_fd);
   /* Terminal and group signals meant for the target must not end the helper (EXITKILL would kill the tree). */
   const int ignored[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
   for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
@@ -87,7 +99,10 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   FAULT_POINT("helper-before-seize");
   struct go_msg msg = {0, (int32_t)getpid()};
   unsigned long options = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
-  if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+  /* A CPUID mask stays attached to the whole tree: forks inherit faulting, and the filter's traced calls need a tracer. */
+  int cpuid = cpuid_mask_active();
+  if (o->follow || cpuid) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+  if (cpuid) options |= PTRACE_O_TRACESECCOMP;
   int r = hwcap_check_mm_map_size();
   if (r == 0 && ptrace(PTRACE_SEIZE, target, 0, (void *)options) != 0) r = -errno;
   if (r) msg.err = -r;
@@ -95,7 +110,8 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   write_all(go, (const char *)&msg, sizeof msg);
   close(go);
   if (msg.err) _exit(1);
-  struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, o->follow};
+  if (cpuid) cpuid_trace_init(); /* the answer table, while the target execs */
+  struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, o->follow, cpuid, stats_fd};
   follow_run(&c);
 }
 
@@ -196,5 +212,11 @@ void handshake_run(const struct program *p, const struct options *o, const uint6
   if (e.err) report_fail(e, EXIT_SETUP);
   e = confirm_seize(go[0], ack[1], helper);
   if (e.err) report_fail(e, EXIT_SETUP);
+  /* No process of a followed (or CPUID-masked) tree escapes its tracer: the filter, last before exec. */
+  if (o->follow || cpuid_mask_active()) {
+    const char *sc = "";
+    int err = seccomp_filter_install(cpuid_mask_active(), &sc);
+    if (err) report_fail(STEP_ERROR(STAGE_SECCOMP, sc, err), EXIT_SETUP);
+  }
   program_exec(p, o, MODE_PTRACE);
 }

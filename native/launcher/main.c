@@ -3,8 +3,9 @@
  *
  *   hwcap-exec [--mode kernel|ptrace|auto] [--no-follow] [--hwcap W] [--hwcap2 W]
  *              [--hwcap3 W] [--hwcap4 W] [--status-fd N] [--pdeathsig SIG]
- *              [--no-new-privs] [--allow-security-masking] [--argv0 NAME] -- PROGRAM ARGS...
- *   hwcap-exec --list-stages | --list-security
+ *              [--no-new-privs] [--allow-security-masking] [--argv0 NAME]
+ *              [--cpuid LEAF[.SUBLEAF]:REG=KEEP]... [--stats-fd N] -- PROGRAM ARGS...
+ *   hwcap-exec --list-stages | --list-security | --probe-cpuid-fault
  *
  * Each W (hex) is a word of bits to keep; it is ANDed with what the kernel
  * reports, so no bit is ever added.
@@ -39,6 +40,7 @@
 #include "../common/auxv_words.h"
 #include "../common/procfs.h"
 #include "adopt.h"
+#include "cpuid_setup.h"
 #include "handshake.h"
 #include "kernel_mode.h"
 #include "options.h"
@@ -109,6 +111,7 @@ static void try_kernel_mode(const struct program *p, const struct options *o, co
 int main(int argc, char **argv, char **envp) {
   if (argc == 2 && strcmp(argv[1], "--list-stages") == 0) return list_stages();
   if (argc == 2 && strcmp(argv[1], "--list-security") == 0) return security_list_main();
+  if (argc == 2 && strcmp(argv[1], "--probe-cpuid-fault") == 0) return cpuid_probe_main();
   if (argc > 1 && strcmp(argv[1], "--check-inherited") == 0) return kernel_check_inherited_main(argc, argv, envp);
   if (argc > 1 && strcmp(argv[1], "--release") == 0) return release_main(argc, argv); /* release.c */
   if (argc > 1 && strcmp(argv[1], "--adopt") == 0) return adopt_main(argc, argv);     /* adopt.c */
@@ -120,11 +123,12 @@ int main(int argc, char **argv, char **envp) {
   struct options o;
   struct program p;
   uint64_t keep[HWCAP_WORDS];
-  options_parse(&o, argc, argv);                                /* 1. the command line, or 125 */
-  set_pdeathsig(&o);                                            /* 2. before anything that could outlive the parent */
-  resolve(&p, &o);                                              /* 3. the program, or 127 / 126 */
-  words_to_keep(&o, keep);                                      /* 4. the mask, or 125 for a security feature */
-  if (nothing_to_mask(keep)) program_exec(&p, &o, MODE_KERNEL); /* the setup above is all that was asked */
-  try_kernel_mode(&p, &o, keep);                                /* 5. kernel mode where the kernel passes the mask on */
-  handshake_run(&p, &o, keep);                                  /* 6. ptrace mode: helper, seize, exec */
+  options_parse(&o, argc, argv);                                          /* 1. the command line, or 125 */
+  set_pdeathsig(&o);                                                      /* 2. before anything that could outlive the parent */
+  resolve(&p, &o);                                                        /* 3. the program, or 127 / 126 */
+  words_to_keep(&o, keep);                                                /* 4. the mask, or 125 for a security feature */
+  int cpuid = cpuid_setup(&o, keep);                                      /* 4b. a CPUID mask: faulting that traps, or 125 */
+  if (!cpuid && nothing_to_mask(keep)) program_exec(&p, &o, MODE_KERNEL); /* the setup above is all that was asked */
+  try_kernel_mode(&p, &o, keep);                                          /* 5. kernel mode where the kernel passes the mask on */
+  handshake_run(&p, &o, keep);                                            /* 6. ptrace mode: helper, seize, exec */
 }

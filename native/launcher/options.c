@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cpuid_mask.h"
 #include "report.h"
 
 void options_usage(FILE *f) {
@@ -19,12 +20,15 @@ void options_usage(FILE *f) {
       "usage: hwcap-exec [--mode kernel|ptrace|auto] [--follow|--no-follow] [--hwcap W] [--hwcap2 W]\n"
       "                  [--hwcap3 W] [--hwcap4 W] [--status-fd N] [--pdeathsig SIG]\n"
       "                  [--no-new-privs] [--allow-security-masking] [--argv0 NAME]\n"
-      "                  [--exec-fd N]\n"
-      "                  [--no-verify] -- PROGRAM ARGS...\n"
-      "       hwcap-exec --list-stages | --list-security\n"
+      "                  [--exec-fd N] [--no-verify] [--cpuid LEAF[.SUBLEAF]:REG=KEEP]... [--stats-fd N]\n"
+      "                  -- PROGRAM ARGS...\n"
+      "       hwcap-exec --list-stages | --list-security | --probe-cpuid-fault\n"
       "Each W is a word of AT_HWCAP* bits to keep, in hex (0x optional); it is ANDed with\n"
       "what the kernel reports. Exit status: the program's; 127 not found; 126 not\n"
-      "executable; 125 the launcher failed before exec.\n",
+      "executable; 125 the launcher failed before exec.\n"
+      "--cpuid (x86-64, ptrace mode): LEAF, SUBLEAF and KEEP are hexadecimal, always (0x\n"
+      "optional); REG is eax, ebx, ecx or edx. KEEP is ANDed into what the CPU answers\n"
+      "for every CPUID the program and its tree execute (docs/cpuid.md).\n",
       f);
 }
 
@@ -117,6 +121,18 @@ static void set_status_fd(struct options *o, const char *v) {
   report_set_fd(fd);
 }
 
+/* The stats fd, as the status fd: moved above 2 when it is one of the program's. */
+static void set_stats_fd(struct options *o, const char *v) {
+  uint64_t n;
+  if (parse_decimal(v, 65536, &n) || fcntl((int)n, F_GETFD) < 0)
+    bad_arg(o, "--stats-fd must be an open file descriptor, not '%s'", v);
+  int fd = (int)n;
+  if (fd <= 2) fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  else fcntl(fd, F_SETFD, FD_CLOEXEC);
+  if (fd < 0) bad_arg(o, "--stats-fd %s cannot be moved above 2", v);
+  o->stats_fd = fd;
+}
+
 /*
  * --exec-fd N: the launcher was executed through /proc/self/fd/N, an fd the caller opened on
  * it (a spawn that switches uid/gid: the new uid may not search the package's directory). It
@@ -129,7 +145,7 @@ static void close_exec_fd(const struct options *o, const char *v) {
 }
 
 int options_parse(struct options *o, int argc, char **argv) {
-  *o = (struct options){.mode = MODE_AUTO, .follow = 1, .status_fd = -1, .verify = 1};
+  *o = (struct options){.mode = MODE_AUTO, .follow = 1, .status_fd = -1, .stats_fd = -1, .verify = 1};
   for (int w = 0; w < HWCAP_WORDS; w++) o->keep[w] = ~0ULL;
   int i = 1;
   for (; i < argc; i++) {
@@ -160,6 +176,11 @@ int options_parse(struct options *o, int argc, char **argv) {
       o->verify = 0;
     } else if ((v = opt_value(o, argc, argv, &i, "--status-fd"))) {
       set_status_fd(o, v);
+    } else if ((v = opt_value(o, argc, argv, &i, "--cpuid"))) {
+      char err[256];
+      if (cpuid_mask_add_rule(v, err, sizeof err)) bad_arg(o, "%s", err);
+    } else if ((v = opt_value(o, argc, argv, &i, "--stats-fd"))) {
+      set_stats_fd(o, v);
     } else if ((v = opt_value(o, argc, argv, &i, "--argv0"))) {
       o->argv0 = v;
     } else if ((v = opt_value(o, argc, argv, &i, "--exec-fd"))) {

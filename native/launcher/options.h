@@ -14,6 +14,7 @@ struct options {
   int follow;                 /* --follow (default) / --no-follow */
   uint64_t keep[HWCAP_WORDS]; /* --hwcap..--hwcap4: bits to keep; ~0 when not given */
   int status_fd;              /* --status-fd, moved above 2; -1 without one */
+  int stats_fd;               /* --stats-fd, moved above 2: the helper's counters at its end; -1 without one */
   int pdeathsig;              /* --pdeathsig, 0 without one */
   int no_new_privs;           /* --no-new-privs */
   int allow_security;         /* --allow-security-masking */

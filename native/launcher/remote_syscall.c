@@ -79,8 +79,14 @@ struct step_error remote_call(struct remote_syscall *rs, long nr, const uint64_t
   regs_t inj = rs->saved, after;
   set_syscall(&inj, rs->site, nr, args);
   TRY(STAGE_INJECT, "ptrace(PTRACE_SETREGSET)", tracee_set_regs(rs->pid, &inj));
-  /* One step runs the whole system call: one round trip, not a stop at its entry and its exit. */
-  TRY(STAGE_INJECT, "ptrace(PTRACE_SINGLESTEP)", tracee_resume_until(rs->pid, PTRACE_SINGLESTEP, SIGTRAP, rs->pend));
+  /*
+   * To the call's entry stop, then its exit stop. Not one PTRACE_SINGLESTEP: a
+   * step's SIGTRAP is a forced signal, which unblocks a blocked SIGTRAP and
+   * resets an ignored one to SIG_DFL in the program (kernel/signal.c
+   * force_sig_info_to_task).
+   */
+  TRY(STAGE_INJECT, "ptrace(PTRACE_SYSCALL)", tracee_resume_until(rs->pid, PTRACE_SYSCALL, SIGTRAP | 0x80, rs->pend));
+  TRY(STAGE_INJECT, "ptrace(PTRACE_SYSCALL)", tracee_resume_until(rs->pid, PTRACE_SYSCALL, SIGTRAP | 0x80, rs->pend));
   TRY(STAGE_INJECT, "ptrace(PTRACE_GETREGSET)", tracee_get_regs(rs->pid, &after));
   *ret = (long)REG_RET(after);
   return STEP_OK;

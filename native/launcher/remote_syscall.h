@@ -43,7 +43,7 @@ struct step_error remote_begin(struct remote_syscall *rs, pid_t pid, const regs_
 
 struct step_error remote_scratch_write(struct remote_syscall *rs, const void *buf, size_t len);
 
-/* Runs nr(args) at the site in one PTRACE_SINGLESTEP; *ret is what the kernel returned (-errno on failure). */
+/* Runs nr(args) at the site, between its syscall-entry and -exit stops; *ret is what the kernel returned (-errno on failure). */
 struct step_error remote_call(struct remote_syscall *rs, long nr, const uint64_t args[5], long *ret);
 
 /* Puts back the code, the scratch area and the registers. */

@@ -24,7 +24,12 @@
   X(STAGE_PATCH_STACK, "patch-stack", "ANDing the words on the new stack")                \
   X(STAGE_INJECT, "inject", "injected prctl(PR_SET_MM_MAP) for the saved copy")           \
   X(STAGE_VERIFY, "verify", "reading the saved copy back")                                \
-  X(STAGE_MASKED, "masked", "the program's first image is masked")
+  X(STAGE_CPUID_FAULT, "cpuid-fault", "a CPUID mask: does CPUID fault and trap here")     \
+  X(STAGE_SECCOMP, "seccomp", "the filter that keeps the tree traced")                    \
+  X(STAGE_SIGNAL_STATE, "signal-state", "the new image's signal state, for CPUID traps")  \
+  X(STAGE_CPUID_ARM, "cpuid-arm", "injected arch_prctl(ARCH_SET_CPUID, 0)")               \
+  X(STAGE_MASKED, "masked", "the program's first image is masked")                        \
+  X(STAGE_STATS, "stats", "the helper's counters on --stats-fd, when the tree has ended")
 
 enum stage {
 #define HWCAP_STAGE_ENUM(id, name, what) id,

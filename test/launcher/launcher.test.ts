@@ -274,7 +274,9 @@ describe('hwcap-exec --mode kernel', () => {
 
 describe('hwcap-exec --list-stages', () => {
   // The stages the status lines and lib/spawn rely on today; the TypeScript list is compared in lib's own test.
-  const used = ['args', 'pdeathsig', 'exec', 'read-auxv', 'security', 'kernel-mask', 'kernel-verify', 'check-target', 'helper', 'seize', 'no-new-privs', 'exec-stop', 'patch-stack', 'inject', 'verify', 'masked'];
+  const used = ['args', 'pdeathsig', 'exec', 'read-auxv', 'security', 'kernel-mask', 'kernel-verify', 'check-target', 'helper', 'seize', 'no-new-privs', 'exec-stop', 'patch-stack', 'inject', 'verify', 'masked',
+    // CPUID masking and the seccomp filter (docs/cpuid.md)
+    'cpuid-fault', 'seccomp', 'signal-state', 'cpuid-arm', 'stats'];
 
   it('prints every stage once, one per line', () => {
     const r = cp.spawnSync(launcher, ['--list-stages'], { encoding: 'utf8' });

@@ -61,6 +61,8 @@ interface Seen {
   execfn: string;
   comm: string;
   tracerPid: number;
+  noNewPrivs: string;
+  seccomp: string;
   pgid: number[];
   ppid: number;
   /** The auxv that ld.so read from the stack (LD_SHOW_AUXV), pointers left out. */
@@ -96,9 +98,9 @@ function run(spawnFn: typeof cp.spawn, options: Record<string, unknown>): Promis
   });
 }
 
-/** Both views with the documented differences taken out: the mask and TracerPid. */
-function comparable(s: Seen): Omit<Seen, 'tracerPid' | 'auxv' | 'ppid'> & { auxv: Record<string, string> } {
-  const { tracerPid: _t, ppid: _p, auxv, ...rest } = s;
+/** Both views with the documented differences taken out: the mask, TracerPid and (a followed tree) the seccomp filter. */
+function comparable(s: Seen): Omit<Seen, 'tracerPid' | 'auxv' | 'ppid' | 'seccomp'> & { auxv: Record<string, string> } {
+  const { tracerPid: _t, ppid: _p, seccomp: _s, auxv, ...rest } = s;
   const a = { ...auxv };
   delete a.AT_HWCAP;
   delete a.AT_HWCAP2;
@@ -134,6 +136,9 @@ describe.skipIf(!canPtrace)(`a masked spawn looks like a plain one to the progra
         } else {
           expect(masked.seen.tracerPid).toBe(0);
         }
+        // The seccomp filter that keeps a followed tree traced (docs/cpuid.md): mode 2, only when followed.
+        expect(plain.seen.seccomp).toBe('0');
+        expect(masked.seen.seccomp).toBe(follow ? '2' : '0');
       } finally {
         process.umask(old);
       }

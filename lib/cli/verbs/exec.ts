@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { catalog } from '../../core/features';
 import { keepSetOf } from '../documents';
 import { host } from '../host';
+import type * as LauncherCpuid from '../../launcher/cpuid';
 import { CliError, err, jsonLine, printError, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
@@ -18,9 +19,13 @@ const FROM_TERMINAL: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
 const EXIT_EXEC = 125;
 
 /** Whether a feature name has a place in the auxv words (the ones the launcher masks). */
-function auxvNames(arch: string): (name: string) => boolean {
-  const inAuxv = new Set(catalog(arch).filter((r) => r.word.startsWith('AT_') || r.also?.word.startsWith('AT_') === true).map((r) => r.name));
-  return (name) => inAuxv.has(name) || /@AT_HWCAP/.test(name);
+/**
+ * What the launcher can hide: the auxv words and, on x86-64, every CPUID word but leaf 0xD's
+ * (CPUID.D.1:EAX stays the CPU's, as the XSAVE sizes must: docs/cpuid.md).
+ */
+function maskableNames(arch: string): (name: string) => boolean {
+  const fixed = new Set(catalog(arch).filter((r) => r.word === 'CPUID.D.1:EAX').map((r) => r.name));
+  return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
 }
 
 export const exec = defineVerb({
@@ -70,9 +75,9 @@ export const exec = defineVerb({
     const here = h.FeatureSet.current('process');
     const keep = keepSetOf('exec', values, here, 'nothing to mask');
 
-    // The launcher masks the auxv words. On x86-64 most features live in CPUID, which it does not
-    // mask yet: what it cannot hide is said, not counted as dropped.
-    const masked = auxvNames(here.arch);
+    // The launcher masks the auxv words and (x86-64, through CPUID faulting) the CPUID words but
+    // leaf 0xD's: what it cannot hide is said, not counted as dropped.
+    const masked = maskableNames(here.arch);
     const lost = here.securityNames().filter((n) => !keep.has(n) && masked(n));
     if (lost.length && !values['allow-security-masking']) {
       throw new CliError(`masking would drop security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect${lost.length === 1 ? 's' : ''} the command`, 'pass --allow-security-masking if that is what you want');
@@ -82,7 +87,7 @@ export const exec = defineVerb({
     const dropped = here.diff(kept).extra.filter(masked);
     const unmasked = here.diff(kept).extra.filter((n) => !masked(n));
     if (unmasked.length && !values.json) {
-      err(`hwcap exec: note: the command still sees ${unmasked.length} feature${unmasked.length === 1 ? '' : 's'} outside the auxv (${unmasked.slice(0, 8).join(' ')}${unmasked.length > 8 ? ' …' : ''}) through CPUID, which is not masked; 'hwcap env' prints the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them`);
+      err(`hwcap exec: note: the command still sees ${unmasked.join(' ')} (CPUID leaf 0xD, which stays the CPU's); 'hwcap env' prints the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them`);
     }
     const follow = !values['no-follow'];
     const resolved = () => h.resolveMode(mode, { inheritance: h.probeInheritance });
@@ -93,7 +98,18 @@ export const exec = defineVerb({
       if (values.verbose) {
         const words = Object.entries(kept.toJSON().words).filter(([, v]) => v !== '0x0').map(([k, v]) => `${k}=${v}`);
         err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); dropping ${dropped.join(' ') || 'none'}`);
-        err(`hwcap exec: mode ${mode === 'auto' ? `auto → ${resolved()}` : mode}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
+        // x86-64: CPUID words in the keep set are masked by the ptrace helper, in every thread and process it follows.
+        const cpuidWords = (keep as { cpuid?: Record<string, number> }).cpuid;
+        // Loaded here, not at the top: the pure verbs load no launcher file (test/cli/cli-pure.test.ts).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const lc = cpuidWords && Object.keys(cpuidWords).length ? (require('../../launcher/cpuid') as typeof LauncherCpuid) : undefined;
+        const cpuid = lc && cpuidWords ? lc.cpuidKeepOf(cpuidWords) : undefined;
+        if (lc && cpuid && cpuid.rules.length) {
+          err(`hwcap exec: CPUID (answered by the ptrace helper at every trapped CPUID): ${cpuid.rules.map(lc.cpuidRuleArg).join(' ')}; CPUID.1:EDX as AT_HWCAP`);
+          if (cpuid.unmasked.length) err(`hwcap exec: CPUID not masked: ${cpuid.unmasked.join(' ')} (leaf 0xD stays the CPU's: XSAVE sizes)`);
+        }
+        const shown = cpuid && cpuid.rules.length ? 'ptrace (a CPUID mask needs it)' : mode === 'auto' ? `auto → ${resolved()}` : mode;
+        err(`hwcap exec: mode ${shown}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
       }
     }
 

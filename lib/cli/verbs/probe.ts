@@ -14,6 +14,7 @@ export const probe = defineVerb({
     '  PR_SET_MM_AUXV    write it; needs CAP_SYS_RESOURCE\n' +
     '  PR_SET_MM_MAP     write it with all mm fields; needs CONFIG_CHECKPOINT_RESTORE, no capability\n' +
     "  ptrace            mask a child at exec ('hwcap exec --mode ptrace'), tried on hwcap-probe\n" +
+    '  CPUID faulting    can CPUID be masked (x86-64)? armed and trapped for real by hwcap-exec\n' +
     "  kernel inheritance  does a masked auxv survive execve ('--mode kernel')? tried on hwcap-probe\n" +
     '  PR_USER_HWCAP_ENABLED  asked only with a number from the build headers or\n' +
     '                    HWCAP_PR_USER_HWCAP_ENABLED; "unknown" otherwise\n' +
@@ -38,6 +39,8 @@ export const probe = defineVerb({
     rows.push(pt.ok ? ['ptrace', p.green('ok'), pt.reason] : ['ptrace', p.red(pt.code), pt.hint ? `${pt.reason}; ${pt.hint}` : pt.reason]);
     const inh = result.inheritance.inherits;
     rows.push(['kernel inheritance', inh === true ? p.green('yes') : inh === false ? 'no' : p.yellow('unknown'), result.inheritance.reason]);
+    const cf = result.cpuidFault;
+    rows.push(cf.ok ? ['CPUID faulting', p.green('ok'), cf.reason] : ['CPUID faulting', p.red(cf.code), cf.hint ? `${cf.reason}; ${cf.hint}` : cf.reason]);
     rows.push(['exec --mode auto', result.autoMode ? p.green(result.autoMode) : p.red('none'), result.autoMode ? '' : 'neither mode works here: hwcap exec fails closed']);
     const u = result.userHwcap;
     rows.push(['PR_USER_HWCAP_ENABLED', u.state === 'enforced' ? p.green(u.state) : u.state === 'unknown' ? p.yellow(u.state) : u.state, u.reason]);

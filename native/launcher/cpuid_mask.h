@@ -1,0 +1,62 @@
+/*
+ * cpuid_mask: the --cpuid rules, the answer table and the fault probe (x86-64).
+ *
+ * A rule `--cpuid LEAF[.SUBLEAF]:REG=KEEP` ANDs KEEP into REG of what the CPU
+ * answers for LEAF (and SUBLEAF, for the leaves that take one). Numbers are
+ * hexadecimal, always: "7.0:ebx=fffeffff", "80000001:ecx=ffffffdf". An optional
+ * "0x" prefix is accepted and means nothing more; no sign, no decimal, at most
+ * 8 digits. Repeated rules for the same register AND together. See docs/cpuid.md.
+ *
+ * The helper computes a table of real answers once, at its start, and answers
+ * every trapped CPUID from it; only the leaves that describe the calling CPU
+ * (APIC ids and topology) are run for real at trap time, on the tracee's CPU.
+ */
+#ifndef HWCAP_CPUID_MASK_H
+#define HWCAP_CPUID_MASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
+
+/* Parses and records one rule. 0, or -1 with a message in err. */
+int cpuid_mask_add_rule(const char *arg, char *err, size_t errlen);
+
+/* Some rule removes a bit. */
+int cpuid_mask_active(void);
+
+/* The keep word for CPUID.1:EDX (all ones without a rule), to keep AT_HWCAP in agreement. */
+uint32_t cpuid_mask_keep(uint32_t leaf, uint32_t subleaf, int reg);
+
+/* Also AND `keep` into CPUID.1:EDX (the AT_HWCAP word). */
+void cpuid_mask_and_leaf1_edx(uint32_t keep);
+
+/* The hardware's CPUID (the helper's own, on the CPU it runs on). */
+void cpuid_raw(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+/*
+ * Can this thread's CPUID be made to fault, and does it then trap? Arms
+ * faulting, runs CPUID under a SIGSEGV handler, disarms, and puts back the
+ * handler and the signal mask exactly. 0, or an errno: ENODEV (no faulting),
+ * ENOTSUP (faulting advertised but CPUID did not trap), ENOSYS (not x86-64).
+ * *syscall_name names the step.
+ */
+int cpuid_fault_probe(const char **syscall_name);
+
+/* Fills the table of real answers (the helper, once, at its start). */
+void cpuid_table_init(void);
+
+/*
+ * The masked answer for one trapped CPUID. `cpu` is the CPU the tracee last
+ * ran on (-1: unknown), for the leaves that describe the calling CPU.
+ * Returns 1 when a real CPUID ran for it (a per-CPU leaf or a table miss).
+ */
+int cpuid_answer(uint32_t leaf, uint32_t subleaf, int cpu, uint32_t out[4]);
+
+/* The leaf describes the calling CPU (its answer needs the tracee's CPU). */
+int cpuid_leaf_is_per_cpu(uint32_t leaf);
+
+/* "1:ecx=fffffffe 7.0:ebx=ffffffdf" (the effective keep words), for status lines. */
+void cpuid_mask_describe(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,551 @@
+/*
+ * cpuid_trace: see cpuid_trace.h.
+ *
+ * Kernel interfaces: kernel/signal.c force_sig_info_to_task() (what a forced
+ * signal changes; a single step's SIGTRAP is one too, so nothing here steps),
+ * kernel/signal.c handle_signal()/signal_delivered() (a handler runs with its
+ * sa_mask, and its own signal unless SA_NODEFER, added), include/uapi/linux/ptrace.h
+ * (PTRACE_GETSIGMASK/SETSIGMASK, PTRACE_EVENT_SECCOMP), arch/x86/include/uapi/
+ * asm/signal.h (struct sigaction as the kernel takes it: handler, flags,
+ * restorer, mask), proc(5) (SigBlk/SigIgn/SigCgt, field 39 "processor").
+ */
+#include "cpuid_trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cpuid_mask.h"
+#include "faults.h"
+#include "report.h"
+#include "seccomp_filter.h"
+
+struct cpuid_trace_stats cpuid_trace_stats;
+int cpuid_trace_simulate;
+
+#if defined(__x86_64__)
+
+#define ARCH_SET_CPUID 0x1012
+#define SEGV_BIT (1ULL << (SIGSEGV - 1))
+#define RED_ZONE 128
+
+enum disposition { DISP_DFL, DISP_IGN, DISP_HANDLER, DISP_HANDLER_UNKNOWN };
+
+struct proc {
+  pid_t tgid;
+  int disp, armed;
+  uint64_t act[4]; /* SIGSEGV's: handler, flags, restorer, mask, as the kernel takes struct sigaction */
+  uint64_t site;   /* a syscall instruction in its vDSO, or 0 */
+  /* Per signal (bit sig-1): has a handler; its sa_mask holds SIGSEGV; SA_RESETHAND. */
+  uint64_t handled, blocks_segv, resethand;
+};
+struct task {
+  pid_t tid, tgid;
+  int segv_blocked;
+  int stat_fd; /* /proc/<tid>/stat, kept open once a per-CPU leaf asked for its CPU; -1 */
+};
+
+static struct proc *procs;
+static struct task *tasks;
+static size_t n_procs, n_tasks, cap_procs, cap_tasks;
+
+static struct task *find_task(pid_t tid) {
+  for (size_t i = 0; i < n_tasks; i++)
+    if (tasks[i].tid == tid) return &tasks[i];
+  return NULL;
+}
+
+static struct proc *find_proc(pid_t tgid) {
+  for (size_t i = 0; i < n_procs; i++)
+    if (procs[i].tgid == tgid) return &procs[i];
+  return NULL;
+}
+
+static struct proc *add_proc(pid_t tgid) {
+  struct proc *p = find_proc(tgid);
+  if (p) return p;
+  if (n_procs == cap_procs) {
+    size_t cap = cap_procs ? cap_procs * 2 : 64;
+    struct proc *np = realloc(procs, cap * sizeof *np);
+    if (!np) return NULL;
+    procs = np;
+    cap_procs = cap;
+  }
+  p = &procs[n_procs++];
+  memset(p, 0, sizeof *p);
+  p->tgid = tgid;
+  return p;
+}
+
+static struct task *add_task(pid_t tid, pid_t tgid) {
+  struct task *t = find_task(tid);
+  int reused = t != NULL;
+  if (!t) {
+    if (n_tasks == cap_tasks) {
+      size_t cap = cap_tasks ? cap_tasks * 2 : 64;
+      struct task *nt = realloc(tasks, cap * sizeof *nt);
+      if (!nt) return NULL;
+      tasks = nt;
+      cap_tasks = cap;
+    }
+    t = &tasks[n_tasks++];
+  }
+  if (reused && t->stat_fd >= 0) close(t->stat_fd);
+  memset(t, 0, sizeof *t);
+  t->stat_fd = -1;
+  t->tid = tid;
+  t->tgid = tgid;
+  return t;
+}
+
+static void drop_task(pid_t tid) {
+  for (size_t i = 0; i < n_tasks; i++)
+    if (tasks[i].tid == tid) {
+      pid_t tgid = tasks[i].tgid;
+      if (tasks[i].stat_fd >= 0) close(tasks[i].stat_fd);
+      tasks[i] = tasks[--n_tasks];
+      for (size_t k = 0; k < n_tasks; k++)
+        if (tasks[k].tgid == tgid) return;
+      for (size_t k = 0; k < n_procs; k++)
+        if (procs[k].tgid == tgid) procs[k] = procs[--n_procs];
+      return;
+    }
+}
+
+/* ---- the tracee ---------------------------------------------------------------------------- */
+
+/* The outputs are cleared first: memcheck does not know every ptrace request's output. */
+static int regs_get(pid_t pid, struct user_regs_struct *r) {
+  memset(r, 0, sizeof *r);
+  return ptrace(PTRACE_GETREGS, pid, 0, r) == 0 ? 0 : -errno;
+}
+static int regs_set(pid_t pid, const struct user_regs_struct *r) {
+  return ptrace(PTRACE_SETREGS, pid, 0, (void *)r) == 0 ? 0 : -errno;
+}
+
+static int peek(pid_t pid, uint64_t addr, void *buf, size_t len) {
+  struct iovec l = {buf, len}, r = {(void *)(uintptr_t)addr, len};
+  if (process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)len) return 0;
+  for (size_t off = 0; off < len; off += 8) {
+    errno = 0;
+    long w = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)(addr + off), NULL);
+    if (errno) return -errno;
+    memcpy((char *)buf + off, &w, len - off < 8 ? len - off : 8);
+  }
+  return 0;
+}
+
+static int poke(pid_t pid, uint64_t addr, const void *buf, size_t len) {
+  struct iovec l = {(void *)buf, len}, r = {(void *)(uintptr_t)addr, len};
+  if (process_vm_writev(pid, &l, 1, &r, 1, 0) == (ssize_t)len) return 0;
+  for (size_t off = 0; off < len; off += 8) {
+    long w = 0;
+    size_t n = len - off < 8 ? len - off : 8;
+    if (n < 8) {
+      errno = 0;
+      w = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)(addr + off), NULL);
+      if (errno) return -errno;
+    }
+    memcpy(&w, (const char *)buf + off, n);
+    if (ptrace(PTRACE_POKEDATA, pid, (void *)(uintptr_t)(addr + off), (void *)w) != 0) return -errno;
+  }
+  return 0;
+}
+
+static int get_mask(pid_t pid, uint64_t *mask) {
+  *mask = 0;
+  return ptrace(PTRACE_GETSIGMASK, pid, (void *)sizeof *mask, mask) == 0 ? 0 : -errno;
+}
+
+/*
+ * Resumes with `request` until `pid` stops with `want` (event 0). Signals that
+ * arrive meanwhile are sent again afterwards (pend); seccomp and group stops
+ * are passed through with the same request.
+ */
+struct held {
+  int sig[8], n;
+};
+
+static int run_until(pid_t pid, int request, int want, struct held *h) {
+  if (ptrace(request, pid, 0, 0) != 0) return -errno;
+  for (;;) {
+    int st;
+    if (waitpid(pid, &st, __WALL) < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (!WIFSTOPPED(st)) return -ESRCH;
+    int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    if (event == 0 && sig == want) return 0;
+    if (event == 0 && sig != (SIGTRAP | 0x80) && h->n < 8) h->sig[h->n++] = sig;
+    if (ptrace(request, pid, 0, 0) != 0) return -errno;
+  }
+}
+
+static void send_held(pid_t pid, pid_t tgid, const struct held *h) {
+  for (int i = 0; i < h->n; i++) syscall(SYS_tgkill, tgid, pid, h->sig[i]);
+}
+
+/*
+ * Runs one system call in a stopped tracee: `data` is copied below its stack
+ * (red zone kept) and its address passed where an argument is DATA_ARG; the
+ * call runs at `site` (a syscall instruction in the vDSO) or, without one, at
+ * `patch_at`, whose two bytes are replaced for the call and put back. Restores
+ * the memory, then sets the registers to `after`. Returns the call's result or -errno.
+ */
+#define DATA_ARG ((uint64_t)-77)
+static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *base, const struct user_regs_struct *after,
+                        uint64_t site, uint64_t patch_at, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                        const void *data, size_t len) {
+  unsigned char saved[256];
+  struct held h = {{0}, 0};
+  if (len > sizeof saved) return -E2BIG;
+  /*
+   * Syscall stops, not a single step: a step's SIGTRAP is a forced signal, which
+   * would unblock SIGTRAP in a thread that blocks it (and reset its handler).
+   */
+  uint64_t scratch = (base->rsp - RED_ZONE - 64 - len) & ~(uint64_t)15;
+  long r, code = 0;
+  if (len && ((r = peek(pid, scratch, saved, len)) || (r = poke(pid, scratch, data, len)))) return r;
+  uint64_t *args[4] = {&a0, &a1, &a2, &a3};
+  for (int i = 0; i < 4; i++)
+    if (*args[i] == DATA_ARG) *args[i] = scratch;
+  if (!site) {
+    errno = 0;
+    code = ptrace(PTRACE_PEEKTEXT, pid, (void *)(uintptr_t)patch_at, NULL);
+    if (errno) return -errno;
+    long patched = code;
+    memcpy(&patched, "\x0f\x05", 2);
+    if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)patch_at, (void *)patched) != 0) return -errno;
+  }
+  struct user_regs_struct inj = *base, out;
+  inj.rip = site ? site : patch_at;
+  inj.rax = (uint64_t)nr;
+  inj.orig_rax = (uint64_t)-1;
+  inj.rdi = a0;
+  inj.rsi = a1;
+  inj.rdx = a2;
+  inj.r10 = a3;
+  long ret;
+  if ((r = regs_set(pid, &inj)) || (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) ||
+      (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) || (r = regs_get(pid, &out))) {
+    ret = r;
+  } else {
+    ret = (long)out.rax;
+  }
+  if (!site) ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)patch_at, (void *)code);
+  if (len) poke(pid, scratch, saved, len);
+  if (ret != -ESRCH && (r = regs_set(pid, after))) ret = r;
+  send_held(pid, tgid, &h);
+  return ret;
+}
+
+/* The address of a `syscall` (0f 05) in the tracee's vDSO, or 0. */
+static uint64_t vdso_site(pid_t pid) {
+  char path[64];
+  uint64_t aux[128], vdso = 0;
+  snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, aux, sizeof aux);
+  close(fd);
+  for (ssize_t k = 0; k + 1 < n / 8; k += 2)
+    if (aux[k] == 33 /* AT_SYSINFO_EHDR */) vdso = aux[k + 1];
+  if (!vdso) return 0;
+  static unsigned char buf[8192];
+  if (peek(pid, vdso, buf, sizeof buf)) return 0;
+  for (size_t i = 0; i + 1 < sizeof buf; i++)
+    if (buf[i] == 0x0f && buf[i + 1] == 0x05) return vdso + i;
+  return 0;
+}
+
+/* /proc/<tid>/status: Tgid, PPid, SigBlk, SigIgn, SigCgt. */
+struct status {
+  pid_t tgid, ppid;
+  uint64_t blk, ign, cgt;
+};
+static int read_status(pid_t tid, struct status *s) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -EIO;
+  buf[n] = 0;
+  memset(s, 0, sizeof *s);
+  for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    unsigned long long v;
+    int d;
+    if (sscanf(line, "Tgid: %d", &d) == 1) s->tgid = d;
+    else if (sscanf(line, "PPid: %d", &d) == 1) s->ppid = d;
+    else if (sscanf(line, "SigBlk: %llx", &v) == 1) s->blk = v;
+    else if (sscanf(line, "SigIgn: %llx", &v) == 1) s->ign = v;
+    else if (sscanf(line, "SigCgt: %llx", &v) == 1) s->cgt = v;
+  }
+  return s->tgid > 0 ? 0 : -EPROTO;
+}
+
+/* The CPU the task last ran on: field 39 of /proc/<tid>/stat, or -1. */
+static int last_cpu(struct task *t) {
+  char buf[1024];
+  if (t->stat_fd < 0) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)t->tid);
+    t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (t->stat_fd < 0) return -1;
+  }
+  ssize_t n = pread(t->stat_fd, buf, sizeof buf - 1, 0); /* one system call per trap, not three */
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  if (!p) return -1;
+  for (int field = 2; field < 39 && p; field++) p = strchr(p + 1, ' ');
+  return p ? atoi(p + 1) : -1;
+}
+
+/* A task seen for the first time: a thread of a known process, or a new process forked from a known one. */
+static struct task *learn(pid_t tid) {
+  struct task *t = find_task(tid);
+  if (t) return t;
+  struct status s;
+  if (read_status(tid, &s)) return NULL;
+  struct proc *p = find_proc(s.tgid);
+  if (!p) {
+    struct proc *parent = find_proc(s.ppid);
+    struct proc copy = parent ? *parent : (struct proc){0};
+    if (!(p = add_proc(s.tgid))) return NULL;
+    if (parent) *p = copy; /* fork copies dispositions, faulting and the vDSO */
+    p->tgid = s.tgid;
+    if (!parent) p->handled = s.cgt;
+    if (s.ign & SEGV_BIT) p->disp = DISP_IGN;
+    else if (!(s.cgt & SEGV_BIT)) p->disp = DISP_DFL;
+    else if (!parent || copy.disp != DISP_HANDLER) p->disp = DISP_HANDLER_UNKNOWN;
+  }
+  uint64_t mask;
+  if (!(t = add_task(tid, s.tgid))) return NULL;
+  t->segv_blocked = (get_mask(tid, &mask) == 0 ? mask : s.blk) & SEGV_BIT ? 1 : 0;
+  return t;
+}
+
+/* ---- the interface ------------------------------------------------------------------------- */
+
+void cpuid_trace_init(void) {
+  cpuid_trace_simulate = FAULT_IS("cpuid-simulate");
+  cpuid_table_init();
+}
+
+struct step_error cpuid_trace_exec(pid_t pid, int arm) {
+  /* The exec'ing thread is the whole process now: forget the old image. */
+  for (size_t i = 0; i < n_tasks;)
+    if (tasks[i].tgid == pid && tasks[i].tid != pid) drop_task(tasks[i].tid);
+    else i++;
+  drop_task(pid);
+  struct status s;
+  TRY(STAGE_SIGNAL_STATE, "open(/proc/<pid>/status)", read_status(pid, &s));
+  struct proc *p = add_proc(pid);
+  struct task *t = add_task(pid, pid);
+  if (!p || !t) return STEP_ERROR(STAGE_SIGNAL_STATE, "realloc", ENOMEM);
+  memset(p, 0, sizeof *p);
+  p->tgid = pid;
+  p->disp = (s.ign & SEGV_BIT) ? DISP_IGN : DISP_DFL; /* execve resets handlers, keeps SIG_IGN */
+  p->handled = p->blocks_segv = p->resethand = 0;
+  uint64_t mask;
+  TRY(STAGE_SIGNAL_STATE, "ptrace(PTRACE_GETSIGMASK)", get_mask(pid, &mask));
+  t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
+  p->site = FAULT_IS("no-vdso-site") ? 0 : vdso_site(pid);
+  if (!arm) return STEP_OK;
+
+  FAULT_POINT("helper-at-cpuid-arm");
+  if (cpuid_trace_simulate) {
+    p->armed = 1;
+    return STEP_OK;
+  }
+  struct user_regs_struct regs;
+  TRY(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", regs_get(pid, &regs));
+  long ret = remote_call(pid, pid, &regs, &regs, p->site, regs.rip, SYS_arch_prctl, ARCH_SET_CPUID, 0, 0, 0, NULL, 0);
+  if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+  p->armed = 1;
+  cpuid_trace_stats.arms++;
+  return STEP_OK;
+}
+
+int cpuid_trace_stop(pid_t pid, int status) {
+  (void)status;
+  learn(pid);
+  return 0;
+}
+
+int cpuid_trace_deliver_request(pid_t pid, int sig) {
+  struct task *t = find_task(pid);
+  struct proc *p = t ? find_proc(t->tgid) : NULL;
+  if (!p || sig < 1 || sig > 64) return PTRACE_CONT;
+  uint64_t bit = 1ULL << (sig - 1);
+  if (!(p->handled & bit)) return PTRACE_CONT;
+  /* Its handler runs with sa_mask (and the signal itself, unless SA_NODEFER) added to the mask. */
+  cpuid_trace_stats.handler_entries++;
+  if (p->blocks_segv & bit) t->segv_blocked = 1;
+  if (sig == SIGSEGV && !(p->act[1] & SA_NODEFER)) t->segv_blocked = 1;
+  if (p->resethand & bit) {
+    p->handled &= ~bit;
+    if (sig == SIGSEGV) p->disp = DISP_DFL;
+  }
+  return PTRACE_CONT;
+}
+
+int cpuid_trace_signal(pid_t pid, int sig) {
+  if (sig != SIGSEGV) return 0;
+  struct task *t = learn(pid);
+  struct proc *p = t ? find_proc(t->tgid) : NULL;
+  if (!p || !p->armed) return 0;
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0) return -errno;
+  if (si.si_code != 0x80 /* SI_KERNEL */) return 0;
+  struct user_regs_struct regs;
+  int r;
+  if ((r = regs_get(pid, &regs))) return r;
+  unsigned char insn[2] = {0, 0};
+  if (peek(pid, regs.rip, insn, 2)) return 0;
+  int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));
+  if (!is_cpuid) return 0;
+
+  FAULT_POINT("helper-during-cpuid-trap");
+  uint32_t leaf = (uint32_t)regs.rax, subleaf = (uint32_t)regs.rcx, out[4];
+  int cpu = cpuid_leaf_is_per_cpu(leaf) ? last_cpu(t) : -1;
+  if (cpuid_answer(leaf, subleaf, cpu, out)) cpuid_trace_stats.real_cpuids++;
+  struct user_regs_struct ans = regs;
+  ans.rax = out[0];
+  ans.rbx = out[1];
+  ans.rcx = out[2];
+  ans.rdx = out[3];
+  ans.rip = regs.rip + 2;
+  cpuid_trace_stats.traps++;
+
+  /* Put back what the forced signal changed. */
+  int blocked = t->segv_blocked;
+  int reset = p->disp == DISP_IGN || (blocked && (p->disp == DISP_HANDLER || p->disp == DISP_HANDLER_UNKNOWN));
+  if (reset) {
+    FAULT_POINT("helper-during-signal-restore");
+    if (p->disp == DISP_HANDLER_UNKNOWN) {
+      report_message("pid %d: SIGSEGV was blocked with a handler the helper never saw set; it is now SIG_DFL", (int)pid);
+      if ((r = regs_set(pid, &ans))) return r;
+    } else {
+      uint64_t act[4] = {p->disp == DISP_IGN ? (uint64_t)(uintptr_t)SIG_IGN : p->act[0], p->act[1], p->act[2], p->act[3]};
+      long ret =
+          remote_call(pid, t->tgid, &regs, &ans, p->site, regs.rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
+      if (ret != 0) return ret < 0 && ret > -4096 ? (int)ret : -EPROTO;
+    }
+    cpuid_trace_stats.restores++;
+  } else if ((r = regs_set(pid, &ans))) {
+    return r;
+  }
+  if (blocked) {
+    uint64_t mask;
+    if ((r = get_mask(pid, &mask))) return r;
+    mask |= SEGV_BIT;
+    if (ptrace(PTRACE_SETSIGMASK, pid, (void *)sizeof mask, &mask) != 0) return -errno;
+    cpuid_trace_stats.restores++;
+  }
+  return 1;
+}
+
+int cpuid_trace_seccomp(pid_t pid) {
+  unsigned long tag = 0; /* PTRACE_GETEVENTMSG */
+  cpuid_trace_stats.seccomp_stops++;
+  struct task *t = learn(pid);
+  struct proc *p = t ? find_proc(t->tgid) : NULL;
+  if (!t || !p || ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag) != 0) return 0;
+  struct user_regs_struct regs;
+  int r;
+  if ((r = regs_get(pid, &regs))) return r;
+  uint64_t mask, set;
+  switch (tag) {
+    case SECCOMP_TAG_SIGACTION: {
+      /*
+       * The kernel sets the action when the signal may be caught, the size is
+       * right and it can read act; it reads what we read.
+       */
+      uint64_t act[4], sig = regs.rdi;
+      if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP || !regs.rsi || regs.r10 != 8 ||
+          peek(pid, regs.rsi, act, sizeof act))
+        return 0;
+      uint64_t bit = 1ULL << (sig - 1);
+      int handler = act[0] != (uint64_t)(uintptr_t)SIG_DFL && act[0] != (uint64_t)(uintptr_t)SIG_IGN;
+      p->handled = handler ? p->handled | bit : p->handled & ~bit;
+      p->blocks_segv = handler && (act[3] & SEGV_BIT) ? p->blocks_segv | bit : p->blocks_segv & ~bit;
+      p->resethand = handler && (act[1] & SA_RESETHAND) ? p->resethand | bit : p->resethand & ~bit;
+      if (sig == SIGSEGV) {
+        memcpy(p->act, act, sizeof act);
+        p->disp = act[0] == (uint64_t)(uintptr_t)SIG_DFL   ? DISP_DFL
+                  : act[0] == (uint64_t)(uintptr_t)SIG_IGN ? DISP_IGN
+                                                           : DISP_HANDLER;
+      }
+      return 0;
+    }
+    case SECCOMP_TAG_SIGPROCMASK:
+      if (!regs.rsi || regs.r10 != 8 || peek(pid, regs.rsi, &set, 8) || get_mask(pid, &mask)) return 0;
+      if (regs.rdi == SIG_BLOCK) mask |= set;
+      else if (regs.rdi == SIG_UNBLOCK) mask &= ~set;
+      else if (regs.rdi == SIG_SETMASK) mask = set;
+      else return 0; /* EINVAL: unchanged */
+      t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
+      return 0;
+    case SECCOMP_TAG_MASK_AT_EXIT: {
+      struct held h = {{0}, 0};
+      if ((r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h))) return r;
+      if (get_mask(pid, &mask) == 0) t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
+      send_held(pid, t->tgid, &h);
+      return 0;
+    }
+  }
+  return 0;
+}
+
+void cpuid_trace_exited(pid_t pid) { drop_task(pid); }
+
+#else /* !__x86_64__: nothing traps */
+
+void cpuid_trace_init(void) {}
+struct step_error cpuid_trace_exec(pid_t pid, int arm) {
+  (void)pid;
+  return arm ? STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ENOSYS) : STEP_OK;
+}
+int cpuid_trace_stop(pid_t pid, int status) {
+  (void)pid;
+  (void)status;
+  return 0;
+}
+int cpuid_trace_signal(pid_t pid, int sig) {
+  (void)pid;
+  (void)sig;
+  return 0;
+}
+int cpuid_trace_deliver_request(pid_t pid, int sig) {
+  (void)pid;
+  (void)sig;
+  return PTRACE_CONT;
+}
+int cpuid_trace_seccomp(pid_t pid) {
+  (void)pid;
+  return 0;
+}
+void cpuid_trace_exited(pid_t pid) { (void)pid; }
+
+#endif
+
+void cpuid_trace_stats_json(char *buf, unsigned long len) {
+  const struct cpuid_trace_stats *s = &cpuid_trace_stats;
+  snprintf(buf, len,
+           "{\"traps\":%lu,\"realCpuids\":%lu,\"seccompStops\":%lu,\"restores\":%lu,\"arms\":%lu,\"handlerEntries\":%lu}",
+           s->traps, s->real_cpuids, s->seccomp_stops, s->restores, s->arms, s->handler_entries);
+}

@@ -1,0 +1,67 @@
+/*
+ * cpuid_trace: the helper's side of CPUID masking (x86-64, ptrace mode).
+ *
+ * At every exec stop the helper arms CPUID faulting in the new image
+ * (an injected arch_prctl(ARCH_SET_CPUID, 0)); a trapped CPUID then stops the
+ * tracee with a forced SIGSEGV, which the helper answers from the table
+ * (cpuid_mask.h) and suppresses.
+ *
+ * Signal state. A forced SIGSEGV that finds SIGSEGV blocked in the thread or
+ * ignored in the process unblocks it and resets the disposition to SIG_DFL
+ * (kernel/signal.c force_sig_info_to_task). The stop shows only the state
+ * after that, so the helper keeps the state before: per thread, whether
+ * SIGSEGV is blocked; per process, SIGSEGV's disposition. It learns them at
+ * exec stops and first sight (/proc/<tid>/status, PTRACE_GETSIGMASK), through
+ * the seccomp filter's traced calls (rt_sigaction of every signal: SIGSEGV's
+ * disposition and each handler's sa_mask; rt_sigprocmask; rt_sigreturn) and at
+ * each delivery to a handler (the mask it runs with). After a trap it puts back what the kernel changed: the mask with
+ * PTRACE_SETSIGMASK, the disposition with an injected rt_sigaction.
+ */
+#ifndef HWCAP_CPUID_TRACE_H
+#define HWCAP_CPUID_TRACE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct cpuid_trace_stats {
+  unsigned long traps, real_cpuids, seccomp_stops, restores, arms, handler_entries;
+};
+extern struct cpuid_trace_stats cpuid_trace_stats;
+
+/*
+ * Test builds (HWCAP_EXEC_FAULT=cpuid-simulate): treat `rdmsr` (0f 32, a forced
+ * SIGSEGV at CPL 3, with the same side effects) as a trapped CPUID and skip arming.
+ */
+extern int cpuid_trace_simulate;
+
+/* The helper's start: the answer table (and the test build's switch). */
+void cpuid_trace_init(void);
+
+/*
+ * An exec stop, the tracee in its syscall-exit stop with execve's registers:
+ * learn the signal state (stage signal-state) and, when `arm`, arm CPUID
+ * faulting (stage cpuid-arm). The caller kills the image on an error.
+ */
+struct step_error cpuid_trace_exec(pid_t pid, int arm);
+
+/* Any other stop of `pid` (before it is handled): learns a new task. Returns 0 (nothing to swallow). */
+int cpuid_trace_stop(pid_t pid, int status);
+
+/* A SIGSEGV signal-delivery stop: 1 it was a trapped CPUID, answered (resume with no signal); 0 not one; <0 -errno. */
+int cpuid_trace_signal(pid_t pid, int sig);
+
+/* `sig` is about to be delivered: notes the mask its handler runs with. The ptrace request to resume with (PTRACE_CONT). */
+int cpuid_trace_deliver_request(pid_t pid, int sig);
+
+/* A PTRACE_EVENT_SECCOMP stop: tracks the call. Leaves the tracee to be resumed with PTRACE_CONT. 0 or -errno. */
+int cpuid_trace_seccomp(pid_t pid);
+
+/* A tracee exited or was killed. */
+void cpuid_trace_exited(pid_t pid);
+
+/* The stats as one JSON object, for the status line at the helper's end. */
+void cpuid_trace_stats_json(char *buf, unsigned long len);
+
+#endif
