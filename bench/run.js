@@ -234,7 +234,8 @@ async function benchSpawn() {
   const mask = benchMask();
   for (const d of defs) {
     if (only && !d.id.includes(only)) continue;
-    const opts = { hwcaps: mask, mode: 'ptrace' };
+    // The auxv path: CPUID masking has its own rows (bench/cpuid.js) and needs CPUID faulting.
+    const opts = { hwcaps: mask, mode: 'ptrace', auxvOnly: true };
     const r = await compareSpawns({
       candidate: () => timeSpawn(h.spawn, d.file, d.args, opts),
       baseline: () => timeSpawn(cp.spawn, d.file, d.args, {}),
@@ -271,7 +272,7 @@ async function benchSpawnBreakdown() {
     ['+ exec of hwcap-exec, nothing to mask', () => timeSpawn(cp.spawn, launcher, ['--', '/bin/true'], {})],
     ['+ ptrace helper and patch, first exec only', () => timeSpawn(cp.spawn, launcher, ['--mode', 'ptrace', '--no-follow', ...maskArgs, '--', '/bin/true'], {})],
     ['+ following the tree (default)', () => timeSpawn(cp.spawn, launcher, ['--mode', 'ptrace', ...maskArgs, '--', '/bin/true'], {})],
-    ['+ lib/spawn (status pipe, held events)', () => timeSpawn(h.spawn, '/bin/true', [], { hwcaps: mask, mode: 'ptrace' })],
+    ['+ lib/spawn (status pipe, held events)', () => timeSpawn(h.spawn, '/bin/true', [], { hwcaps: mask, mode: 'ptrace', auxvOnly: true })],
   ];
   const runs = scale(150, 15);
   const times = variants.map(() => []);

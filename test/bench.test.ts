@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launcherPath } from '../lib';
 import { repoRoot, which } from './support/helpers';
 
 interface Row {
@@ -35,8 +36,17 @@ const ALLOWED_NOT_MEASURED: { id: RegExp; reason: RegExp; absent: () => boolean 
   // perf may be missing, or present and refused by perf_event_paranoid: either way perf trace said no.
   { id: /^spawn-syscalls$/, reason: /^perf trace did not run here/, absent: () => which('perf') === undefined || spawnSync('perf', ['trace', '-s', '--', '/bin/true'], { encoding: 'utf8', timeout: 20_000 }).status !== 0 },
   { id: /-one-cpu$/, reason: /^one CPU only$/, absent: () => os.cpus().length < 2 },
+  // A program's own CPUIDs trap only with real CPUID faulting, which the launcher probes.
+  { id: /^cpuid-traps-/, reason: /^CPUID faulting unavailable here \(arch_prctl\(ARCH_SET_CPUID\): E[A-Z]+\)$/, absent: () => noCpuidFaulting() },
   { id: /-one-cpu$/, reason: /^taskset did not run here$/, absent: () => which('taskset') === undefined },
 ];
+
+/** hwcap-exec --probe-cpuid-fault says CPUID faulting does not work here (or this is not x86-64). */
+function noCpuidFaulting(): boolean {
+  const r = spawnSync(launcherPath(), ['--probe-cpuid-fault'], { encoding: 'utf8' });
+  if (os.arch() !== 'x64') return true;
+  return (JSON.parse(r.stdout) as { ok: boolean }).ok === false;
+}
 
 describe('npm run bench', () => {
   it('--quick runs every step and gives each row a figure or a reason', () => {

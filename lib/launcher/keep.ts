@@ -4,8 +4,9 @@ import { FeatureSet, hostArch, wordsOfNames } from '../core/features';
 import { checkMask, type HwcapMask, type HwcapWords } from '../core/words';
 import { invalidArgType, invalidArgValue } from '../errors';
 import { hostWords } from '../host';
+import { cpuidKeepOf, type CpuidKeep } from './cpuid';
 
-export function isWordsCarrier(v: unknown): v is { words: HwcapWords; arch?: unknown } {
+function isWordsCarrier(v: unknown): v is { words: HwcapWords; arch?: unknown } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { words?: unknown }).words === 'object' && (v as { words?: unknown }).words !== null;
 }
 
@@ -33,4 +34,54 @@ export function keepWords(hwcaps: unknown): HwcapMask {
     throw invalidArgType(name, 'a FeatureSet, an array of feature names or an object { hwcap?, hwcap2?, hwcap3?, hwcap4? } of bigint words', hwcaps);
   }
   return checkMask(hwcaps, name);
+}
+
+/** The low 32 bits of a word: a CPUID register. */
+const low32 = (v: bigint): number => Number(v & 0xffffffffn) >>> 0;
+/** FSGSBASE: AT_HWCAP2 bit 1 on x86-64, CPUID.7.0:EBX bit 0 (the kernel's HWCAP2_FSGSBASE). */
+const HWCAP2_FSGSBASE = 2n;
+
+/**
+ * x86-64: the CPUID words a hwcaps option keeps (name → bits present). A FeatureSet and a name
+ * list carry them; a carrier of words without CPUID words keeps what FeatureSet.fromWords keeps
+ * (a word it lacks keeps nothing); words of bits to keep name two CPUID places, CPUID.1:EDX (it
+ * is AT_HWCAP) and FSGSBASE (AT_HWCAP2 bit 1), and keep every other CPUID bit.
+ */
+function cpuidWordsOf(hwcaps: unknown): Record<string, number> {
+  if (hostArch() !== 'x86_64') return {};
+  if (Array.isArray(hwcaps)) return { ...FeatureSet.fromNames('x86_64', hwcaps as string[]).cpuid };
+  if (isWordsCarrier(hwcaps)) {
+    const c = (hwcaps as { cpuid?: unknown }).cpuid;
+    if (typeof c === 'object' && c !== null && Object.keys(c).length > 0) return { ...(c as Record<string, number>) };
+    return { ...FeatureSet.fromWords('x86_64', checkMask(hwcaps.words, 'options.hwcaps.words')).cpuid };
+  }
+  const w = hwcaps as HwcapMask;
+  const out: Record<string, number> = {};
+  if (w.hwcap !== undefined) out['CPUID.1:EDX'] = low32(w.hwcap);
+  if (w.hwcap2 !== undefined && (w.hwcap2 & HWCAP2_FSGSBASE) === 0n) out['CPUID.7.0:EBX'] = 0xfffffffe;
+  return out;
+}
+
+/**
+ * x86-64: the launcher's CPUID rules for a hwcaps option (already checked by keepWords), one for
+ * each CPUID word that removes a bit this machine's CPUID has; none elsewhere, and none for a
+ * set that keeps all of them (no CPUID faulting is needed then). CPUID.1:EDX counts as any
+ * word: it is AT_HWCAP, and the launcher masks both with one keep word (docs/cpuid.md).
+ */
+export function keepCpuid(hwcaps: unknown): CpuidKeep[] {
+  const words = cpuidWordsOf(hwcaps);
+  if (Object.keys(words).length === 0) return [];
+  const here = FeatureSet.current().cpuid as Readonly<Record<string, number>>;
+  const needed: Record<string, number> = {};
+  for (const [name, keep] of Object.entries(words)) {
+    const has = here[name];
+    if (has === undefined || ((has & ~keep) >>> 0) !== 0) needed[name] = keep >>> 0;
+  }
+  if (Object.keys(needed).length === 0) return [];
+  const edx1 = needed['CPUID.1:EDX'];
+  // The AMD mirror of CPUID.1:EDX in CPUID.80000001:EDX follows CPUID.1:EDX as the set keeps it.
+  if (edx1 === undefined && words['CPUID.1:EDX'] !== undefined && needed['CPUID.80000001:EDX'] !== undefined) needed['CPUID.1:EDX'] = words['CPUID.1:EDX'];
+  const rules = cpuidKeepOf(needed).rules;
+  if (edx1 !== undefined) rules.unshift({ leaf: 1, reg: 'edx', keep: edx1 });
+  return rules;
 }

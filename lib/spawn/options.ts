@@ -3,11 +3,9 @@
 import type * as cp from 'node:child_process';
 import * as os from 'node:os';
 import type { HwcapMask, HwcapWords } from '../core/words';
-import { FeatureSet } from '../core/features';
-import { isWordsCarrier } from '../launcher/keep';
 import { checkMode, resolveMode, type SpawnMode } from '../host';
 import { invalidArgType, invalidArgValue } from '../errors';
-import { cpuidKeepOf, keepWords, probeInheritance, type CpuidKeep, type LauncherOptions } from '../launcher';
+import { keepCpuid, keepWords, probeInheritance, type LauncherOptions } from '../launcher';
 
 export type { SpawnMode };
 
@@ -29,6 +27,13 @@ export interface HwcapSpawnOptions {
   follow?: boolean;
   /** Allow masking security features (lib/core/tables/security.json lists them). */
   allowSecurityMasking?: boolean;
+  /**
+   * x86-64: mask only the auxv words, not CPUID (default false). Without it, a set that removes
+   * a CPUID feature of this CPU masks CPUID too, which needs CPUID faulting (probe().cpuidFault);
+   * where there is none the spawn fails closed (stage 'cpuid-fault'). With it, a program that
+   * executes CPUID sees this CPU's features: only for programs known to read the auxv alone.
+   */
+  auxvOnly?: boolean;
   /** A signal the child gets when its parent (this process's spawning thread) dies. */
   pdeathsig?: NodeJS.Signals | number;
   /** Set PR_SET_NO_NEW_PRIVS in the child before it execs. */
@@ -44,7 +49,7 @@ export type ExecSyncOptions = cp.ExecSyncOptions & HwcapSpawnOptions;
 export type ForkOptions = cp.ForkOptions & HwcapSpawnOptions;
 export type ExecFileCallback = (error: cp.ExecFileException | null, stdout: string | Buffer, stderr: string | Buffer) => void;
 
-export const HWCAP_KEYS = ['hwcaps', 'mode', 'follow', 'allowSecurityMasking', 'pdeathsig', 'noNewPrivs'] as const;
+export const HWCAP_KEYS = ['hwcaps', 'mode', 'follow', 'allowSecurityMasking', 'auxvOnly', 'pdeathsig', 'noNewPrivs'] as const;
 
 /** Near misses that would silently mask nothing. */
 const NEAR_MISSES: Record<string, string> = {
@@ -57,6 +62,9 @@ const NEAR_MISSES: Record<string, string> = {
   keep: 'hwcaps',
   follows: 'follow',
   allowSecurity: 'allowSecurityMasking',
+  auxv: 'auxvOnly',
+  auxvonly: 'auxvOnly',
+  noCpuid: 'auxvOnly',
   allowSecurityMask: 'allowSecurityMasking',
   pdeathSig: 'pdeathsig',
   noNewPrivileges: 'noNewPrivs',
@@ -92,29 +100,6 @@ function checkSignal(v: unknown): number | undefined {
   return n;
 }
 
-/**
- * x86-64: the CPUID rules of a feature set that carries CPUID words (FeatureSet.cpuid: name →
- * bits present); none for anything else. Each word keeps what the set has (docs/cpuid.md).
- */
-function cpuidKeep(hwcaps: unknown): CpuidKeep[] {
-  if (!isWordsCarrier(hwcaps)) return [];
-  const words = (hwcaps as { cpuid?: unknown }).cpuid;
-  if (typeof words !== 'object' || words === null || Object.keys(words).length === 0) return [];
-  // A rule only for a word that removes a bit this machine's CPUID has: a word that keeps all of
-  // them changes no answer, and needs no CPUID faulting. CPUID.1:EDX goes along as it is: it is
-  // the AT_HWCAP word, masked in the auxv, and in CPUID when another rule makes CPUID trap.
-  const here = FeatureSet.current().cpuid as Readonly<Record<string, number>>;
-  const needed: Record<string, number> = {};
-  for (const [name, keep] of Object.entries(words as Record<string, number>)) {
-    const has = here[name];
-    if (name !== 'CPUID.1:EDX' && (has === undefined || ((has & ~keep) >>> 0) !== 0)) needed[name] = keep;
-  }
-  if (Object.keys(needed).length === 0) return [];
-  const edx1 = (words as Record<string, number>)['CPUID.1:EDX'];
-  if (edx1 !== undefined) needed['CPUID.1:EDX'] = edx1;
-  return cpuidKeepOf(needed).rules;
-}
-
 /** Validates the hwcap options; undefined when nothing is to be masked (the call is child_process's own). */
 export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | undefined {
   checkNearMisses(o);
@@ -122,6 +107,7 @@ export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | unde
   const mode = checkMode(o.mode, 'options.mode');
   const follow = checkBoolean(o, 'follow', true);
   const allowSecurityMasking = checkBoolean(o, 'allowSecurityMasking', false);
+  const auxvOnly = checkBoolean(o, 'auxvOnly', false);
   const noNewPrivs = checkBoolean(o, 'noNewPrivs', false);
   const pdeathsig = checkSignal(o.pdeathsig);
   if (o.hwcaps === undefined) {
@@ -132,7 +118,7 @@ export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | unde
     return undefined;
   }
   const keep = keepWords(o.hwcaps);
-  const cpuid = cpuidKeep(o.hwcaps);
+  const cpuid = auxvOnly ? [] : keepCpuid(o.hwcaps);
   if (cpuid.length > 0) {
     // Only the ptrace helper answers a trapped CPUID; the launcher fails closed (cpuid-fault) where CPUID does not fault.
     if (mode === 'kernel') throw invalidArgValue('options.mode', "cannot mask CPUID: only mode 'ptrace' (or 'auto') answers a trapped CPUID", mode);

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FeatureSet, catalog } from '../../lib';
 import { probeAuxvAccess, probeInheritance, probePtrace, probePath } from '../../lib';
 import { parseShowAuxv } from '../support/helpers';
+import { cpuidFaulting, cpuidProbe, faultProbe, isX64 } from '../support/cpuid-fixture';
 import { cliPath, hwcap, tempDir } from '../support/cli-harness';
 
 const here = FeatureSet.current('process');
@@ -36,7 +37,7 @@ function shownWords(stdout: string): { hwcap: bigint; hwcap2: bigint } {
 
 describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
   it('--drop: ld.so in the command sees the word without the feature', () => {
-    const r = hwcap(['exec', '--drop', victim, '--', 'env', 'LD_SHOW_AUXV=1', '/bin/true']);
+    const r = hwcap(['exec', '--auxv-only', '--drop', victim, '--', 'env', 'LD_SHOW_AUXV=1', '/bin/true']);
     expect(r.status, r.stderr).toBe(0);
     const want = here.without([victim]).words;
     expect(shownWords(r.stdout)).toEqual({ hwcap: want.hwcap, hwcap2: want.hwcap2 });
@@ -44,7 +45,7 @@ describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
 
   it('--features: only those features, in every view of the command (hwcap-probe)', () => {
     const keep = here.names().filter((n) => hwcapRows.has(n)).slice(0, 3);
-    const r = hwcap(['exec', '--features', keep.join(','), probePath()]);
+    const r = hwcap(['exec', '--auxv-only', '--features', keep.join(','), probePath()]);
     expect(r.status, r.stderr).toBe(0);
     const seen = JSON.parse(r.stdout) as { process: Record<string, string>; prGetAuxv: Record<string, string> | null; procAuxv: Record<string, string> | null };
     const want = `0x${hex(FeatureSet.fromNames(arch, keep).words.hwcap)}`;
@@ -56,37 +57,37 @@ describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
   it('--baseline FILE, and --drop on top of it', () => {
     const base = here.without([victim]);
     fs.writeFileSync(path.join(dir, 'base.json'), JSON.stringify(base.toJSON()));
-    const r = hwcap(['exec', '--baseline', path.join(dir, 'base.json'), 'env', 'LD_SHOW_AUXV=1', '/bin/true']);
+    const r = hwcap(['exec', '--auxv-only', '--baseline', path.join(dir, 'base.json'), 'env', 'LD_SHOW_AUXV=1', '/bin/true']);
     expect(r.status, r.stderr).toBe(0);
     expect(shownWords(r.stdout).hwcap).toBe(base.words.hwcap);
     const second = here.names().filter((n) => hwcapRows.has(n) && n !== victim).at(-1)!;
-    const r2 = hwcap(['exec', '--baseline', path.join(dir, 'base.json'), '--drop', second, 'env', 'LD_SHOW_AUXV=1', '/bin/true']);
+    const r2 = hwcap(['exec', '--auxv-only', '--baseline', path.join(dir, 'base.json'), '--drop', second, 'env', 'LD_SHOW_AUXV=1', '/bin/true']);
     expect(shownWords(r2.stdout).hwcap).toBe(base.without([second]).words.hwcap);
   });
 
   it('follows the process tree by default; --no-follow masks only the first exec', () => {
     const cmd = ['sh', '-c', 'LD_SHOW_AUXV=1 /bin/true'];
     const masked = here.without([victim]).words.hwcap;
-    expect(shownWords(hwcap(['exec', '--drop', victim, ...cmd]).stdout).hwcap).toBe(masked);
-    const first = hwcap(['exec', '--no-follow', '--drop', victim, ...cmd]);
+    expect(shownWords(hwcap(['exec', '--auxv-only', '--drop', victim, ...cmd]).stdout).hwcap).toBe(masked);
+    const first = hwcap(['exec', '--auxv-only', '--no-follow', '--drop', victim, ...cmd]);
     expect(first.status).toBe(0);
     // Where the kernel inherits, the grandchild is masked all the same.
     expect(shownWords(first.stdout).hwcap).toBe(inherits ? masked : here.words.hwcap);
   });
 
   it("passes the command's exit status through, and 128+N for death by signal N", () => {
-    expect(hwcap(['exec', '--drop', victim, 'sh', '-c', 'exit 7']).status).toBe(7);
-    expect(hwcap(['exec', '--drop', victim, 'sh', '-c', 'kill -KILL $$']).status).toBe(128 + 9);
-    expect(hwcap(['exec', '--drop', victim, '/bin/true']).status).toBe(0);
+    expect(hwcap(['exec', '--auxv-only', '--drop', victim, 'sh', '-c', 'exit 7']).status).toBe(7);
+    expect(hwcap(['exec', '--auxv-only', '--drop', victim, 'sh', '-c', 'kill -KILL $$']).status).toBe(128 + 9);
+    expect(hwcap(['exec', '--auxv-only', '--drop', victim, '/bin/true']).status).toBe(0);
   });
 
   it('options after CMD belong to CMD, with or without --', () => {
-    expect(hwcap(['exec', '--drop', victim, 'echo', '--json', '-v', '--drop']).stdout).toBe('--json -v --drop\n');
-    expect(hwcap(['exec', '--drop', victim, '--', 'echo', '--', '-h']).stdout).toBe('-- -h\n');
+    expect(hwcap(['exec', '--auxv-only', '--drop', victim, 'echo', '--json', '-v', '--drop']).stdout).toBe('--json -v --drop\n');
+    expect(hwcap(['exec', '--auxv-only', '--drop', victim, '--', 'echo', '--', '-h']).stdout).toBe('-- -h\n');
   });
 
   it('SIGTERM sent to hwcap is passed on to the command', async () => {
-    const child = spawnChild(process.execPath, [cliPath, 'exec', '--drop', victim, 'sh', '-c', 'echo ready; exec sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnChild(process.execPath, [cliPath, 'exec', '--auxv-only', '--drop', victim, 'sh', '-c', 'echo ready; exec sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
@@ -97,7 +98,7 @@ describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
   });
 
   it('-v says what is kept, what is removed and which mode runs', () => {
-    const r = hwcap(['exec', '-v', '--drop', victim, '/bin/true']);
+    const r = hwcap(['exec', '--auxv-only', '-v', '--drop', victim, '/bin/true']);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`hwcap exec: keeping ${here.size - 1} of ${here.size} features`);
     expect(r.stderr).toContain(`dropping ${victim}\n`);
@@ -105,7 +106,7 @@ describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
   });
 
   it('--json: one line of JSON on stderr says what is kept and dropped; stdout is the command\'s', () => {
-    const r = hwcap(['exec', '--json', '--drop', victim, 'echo', 'hello']);
+    const r = hwcap(['exec', '--auxv-only', '--json', '--drop', victim, 'echo', 'hello']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('hello\n');
     const lines = r.stderr.trimEnd().split('\n');
@@ -121,44 +122,48 @@ describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
       dropped: [victim],
       absent: [],
       words: kept.toJSON().words,
+      cpuid: [],
+      auxvOnly: true,
+      // x86-64: AT_HWCAP is CPUID.1:EDX, and --auxv-only leaves CPUID as it is.
+      unmasked: arch === 'x86_64' ? [victim] : [],
     });
     // A keep set naming what this node lacks: said in the JSON, not as a text note.
     const missing = catalog(arch).map((f) => f.name).find((n) => !here.has(n));
     if (missing) {
-      const k = hwcap(['exec', '--json', '--no-follow', '--mode', 'ptrace', '--allow-security-masking', '--features', `${victim},${missing}`, '/bin/true']);
+      const k = hwcap(['exec', '--auxv-only', '--json', '--no-follow', '--mode', 'ptrace', '--allow-security-masking', '--features', `${victim},${missing}`, '/bin/true']);
       expect(k.status, k.stderr).toBe(0);
       expect(JSON.parse(k.stderr)).toMatchObject({ mode: 'ptrace', resolvedMode: 'ptrace', follow: false, keep: [victim], absent: [missing] });
     }
   });
 
   it('a command that is not found: 127; not executable: 126', () => {
-    const nf = hwcap(['exec', '--drop', victim, 'no-such-command-hwcap']);
+    const nf = hwcap(['exec', '--auxv-only', '--drop', victim, 'no-such-command-hwcap']);
     expect(nf.status).toBe(127);
     expect(nf.stderr).toMatch(/^hwcap exec: no-such-command-hwcap: command not found\nhint: /m);
     const file = path.join(dir, 'not-executable');
     fs.writeFileSync(file, '#!/bin/sh\n', { mode: 0o644 });
-    const ne = hwcap(['exec', '--drop', victim, file]);
+    const ne = hwcap(['exec', '--auxv-only', '--drop', victim, file]);
     expect(ne.status).toBe(126);
     expect(ne.stderr).toMatch(/cannot execute: EACCES/);
   });
 
   it.skipIf(inherits)(`--mode kernel where the kernel does not inherit: 125, and the command never runs${inherits ? ' (skipped: this kernel inherits)' : ''}`, () => {
     const marker = path.join(dir, 'ran');
-    const r = hwcap(['exec', '--mode', 'kernel', '--drop', victim, 'sh', '-c', `touch ${marker}`]);
+    const r = hwcap(['exec', '--auxv-only', '--mode', 'kernel', '--drop', victim, 'sh', '-c', `touch ${marker}`]);
     expect(r.status).toBe(125);
     expect(r.stderr).toMatch(/^hwcap exec: cannot run sh masked: \w+ failed at launcher step kernel-verify \(\w+\)\nhint: .*--mode ptrace/m);
     expect(fs.existsSync(marker)).toBe(false);
   });
 
-  // The security features the launcher can mask: those with a place in the auxv (on x86-64, pku,
-  // ospke, user_shstk and ibt are CPUID bits, which it does not mask yet).
+  // The security features the launcher masks with --auxv-only: those with a place in the auxv
+  // (on x86-64, pku, ospke, user_shstk and ibt are CPUID bits: see the CPUID tests below).
   const maskable = here.securityNames().filter((n) => catalog(arch).some((r) => r.name === n && (r.word.startsWith('AT_') || r.also?.word.startsWith('AT_'))));
   it.skipIf(maskable.length === 0)(`removing a security feature needs --allow-security-masking${maskable.length === 0 ? ' (skipped: this machine has none in the auxv)' : ''}`, () => {
     const sec = maskable[0];
-    const r = hwcap(['exec', '--drop', sec, '/bin/true']);
+    const r = hwcap(['exec', '--auxv-only', '--drop', sec, '/bin/true']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^hwcap exec: masking would drop security features? .*, which protects? the command\nhint: pass --allow-security-masking/);
-    expect(hwcap(['exec', '--allow-security-masking', '--drop', sec, '/bin/true']).status).toBe(0);
+    expect(hwcap(['exec', '--auxv-only', '--allow-security-masking', '--drop', sec, '/bin/true']).status).toBe(0);
   });
 });
 
@@ -187,4 +192,53 @@ describe('hwcap exec usage errors: exit 2, the command never runs', () => {
       expect(fs.existsSync(marker)).toBe(false);
     });
   }
+});
+
+// Without --auxv-only, a keep set that removes a CPUID feature masks CPUID (x86-64): through CPUID
+// faulting, or exit 125 before the command runs where there is none.
+const cpuidVictim = isX64 ? (['avx2', 'sse4_2', 'ssse3'].find((n) => here.has(n)) ?? victim) : victim;
+describe.skipIf(!isX64 || !probePtrace().ok)(`hwcap exec masks CPUID too (x86-64)${isX64 ? '' : ' (skipped: x86-64 only)'}`, () => {
+  it('-v and --json name the CPUID rules and the mode, before the command runs', () => {
+    const v = hwcap(['exec', '-v', '--drop', cpuidVictim, '/bin/true']);
+    expect(v.stderr).toMatch(/^hwcap exec: CPUID masked \(ptrace helper, CPUID faulting\): (\S+=[0-9a-f]{8} ?)+$/m);
+    expect(v.stderr).toMatch(/^hwcap exec: mode ptrace \(a CPUID mask needs it\), following the whole process tree$/m);
+    const j = JSON.parse(hwcap(['exec', '--json', '--drop', cpuidVictim, '/bin/true']).stderr.split('\n')[0]!) as { cpuid: string[]; resolvedMode: string; auxvOnly: boolean };
+    expect(j.cpuid.length).toBeGreaterThan(0);
+    expect(j).toMatchObject({ resolvedMode: 'ptrace', auxvOnly: false });
+    const a = hwcap(['exec', '-v', '--auxv-only', '--drop', cpuidVictim, '/bin/true']);
+    expect(a.stderr).toMatch(/^hwcap exec: CPUID not masked: --auxv-only$/m);
+    fs.writeFileSync(path.join(dir, 'here.json'), JSON.stringify(here.toJSON()));
+    const none = hwcap(['exec', '-v', '--baseline', path.join(dir, 'here.json'), '/bin/true']);
+    expect(none.stderr).toMatch(/^hwcap exec: CPUID not masked: the keep set removes no CPUID feature of this CPU$/m);
+  });
+
+  it.skipIf(cpuidFaulting)(`without CPUID faulting: 125 at launcher step cpuid-fault, the hint names --auxv-only, the command never runs`, () => {
+    const marker = path.join(dir, 'ran-cpuid');
+    const r = hwcap(['exec', '--drop', cpuidVictim, 'sh', '-c', `touch ${marker}`]);
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(new RegExp(`^hwcap exec: cannot run sh masked: arch_prctl\\(ARCH_SET_CPUID\\) failed at launcher step cpuid-fault \\(${faultProbe.code}\\)\nhint: .*pass --auxv-only`, 'm'));
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(hwcap(['exec', '--auxv-only', '--drop', cpuidVictim, 'sh', '-c', `touch ${marker}`]).status).toBe(0);
+    expect(fs.existsSync(marker)).toBe(true);
+  });
+
+  it.skipIf(!cpuidFaulting)(`with CPUID faulting: the command's CPUID lacks the dropped feature${cpuidFaulting ? '' : ' (skipped: no CPUID faulting here)'}`, () => {
+    const row = catalog(arch).find((r) => r.name === cpuidVictim)!;
+    const r = hwcap(['exec', '--drop', cpuidVictim, cpuidProbe]);
+    expect(r.status, r.stderr).toBe(0);
+    const m = /^CPUID\.([0-9A-F]+)(?:\.([0-9A-F]+))?:(E[ABCD]X)$/.exec(row.word)!;
+    const leaf = `${parseInt(m[1]!, 16).toString(16)}${m[2] === undefined ? '' : `.${parseInt(m[2], 16)}`}`;
+    const regs = (JSON.parse(r.stdout) as { main: Record<string, string[]> }).main[leaf]!;
+    expect((parseInt(regs['ABCD'.indexOf(m[3]![1]!)]!, 16) >>> row.bit) & 1).toBe(0);
+  });
+
+  const cpuidSecurity = here.securityNames().filter((n) => catalog(arch).some((r) => r.name === n && r.word.startsWith('CPUID')));
+  it.skipIf(cpuidSecurity.length === 0)(`a CPUID security feature needs --allow-security-masking; --auxv-only leaves it alone${cpuidSecurity.length ? '' : ' (skipped: this CPU has none)'}`, () => {
+    const r = hwcap(['exec', '--drop', cpuidSecurity[0]!, '/bin/true']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/masking would drop security features? .*\nhint: pass --allow-security-masking/);
+    const a = hwcap(['exec', '--auxv-only', '--drop', cpuidSecurity[0]!, '/bin/true']);
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stderr).toMatch(new RegExp(`note: --auxv-only: the command still sees \\d+ features? in CPUID: .*\\b${cpuidSecurity[0]}\\b`));
+  });
 });

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FeatureSet, catalog, probeInheritance, probePtrace, runtimeEnv } from '../../lib';
 import { hwcap, tempDir } from '../support/cli-harness';
+import { cpuidFaulting } from '../support/cpuid-fixture';
 
 const here = FeatureSet.current('process');
 const isX86 = here.arch === 'x86_64';
@@ -84,12 +85,22 @@ describe.skipIf(!isX86)('hwcap on x86-64 (skipped: not x86-64)', () => {
   });
 
   const canMask = probeInheritance().inherits === true || probePtrace().ok;
-  it.skipIf(!canMask)('exec --features x86-64-v3 runs the command, masks the auxv part and says what CPUID still shows', () => {
-    const r = hwcap(['exec', '--features', 'x86-64-v3', '--', '/bin/true']);
-    expect(r.status, r.stderr).toBe(0);
+  it.skipIf(!canMask)(`exec --features x86-64-v3: CPUID masked through faulting, or 125 without it; --auxv-only masks the auxv part and says what CPUID still shows${canMask ? '' : ' (skipped: no masking mode works here)'}`, () => {
     const auxv = new Set(catalog('x86_64').filter((x) => x.word.startsWith('AT_') || x.also?.word.startsWith('AT_')).map((x) => x.name));
     const hidden = here.diff(FeatureSet.fromNames('x86_64', ['x86-64-v3']).intersect(here)).extra.filter((n) => !auxv.has(n) && !n.includes('@AT_'));
     expect(hidden.length).toBeGreaterThan(0);
-    expect(r.stderr).toMatch(new RegExp(`note: the command still sees ${hidden.length} features? outside the auxv`));
+    const r = hwcap(['exec', '--allow-security-masking', '--features', 'x86-64-v3', '--', '/bin/true']);
+    if (cpuidFaulting) {
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/--auxv-only/);
+    } else {
+      expect(r.status).toBe(125);
+      expect(r.stderr).toMatch(/launcher step cpuid-fault/);
+    }
+    const a = hwcap(['exec', '--allow-security-masking', '--auxv-only', '--features', 'x86-64-v3', '--', '/bin/true']);
+    expect(a.status, a.stderr).toBe(0);
+    // Every removed feature: AT_HWCAP is CPUID.1:EDX, masked in the auxv alone.
+    const removed = here.diff(FeatureSet.fromNames('x86_64', ['x86-64-v3']).intersect(here)).extra;
+    expect(a.stderr).toMatch(new RegExp(`note: --auxv-only: the command still sees ${removed.length} features? in CPUID: `));
   });
 });

@@ -9,7 +9,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as h from '../../lib';
-import { canPtrace, keep, removed } from '../support/mask-fixture';
+import { AUXV_ONLY, canPtrace, keep, removed } from '../support/mask-fixture';
 import { procAuxvPairs, repoRoot } from '../support/helpers';
 import { compileFixture, criuEnv, idInUse, killIf, parseViews, probeCriu, readIf, run, stateOf, tmpDir, tracerOf, until } from './support';
 
@@ -102,7 +102,7 @@ describe.sequential(`facts of CRIU on this machine${skip}`, () => {
 
   it.skipIf(!criu.ok)('a tree the helper follows cannot be dumped (a task has one tracer)', async () => {
     const dir = fs.mkdtempSync(path.join(work, 'traced-'));
-    const c = h.spawn(probe, [dir], { hwcaps: keep, mode: 'ptrace', stdio: 'ignore', detached: true });
+    const c = h.spawn(probe, [dir], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', stdio: 'ignore', detached: true });
     pids.push(c.pid!);
     await until('the probe', () => readIf(path.join(dir, 'start.txt')));
     const helper = tracerOf(c.pid!);
@@ -134,7 +134,7 @@ describe.sequential(`checkpoint workflow${skip}`, () => {
   it.skipIf(!criu.ok)('a masked C probe: release, dump, restore, adopt (library)', async () => {
     const dir = fs.mkdtempSync(path.join(work, 'c-'));
     // hwcap exec's shape: masked, followed, parent-death signal SIGTERM; its own session.
-    const c = h.spawn(probe, [dir], { hwcaps: keep, mode: 'ptrace', pdeathsig: 'SIGTERM', stdio: 'ignore', detached: true });
+    const c = h.spawn(probe, [dir], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', pdeathsig: 'SIGTERM', stdio: 'ignore', detached: true });
     const pid = c.pid!;
     pids.push(pid);
     const start = parseViews(await until('the probe', () => readIf(path.join(dir, 'start.txt'))));
@@ -198,7 +198,7 @@ setInterval(() => {
 `,
     );
     // hwcap exec … & (its own session: the workload is in the command's session, so --shell-job)
-    const exec = cp.spawn(process.execPath, [cli, 'exec', '--drop', lowName, '--', process.execPath, script, dir, probe], { stdio: 'ignore', detached: true });
+    const exec = cp.spawn(process.execPath, [cli, 'exec', '--auxv-only', '--drop', lowName, '--', process.execPath, script, dir, probe], { stdio: 'ignore', detached: true });
     pids.push(exec.pid!);
     const start = parseViews(await until('the node workload', () => readIf(path.join(dir, 'start.txt')), 30_000));
     const pid = Number(start.pid);

@@ -6,7 +6,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as h from '../../lib';
-import { canPtrace, keep, present, removed, hex } from '../support/mask-fixture';
+import { AUXV_ONLY, canPtrace, keep, present, removed, hex } from '../support/mask-fixture';
 import { runNode, which } from '../support/helpers';
 import { compileFixture, killIf, parseViews, readIf, stateOf, statusField, tmpDir, tracerOf, until } from './support';
 
@@ -40,7 +40,7 @@ afterAll(() => {
 /** A masked cr-probe in its own dir, as `hwcap exec` starts one (parent-death signal SIGTERM). */
 async function maskedProbe(): Promise<{ pid: number; dir: string; child: cp.ChildProcess }> {
   const dir = fs.mkdtempSync(path.join(work, 'w-'));
-  const child = h.spawn(probe, [dir], { hwcaps: keep, mode: 'ptrace', pdeathsig: 'SIGTERM', stdio: 'ignore' });
+  const child = h.spawn(probe, [dir], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', pdeathsig: 'SIGTERM', stdio: 'ignore' });
   await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
   const pid = child.pid!;
   started.push(pid);
@@ -101,7 +101,7 @@ describe.sequential(`release${skip}`, () => {
   it.skipIf(!canPtrace || !armProbe)(`disarms CPUID faulting in a thread that armed it${armProbe ? '' : ' (skipped: this CPU has no cpuid_fault)'}`, async () => {
     expect(canArm).toBe(true);
     const dir = fs.mkdtempSync(path.join(work, 'cpuid-'));
-    const child = h.spawn(probe, ['--arm', dir], { hwcaps: keep, mode: 'ptrace', stdio: 'ignore' });
+    const child = h.spawn(probe, ['--arm', dir], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', stdio: 'ignore' });
     started.push(child.pid!);
     await until('a beat with faulting armed', () => (beat(dir).cpuid === '0' ? true : undefined));
     await h.release(child.pid!, { stop: false });
@@ -110,7 +110,7 @@ describe.sequential(`release${skip}`, () => {
 
   it.skipIf(!canPtrace)('repeated release and adopt of a tree that forks and execs all the time: every exec is masked', async () => {
     const dir = fs.mkdtempSync(path.join(work, 'busy-'));
-    const sh = h.spawn('sh', ['-c', `i=0; while :; do i=$((i+1)); "${probe}" --child "${dir}" $i; done`], { hwcaps: keep, mode: 'ptrace', stdio: 'ignore' });
+    const sh = h.spawn('sh', ['-c', `i=0; while :; do i=$((i+1)); "${probe}" --child "${dir}" $i; done`], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', stdio: 'ignore' });
     started.push(sh.pid!);
     await until('the first child', () => readIf(path.join(dir, 'child-1.txt')));
     for (let k = 0; k < 15; k++) {
@@ -171,7 +171,7 @@ describe.sequential(`release${skip}`, () => {
 
   it.skipIf(!canPtrace)('refuses a request from a process of the tree itself', async () => {
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const c = h.spawn('sh', ['-c', `"${h.launcherPath()}" --release $$`], { hwcaps: keep, mode: 'ptrace', stdio: ['ignore', 'pipe', 'inherit'] });
+      const c = h.spawn('sh', ['-c', `"${h.launcherPath()}" --release $$`], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       c.on('close', (code) => resolve({ code, out }));

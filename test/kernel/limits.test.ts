@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FeatureSet, hostArch, hwcapWords, probePath, probePtrace, probeInheritance, spawnSync } from '../../lib';
+import { AUXV_ONLY } from '../support/mask-fixture';
 
 const flagsOf = (text: string): string[] => {
   // x86 names them in "flags", arm64 in "Features".
@@ -25,7 +26,7 @@ describe('limits: /proc/cpuinfo is not masked', () => {
     () => {
       // The auxv words only: a CPUID mask would need CPUID faulting, which this limit does not.
       const keep = { ...here.without([victim!]).words };
-      const res = spawnSync('/bin/sh', ['-c', `${probePath()}; cat /proc/cpuinfo`], { hwcaps: keep, encoding: 'utf8', timeout: 20_000 });
+      const res = spawnSync('/bin/sh', ['-c', `${probePath()}; cat /proc/cpuinfo`], { hwcaps: keep, ...AUXV_ONLY, encoding: 'utf8', timeout: 20_000 });
       expect(res.error).toBeUndefined();
       expect(res.status, String(res.stderr)).toBe(0);
       const out = String(res.stdout);

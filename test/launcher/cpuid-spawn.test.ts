@@ -3,7 +3,7 @@
 // with a HwcapError (stage cpuid-fault). The trap path runs here through the test build's
 // simulated traps (HWCAP_TEST_LAUNCHER=1, HWCAP_EXEC_FAULT=cpuid-simulate).
 import { describe, it, expect, afterEach } from 'vitest';
-import { FeatureSet, HwcapError, spawnSync } from '../../lib';
+import { FeatureSet, HwcapError, catalog, spawnSync } from '../../lib';
 import { canPtrace } from '../support/mask-fixture';
 import { cpuidFaulting, cpuidProbe, drop7, faultProbe, faultingSkip, host, isX64, reg, type ProbeView } from '../support/cpuid-fixture';
 
@@ -51,5 +51,65 @@ describe.skipIf(skip)(`spawn with CPUID words${why}`, () => {
     expect(r.status).toBe(0);
     const v = JSON.parse(String(r.stdout)) as ProbeView;
     for (const where of ['main', 'thread', 'child'] as const) expect(reg(v[where]['7.0'], 1) & drop7).toBe(0);
+  });
+});
+
+/** The catalogue's name of the bit `drop7` of CPUID.7.0:EBX (avx2 where the CPU has it). */
+const drop7Name = (): string => catalog('x86_64').find((r) => r.word === 'CPUID.7.0:EBX' && 1 << r.bit === drop7)!.name;
+const simulated = (): NodeJS.ProcessEnv => {
+  process.env.HWCAP_TEST_LAUNCHER = '1';
+  return { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-simulate' };
+};
+
+describe.skipIf(skip)(`every form of options.hwcaps masks CPUID as it masks the auxv${why}`, () => {
+  const leaf1edx = () => reg(host!.main['1'], 3);
+
+  it.each([
+    ['a FeatureSet', () => FeatureSet.current().without([drop7Name()])],
+    ['an array of feature names', () => FeatureSet.current().without([drop7Name()]).names()],
+  ])('%s without a CPUID feature: the child (simulated traps) sees CPUID without it', (_, hwcaps) => {
+    const r = spawnSync(cpuidProbe, ['--simulate'], { hwcaps: hwcaps(), encoding: 'utf8', env: simulated() });
+    expect(r.error).toBeUndefined();
+    const v = JSON.parse(String(r.stdout)) as ProbeView;
+    for (const where of ['main', 'thread', 'child'] as const) expect(reg(v[where]['7.0'], 1) & drop7).toBe(0);
+  });
+
+  it('words of bits to keep: AT_HWCAP is CPUID.1:EDX, and the child sees both without the bit (one mask)', () => {
+    const edx = leaf1edx();
+    const fpu = edx & -edx;
+    const keep = { hwcap: BigInt((edx & ~fpu) >>> 0) };
+    const r = spawnSync(cpuidProbe, ['--simulate'], { hwcaps: keep, encoding: 'utf8', env: simulated() });
+    expect(r.error).toBeUndefined();
+    const v = JSON.parse(String(r.stdout)) as ProbeView;
+    for (const where of ['main', 'thread', 'child'] as const) expect(reg(v[where]['1'], 3)).toBe((edx & ~fpu) >>> 0);
+  });
+
+  it.skipIf(cpuidFaulting)('words of bits to keep, where CPUID does not fault: a HwcapError at stage cpuid-fault, nothing run', () => {
+    const edx = leaf1edx();
+    const r = spawnSync(cpuidProbe, [], { hwcaps: { hwcap: BigInt((edx & ~(edx & -edx)) >>> 0) }, encoding: 'utf8' });
+    expect(r.error).toMatchObject({ stage: 'cpuid-fault' });
+    expect((r.error as HwcapError).hint).toMatch(/auxvOnly: true/);
+    expect(r.stdout ?? '').toBe('');
+  });
+
+  it('a set that removes no CPUID feature of this CPU masks no CPUID and needs no faulting', () => {
+    const r = spawnSync(cpuidProbe, [], { hwcaps: FeatureSet.current(), encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect((JSON.parse(String(r.stdout)) as ProbeView).main['7.0']).toEqual(host!.main['7.0']);
+  });
+
+  it("auxvOnly: the auxv is masked, CPUID is the CPU's, and mode 'kernel' is allowed", () => {
+    const set = FeatureSet.current().without([drop7Name(), 'fpu']);
+    const r = spawnSync(cpuidProbe, [], { hwcaps: set, auxvOnly: true, encoding: 'utf8', env: { ...process.env, LD_SHOW_AUXV: '1' } });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    const out = String(r.stdout);
+    const v = JSON.parse(out.slice(out.indexOf('{'))) as ProbeView;
+    expect(v.main['7.0']).toEqual(host!.main['7.0']);
+    expect(reg(v.main['1'], 3)).toBe(leaf1edx());
+    expect(out).toMatch(new RegExp(`AT_HWCAP: +0*${(set.words.hwcap).toString(16)}\\b`));
+    expect(() => spawnSync(cpuidProbe, [], { hwcaps: set, auxvOnly: true, mode: 'kernel' })).not.toThrow();
+    expect(() => spawnSync(cpuidProbe, [], { hwcaps: set, auxvOnly: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('options.auxvOnly') }));
   });
 });

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HwcapError, launcherPath, spawn } from '../../lib';
-import { canPtrace, hasBits, hex, keep, probe, ptraceSkip } from '../support/mask-fixture';
+import { AUXV_ONLY, canPtrace, hasBits, hex, keep, probe, ptraceSkip } from '../support/mask-fixture';
 import { skipNote } from '../support/helpers';
 
 const testLauncher = path.join(path.dirname(launcherPath()), 'hwcap-exec-test');
@@ -70,7 +70,7 @@ describe('masking fails with the helper alive: the helper kills the program befo
     process.env.HWCAP_TEST_LAUNCHER = '1';
     let child;
     try {
-      child = spawn(probe, [], { hwcaps: keep, mode: 'ptrace', env: { ...process.env, HWCAP_EXEC_FAULT: fault } });
+      child = spawn(probe, [], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', env: { ...process.env, HWCAP_EXEC_FAULT: fault } });
     } finally {
       if (before === undefined) delete process.env.HWCAP_TEST_LAUNCHER;
       else process.env.HWCAP_TEST_LAUNCHER = before;

@@ -22,6 +22,7 @@ import { hwcapWords, type HwcapWords } from '../../lib';
 import { HwcapError } from '../../lib/errors';
 import { probePath, probePtrace, spawn, spawnSync } from '../../lib';
 import { ldShowAuxv, withTestLauncher } from '../support/helpers';
+import { AUXV_ONLY } from '../support/mask-fixture';
 
 const ptrace = probePtrace();
 const canPtrace = ptrace.ok;
@@ -176,7 +177,7 @@ describe('load', () => {
     const worker = async () => {
       while (next < total) {
         next++;
-        const c = spawn(probe, [], { hwcaps: mask, mode: 'ptrace', env: env() });
+        const c = spawn(probe, [], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env() });
         const r = await finished(c);
         results.push({ r, pid: c.pid });
       }
@@ -223,7 +224,7 @@ describe('faults', () => {
 
   it.skipIf(!canPtrace).each(helperFaults)(`helper killed at %s (%s): the probe never runs unmasked, the parent gets a HwcapError${skipWhy}`, async (fault) => {
     const fdsBefore = fdCount();
-    const r = await finished(withTestLauncher(() => spawn(probe, [], { hwcaps: mask, mode: 'ptrace', env: env({ HWCAP_EXEC_FAULT: fault }) })));
+    const r = await finished(withTestLauncher(() => spawn(probe, [], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env({ HWCAP_EXEC_FAULT: fault }) })));
     expect(r.hung).toBe(false);
     expect(r.ms).toBeLessThan(DEADLINE_MS);
     expect(probeLines(r.stdout)).toEqual([]); // killed before its first instruction
@@ -246,7 +247,7 @@ describe('faults', () => {
 
   it.skipIf(!canPtrace).each(helperFaults)(`spawnSync, helper killed at %s: a HwcapError, no output${skipWhy}`, (fault) => {
     const t0 = Date.now();
-    const r = withTestLauncher(() => spawnSync(probe, [], { hwcaps: mask, mode: 'ptrace', env: env({ HWCAP_EXEC_FAULT: fault }), encoding: 'utf8', timeout: DEADLINE_MS }));
+    const r = withTestLauncher(() => spawnSync(probe, [], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env({ HWCAP_EXEC_FAULT: fault }), encoding: 'utf8', timeout: DEADLINE_MS }));
     expect(Date.now() - t0).toBeLessThan(DEADLINE_MS);
     expect((r.error as Error | undefined)?.name).toBe('HwcapError');
     expect(r.stdout ?? '').toBe('');
@@ -254,7 +255,7 @@ describe('faults', () => {
 
   it.skipIf(!canPtrace)(`the target killed while group-stopped: 'exit' with SIGKILL, the helper goes too${skipWhy}`, async () => {
     const fdsBefore = fdCount();
-    const child = spawn('/bin/sleep', ['30'], { hwcaps: mask, mode: 'ptrace', env: env(), stdio: 'ignore' });
+    const child = spawn('/bin/sleep', ['30'], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env(), stdio: 'ignore' });
     // The stop-and-kill runs beside finished(); its answer is awaited and asserted below, so a
     // failure there fails this test (not an unhandled rejection after it).
     let stoppedThenKilled: Promise<boolean> | undefined;
@@ -293,7 +294,7 @@ describe('faults', () => {
     for (let attempt = 0; attempt < 8 && caught < 2; attempt++) {
       const fdsBefore = fdCount();
       let hit = false;
-      const child = spawn(probe, [], { hwcaps: mask, mode: 'ptrace', env: env(big) });
+      const child = spawn(probe, [], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env(big) });
       const done = finished(child);
       // Busy-poll from the moment the launcher exists ('spawn' is held back until the
       // program is masked, too late): the window is milliseconds wide.
@@ -343,11 +344,11 @@ describe('faults', () => {
   it.skipIf(!canPtrace)(`a missing program: ENOENT as child_process gives it, nothing left behind${skipWhy}`, async () => {
     const fdsBefore = fdCount();
     for (const file of ['/nonexistent/hwcap-reliability', 'hwcap-reliability-not-on-path']) {
-      const r = await finished(spawn(file, ['x'], { hwcaps: mask, mode: 'ptrace', env: env() }));
+      const r = await finished(spawn(file, ['x'], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env() }));
       expect(r.hung).toBe(false);
       expect(r.error).toMatchObject({ code: 'ENOENT', syscall: `spawn ${file}`, path: file, spawnargs: ['x'] });
       expect(r.code).toBe(-2);
-      const s = spawnSync(file, [], { hwcaps: mask, mode: 'ptrace', env: env() });
+      const s = spawnSync(file, [], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env() });
       expect(s.error).toMatchObject({ code: 'ENOENT', syscall: `spawnSync ${file}`, path: file });
     }
     await expectClean(fdsBefore);
@@ -365,7 +366,7 @@ describe('faults', () => {
       [noInterp, ['ENOENT']],
     ];
     for (const [file, codes] of cases) {
-      const r = await finished(spawn(file, [], { hwcaps: mask, mode: 'ptrace', env: env() }));
+      const r = await finished(spawn(file, [], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env() }));
       const theirs = await finished(cp.spawn(file, [], { env: env() }));
       expect(r.hung).toBe(false);
       expect(r.stdout).not.toContain('ran');
@@ -392,13 +393,13 @@ describe('faults', () => {
     const garbage = path.join(tmp, 'garbage-2');
     fs.writeFileSync(garbage, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]), { mode: 0o755 });
     const plain = await finished(cp.spawn(garbage, [], { env: env() }));
-    const r = await finished(spawn(garbage, [], { hwcaps: mask, mode: 'ptrace', env: env() }));
+    const r = await finished(spawn(garbage, [], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env() }));
     expect(plain.error).toBeUndefined();
     expect(r.error).toBeUndefined();
     expect(r.code).toBe(plain.code);
     const script = path.join(tmp, 'no-shebang');
     fs.writeFileSync(script, 'LD_SHOW_AUXV=1 /bin/true\n', { mode: 0o755 });
-    const s = await finished(spawn(script, [], { hwcaps: mask, mode: 'ptrace', env: env() }));
+    const s = await finished(spawn(script, [], { hwcaps: mask, ...AUXV_ONLY, mode: 'ptrace', env: env() }));
     expect(s.code).toBe(0);
     // /bin/true, run by the /bin/sh that runs the script, sees the masked words.
     const shown = ldShowAuxv(s.stdout);

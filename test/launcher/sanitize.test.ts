@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launcherPath, spawn } from '../../lib';
 import { skipNote } from '../support/helpers';
+import { AUXV_ONLY } from '../support/mask-fixture';
 
 const release = path.dirname(launcherPath());
 const canary = path.join(release, 'hwcap-sanitize-canary');
@@ -44,7 +45,7 @@ describe('sanitizer reports from children with a replaced environment', () => {
   });
 
   it.skipIf(skip)(`through the masked spawn too: the launcher execs the canary with env: {}${why}`, async () => {
-    const child = spawn(canary, ['heap-overflow'], { env: {}, hwcaps: { hwcap2: 0n } });
+    const child = spawn(canary, ['heap-overflow'], { env: {}, hwcaps: { hwcap2: 0n }, ...AUXV_ONLY });
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).not.toBe(0);
     expect(takeReport('asan', child.pid!)).toMatch(/heap-buffer-overflow/);

@@ -10,14 +10,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { addonDir } from '../../lib/host/native';
 import { spawnSync } from '../../lib';
 import { ldShowAuxv, parseShowAuxv, which } from '../support/helpers';
-import { canPtrace, keep, present, ptraceSkip } from '../support/mask-fixture';
+import { AUXV_ONLY, canPtrace, keep, present, ptraceSkip } from '../support/mask-fixture';
 
 const launchers = ['hwcap-exec', 'hwcap-exec-test'].map((n) => path.join(addonDir, n)).filter((f) => fs.existsSync(f));
 const sanitized = process.env.HWCAP_SANITIZE !== undefined && process.env.HWCAP_SANITIZE !== '';
 const cc = which('cc') ?? which('gcc');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-static-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const opts = { hwcaps: keep, mode: 'ptrace' as const };
+const opts = { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace' as const };
 
 /** The ELF program headers' types (PT_INTERP = 3 is a dynamic loader). */
 function programHeaderTypes(file: string): number[] {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as h from '../../lib';
 import { addonDir } from '../../lib/host/native';
 import { which } from '../support/helpers';
-import { canPtrace, hex, keep, ptraceSkip } from '../support/mask-fixture';
+import { AUXV_ONLY, canPtrace, hex, keep, ptraceSkip } from '../support/mask-fixture';
 
 const launcher = path.join(addonDir, 'hwcap-exec');
 const strace = which('strace');
@@ -24,14 +24,14 @@ describe.skipIf(!canPtrace)(`an already traced launcher fails closed, with a hin
   });
 
   it('inside a masked tree: 125, nothing run, the outer helper named; the library gives the seize error with that detail', () => {
-    const outer = h.spawnSync(launcher, args, { hwcaps: keep, mode: 'ptrace', encoding: 'utf8' });
+    const outer = h.spawnSync(launcher, args, { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', encoding: 'utf8' });
     expect(outer.status).toBe(125);
     expect(outer.stdout).toBe('');
     expect(outer.stderr).toMatch(/inside a masked tree: traced by its hwcap helper, pid \d+/);
     const script = `const h = require(${JSON.stringify(path.resolve(__dirname, '../../dist'))});
-      const r = h.spawnSync('/bin/echo', ['ran'], { hwcaps: { hwcap: ${keep.hwcap ?? 0n}n }, mode: 'ptrace', encoding: 'utf8' });
+      const r = h.spawnSync('/bin/echo', ['ran'], { hwcaps: { hwcap: ${keep.hwcap ?? 0n}n }, auxvOnly: true, mode: 'ptrace', encoding: 'utf8' });
       console.log(JSON.stringify({ code: r.error && r.error.code, stage: r.error && r.error.stage, detail: r.error && r.error.detail, out: r.stdout }));`;
-    const r = h.spawnSync(process.execPath, ['-e', script], { hwcaps: keep, mode: 'ptrace', encoding: 'utf8' });
+    const r = h.spawnSync(process.execPath, ['-e', script], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', encoding: 'utf8' });
     expect(r.status, r.stderr as string).toBe(0);
     const v = JSON.parse((r.stdout as string).trim()) as Record<string, string | null>;
     expect(v).toMatchObject({ code: 'EPERM', stage: 'seize', out: null });

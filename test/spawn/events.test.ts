@@ -11,9 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as h from '../../lib';
 import { addonDir } from '../../lib/host/native';
 import { ldShowAuxv, repoRoot } from '../support/helpers';
-import { canPtrace, keep, present, ptraceSkip } from '../support/mask-fixture';
+import { AUXV_ONLY, canPtrace, keep, present, ptraceSkip } from '../support/mask-fixture';
 
-const masked = { hwcaps: keep, mode: 'ptrace' as const };
+const masked = { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace' as const };
 const maskedHwcap = present.hwcap & (keep.hwcap ?? ~0n);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-events-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -144,8 +144,8 @@ describe.skipIf(!canPtrace || !root)(`uid/gid: the launcher is reachable by the 
       const o = { uid: 65534, gid: 65534, encoding: 'utf8', env: { PATH: process.env.PATH, LD_SHOW_AUXV: '1' } };
       const cmd = ['-c', 'id -u; id -g; ls /proc/self/fd; exec /bin/true'];
       const plain = cp.spawnSync('/bin/sh', cmd, o);
-      const sync = h.spawnSync('/bin/sh', cmd, { ...o, hwcaps: keep, mode: 'ptrace' });
-      const child = h.spawn('/bin/sh', cmd, { ...o, hwcaps: keep, mode: 'ptrace' });
+      const sync = h.spawnSync('/bin/sh', cmd, { ...o, hwcaps: keep, auxvOnly: true, mode: 'ptrace' });
+      const child = h.spawn('/bin/sh', cmd, { ...o, hwcaps: keep, auxvOnly: true, mode: 'ptrace' });
       let out = ''; child.stdout.on('data', (d) => (out += d));
       child.on('error', (e) => { console.log(JSON.stringify({ asyncError: e.message })); });
       child.on('close', (code) => console.log(JSON.stringify({ plain: [plain.status, plain.stdout, plain.error && plain.error.message], sync: [sync.status, sync.stdout, sync.error && sync.error.message], async: [code, out] })));
@@ -172,7 +172,7 @@ describe.skipIf(!canPtrace || !x64)(`hwcap exec … & kill -TERM $!${ptraceSkip}
     const cli = path.join(repoRoot, 'dist', 'cli.js');
     // Delays that land before, during and after the launcher's setup; the exit status must not depend on them.
     for (const delay of ['0', '0.02', '0.05', '0.1', '0.15', '0.2', '0.3', '0.4']) {
-      const cmd = `"${process.execPath}" "${cli}" exec --mode ptrace --drop fpu -- sleep 5 & sleep ${delay}; kill -TERM $!; wait $!; echo "status $?"`;
+      const cmd = `"${process.execPath}" "${cli}" exec --auxv-only --mode ptrace --drop fpu -- sleep 5 & sleep ${delay}; kill -TERM $!; wait $!; echo "status $?"`;
       const r = cp.spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
       expect(r.stdout.trim(), `delay ${delay}: ${r.stderr}`).toBe('status 143');
     }

@@ -10,6 +10,7 @@ import { hwcapWords } from '../../lib';
 import { FeatureSet, catalog, hostArch } from '../../lib';
 import { execFile, execFileSync, spawn, spawnSync } from '../../lib';
 import { counted, counter, expectTypedOrValue, isTypedError, u64, weird } from '../support/fuzz-helpers';
+import { AUXV_ONLY } from '../support/mask-fixture';
 
 const NOWHERE = '/nonexistent/hwcap-fuzz-program';
 const present = hwcapWords('kernel');
@@ -165,7 +166,7 @@ describe('fuzz: spawn option validation', () => {
     const unusable = (file: unknown) => !(typeof file === 'string' && file !== '' && !file.includes('\0'));
     fc.assert(
       fc.property(fc.oneof(weird.filter(unusable), fc.constantFrom('', 'a\0b')), counted((file) => {
-        const r = expectTypedOrValue('spawn', file, () => spawn(file as never, [], { hwcaps: { hwcap2: 0n } }));
+        const r = expectTypedOrValue('spawn', file, () => spawn(file as never, [], { hwcaps: { hwcap2: 0n }, ...AUXV_ONLY }));
         expect(r.ok).toBe(false);
         // Node's own codes: not a string is ERR_INVALID_ARG_TYPE, '' or a NUL byte ERR_INVALID_ARG_VALUE.
         if (!r.ok) expect((r.err as NodeJS.ErrnoException).code).toBe(typeof file === 'string' ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE');

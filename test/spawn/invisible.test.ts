@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from '../../lib';
 import { parseShowAuxv } from '../support/helpers';
-import { canPtrace, keep, present, ptraceSkip } from '../support/mask-fixture';
+import { AUXV_ONLY, canPtrace, keep, present, ptraceSkip } from '../support/mask-fixture';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-invisible-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -115,7 +115,7 @@ describe.skipIf(!canPtrace)(`a masked spawn looks like a plain one to the progra
       const old = process.umask(0o027);
       try {
         const plain = await run(cp.spawn, {});
-        const masked = await run(spawn as typeof cp.spawn, { hwcaps: keep, mode: 'ptrace', follow });
+        const masked = await run(spawn as typeof cp.spawn, { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', follow });
         expect(comparable(masked.seen)).toEqual(comparable(plain.seen));
         // The launcher's own fds (status pipe, handshake pipes) are gone; the user's fd 3 is there.
         expect(Object.keys(masked.seen.fds)).toContain('3');

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
 import { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork, HwcapError, FeatureSet, hostArch } from '../../lib';
-import { canPtrace, hasBits, keep, present, probe, ptraceSkip } from '../support/mask-fixture';
+import { AUXV_ONLY, canPtrace, hasBits, keep, present, probe, ptraceSkip } from '../support/mask-fixture';
 import { ldShowAuxv, runNode, withTestLauncher } from '../support/helpers';
 
 const skipWhy = ptraceSkip;
@@ -57,7 +57,7 @@ const nodeViews = `const h=require(${JSON.stringify(dist)});const w=(v)=>{const 
 
 describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   it('gives node a child whose every view shows the masked words, and child.pid is its pid', async () => {
-    const child = spawn(process.execPath, ['-e', nodeViews], { hwcaps });
+    const child = spawn(process.execPath, ['-e', nodeViews], { hwcaps, ...AUXV_ONLY });
     const pid = child.pid;
     expect(typeof pid).toBe('number');
     const done = await finished(child);
@@ -74,7 +74,7 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   });
 
   it('masks every view of the C probe', async () => {
-    const child = spawn(probe, [], { hwcaps });
+    const child = spawn(probe, [], { hwcaps, ...AUXV_ONLY });
     const done = await finished(child);
     const v = JSON.parse(done.stdout) as Record<string, Record<string, string>> & { pid: number };
     expect(v.pid).toBe(child.pid);
@@ -86,24 +86,24 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   });
 
   it('masks what ld.so shows (LD_SHOW_AUXV=1 /bin/true)', async () => {
-    const done = await finished(spawn('/bin/true', [], { hwcaps, env: { ...process.env, LD_SHOW_AUXV: '1' } }));
+    const done = await finished(spawn('/bin/true', [], { hwcaps, ...AUXV_ONLY, env: { ...process.env, LD_SHOW_AUXV: '1' } }));
     expect(ldShowAuxv(done.stdout)).toMatchObject(present.hwcap2 ? want : { hwcap: want.hwcap });
   });
 
   it('masks a grandchild by default, and not with follow: false', async () => {
     const cmd = 'LD_SHOW_AUXV=1 /bin/true';
-    const followed = await finished(spawn('sh', ['-c', cmd], { hwcaps }));
+    const followed = await finished(spawn('sh', ['-c', cmd], { hwcaps, ...AUXV_ONLY }));
     expect(ldShowAuxv(followed.stdout).hwcap).toBe(want.hwcap);
-    const first = await finished(spawn('sh', ['-c', cmd], { hwcaps, follow: false }));
+    const first = await finished(spawn('sh', ['-c', cmd], { hwcaps, ...AUXV_ONLY, follow: false }));
     expect(ldShowAuxv(first.stdout).hwcap).toBe(present.hwcap);
   });
 
   it.skipIf(!pythonOnPath || present.hwcap2 === 0n)('masks python3 found on PATH (a version-manager shim that execs again), and not with follow: false', async () => {
     const code = 'import ctypes; l = ctypes.CDLL(None); l.getauxval.restype = ctypes.c_ulong; print(l.getauxval(26))';
-    const followed = await finished(spawn('python3', ['-c', code], { hwcaps }), 30_000);
+    const followed = await finished(spawn('python3', ['-c', code], { hwcaps, ...AUXV_ONLY }), 30_000);
     expect(followed.stderr).toBe('');
     expect(BigInt(followed.stdout.trim())).toBe(want.hwcap2);
-    const first = await finished(spawn('python3', ['-c', code], { hwcaps, follow: false }), 30_000);
+    const first = await finished(spawn('python3', ['-c', code], { hwcaps, ...AUXV_ONLY, follow: false }), 30_000);
     const shim = fs.readFileSync(cp.spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim(), 'latin1').startsWith('#!');
     // Through a shim the real interpreter is a second exec, which follow: false leaves alone.
     expect(BigInt(first.stdout.trim())).toBe(shim ? present.hwcap2 : want.hwcap2);
@@ -113,7 +113,7 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
     const dropped = FeatureSet.fromWords(hostArch(), { hwcap: present.hwcap & ~hwcaps.hwcap!, hwcap2: present.hwcap2 & ~hwcaps.hwcap2! }).names();
     const set = FeatureSet.current('kernel').without(dropped);
     for (const option of [set, set.names()]) {
-      const v = JSON.parse((await finished(spawn(probe, [], { hwcaps: option }))).stdout) as Record<string, Record<string, string>>;
+      const v = JSON.parse((await finished(spawn(probe, [], { hwcaps: option, ...AUXV_ONLY }))).stdout) as Record<string, Record<string, string>>;
       expect(BigInt(v.process.hwcap)).toBe(want.hwcap);
       expect(BigInt(v.procAuxv.hwcap2)).toBe(want.hwcap2);
     }
@@ -121,14 +121,14 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   });
 
   it('pipes stdio and reports the exit code like child_process', async () => {
-    const child = spawn('sh', ['-c', 'cat; echo err >&2; exit 3'], { hwcaps });
+    const child = spawn('sh', ['-c', 'cat; echo err >&2; exit 3'], { hwcaps, ...AUXV_ONLY });
     child.stdin!.end('hello\n');
     const done = await finished(child);
     expect(done).toMatchObject({ code: 3, signal: null, stdout: 'hello\n', stderr: 'err\n' });
   });
 
   it("delivers SIGTERM to the program: 'exit' with that signal", async () => {
-    const child = spawn('sleep', ['20'], { hwcaps, stdio: 'ignore' });
+    const child = spawn('sleep', ['20'], { hwcaps, ...AUXV_ONLY, stdio: 'ignore' });
     const exit = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
     await new Promise((r) => child.on('spawn', r));
     expect(child.kill('SIGTERM')).toBe(true);
@@ -136,7 +136,7 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   });
 
   it('spawnSync returns child_process\'s shape', () => {
-    const r = spawnSync(probe, [], { hwcaps, encoding: 'utf8' });
+    const r = spawnSync(probe, [], { hwcaps, ...AUXV_ONLY, encoding: 'utf8' });
     expect(Object.keys(r).sort()).toEqual(Object.keys(cp.spawnSync('true')).sort());
     expect(r.status).toBe(0);
     expect(r.output).toHaveLength(3);
@@ -146,24 +146,24 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   });
 
   it('execFile collects output and fails like child_process', async () => {
-    const ok = await util.promisify(execFile)('sh', ['-c', 'LD_SHOW_AUXV=1 /bin/true'], { hwcaps });
+    const ok = await util.promisify(execFile)('sh', ['-c', 'LD_SHOW_AUXV=1 /bin/true'], { hwcaps, ...AUXV_ONLY });
     expect(ldShowAuxv(String(ok.stdout)).hwcap).toBe(want.hwcap);
-    const err = await new Promise<cp.ExecFileException | null>((resolve) => execFile('sh', ['-c', 'echo no >&2; exit 4'], { hwcaps }, (e) => resolve(e)));
+    const err = await new Promise<cp.ExecFileException | null>((resolve) => execFile('sh', ['-c', 'echo no >&2; exit 4'], { hwcaps, ...AUXV_ONLY }, (e) => resolve(e)));
     expect(err).toMatchObject({ code: 4, killed: false, signal: null, cmd: "sh -c echo no >&2; exit 4" });
     expect(err!.message).toBe('Command failed: sh -c echo no >&2; exit 4\nno\n');
   });
 
   it('execFileSync returns stdout and throws what child_process throws', () => {
     const script = 'LD_SHOW_AUXV=1 /bin/true';
-    const out = execFileSync('sh', ['-c', script], { hwcaps, encoding: 'utf8' });
+    const out = execFileSync('sh', ['-c', script], { hwcaps, ...AUXV_ONLY, encoding: 'utf8' });
     expect(typeof out).toBe('string');
     expect(ldShowAuxv(out as string).hwcap).toBe(want.hwcap);
     // No encoding: a Buffer, as child_process gives.
-    expect(Buffer.isBuffer(execFileSync('sh', ['-c', script], { hwcaps }))).toBe(true);
+    expect(Buffer.isBuffer(execFileSync('sh', ['-c', script], { hwcaps, ...AUXV_ONLY }))).toBe(true);
     const fail = ['-c', 'echo out; echo err >&2; exit 3'];
     const ours = (() => {
       try {
-        execFileSync('sh', fail, { hwcaps, stdio: 'pipe' });
+        execFileSync('sh', fail, { hwcaps, ...AUXV_ONLY, stdio: 'pipe' });
       } catch (e) {
         return e as Error & Record<string, unknown>;
       }
@@ -185,29 +185,29 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   it("execFileSync and execSync pass the program's stderr on unless stdio is given, as child_process does", () => {
     const r = runNode(`
       const mask = { hwcap: ${want.hwcap}n, hwcap2: ${want.hwcap2}n };
-      const a = h.execFileSync('sh', ['-c', 'echo to-stderr >&2; echo to-stdout'], { hwcaps: mask, encoding: 'utf8' });
-      const b = h.execSync('echo quiet >&2; echo shell', { hwcaps: mask, encoding: 'utf8', stdio: 'pipe' });
+      const a = h.execFileSync('sh', ['-c', 'echo to-stderr >&2; echo to-stdout'], { hwcaps: mask, auxvOnly: true, encoding: 'utf8' });
+      const b = h.execSync('echo quiet >&2; echo shell', { hwcaps: mask, auxvOnly: true, encoding: 'utf8', stdio: 'pipe' });
       out({ a, b });`);
     expect(r.value).toEqual({ a: 'to-stdout\n', b: 'shell\n' });
     expect(r.stderr).toBe('to-stderr\n');
   });
 
   it('execSync runs the command in a masked shell and masks what the shell runs', () => {
-    const out = execSync('LD_SHOW_AUXV=1 /bin/true; echo "sh=$0"', { hwcaps, encoding: 'utf8' }) as string;
+    const out = execSync('LD_SHOW_AUXV=1 /bin/true; echo "sh=$0"', { hwcaps, ...AUXV_ONLY, encoding: 'utf8' }) as string;
     expect(ldShowAuxv(out).hwcap).toBe(want.hwcap);
     expect(out).toMatch(/^sh=\/bin\/sh$/m);
-    expect(() => execSync('exit 7', { hwcaps, stdio: 'pipe' })).toThrow(expect.objectContaining({ status: 7, message: 'Command failed: exit 7' }));
+    expect(() => execSync('exit 7', { hwcaps, ...AUXV_ONLY, stdio: 'pipe' })).toThrow(expect.objectContaining({ status: 7, message: 'Command failed: exit 7' }));
     // A shell path is used as given.
-    expect(execSync('echo "$0"', { hwcaps, shell: '/bin/bash', encoding: 'utf8' })).toBe('/bin/bash\n');
+    expect(execSync('echo "$0"', { hwcaps, ...AUXV_ONLY, shell: '/bin/bash', encoding: 'utf8' })).toBe('/bin/bash\n');
   });
 
   it('exec runs the command in a masked shell, with the callback and the promise of child_process', async () => {
     const viaCallback = await new Promise<{ err: Error | null; stdout: string }>((resolve) =>
-      exec('LD_SHOW_AUXV=1 /bin/true', { hwcaps }, (err, stdout) => resolve({ err, stdout: String(stdout) })),
+      exec('LD_SHOW_AUXV=1 /bin/true', { hwcaps, ...AUXV_ONLY }, (err, stdout) => resolve({ err, stdout: String(stdout) })),
     );
     expect(viaCallback.err).toBeNull();
     expect(ldShowAuxv(viaCallback.stdout).hwcap).toBe(want.hwcap);
-    const failed = await util.promisify(exec)('echo partial; exit 5', { hwcaps }).catch((e: unknown) => e as Error & Record<string, unknown>);
+    const failed = await util.promisify(exec)('echo partial; exit 5', { hwcaps, ...AUXV_ONLY }).catch((e: unknown) => e as Error & Record<string, unknown>);
     const reference = await util.promisify(cp.exec)('echo partial; exit 5').catch((e: unknown) => e as Error & Record<string, unknown>);
     expect(failed).toMatchObject({ code: 5, stdout: 'partial\n', stderr: '', cmd: 'echo partial; exit 5', message: (reference as Error).message });
   });
@@ -225,7 +225,7 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
        });`,
     );
     try {
-      const child = fork(new URL(`file://${mod}`), ['one', 'two'], { hwcaps });
+      const child = fork(new URL(`file://${mod}`), ['one', 'two'], { hwcaps, ...AUXV_ONLY });
       const reply = new Promise<Record<string, unknown>>((resolve) => child.once('message', (m) => resolve(m as Record<string, unknown>)));
       const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, sig) => resolve([c, sig])));
       expect(child.send({ hello: 1 })).toBe(true);
@@ -236,7 +236,7 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
       for (const view of [m.process, m.kernel]) expect({ hwcap: BigInt(view.hwcap), hwcap2: BigInt(view.hwcap2) }).toEqual(want);
       expect(await exited).toEqual([0, null]);
       // silent: stdio pipes, with the channel still at fd 3.
-      const quiet = fork(mod, [], { hwcaps, silent: true });
+      const quiet = fork(mod, [], { hwcaps, ...AUXV_ONLY, silent: true });
       quiet.send('x');
       const done = await finished(quiet);
       expect(done.code).toBe(0);
@@ -247,12 +247,12 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   });
 
   it('sets no_new_privs when asked', async () => {
-    const done = await finished(spawn('grep', ['NoNewPrivs', '/proc/self/status'], { hwcaps, noNewPrivs: true }));
+    const done = await finished(spawn('grep', ['NoNewPrivs', '/proc/self/status'], { hwcaps, ...AUXV_ONLY, noNewPrivs: true }));
     expect(done.stdout).toMatch(/NoNewPrivs:\s+1/);
   });
 
   it('pdeathsig ends the program when the spawning process dies', async () => {
-    const parent = cp.spawn(process.execPath, ['-e', `const c=require(${JSON.stringify(dist)}).spawn('sleep',['20'],{hwcaps:{hwcap2:0n},pdeathsig:'SIGKILL',stdio:'ignore'});c.on('spawn',()=>{console.log(c.pid);process.exit(0)})`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = cp.spawn(process.execPath, ['-e', `const c=require(${JSON.stringify(dist)}).spawn('sleep',['20'],{hwcaps:{hwcap2:0n},auxvOnly:true,pdeathsig:'SIGKILL',stdio:'ignore'});c.on('spawn',()=>{console.log(c.pid);process.exit(0)})`], { stdio: ['ignore', 'pipe', 'inherit'] });
     const out = await finished(parent);
     const pid = Number(out.stdout.trim());
     expect(pid).toBeGreaterThan(0);
@@ -268,7 +268,7 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
   it('100 concurrent masked spawns are all masked, leave no zombies and leak no fds', async () => {
     const fds = () => fs.readdirSync('/proc/self/fd').length;
     const before = fds();
-    const children = Array.from({ length: 100 }, () => spawn(probe, [], { hwcaps }));
+    const children = Array.from({ length: 100 }, () => spawn(probe, [], { hwcaps, ...AUXV_ONLY }));
     const results = await Promise.all(children.map((c) => finished(c, 60_000)));
     for (const [i, r] of results.entries()) {
       expect(r.code).toBe(0);
@@ -301,7 +301,7 @@ describe.skipIf(!canPtrace || !hasBits)(`spawn with hwcaps${skipWhy}`, () => {
 
 describe('spawn failures look like child_process', () => {
   it("emits the same async 'error' for a program not found, then 'close' with -errno", async () => {
-    const ours = spawn('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n } });
+    const ours = spawn('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n }, ...AUXV_ONLY });
     const theirs = cp.spawn('hwcap-no-such-program', ['a']);
     const [a, b] = await Promise.all([finished(ours), finished(theirs)]);
     expect(a.events).toEqual(b.events);
@@ -315,21 +315,21 @@ describe('spawn failures look like child_process', () => {
   });
 
   it("a program that is not found leaves stderr as empty as child_process leaves it", async () => {
-    const ours = await finished(spawn('hwcap-no-such-program', [], { hwcaps: { hwcap2: 0n } }));
+    const ours = await finished(spawn('hwcap-no-such-program', [], { hwcaps: { hwcap2: 0n }, ...AUXV_ONLY }));
     const theirs = await finished(cp.spawn('hwcap-no-such-program', []));
     expect(ours.stderr).toBe('');
     expect(ours.stderr).toBe(theirs.stderr);
     expect(ours.events).toEqual(theirs.events);
-    expect(spawnSync('hwcap-no-such-program', [], { hwcaps: { hwcap2: 0n } }).stderr).toBe(null);
+    expect(spawnSync('hwcap-no-such-program', [], { hwcaps: { hwcap2: 0n }, ...AUXV_ONLY }).stderr).toBe(null);
   });
 
   it('spawnSync and execFile report ENOENT as child_process does', async () => {
-    const a = spawnSync('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n } });
+    const a = spawnSync('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n }, ...AUXV_ONLY });
     const b = cp.spawnSync('hwcap-no-such-program', ['a']);
     expect({ ...a, error: undefined }).toEqual({ ...b, error: undefined });
     expect((a.error as NodeJS.ErrnoException).message).toBe(b.error!.message);
     expect(a.error).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'spawnSync hwcap-no-such-program', path: 'hwcap-no-such-program', spawnargs: ['a'] });
-    const e = await new Promise<Error | null>((resolve) => execFile('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n } }, (err) => resolve(err)));
+    const e = await new Promise<Error | null>((resolve) => execFile('hwcap-no-such-program', ['a'], { hwcaps: { hwcap2: 0n }, ...AUXV_ONLY }, (err) => resolve(err)));
     expect(e).toMatchObject({ code: 'ENOENT', syscall: 'spawn hwcap-no-such-program', cmd: 'hwcap-no-such-program a' });
   });
 
@@ -337,7 +337,7 @@ describe('spawn failures look like child_process', () => {
     const file = path.join(os.tmpdir(), `hwcap-noexec-${process.pid}`);
     fs.writeFileSync(file, 'echo ran\n', { mode: 0o644 });
     try {
-      const done = await finished(spawn(file, [], { hwcaps: { hwcap2: 0n } }));
+      const done = await finished(spawn(file, [], { hwcaps: { hwcap2: 0n }, ...AUXV_ONLY }));
       expect(done.error).toMatchObject({ code: 'EACCES', errno: -13, syscall: `spawn ${file}` });
       expect(done.stdout).toBe('');
     } finally {
@@ -350,7 +350,7 @@ describe('spawn failures look like child_process', () => {
     fs.copyFileSync(probe, file);
     fs.chmodSync(file, 0o4755);
     try {
-      const done = await finished(spawn(file, [], { hwcaps: { hwcap2: 0n }, mode: 'ptrace' }));
+      const done = await finished(spawn(file, [], { hwcaps: { hwcap2: 0n }, ...AUXV_ONLY, mode: 'ptrace' }));
       expect(done.stdout).toBe('');
       expect(done.error).toBeInstanceOf(HwcapError);
       expect(done.error).toMatchObject({ code: 'EPERM', syscall: 'execve', stage: 'check-target', detail: `${file} is set-user-ID or set-group-ID; ptrace mode would run it without those privileges; refused` });
@@ -364,7 +364,7 @@ describe('spawn failures look like child_process', () => {
 
   it.skipIf(!canPtrace)(`fails closed when the helper dies: 'error', and the program printed nothing${skipWhy}`, async () => {
     for (const fault of ['helper-before-seize', 'helper-at-exec-stop', 'helper-during-inject']) {
-      const done = await finished(withTestLauncher(() => spawn(probe, [], { hwcaps: { hwcap2: 0n }, mode: 'ptrace', env: { ...process.env, HWCAP_EXEC_FAULT: fault } })));
+      const done = await finished(withTestLauncher(() => spawn(probe, [], { hwcaps: { hwcap2: 0n }, ...AUXV_ONLY, mode: 'ptrace', env: { ...process.env, HWCAP_EXEC_FAULT: fault } })));
       expect(done.stdout).toBe('');
       expect(done.error).toBeInstanceOf(HwcapError);
       expect(done.events).toEqual(['error', 'close']);

@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as h from '../../lib';
 import { addonDir } from '../../lib/host/native';
-import { canPtrace, keep, ptraceSkip } from '../support/mask-fixture';
+import { AUXV_ONLY, canPtrace, keep, ptraceSkip } from '../support/mask-fixture';
 
-const masked = { hwcaps: keep, mode: 'ptrace' as const };
+const masked = { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace' as const };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-stdio-'));
 const sleepers: number[] = [];
 afterAll(() => {

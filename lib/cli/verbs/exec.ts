@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { catalog } from '../../core/features';
 import { keepSetOf } from '../documents';
 import { host } from '../host';
-import type * as LauncherCpuid from '../../launcher/cpuid';
+import type * as Launcher from '../../launcher';
 import { CliError, err, jsonLine, printError, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
@@ -18,14 +18,22 @@ const FROM_TERMINAL: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
 
 const EXIT_EXEC = 125;
 
-/** Whether a feature name has a place in the auxv words (the ones the launcher masks). */
 /**
  * What the launcher can hide: the auxv words and, on x86-64, every CPUID word but leaf 0xD's
- * (CPUID.D.1:EAX stays the CPU's, as the XSAVE sizes must: docs/cpuid.md).
+ * (CPUID.D.1:EAX stays the CPU's, as the XSAVE sizes must: docs/cpuid.md). With --auxv-only,
+ * the auxv words alone.
  */
-function maskableNames(arch: string): (name: string) => boolean {
-  const fixed = new Set(catalog(arch).filter((r) => r.word === 'CPUID.D.1:EAX').map((r) => r.name));
+function maskableNames(arch: string, auxvOnly: boolean): (name: string) => boolean {
+  const rows = catalog(arch);
+  const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX').map((r) => r.name));
+  const inAuxv = new Set(rows.filter((r) => r.word.startsWith('AT_HWCAP') || r.also?.word.startsWith('AT_HWCAP')).map((r) => r.name));
+  if (auxvOnly) return (name) => inAuxv.has(name) || /@AT_HWCAP\d?$/.test(name);
   return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
+}
+
+/** 'a b c … and 12 more' */
+function some(names: readonly string[], n = 8): string {
+  return names.length <= n ? names.join(' ') : `${names.slice(0, n).join(' ')} … and ${names.length - n} more`;
 }
 
 export const exec = defineVerb({
@@ -44,8 +52,12 @@ export const exec = defineVerb({
     "it); 'ptrace' patches the new image at exec; 'auto' (default) picks kernel\n" +
     "where 'hwcap probe' shows inheritance, else ptrace. Every exec in the command's\n" +
     'process tree is masked unless --no-follow.\n' +
+    'On x86-64 a keep set that removes CPUID features masks CPUID too (ptrace mode,\n' +
+    "CPUID faulting: 'hwcap probe'); without faulting that is exit 125 (fail\n" +
+    'closed), and --auxv-only masks the auxv words alone.\n' +
     "--json prints one line of JSON on stderr before the command runs: {arch, mode,\n" +
-    'follow, keep, dropped, absent, words}; stdout stays the command\'s own.\n' +
+    'resolvedMode, follow, keep, dropped, absent, words, cpuid (the CPUID rules),\n' +
+    "auxvOnly, unmasked (what the command still sees)}; stdout stays the command's.\n" +
     "Exit status: the command's own; 128+N if a signal N killed it; 127 command not\n" +
     'found; 126 not executable; 125 hwcap could not run it masked. SIGTERM, SIGHUP,\n' +
     'SIGUSR1 and SIGUSR2 sent to hwcap are passed on to the command.',
@@ -56,6 +68,7 @@ export const exec = defineVerb({
     mode: { type: 'string', value: 'MODE', default: 'auto', choices: ['auto', 'kernel', 'ptrace'], help: 'auto (default), kernel or ptrace' },
     'no-follow': { type: 'boolean', help: 'mask only the first exec, not the whole process tree' },
     'allow-security-masking': { type: 'boolean', help: 'allow dropping security features (arm64 paca, pacg, bti, mte, gcs …)' },
+    'auxv-only': { type: 'boolean', help: 'x86-64: mask the auxv words only; CPUID stays the CPU\'s (no CPUID faulting needed)' },
     verbose: { type: 'boolean', short: 'v', help: 'say on stderr what is kept and which mode runs' },
     json: jsonOption('say the same on stderr as one line of JSON'),
   },
@@ -77,7 +90,8 @@ export const exec = defineVerb({
 
     // The launcher masks the auxv words and (x86-64, through CPUID faulting) the CPUID words but
     // leaf 0xD's: what it cannot hide is said, not counted as dropped.
-    const masked = maskableNames(here.arch);
+    const auxvOnly = values['auxv-only'] === true;
+    const masked = maskableNames(here.arch, auxvOnly);
     const lost = here.securityNames().filter((n) => !keep.has(n) && masked(n));
     if (lost.length && !values['allow-security-masking']) {
       throw new CliError(`masking would drop security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect${lost.length === 1 ? 's' : ''} the command`, 'pass --allow-security-masking if that is what you want');
@@ -85,30 +99,35 @@ export const exec = defineVerb({
     const absent = keep.diff(here).extra.filter(masked);
     const kept = keep.intersect(here);
     const dropped = here.diff(kept).extra.filter(masked);
-    const unmasked = here.diff(kept).extra.filter((n) => !masked(n));
+    // What the command still sees: with --auxv-only on x86-64 every removed feature, in CPUID
+    // (AT_HWCAP is CPUID.1:EDX, masked in the auxv alone); else what the launcher cannot hide.
+    const removed = here.diff(kept).extra;
+    const unmasked = auxvOnly && here.arch === 'x86_64' ? removed : removed.filter((n) => !masked(n));
     if (unmasked.length && !values.json) {
-      err(`hwcap exec: note: the command still sees ${unmasked.join(' ')} (CPUID leaf 0xD, which stays the CPU's); 'hwcap env' prints the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them`);
+      const names = values.verbose ? unmasked.join(' ') : some(unmasked);
+      const what = auxvOnly
+        ? `--auxv-only: the command still sees ${unmasked.length} feature${unmasked.length === 1 ? '' : 's'} in CPUID: ${names}`
+        : `the command still sees ${names} in CPUID leaf 0xD, which stays the CPU's`;
+      err(`hwcap exec: note: ${what}; 'hwcap env' prints the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them`);
     }
     const follow = !values['no-follow'];
-    const resolved = () => h.resolveMode(mode, { inheritance: h.probeInheritance });
+    // x86-64: the CPUID rules the spawn makes of the keep set (lib/launcher/keep.ts), answered by
+    // the ptrace helper at every trapped CPUID. Loaded here, not at the top: the pure verbs load
+    // no launcher file (test/cli/cli-pure.test.ts).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lc = here.arch === 'x86_64' && !auxvOnly ? (require('../../launcher') as typeof Launcher) : undefined;
+    const rules = lc ? lc.keepCpuid(keep).map(lc.cpuidRuleArg) : [];
+    const resolved = () => (rules.length ? 'ptrace' : h.resolveMode(mode, { inheritance: h.probeInheritance }));
     if (values.json) {
-      err(jsonLine({ arch: here.arch, mode, resolvedMode: resolved(), follow, keep: kept.names(), dropped, absent, words: kept.toJSON().words }));
+      err(jsonLine({ arch: here.arch, mode, resolvedMode: resolved(), follow, keep: kept.names(), dropped, absent, words: kept.toJSON().words, cpuid: rules, auxvOnly, unmasked }));
     } else {
       if (absent.length) err(`hwcap exec: note: this node lacks ${absent.join(' ')} of the keep set; the command will not see ${absent.length === 1 ? 'it' : 'them'} either`);
       if (values.verbose) {
         const words = Object.entries(kept.toJSON().words).filter(([, v]) => v !== '0x0').map(([k, v]) => `${k}=${v}`);
         err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); dropping ${dropped.join(' ') || 'none'}`);
-        // x86-64: CPUID words in the keep set are masked by the ptrace helper, in every thread and process it follows.
-        const cpuidWords = (keep as { cpuid?: Record<string, number> }).cpuid;
-        // Loaded here, not at the top: the pure verbs load no launcher file (test/cli/cli-pure.test.ts).
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const lc = cpuidWords && Object.keys(cpuidWords).length ? (require('../../launcher/cpuid') as typeof LauncherCpuid) : undefined;
-        const cpuid = lc && cpuidWords ? lc.cpuidKeepOf(cpuidWords) : undefined;
-        if (lc && cpuid && cpuid.rules.length) {
-          err(`hwcap exec: CPUID (answered by the ptrace helper at every trapped CPUID): ${cpuid.rules.map(lc.cpuidRuleArg).join(' ')}; CPUID.1:EDX as AT_HWCAP`);
-          if (cpuid.unmasked.length) err(`hwcap exec: CPUID not masked: ${cpuid.unmasked.join(' ')} (leaf 0xD stays the CPU's: XSAVE sizes)`);
-        }
-        const shown = cpuid && cpuid.rules.length ? 'ptrace (a CPUID mask needs it)' : mode === 'auto' ? `auto → ${resolved()}` : mode;
+        if (rules.length) err(`hwcap exec: CPUID masked (ptrace helper, CPUID faulting): ${rules.join(' ')}`);
+        else if (here.arch === 'x86_64') err(`hwcap exec: CPUID not masked: ${auxvOnly ? '--auxv-only' : 'the keep set removes no CPUID feature of this CPU'}`);
+        const shown = rules.length ? 'ptrace (a CPUID mask needs it)' : mode === 'auto' ? `auto → ${resolved()}` : mode;
         err(`hwcap exec: mode ${shown}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
       }
     }
@@ -145,6 +164,7 @@ export const exec = defineVerb({
           mode,
           follow,
           allowSecurityMasking: values['allow-security-masking'],
+          auxvOnly,
           // Should hwcap die, the command does not outlive it unnoticed.
           pdeathsig: 'SIGTERM',
         });
@@ -172,6 +192,7 @@ function execFailure(e: unknown, file: string): CliError {
   // The library's hints name its options; say the command's flags instead.
   const hint = x.hint
     ?.replace(/pass allowSecurityMasking: true/, 'pass --allow-security-masking')
+    .replace(/pass auxvOnly: true/, 'pass --auxv-only')
     .replace(/mode '(\w+)' or '(\w+)'/, '--mode $1 or --mode $2')
     .replace(/mode '(\w+)'/, '--mode $1');
   // The launcher's own words where they name what the cause does not: the file, the tracer, the feature.

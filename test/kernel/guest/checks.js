@@ -120,7 +120,7 @@ check('user-hwcap-not-enforced', () => {
 const STATE_JS = `console.log(JSON.stringify(require(${JSON.stringify(`${PKG}/dist/index.js`)}).userHwcapEnabled()))`;
 check('user-hwcap-enforced', () => {
   const env = { ...process.env, HWCAP_PR_USER_HWCAP_ENABLED: PR_TEST };
-  const u = JSON.parse(runOk(NODE, ['-e', STATE_JS], { hwcaps: KEEP, mode: 'kernel', env }));
+  const u = JSON.parse(runOk(NODE, ['-e', STATE_JS], { hwcaps: KEEP, auxvOnly: true, mode: 'kernel', env }));
   assert(u.state === 'enforced' && u.source === 'environment', JSON.stringify(u));
   return `kernel-masked node child with HWCAP_PR_USER_HWCAP_ENABLED=${PR_TEST}: ${u.reason}`;
 });
@@ -128,24 +128,24 @@ check('user-hwcap-enforced', () => {
 check('user-hwcap-unknown', () => {
   const env = { ...process.env };
   delete env.HWCAP_PR_USER_HWCAP_ENABLED;
-  const u = JSON.parse(runOk(NODE, ['-e', STATE_JS], { hwcaps: KEEP, mode: 'kernel', env }));
+  const u = JSON.parse(runOk(NODE, ['-e', STATE_JS], { hwcaps: KEEP, auxvOnly: true, mode: 'kernel', env }));
   assert(u.state === 'unknown' && u.source === 'none', JSON.stringify(u));
   return `kernel-masked node child without the number: ${u.state} (no prctl made)`;
 });
 
 check('auto-picks-kernel', () => {
-  const [a] = jsonLines(runOk(PROBE, [], { hwcaps: KEEP, mode: 'auto' }));
+  const [a] = jsonLines(runOk(PROBE, [], { hwcaps: KEEP, auxvOnly: true, mode: 'auto' }));
   probeViews(a, MASKED, 'auto');
   assert(a.tracerPid === 0, `TracerPid ${a.tracerPid}: auto ran ptrace mode`);
   // The discriminator works: ptrace mode, following the tree, stays attached.
-  const [p] = jsonLines(runOk(PROBE, [], { hwcaps: KEEP, mode: 'ptrace' }));
+  const [p] = jsonLines(runOk(PROBE, [], { hwcaps: KEEP, auxvOnly: true, mode: 'ptrace' }));
   assert(p.tracerPid !== 0, 'ptrace mode shows TracerPid 0 too: this check cannot tell the modes apart');
   return `masked with TracerPid 0 (ptrace mode shows TracerPid ${p.tracerPid}); ${masked}`;
 });
 
 check('masked-tree', () => {
   const script = `${PROBE}; /bin/sh -c ${PROBE}; ${NODE} ${VIEWS} 1`;
-  const lines = jsonLines(runOk('/bin/sh', ['-c', script], { hwcaps: KEEP, mode: 'auto' }));
+  const lines = jsonLines(runOk('/bin/sh', ['-c', script], { hwcaps: KEEP, auxvOnly: true, mode: 'auto' }));
   const probes = lines.filter((l) => !l.node);
   const nodes = lines.filter((l) => l.node);
   assert(probes.length === 2 && nodes.length === 2, `expected 2 probe and 2 node lines, got ${lines.length}`);
@@ -171,7 +171,7 @@ check('cli-exec-kernel', () => {
 });
 
 check('ptrace-mode', () => {
-  const lines = jsonLines(runOk('/bin/sh', ['-c', `${PROBE}; /bin/sh -c ${PROBE}`], { hwcaps: KEEP, mode: 'ptrace' }));
+  const lines = jsonLines(runOk('/bin/sh', ['-c', `${PROBE}; /bin/sh -c ${PROBE}`], { hwcaps: KEEP, auxvOnly: true, mode: 'ptrace' }));
   assert(lines.length === 2, `expected 2 probe lines, got ${lines.length}`);
   lines.forEach((p, i) => {
     probeViews(p, MASKED, `probe ${i + 1}`);
@@ -183,7 +183,7 @@ check('ptrace-mode', () => {
 check('mask-cannot-add-spawn', () => {
   const all = 2n ** 64n - 1n;
   for (const mode of ['kernel', 'ptrace']) {
-    const [p] = jsonLines(runOk(PROBE, [], { hwcaps: { hwcap: all, hwcap2: all }, mode }));
+    const [p] = jsonLines(runOk(PROBE, [], { hwcaps: { hwcap: all, hwcap2: all }, auxvOnly: true, mode }));
     probeViews(p, K, `${mode} mode`);
   }
   return `keep = all ones in kernel and ptrace mode: the child sees exactly ${hex(K.hwcap)} ${hex(K.hwcap2)}`;
@@ -254,7 +254,7 @@ check('kernel-refused', () => {
   assert(r.status === 125, `hwcap exec exited ${r.status ?? r.signal}, expected 125: ${r.stderr}`);
   assert(jsonLines(r.stdout).length === 0, `the target ran: ${r.stdout}`);
   assert(/PR_SET_MM/.test(r.stderr), `stderr names no PR_SET_MM call: ${r.stderr}`);
-  const [api] = nodeScript(`const r = h.spawnSync(probe, [], { hwcaps: { hwcap: ${KEEP.hwcap}n }, mode: 'kernel', encoding: 'utf8' });
+  const [api] = nodeScript(`const r = h.spawnSync(probe, [], { hwcaps: { hwcap: ${KEEP.hwcap}n }, auxvOnly: true, mode: 'kernel', encoding: 'utf8' });
 show({ code: r.error && r.error.code, syscall: r.error && r.error.syscall, stdout: r.stdout });`, {}, deny);
   assert(api.code && !api.stdout, `spawnSync in kernel mode: ${JSON.stringify(api)}`);
   return `CLI exit 125 (${r.stderr.trim().split('\n')[0]}); spawnSync error ${api.code} from ${api.syscall}; the target never ran`;
@@ -271,7 +271,7 @@ check('limit-cpuinfo-unmasked', () => {
   const row = hwcap.catalog('x86_64').find((r) => (r.word === word && r.bit === bit) || (r.also && r.also.word === word && r.also.bit === bit));
   const name = row ? row.name : DROP[0];
   assert(mine && mine.split(' ').includes(name), `this guest's cpuinfo has no ${name}`);
-  const out = runOk('/bin/sh', ['-c', `${PROBE}; cat /proc/cpuinfo`], { hwcaps: KEEP, mode: 'auto' });
+  const out = runOk('/bin/sh', ['-c', `${PROBE}; cat /proc/cpuinfo`], { hwcaps: KEEP, auxvOnly: true, mode: 'auto' });
   probeViews(jsonLines(out)[0], MASKED, 'probe');
   assert(flags(out) === mine, 'the masked child saw other cpuinfo flags');
   return `a child with ${DROP[0]} masked still reads it in /proc/cpuinfo (today's behaviour, not masked)`;
