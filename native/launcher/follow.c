@@ -176,7 +176,7 @@ void follow_run(const struct follow_config *c) {
       case PTRACE_EVENT_SECCOMP: {
         unsigned long tag = 0;
         if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag) == 0 && tag == SECCOMP_TAG_NEST) {
-          nest_seccomp(pid, c->keep); /* a masked spawn in the tree narrows its own subtree (nest.h) */
+          nest_seccomp(pid, c->keep, c->cpuid); /* a masked spawn in the tree narrows its own subtree (nest.h) */
           resume(pid, 0);
           break;
         }

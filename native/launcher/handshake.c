@@ -226,17 +226,19 @@ static int tracer_is_helper(int tracer) {
  */
 static __attribute__((noreturn)) void nest_or_refuse(const struct program *p, const struct options *o, const uint64_t keep[4],
                                                      int tracer) {
-  if (cpuid_mask_active() && tracer_is_helper(tracer)) {
-    /* Per-pid CPUID answer tables are not built: an inner CPUID mask would not narrow. Fail closed. */
+  uint64_t result[4];
+  static struct cpuid_keep_rule rules[NEST_CPUID_RULES];
+  int nrules = cpuid_mask_active() ? cpuid_mask_export(rules, NEST_CPUID_RULES) : 0;
+  int err = nest_request(keep, rules, nrules, !o->follow, report_fd(), result);
+  if (err == EOPNOTSUPP && tracer_is_helper(tracer)) {
+    /* The tree's helper answers no CPUID (its mask is auxv only): it cannot narrow CPUID. Fail closed. */
     report_failure(STAGE_SEIZE, "prctl(PR_HWCAP_NEST)", EOPNOTSUPP,
-                   "prctl(PR_HWCAP_NEST): EOPNOTSUPP (inside a masked tree: traced by its hwcap helper, pid %d; a nested "
-                   "spawn can narrow the auxv words but not CPUID: use auxvOnly / --auxv-only for the inner spawn, the "
-                   "outer CPUID mask already applies to it)",
+                   "prctl(PR_HWCAP_NEST): EOPNOTSUPP (inside a masked tree: traced by its hwcap helper, pid %d, whose mask is "
+                   "auxv only, so it answers no CPUID; a nested spawn cannot add a CPUID mask under it: use auxvOnly / "
+                   "--auxv-only for the inner spawn, or give the outer spawn a CPUID mask)",
                    tracer);
     _exit(EXIT_SETUP);
   }
-  uint64_t result[4];
-  int err = nest_request(keep, !o->follow, report_fd(), result);
   if (err) refuse_traced(tracer, err);
   program_exec(p, o, MODE_PTRACE);
 }

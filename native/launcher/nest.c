@@ -32,7 +32,8 @@
 
 /* ---- the inner launcher ---- */
 
-int nest_request(const uint64_t keep[4], int no_follow, int status_fd, uint64_t result[4]) {
+int nest_request(const uint64_t keep[4], const struct cpuid_keep_rule *cpuid, int ncpuid, int no_follow, int status_fd,
+                 uint64_t result[4]) {
   struct nest_request req;
   memset(&req, 0, sizeof req);
   req.magic = NEST_MAGIC;
@@ -40,6 +41,9 @@ int nest_request(const uint64_t keep[4], int no_follow, int status_fd, uint64_t 
   req.flags = no_follow ? NEST_NO_FOLLOW : 0;
   req.status_fd = status_fd;
   memcpy(req.keep, keep, sizeof req.keep);
+  if (ncpuid < 0 || ncpuid > NEST_CPUID_RULES) return E2BIG;
+  req.ncpuid = (uint32_t)ncpuid;
+  if (ncpuid) memcpy(req.cpuid, cpuid, (size_t)ncpuid * sizeof req.cpuid[0]);
   long r = syscall(SYS_prctl, NEST_PRCTL_OPTION, NEST_MAGIC, (unsigned long)&req, (unsigned long)sizeof req, 0UL);
   if (r != 0) return errno ? errno : EPROTO;
   /* 0 from anything but the helper's answer (a foreign tracer faking it) is no answer. */
@@ -60,7 +64,40 @@ struct entry {
   int one_shot;  /* --no-follow: `after` applies once this exec is masked */
   int status_fd; /* the requester's status fd (the helper's copy) until its exec; -1 */
   uint64_t keep[4], after[4];
+  int cset, cset_after; /* its CPUID rules (a set below), -1: the tree's table alone */
 };
+
+/* CPUID rule sets, shared by the entries of a subtree (a new request makes a new set: the old rules and the new). */
+#define NEST_CPUID_SETS 64
+#define NEST_CPUID_SET_RULES 512
+struct cset {
+  int refs, n;
+  struct cpuid_keep_rule r[NEST_CPUID_SET_RULES];
+};
+static struct cset csets[NEST_CPUID_SETS];
+
+static void cset_ref(int i) {
+  if (i >= 0) csets[i].refs++;
+}
+static void cset_unref(int i) {
+  if (i >= 0 && csets[i].refs > 0) csets[i].refs--;
+}
+
+/* A new set: the rules of `base` (-1: none) and `n` more. Its index (one reference), or -errno. */
+static int cset_new(int base, const struct cpuid_keep_rule *r, int n) {
+  int nb = base >= 0 ? csets[base].n : 0;
+  if (nb + n > NEST_CPUID_SET_RULES) return -ENOSPC;
+  for (int i = 0; i < NEST_CPUID_SETS; i++) {
+    if (csets[i].refs) continue;
+    struct cset *c = &csets[i];
+    if (nb) memcpy(c->r, csets[base].r, (size_t)nb * sizeof c->r[0]);
+    memcpy(c->r + nb, r, (size_t)n * sizeof c->r[0]);
+    c->n = nb + n;
+    c->refs = 1;
+    return i;
+  }
+  return -ENOSPC;
+}
 
 static struct entry entries[NEST_MAX];
 static int nentries;
@@ -106,7 +143,9 @@ static void unhold(int i, int kill_it) {
 }
 
 static void drop(struct entry *e) {
-  if (e->status_fd >= 0) close(e->status_fd); /* the caller's status pipe ends: the program never ran */
+  if (e->status_fd >= 0) close(e->status_fd);
+  cset_unref(e->cset);
+  cset_unref(e->cset_after); /* the caller's status pipe ends: the program never ran */
   *e = entries[--nentries];
   if (nentries == 0)
     while (nheld) unhold(0, 0); /* nobody is narrowed: a held task has the tree's mask, as without nesting */
@@ -128,6 +167,7 @@ static struct entry *add(pid_t pid) {
   memset(e, 0, sizeof *e);
   e->pid = pid;
   e->status_fd = -1;
+  e->cset = e->cset_after = -1;
   set_known(pid, 1);
   return e;
 }
@@ -144,9 +184,12 @@ void nest_exec_begin(pid_t pid, pid_t former) {
   struct entry *t = find(former), *l = find(pid);
   if (t && l) {
     if (l->status_fd >= 0) close(l->status_fd);
+    cset_unref(l->cset);
+    cset_unref(l->cset_after);
     *l = *t;
     l->pid = pid;
     t->status_fd = -1;
+    t->cset = t->cset_after = -1;
     drop(t);
   } else if (t) {
     t->pid = pid;
@@ -167,7 +210,17 @@ void nest_exec_done(pid_t pid) {
   struct entry *e = find(pid);
   if (!e || !e->one_shot) return;
   memcpy(e->keep, e->after, sizeof e->keep);
+  cset_unref(e->cset);
+  e->cset = e->cset_after;
+  e->cset_after = -1;
   e->one_shot = 0;
+}
+
+void nest_cpuid_narrow(pid_t tid, uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
+  const struct entry *e = nentries ? find(tid) : NULL;
+  if (!e || e->cset < 0) return;
+  const struct cset *c = &csets[e->cset];
+  for (int reg = 0; reg < 4; reg++) out[reg] &= cpuid_rules_keep(c->r, c->n, leaf, subleaf, reg);
 }
 
 /* The request's arguments and the skip: per architecture. */
@@ -205,14 +258,19 @@ static int take_fd(pid_t pid, int fd) {
   return got >= 0 ? got : -e;
 }
 
-static long answer(pid_t pid, const regs_t *r, const uint64_t tree_keep[4]) {
+static long answer(pid_t pid, const regs_t *r, const uint64_t tree_keep[4], int cpuid_mode) {
   if (arg_of(r, 0) != NEST_PRCTL_OPTION || arg_of(r, 1) != NEST_MAGIC || arg_of(r, 3) != sizeof(struct nest_request))
     return -EINVAL;
   struct nest_request req;
   uint64_t addr = arg_of(r, 2);
   int e = tracee_read(pid, addr, &req, sizeof req);
   if (e) return e;
-  if (req.magic != NEST_MAGIC || req.size != sizeof req || (req.flags & ~NEST_NO_FOLLOW)) return -EINVAL;
+  if (req.magic != NEST_MAGIC || req.size != sizeof req || (req.flags & ~NEST_NO_FOLLOW) || req.ncpuid > NEST_CPUID_RULES)
+    return -EINVAL;
+  for (uint32_t i = 0; i < req.ncpuid; i++)
+    if (req.cpuid[i].reg > 3 || req.cpuid[i].has_subleaf > 1) return -EINVAL;
+  /* Only a helper that answers CPUID (armed faulting in every image) can narrow it. */
+  if (req.ncpuid && !cpuid_mode) return -EOPNOTSUPP;
   if (!nentries && (e = activate()) != 0) return e;
   uint64_t cur[4], now[4];
   nest_keep_of(pid, tree_keep, cur);
@@ -220,12 +278,24 @@ static long answer(pid_t pid, const regs_t *r, const uint64_t tree_keep[4]) {
   int fd = -1;
   if (req.status_fd >= 0 && (fd = take_fd(pid, req.status_fd)) < 0) return fd;
   struct entry *en = find(pid);
+  int base = en ? en->cset : -1, cs = base;
+  if (req.ncpuid && (cs = cset_new(base, req.cpuid, (int)req.ncpuid)) < 0) {
+    if (fd >= 0) close(fd);
+    return cs;
+  }
+  if (!req.ncpuid) cset_ref(cs);
   if (!en) en = add(pid);
   if (!en) {
     if (fd >= 0) close(fd);
+    cset_unref(cs);
     return -ENOSPC;
   }
   if (en->status_fd >= 0) close(en->status_fd);
+  /* The set before the request: kept for a --no-follow entry's later images, else let go. */
+  cset_unref(en->cset_after);
+  en->cset_after = (req.flags & NEST_NO_FOLLOW) ? base : -1;
+  if (!(req.flags & NEST_NO_FOLLOW)) cset_unref(base);
+  en->cset = cs;
   en->status_fd = fd;
   en->one_shot = (req.flags & NEST_NO_FOLLOW) != 0;
   memcpy(en->after, cur, sizeof en->after);
@@ -236,10 +306,10 @@ static long answer(pid_t pid, const regs_t *r, const uint64_t tree_keep[4]) {
   return 0;
 }
 
-void nest_seccomp(pid_t pid, const uint64_t tree_keep[4]) {
+void nest_seccomp(pid_t pid, const uint64_t tree_keep[4], int cpuid_mode) {
   regs_t r;
   if (tracee_get_regs(pid, &r) != 0) return; /* gone, or another ABI: the call runs and fails (EINVAL) */
-  long ret = answer(pid, &r, tree_keep);
+  long ret = answer(pid, &r, tree_keep, cpuid_mode);
   if (skip_with(pid, &r, ret) != 0 && ret == 0) {
     /* The answer is written but the call would run and fail: the requester fails closed; drop its entry. */
     struct entry *en = find(pid);
@@ -254,12 +324,15 @@ void nest_forked(pid_t parent, pid_t child) {
   if (p && !find(child)) {
     uint64_t keep[4];
     memcpy(keep, p->keep, sizeof keep);
+    int cs = p->cset;
     struct entry *c = add(child);
     if (!c) {
       report_message("pid %d: more than %d narrowed tasks; killed it", (int)child, NEST_MAX);
       kill(child, SIGKILL);
     } else {
       memcpy(c->keep, keep, sizeof keep);
+      c->cset = cs;
+      cset_ref(cs);
     }
   }
   for (int i = 0; i < nheld; i++)

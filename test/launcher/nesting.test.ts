@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launcherPath } from '../../lib';
 import { addonDir } from '../../lib/host/native';
+import { cpuidProbe, host, isX64, reg } from '../support/cpuid-fixture';
+import type { ProbeView } from '../support/cpuid-fixture';
 import { procAuxvPairs, which } from '../support/helpers';
 import { canPtrace, hex, present, probe, ptraceSkip } from '../support/mask-fixture';
 
@@ -184,6 +186,65 @@ describe.skipIf(skip)(`a masked spawn inside a masked tree narrows its own subtr
     expect(fs.readFileSync(`/proc/${helper}/comm`, 'utf8').trim()).toBe('hwcap-exec-help');
     process.kill(helper, 'SIGKILL');
     expect(await closed).toEqual([null, 'SIGKILL']);
+  });
+});
+
+// CPUID: the tree's helper answers trapped CPUIDs from its table, then ANDs in a nested subtree's
+// own rules. No CPUID faulting here: the test build's cpuid-simulate makes the helper answer the
+// probe's `rdmsr` (hwcap-cpuid-probe --simulate) as a trapped CPUID; the inner launcher is the
+// plain build (a nested spawn does not probe faulting: the tree's helper answers or refuses).
+const cpuidBits = host ? bitsOf(BigInt(reg(host.main['7.0'], 1))).map(Number) : [];
+const [X, Y] = cpuidBits;
+const noCpuid = !canPtrace
+  ? ptraceSkip
+  : !isX64
+    ? ' (skipped: CPUID masks are x86-64 only)'
+    : Y === undefined
+      ? ' (skipped: fewer than two CPUID.7.0:EBX bits here)'
+      : '';
+const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
+const dropCpuid = (bits: number): string[] => ['--mode', 'ptrace', '--cpuid', `7.0:ebx=${hex8(~bits)}`, '--'];
+
+function cpuidViews(stdout: string): ProbeView[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{"main"'))
+    .map((l) => JSON.parse(l) as ProbeView);
+}
+
+/** 7.0:EBX in the probe's main thread, a second thread and a forked child: the host's without `dropped`. */
+function expectLeaf7(v: ProbeView, dropped: number, what: string): void {
+  const want = (reg(host!.main['7.0'], 1) & ~dropped) >>> 0;
+  for (const view of ['main', 'thread', 'child'] as const) expect(hex8(reg(v[view]['7.0'], 1)), `${what}: ${view}`).toBe(hex8(want));
+}
+
+describe.skipIf(noCpuid !== '')(`CPUID nests too: the tree's answer ANDed with the subtree's rules${noCpuid}`, () => {
+  const env = { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-simulate' };
+  const sim = `${cpuidProbe} --simulate`;
+
+  it('outer drops X, inner drops Y: the inner program (its threads and forks) sees neither, the outer tree only X', () => {
+    const inner = `${launcher} ${dropCpuid(Y).join(' ')} ${sim}`;
+    const r = run([testLauncher, ...dropCpuid(X), '/bin/sh', '-c', `${sim}; ${inner}; ${sim}`], { env });
+    expect(r.status, r.stderr).toBe(0);
+    const v = cpuidViews(r.stdout);
+    expect(v).toHaveLength(3);
+    expectLeaf7(v[0], X, 'outer before');
+    expectLeaf7(v[1], X | Y, 'inner');
+    expectLeaf7(v[2], X, 'outer after');
+  });
+
+  it('AND only: an inner rule that keeps X does not bring X back; two deep narrows again', () => {
+    const innermost = `${launcher} --mode ptrace --cpuid 7.0:ebx=ffffffff -- ${sim}`;
+    const inner = `${launcher} --mode ptrace --cpuid 7.0:ebx=${hex8(~Y)} --cpuid 7.0:ebx=${hex8(~0)} -- /bin/sh -c '${sim}; ${innermost}'`;
+    const r = run([testLauncher, ...dropCpuid(X), '/bin/sh', '-c', inner], { env });
+    expect(r.status, r.stderr).toBe(0);
+    const v = cpuidViews(r.stdout);
+    expect(v).toHaveLength(2);
+    expectLeaf7(v[0], X | Y, 'inner');
+    expectLeaf7(v[1], X | Y, 'innermost keeping all');
+    const deep = run([testLauncher, ...dropCpuid(X), launcher, ...dropCpuid(Y), launcher, ...dropCpuid(cpuidBits[2] ?? Y), cpuidProbe, '--simulate'], { env });
+    expect(deep.status, deep.stderr).toBe(0);
+    expectLeaf7(cpuidViews(deep.stdout)[0], X | Y | (cpuidBits[2] ?? Y), 'two deep');
   });
 });
 
