@@ -30,6 +30,10 @@
 #include "tracee.h"
 #include "tree.h"
 
+#if defined(__aarch64__) && !defined(NT_ARM_SYSTEM_CALL)
+#define NT_ARM_SYSTEM_CALL 0x404 /* include/uapi/linux/elf.h */
+#endif
+
 /* ---- the inner launcher ---- */
 
 int nest_request(const uint64_t keep[4], const struct cpuid_keep_rule *cpuid, int ncpuid, int no_follow, int status_fd,

@@ -88,6 +88,20 @@ describe.skipIf(skip)(`a masked spawn inside a masked tree narrows its own subtr
     expect(new Set(r.views.map((v) => v.tracerPid)).size).toBe(1);
   });
 
+  it('the narrowed mask is inherited through threads and every fork: a worker thread spawns, a shell forks 20 at once', () => {
+    const spawnProbe = `require('child_process').spawnSync(${JSON.stringify(probe)}, { stdio: 'inherit' })`;
+    const worker = `new (require('worker_threads').Worker)(${JSON.stringify(spawnProbe)}, { eval: true })`;
+    const t = run([launcher, ...drop(A), launcher, ...drop(B), process.execPath, '-e', worker]);
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.views).toHaveLength(1);
+    expectHwcap(t.views[0], A | B, 'spawned from a worker thread');
+    const burst = Array.from({ length: 20 }, () => `${probe} &`).join(' ');
+    const f = run([launcher, ...drop(A), launcher, ...drop(B), '/bin/sh', '-c', `${burst} wait`]);
+    expect(f.status, f.stderr).toBe(0);
+    expect(f.views).toHaveLength(20);
+    for (const v of f.views) expectHwcap(v, A | B, `background ${v.pid}`);
+  });
+
   it('AND only: an inner mask that keeps A (every bit but B) does not bring A back', () => {
     const r = run([launcher, ...drop(A), launcher, ...drop(B), probe]);
     expect(r.status, r.stderr).toBe(0);
