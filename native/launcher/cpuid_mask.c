@@ -163,6 +163,23 @@ uint32_t cpuid_mask_keep(uint32_t leaf, uint32_t subleaf, int reg) {
 
 void cpuid_mask_and_leaf1_edx(uint32_t keep) { leaf1_edx_keep &= keep; }
 
+int cpuid_mask_export(struct cpuid_keep_rule *out, int max) {
+  int n = 0;
+  for (int i = 0; i < n_rules && n < max; i++)
+    if (rules[i].keep != ~0u)
+      out[n++] = (struct cpuid_keep_rule){
+          rules[i].leaf, rules[i].subleaf, (uint8_t)rules[i].has_subleaf, (uint8_t)rules[i].reg, 0, rules[i].keep};
+  if (leaf1_edx_keep != ~0u && n < max) out[n++] = (struct cpuid_keep_rule){1, 0, 0, CPUID_EDX, 0, leaf1_edx_keep};
+  return n;
+}
+
+uint32_t cpuid_rules_keep(const struct cpuid_keep_rule *r, int n, uint32_t leaf, uint32_t subleaf, int reg) {
+  uint32_t k = ~0u;
+  for (int i = 0; i < n; i++)
+    if (r[i].leaf == leaf && r[i].reg == reg && (!r[i].has_subleaf || r[i].subleaf == subleaf)) k &= r[i].keep;
+  return k;
+}
+
 void cpuid_mask_describe(char *buf, size_t len) {
   size_t n = 0;
   buf[0] = 0;

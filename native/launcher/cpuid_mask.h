@@ -56,6 +56,20 @@ int cpuid_answer(uint32_t leaf, uint32_t subleaf, int cpu, uint32_t out[4]);
 /* The leaf describes the calling CPU (its answer needs the tracee's CPU). */
 int cpuid_leaf_is_per_cpu(uint32_t leaf);
 
+/* One rule as a nested spawn hands it to the tree's helper (nest.h): AND `keep` into `reg` of that leaf. */
+struct cpuid_keep_rule {
+  uint32_t leaf, subleaf;
+  uint8_t has_subleaf, reg;
+  uint16_t pad;
+  uint32_t keep;
+};
+
+/* The rules in effect (the leaf 1 EDX agreement with AT_HWCAP included) into out; their count, at most max. */
+int cpuid_mask_export(struct cpuid_keep_rule *out, int max);
+
+/* The keep word a list of rules gives for (leaf, subleaf, reg): all ones without a rule for it. */
+uint32_t cpuid_rules_keep(const struct cpuid_keep_rule *r, int n, uint32_t leaf, uint32_t subleaf, int reg);
+
 /* "1:ecx=fffffffe 7.0:ebx=ffffffdf" (the effective keep words), for status lines. */
 void cpuid_mask_describe(char *buf, size_t len);
 

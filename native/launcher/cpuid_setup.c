@@ -56,7 +56,10 @@ int cpuid_setup(struct options *o, uint64_t keep[HWCAP_WORDS]) {
 
   /* Test builds: cpuid-simulate answers rdmsr instead; skip-cpuid-probe goes on to the helper's arming. */
   const char *sc = "";
-  int e = FAULT_IS("cpuid-simulate") || FAULT_IS("skip-cpuid-probe") ? 0 : cpuid_fault_probe(&sc);
+  /* Traced already: a nested spawn (nest.h). The tree's helper answers CPUID or refuses the request; this
+   * launcher's faulting is the helper's (armed, and the tree's filter refuses turning it off), so no probe. */
+  int nested = hwcap_tracer_pid() > 0;
+  int e = nested || FAULT_IS("cpuid-simulate") || FAULT_IS("skip-cpuid-probe") ? 0 : cpuid_fault_probe(&sc);
   if (e) {
     report_failure(STAGE_CPUID_FAULT, sc, e, "%s: %s (CPUID faulting is %s here, so CPUID cannot be masked; refused)", sc,
                    errno_code(e), e == ENOTSUP ? "advertised but does not trap" : "not available");

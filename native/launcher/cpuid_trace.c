@@ -26,6 +26,7 @@
 
 #include "cpuid_mask.h"
 #include "faults.h"
+#include "nest.h"
 #include "report.h"
 #include "seccomp_filter.h"
 
@@ -423,6 +424,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   uint32_t leaf = (uint32_t)regs.rax, subleaf = (uint32_t)regs.rcx, out[4];
   int cpu = cpuid_leaf_is_per_cpu(leaf) ? last_cpu(t) : -1;
   if (cpuid_answer(leaf, subleaf, cpu, out)) cpuid_trace_stats.real_cpuids++;
+  nest_cpuid_narrow(pid, leaf, subleaf, out); /* a nested masked spawn's own rules, ANDed in (nest.h) */
   struct user_regs_struct ans = regs;
   ans.rax = out[0];
   ans.rbx = out[1];

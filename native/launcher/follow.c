@@ -16,8 +16,10 @@
 #include "cpuid_trace.h"
 #include "faults.h"
 #include "mask_exec.h"
+#include "nest.h"
 #include "release.h"
 #include "report.h"
+#include "seccomp_filter.h"
 
 struct follow_state {
   const struct follow_config *c;
@@ -52,15 +54,33 @@ static void on_unmasked_exec(pid_t pid) {
   tracee_deliver_pending(pid, &pend, 0);
 }
 
+/* A line on a nested requester's status fd (the helper's copy of it), then that copy closed. */
+static void nest_report(int fd, struct step_error e, pid_t pid) {
+  if (fd < 0) return;
+  int old = report_fd();
+  report_set_fd(fd);
+  if (e.err)
+    report_failure(e.stage, e.syscall, e.err, "pid %d: %s: %s: %s; killed it", (int)pid, stage_name(e.stage), e.syscall,
+                   errno_code(e.err));
+  else report_line("{\"stage\":\"%s\",\"pid\":%d}", stage_name(STAGE_MASKED), (int)pid);
+  report_set_fd(old);
+  close(fd);
+}
+
 static void on_exec(struct follow_state *s, pid_t pid) {
   s->execs++;
-  if (s->c->cpuid && !s->first && !s->c->follow) {
+  unsigned long former = 0;
+  if (nest_active() && ptrace(PTRACE_GETEVENTMSG, pid, 0, &former) == 0) nest_exec_begin(pid, (pid_t)former);
+  uint64_t keep[4];
+  int nested = nest_keep_of(pid, s->c->keep, keep); /* a narrowed subtree's mask, else the tree's */
+  int nest_fd = nested ? nest_take_status_fd(pid) : -1;
+  if (s->c->cpuid && !s->first && !s->c->follow && !nested) {
     on_unmasked_exec(pid);
     return;
   }
   if (s->first) FAULT_POINT("helper-at-exec-stop");
   struct pending pend = {{0}, 0};
-  struct step_error e = mask_exec(pid, s->c->keep, s->first, &pend);
+  struct step_error e = mask_exec(pid, keep, s->first, &pend);
   if (!e.err && s->c->cpuid) e = cpuid_trace_exec(pid, 1);
   if (e.err) {
     report_stderr_of(pid); /* the message goes where this tracee's stderr goes, while it still has one */
@@ -71,12 +91,16 @@ static void on_exec(struct follow_state *s, pid_t pid) {
     if (s->first) {
       report_failure(e.stage, e.syscall, e.err, "pid %d: %s: %s: %s; killed it", (int)pid, st, e.syscall, errno_code(e.err));
       first_done(s);
+    } else if (nest_fd >= 0) {
+      nest_report(nest_fd, e, pid); /* the inner caller's setup error, as its own helper would give it */
     } else {
       report_message("pid %d: %s: %s: %s; killed it", (int)pid, st, e.syscall, errno_code(e.err));
     }
     report_stderr_of(0);
     return;
   }
+  nest_exec_done(pid);
+  nest_report(nest_fd, e, pid);
   if (s->first) {
     if (s->c->cpuid) {
       char rules[600];
@@ -126,10 +150,12 @@ void follow_run(const struct follow_config *c) {
     }
     if (!WIFSTOPPED(st)) { /* exited or killed: already reaped for the real parent */
       if (c->cpuid) cpuid_trace_exited(pid);
+      nest_exited(pid);
       continue;
     }
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
     if (c->cpuid && event != PTRACE_EVENT_EXEC) cpuid_trace_stop(pid, st); /* learns a new task */
+    if (nest_hold(pid, st)) continue; /* a new task of a narrowed tree, before its creator's event */
     switch (event) {
       case PTRACE_EVENT_EXEC:
         on_exec(&s, pid);
@@ -141,10 +167,19 @@ void follow_run(const struct follow_config *c) {
         break;
       case PTRACE_EVENT_FORK:
       case PTRACE_EVENT_VFORK:
-      case PTRACE_EVENT_CLONE:
+      case PTRACE_EVENT_CLONE: {
+        unsigned long child = 0;
+        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) nest_forked(pid, (pid_t)child); /* inherits the mask */
         resume(pid, 0);
         break;
+      }
       case PTRACE_EVENT_SECCOMP: {
+        unsigned long tag = 0;
+        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag) == 0 && tag == SECCOMP_TAG_NEST) {
+          nest_seccomp(pid, c->keep, c->cpuid); /* a masked spawn in the tree narrows its own subtree (nest.h) */
+          resume(pid, 0);
+          break;
+        }
         int r = c->cpuid ? cpuid_trace_seccomp(pid) : 0;
         if (r < 0 && r != -ESRCH) report_message("pid %d: seccomp stop: %s", (int)pid, errno_code(-r));
         resume(pid, 0);

@@ -22,6 +22,7 @@
 #include "cpuid_trace.h"
 #include "faults.h"
 #include "follow.h"
+#include "nest.h"
 #include "report.h"
 #include "seccomp_filter.h"
 
@@ -102,7 +103,8 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   /* A CPUID mask stays attached to the whole tree: forks inherit faulting, and the filter's traced calls need a tracer. */
   int cpuid = cpuid_mask_active();
   if (o->follow || cpuid) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
-  if (cpuid) options |= PTRACE_O_TRACESECCOMP;
+  /* The filter's traced calls: CPUID's signal tracking, and a nested masked spawn's request (nest.h). */
+  if (o->follow || cpuid) options |= PTRACE_O_TRACESECCOMP;
   int r = hwcap_check_mm_map_size();
   if (r == 0 && ptrace(PTRACE_SEIZE, target, 0, (void *)options) != 0) r = -errno;
   if (r) msg.err = -r;
@@ -176,7 +178,7 @@ static struct step_error confirm_seize(int go_rd, int ack_wr, int32_t helper) {
  * say whose tracer it is: an outer hwcap helper (a masked spawn inside a masked tree: nesting,
  * docs/launcher-protocol.md) or a foreign one (strace, gdb), named by its exe.
  */
-static __attribute__((noreturn)) void refuse_traced(int tracer) {
+static __attribute__((noreturn)) void refuse_traced(int tracer, int nest_err) {
   char link[64], exe[256] = "?", comm[32] = "";
   snprintf(link, sizeof link, "/proc/%d/exe", tracer);
   ssize_t n = readlink(link, exe, sizeof exe - 1);
@@ -191,9 +193,10 @@ static __attribute__((noreturn)) void refuse_traced(int tracer) {
   }
   if (strcmp(comm, "hwcap-exec-help") == 0) /* comm keeps 15 bytes of hwcap-exec-helper */
     report_failure(STAGE_SEIZE, "ptrace(PTRACE_SEIZE)", EPERM,
-                   "ptrace(PTRACE_SEIZE): EPERM (inside a masked tree: traced by its hwcap helper, pid %d; a masked spawn "
-                   "cannot narrow the mask under it yet: run the inner program without a mask, it already has the outer one)",
-                   tracer);
+                   "ptrace(PTRACE_SEIZE): EPERM (inside a masked tree: traced by its hwcap helper, pid %d, which did not "
+                   "narrow the mask (%s: the tree is not followed, or was adopted, or the helper is older); run the inner "
+                   "program without a mask, it already has the outer one)",
+                   tracer, errno_code(nest_err));
   else
     report_failure(STAGE_SEIZE, "ptrace(PTRACE_SEIZE)", EPERM,
                    "ptrace(PTRACE_SEIZE): EPERM (traced by a foreign tracer, pid %d, %s; a process has one tracer: run it "
@@ -202,10 +205,48 @@ static __attribute__((noreturn)) void refuse_traced(int tracer) {
   _exit(EXIT_SETUP);
 }
 
+/* The tracer's comm says a hwcap helper: a hint only (the answer is the proof), for the messages. */
+static int tracer_is_helper(int tracer) {
+  char link[64], comm[32] = "";
+  snprintf(link, sizeof link, "/proc/%d/comm", tracer);
+  int fd = open(link, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t c = read(fd, comm, sizeof comm - 1);
+  close(fd);
+  comm[c > 0 ? c : 0] = 0;
+  comm[strcspn(comm, "\n")] = 0;
+  return strcmp(comm, "hwcap-exec-help") == 0;
+}
+
+/*
+ * Already traced: a masked spawn inside a masked tree asks the tree's helper to narrow the mask
+ * for this process and its subtree, then execs without a helper of its own; the tree's helper
+ * masks the exec and writes `masked` on this launcher's status fd (nest.h). Anything else that
+ * traces it (strace, gdb) cannot answer, and the launcher fails closed as before.
+ */
+static __attribute__((noreturn)) void nest_or_refuse(const struct program *p, const struct options *o, const uint64_t keep[4],
+                                                     int tracer) {
+  uint64_t result[4];
+  static struct cpuid_keep_rule rules[NEST_CPUID_RULES];
+  int nrules = cpuid_mask_active() ? cpuid_mask_export(rules, NEST_CPUID_RULES) : 0;
+  int err = nest_request(keep, rules, nrules, !o->follow, report_fd(), result);
+  if (err == EOPNOTSUPP && tracer_is_helper(tracer)) {
+    /* The tree's helper answers no CPUID (its mask is auxv only): it cannot narrow CPUID. Fail closed. */
+    report_failure(STAGE_SEIZE, "prctl(PR_HWCAP_NEST)", EOPNOTSUPP,
+                   "prctl(PR_HWCAP_NEST): EOPNOTSUPP (inside a masked tree: traced by its hwcap helper, pid %d, whose mask is "
+                   "auxv only, so it answers no CPUID; a nested spawn cannot add a CPUID mask under it: use auxvOnly / "
+                   "--auxv-only for the inner spawn, or give the outer spawn a CPUID mask)",
+                   tracer);
+    _exit(EXIT_SETUP);
+  }
+  if (err) refuse_traced(tracer, err);
+  program_exec(p, o, MODE_PTRACE);
+}
+
 void handshake_run(const struct program *p, const struct options *o, const uint64_t keep[4]) {
   program_refuse_privileged(p);
   int t = hwcap_tracer_pid();
-  if (t > 0) refuse_traced(t);
+  if (t > 0) nest_or_refuse(p, o, keep, t);
   int go[2], ack[2];
   int32_t helper = 0;
   struct step_error e = start_helper(o, keep, go, ack, &helper);

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "nest.h"
 #include "seccomp_abi.h"
 
 #define CLONE_UNTRACED_FLAG 0x00800000u
@@ -53,6 +54,7 @@ static void emit(struct prog *p, struct sock_filter s) {
  */
 struct numbers {
   int clone, clone3, arch_prctl;
+  int prctl;           /* prctl(NEST_PRCTL_OPTION) traced with SECCOMP_TAG_NEST; -1 not on this ABI */
   int sigaction[3];    /* taking (sig, ...): SIGSEGV's disposition; -1 unused */
   int sig_trace_entry; /* rt_sigaction whose act the helper reads at entry, -1: refuse SIGSEGV instead */
   int sigprocmask_entry;
@@ -97,6 +99,14 @@ static void rules(struct prog *p, const struct numbers *n, int track) {
     emit(p, (struct sock_filter)ERRNO(EPERM));
     emit(p, (struct sock_filter)ALLOW);
   }
+  if (n->prctl >= 0) {
+    /* prctl(NEST_PRCTL_OPTION, ...): the tree's helper answers it (nest.h). Any other prctl is allowed. */
+    emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)n->prctl, 0, 4));
+    emit(p, (struct sock_filter)LD_ARG0_LO);
+    emit(p, (struct sock_filter)IF_EQ((uint32_t)NEST_PRCTL_OPTION));
+    emit(p, (struct sock_filter)TRACE(SECCOMP_TAG_NEST));
+    emit(p, (struct sock_filter)ALLOW);
+  }
   if (!track) {
     emit(p, (struct sock_filter)ALLOW);
     return;
@@ -138,23 +148,23 @@ static int build(struct prog *p, int track) {
   emit(p,
        (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 0, 0)); /* false: patched to the 64-bit rules */
   emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT));
-  struct numbers x32 = {56, 435, 158, {512, -1, -1}, -1, -1, {513, 14, -1, -1}};
+  struct numbers x32 = {56, 435, 158, -1, {512, -1, -1}, -1, -1, {513, 14, -1, -1}};
   rules(p, &x32, track);
   p->f[jx32].jf = (uint8_t)(p->n - jx32 - 1);
-  struct numbers x64 = {56, 435, 158, {13, -1, -1}, 13, 14, {15, -1, -1, -1}};
+  struct numbers x64 = {56, 435, 158, 157, {13, -1, -1}, 13, 14, {15, -1, -1, -1}};
   rules(p, &x64, track);
   p->f[j64].jf = (uint8_t)(p->n - j64 - 1);
   /* i386: int 0x80 from a 64-bit task (a 32-bit task is killed at its exec by the helper). */
   emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 1, 0));
   emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
   emit(p, (struct sock_filter)LD_NR);
-  struct numbers i386 = {120, 435, 384, {174, 67, 48}, -1, -1, {175, 126, 173, 119}};
+  struct numbers i386 = {120, 435, 384, -1, {174, 67, 48}, -1, -1, {175, 126, 173, 119}};
   rules(p, &i386, track);
 #elif defined(__aarch64__)
   emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_AARCH64, 1, 0));
   emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
   emit(p, (struct sock_filter)LD_NR);
-  struct numbers a64 = {220, 435, -1, {134, -1, -1}, 134, 135, {139, -1, -1, -1}};
+  struct numbers a64 = {220, 435, -1, 167, {134, -1, -1}, 134, 135, {139, -1, -1, -1}};
   rules(p, &a64, track);
 #else
 #error "seccomp_filter: x86-64 and aarch64 only"

@@ -6,6 +6,9 @@
  *   clone3                       ENOSYS  (its flags sit behind a pointer; libc falls back to clone)
  *   arch_prctl(ARCH_SET_CPUID, on != 0)  EPERM  (the tree cannot turn CPUID faulting off;
  *                                        ARCH_SET_CPUID(0), arming, only narrows and is allowed)
+ *   prctl(NEST_PRCTL_OPTION, ...)  SECCOMP_RET_TRACE, tag SECCOMP_TAG_NEST: a nested masked
+ *                                  spawn asks the tree's helper to narrow its mask (nest.h);
+ *                                  x86-64 and aarch64 numbers only (the launcher's own ABI)
  *   with track_signals, SECCOMP_RET_TRACE, tagged in SECCOMP_RET_DATA, for the
  *   system calls that change a disposition (rt_sigaction: SIGSEGV's, and every
  *   handler's sa_mask, which applies while it runs) or a thread's signal mask
@@ -21,9 +24,10 @@
 
 /* SECCOMP_RET_DATA tags of the traced calls. */
 enum {
-  SECCOMP_TAG_SIGACTION = 1,   /* x86-64 rt_sigaction(sig, act, oact, 8), every signal: read act at entry */
-  SECCOMP_TAG_SIGPROCMASK = 2, /* x86-64 rt_sigprocmask(how, set, oset, 8): compute at entry */
-  SECCOMP_TAG_MASK_AT_EXIT = 3 /* rt_sigreturn and the compat forms: read the mask at the exit stop */
+  SECCOMP_TAG_SIGACTION = 1,    /* x86-64 rt_sigaction(sig, act, oact, 8), every signal: read act at entry */
+  SECCOMP_TAG_SIGPROCMASK = 2,  /* x86-64 rt_sigprocmask(how, set, oset, 8): compute at entry */
+  SECCOMP_TAG_MASK_AT_EXIT = 3, /* rt_sigreturn and the compat forms: read the mask at the exit stop */
+  SECCOMP_TAG_NEST = 4          /* prctl(NEST_PRCTL_OPTION, ...): a nested masked spawn's request (nest.h), always traced */
 };
 
 /*
