@@ -365,14 +365,14 @@ async function beatsAfter(dir: string, what: string, ok: (b: LoopBeat) => boolea
 
 let loopBin: string | undefined;
 /** cpuid-loop spawned with a CPUID mask (7.0:EBX without drop7); simulated traps unless real. */
-async function maskedLoop(real = false): Promise<{ pid: number; dir: string; child: cp.ChildProcess }> {
+async function maskedLoop(real = false, busy = false): Promise<{ pid: number; dir: string; child: cp.ChildProcess }> {
   loopBin ??= compileFixture('cpuid-loop', work);
   const dir = fs.mkdtempSync(path.join(work, 'loop-'));
   const fsCur = h.FeatureSet.current();
   const hwcaps = { arch: fsCur.arch, words: fsCur.words, cpuid: { 'CPUID.7.0:EBX': kept7 } };
   const env = real ? process.env : { ...process.env, ...SIMULATED };
   const child = await withEnv(real ? {} : SIMULATED, async () => {
-    const c = h.spawn(loopBin!, [...(real ? [] : ['--simulate']), dir], { hwcaps, mode: 'ptrace', stdio: 'ignore', env });
+    const c = h.spawn(loopBin!, [...(real ? [] : ['--simulate']), ...(busy ? ['--busy'] : []), dir], { hwcaps, mode: 'ptrace', stdio: 'ignore', env });
     await new Promise<void>((resolve, reject) => c.once('spawn', resolve).once('error', reject));
     return c;
   });
@@ -409,6 +409,21 @@ describe.skipIf(cpuidSkip).sequential(`the CPUID hand-over${cpuidWhy}`, () => {
     expect(bare.cpuid).toEqual([]);
     expect(await died).toBe('SIGSEGV');
   });
+
+  it('a thread caught at a CPUID trap by the hold is answered there: repeated release and adopt of a thread that traps back to back', async () => {
+    const { pid, dir, child } = await maskedLoop(false, true);
+    let exited: string | null | undefined;
+    child.once('exit', (_c, sig) => (exited = sig));
+    for (let k = 0; k < 8; k++) {
+      const r = await h.release(pid);
+      expect(r.cpuid).toContain(rule7);
+      const a = await withEnv(SIMULATED, () => h.adopt(pid, { cpuid: r.cpuid }));
+      expect(a.tasks).toBe(2);
+      // A trap held back and sent again after the let-go would have killed the process.
+      await beatsAfter(dir, `masked beats after adopt ${k + 1}`, (b) => b.ebx === kept7);
+      expect(exited).toBeUndefined();
+    }
+  }, 60_000);
 
   it("adopt's CPUID rules are the release's ANDed with those of options.hwcaps: never wider", async () => {
     const { pid, dir } = await maskedLoop();
