@@ -14,6 +14,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/auxv_words.h"
@@ -264,6 +265,17 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
      */
     int cpuid_failed = a->cpuid && e.stage == STAGE_CPUID_ARM;
     hold_release_all(&h, 1, cpuid_failed);
+    /* Stopped when the answer says so: each process takes its SIGSTOP before any instruction of its own. */
+    for (int k = 0; cpuid_failed && k < 5000; k++) {
+      int running = 0;
+      for (int i = 0; i < h.n && !running; i++) {
+        int st = h.t[i].gone || h.t[i].tgid != h.t[i].tid ? 'T' : tree_state(h.t[i].tid);
+        running = st > 0 && st != 'T' && st != 'Z' && st != 'X';
+      }
+      if (!running) break;
+      struct timespec pause = {0, 1000000};
+      nanosleep(&pause, NULL);
+    }
     char msg[300];
     if (cpuid_failed)
       snprintf(msg, sizeof msg, "%s: %s: %s; every process of the tree is left stopped and untraced", stage_name(e.stage),
