@@ -485,6 +485,20 @@ describe.skipIf(cpuidSkip).sequential(`the CPUID hand-over${cpuidWhy}`, () => {
     await expect(h.adopt(pid, { cpuid: '7.0:ebx=0' as unknown as string[] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
   });
 
+  const shstk = host ? (reg(host.main['7.0'], 2) & (1 << 7)) !== 0 : false;
+  it.skipIf(!shstk)(`a CPUID rule that clears a security feature (user_shstk) is refused without allowSecurityMasking${shstk ? '' : ' (skipped: this CPU has no user_shstk)'}`, async () => {
+    const e = await h.adopt(process.pid, { cpuid: ['7.0:ecx=ffffff7f'] }).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(h.HandoverError);
+    expect(e).toMatchObject({ reason: 'security', code: 'EPERM' });
+    expect((e as Error).message).toMatch(/refusing to mask security feature 'user_shstk' \(CPUID leaf 0x7\.0 register 2 bit 7\)/);
+    expect(tracerOf(process.pid)).toBe(0);
+    // A rule the launcher cannot parse is a usage error naming it.
+    const raw = cp.spawnSync(h.launcherPath(), ['--adopt', String(process.pid), '--cpuid', '7:ebx=1'], { encoding: 'utf8' });
+    expect(raw.status).toBe(2);
+    expect(JSON.parse(raw.stdout)).toMatchObject({ error: 'usage', code: 'EINVAL' });
+    expect(raw.stdout).toMatch(/leaf 7 takes a subleaf/);
+  });
+
   it.skipIf(!cpuidFaulting)(`real faulting: after release ARCH_GET_CPUID reads disarmed in every thread, after adopt armed and masked${faultingSkip}`, async () => {
     const { pid, dir } = await maskedLoop(true);
     await beatsAfter(dir, 'armed beats', (b) => b.get === 0 && (b.ebx & drop7) === 0);
