@@ -1,14 +1,17 @@
 // Handing a followed tree over for a checkpoint, and taking a restored one back
 // (docs/checkpoint.md). Both run the launcher, which does the work and answers
 // with one JSON line on stdout (native/launcher/release.h, adopt.h):
-//   release(pid, { stop })   hwcap-exec --release PID [--no-stop]
-//   adopt(pid, { hwcaps })   hwcap-exec --adopt PID [--hwcap W]... [--allow-security-masking]
+//   release(pid, { stop, allowUnmaskedCpuid })
+//                            hwcap-exec --release PID [--no-stop [--allow-unmasked-cpuid]]
+//   adopt(pid, { hwcaps, cpuid, auxvOnly })
+//                            hwcap-exec --adopt PID [--hwcap W]... [--cpuid RULE]... [--allow-security-masking]
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import { decodeWords, hostArch } from '../core/features';
 import { parseAuxvBytes, WORD_KEYS, wordsOf, type HwcapMask, type HwcapWords } from '../core/words';
 import { errnoOf, HwcapError, invalidArgType, invalidArgValue, outOfRange } from '../errors';
-import { keepWords } from './keep';
+import { cpuidRuleArg } from './cpuid';
+import { keepCpuid, keepWords } from './keep';
 import { launcherPath } from './paths';
 
 /** Why a release or an adopt was refused (the launcher's `error` field). */
@@ -21,7 +24,10 @@ export type HandoverReason =
   | 'wider'
   | 'security'
   | 'helper'
-  | 'usage';
+  | 'usage'
+  | 'cpuid-running'
+  | 'cpuid-fault'
+  | 'cpuid-arm';
 
 const HINTS: Record<HandoverReason, string> = {
   'no-such-process': 'check the pid (after a restore, the pid CRIU restored)',
@@ -33,14 +39,23 @@ const HINTS: Record<HandoverReason, string> = {
   security: 'pass allowSecurityMasking: true (--allow-security-masking) if that is what you want',
   helper: 'the helper could not complete; the tree is as it was',
   usage: 'see hwcap release --help and hwcap adopt --help',
+  'cpuid-running':
+    'the tree masks CPUID: released and left running it would run CPUID unmasked until an adopt; keep the default stop, or pass allowUnmaskedCpuid: true (--allow-unmasked-cpuid) to accept that',
+  'cpuid-fault':
+    "CPUID faulting does not work on this host, so the tree's CPUID cannot be masked here; the tree was not touched: adopt it on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM), or pass no CPUID rules (auxvOnly: true, no options.cpuid) to accept CPUID unmasked",
+  'cpuid-arm':
+    'the helper could not arm CPUID faulting in a thread of the tree (arch_prctl(ARCH_SET_CPUID)); the tree was not continued: every process is left stopped and untraced',
 };
+
+/** The launcher stage a CPUID refusal names (HwcapError.stage). */
+const STAGES: Partial<Record<HandoverReason, string>> = { 'cpuid-fault': 'cpuid-fault', 'cpuid-arm': 'cpuid-arm' };
 
 /** A refused release or adopt: an errno-shaped HwcapError with the reason and the pid. */
 export class HandoverError extends HwcapError {
   readonly reason: HandoverReason;
   readonly pid: number;
   constructor(reason: HandoverReason, pid: number, errno: number, syscall: string, message: string) {
-    super({ errno, syscall, message, hint: HINTS[reason] });
+    super({ errno, syscall, message, hint: HINTS[reason], ...(STAGES[reason] ? { stage: STAGES[reason] } : {}) });
     this.name = 'HandoverError';
     this.reason = reason;
     this.pid = pid;
@@ -50,6 +65,12 @@ export class HandoverError extends HwcapError {
 export interface ReleaseOptions {
   /** Leave every process of the tree stopped (SIGSTOP), so nothing runs before the dump. Default true. */
   stop?: boolean;
+  /**
+   * With stop: false, accept that a CPUID-masked tree runs CPUID unmasked while released (faulting
+   * is disarmed: no tracer would answer a trap). Without it such a release is refused
+   * ('cpuid-running'). Default false.
+   */
+  allowUnmaskedCpuid?: boolean;
 }
 
 export interface ReleaseResult {
@@ -61,6 +82,12 @@ export interface ReleaseResult {
   tasks: number;
   processes: number;
   stopped: boolean;
+  /**
+   * The CPUID rules that were in force (x86-64), in --cpuid syntax ("7.0:ebx=ffffffdf"); empty when
+   * the tree was not CPUID-masked. Faulting is disarmed now: pass these to adopt as options.cpuid,
+   * or the adopted tree runs CPUID unmasked.
+   */
+  cpuid: string[];
 }
 
 export interface AdoptOptions {
@@ -68,6 +95,15 @@ export interface AdoptOptions {
   hwcaps?: { readonly words: HwcapWords; readonly arch?: string } | readonly string[] | HwcapMask;
   /** Allow removing security features the saved auxv shows. */
   allowSecurityMasking?: boolean;
+  /**
+   * x86-64: the CPUID rules to mask with, as release gave them (ReleaseResult.cpuid). They are
+   * ANDed with the CPUID rules of options.hwcaps: the mask only narrows. With any rule, adopt arms
+   * CPUID faulting in every thread before the tree runs again, and fails closed ('cpuid-fault',
+   * 'cpuid-arm') where that is impossible.
+   */
+  cpuid?: readonly string[];
+  /** Mask only the auxv words: options.hwcaps gives no CPUID rules (options.cpuid still applies). */
+  auxvOnly?: boolean;
 }
 
 export interface AdoptResult {
@@ -80,6 +116,8 @@ export interface AdoptResult {
   continued: number;
   /** The words every later exec in the tree keeps. */
   words: HwcapWords;
+  /** The CPUID rules in force in the tree now (effective keep words, --cpuid syntax); empty: CPUID unmasked. */
+  cpuid: string[];
 }
 
 const REASONS = new Set<string>(Object.keys(HINTS));
@@ -157,10 +195,29 @@ function num(a: Answer, k: string): number {
  */
 export async function release(pid: number, options?: ReleaseOptions): Promise<ReleaseResult> {
   checkPid(pid);
-  const o = checkOptions(options, ['stop']);
+  const o = checkOptions(options, ['stop', 'allowUnmaskedCpuid']);
   const stop = checkBoolean(o, 'stop', true);
-  const a = await runLauncher(pid, ['--release', String(pid), ...(stop ? [] : ['--no-stop'])]);
-  return { pid, root: num(a, 'root'), helper: num(a, 'helper'), tasks: num(a, 'tasks'), processes: num(a, 'processes'), stopped: a.stopped === true };
+  const unmasked = checkBoolean(o, 'allowUnmaskedCpuid', false);
+  const a = await runLauncher(pid, ['--release', String(pid), ...(stop ? [] : ['--no-stop']), ...(unmasked && !stop ? ['--allow-unmasked-cpuid'] : [])]);
+  return { pid, root: num(a, 'root'), helper: num(a, 'helper'), tasks: num(a, 'tasks'), processes: num(a, 'processes'), stopped: a.stopped === true, cpuid: strings(a, 'cpuid') };
+}
+
+function strings(a: Answer, k: string): string[] {
+  const v = a[k];
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+/** options.cpuid: an array of rule strings (the launcher checks their syntax again). */
+function checkRules(v: unknown): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw invalidArgType('options.cpuid', 'an array of CPUID rule strings (ReleaseResult.cpuid)', v);
+  return v.map((r, i) => {
+    if (typeof r !== 'string') throw invalidArgType(`options.cpuid[${i}]`, 'of type string', r);
+    if (!/^(0x)?[0-9a-f]{1,8}(\.(0x)?[0-9a-f]{1,8})?:(eax|ebx|ecx|edx)=(0x)?[0-9a-f]{1,8}$/i.test(r)) {
+      throw invalidArgValue(`options.cpuid[${i}]`, 'must be a rule LEAF[.SUBLEAF]:REG=KEEP in hex, as release gives them (e.g. 7.0:ebx=ffffffdf)', r);
+    }
+    return r;
+  });
 }
 
 
@@ -186,8 +243,11 @@ export function savedWords(pid: number): HwcapWords {
  */
 export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptResult> {
   checkPid(pid);
-  const o = checkOptions(options, ['hwcaps', 'allowSecurityMasking']);
+  const o = checkOptions(options, ['hwcaps', 'allowSecurityMasking', 'cpuid', 'auxvOnly']);
   const allow = checkBoolean(o, 'allowSecurityMasking', false);
+  const auxvOnly = checkBoolean(o, 'auxvOnly', false);
+  const rules = checkRules(o.cpuid);
+  if (rules.length && hostArch() !== 'x86_64') throw invalidArgValue('options.cpuid', `holds CPUID rules, which only x86-64 has; this machine is ${hostArch()}`, rules);
   const args = ['--adopt', String(pid)];
   if (o.hwcaps !== undefined) {
     const keep = keepWords(o.hwcaps);
@@ -206,10 +266,12 @@ export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptR
       const v = keep[k];
       if (v !== undefined) args.push(`--${k}`, `0x${v.toString(16)}`);
     }
+    if (!auxvOnly) rules.push(...keepCpuid(o.hwcaps).map(cpuidRuleArg));
   }
+  for (const r of rules) args.push('--cpuid', r);
   if (allow) args.push('--allow-security-masking');
   const a = await runLauncher(pid, args);
   const w = Array.isArray(a.words) ? a.words.map((x) => BigInt(String(x))) : [];
   const words: HwcapWords = { hwcap: w[0] ?? 0n, hwcap2: w[1] ?? 0n, hwcap3: w[2] ?? 0n, hwcap4: w[3] ?? 0n };
-  return { pid, helper: num(a, 'helper'), tasks: num(a, 'tasks'), processes: num(a, 'processes'), continued: num(a, 'continued'), words };
+  return { pid, helper: num(a, 'helper'), tasks: num(a, 'tasks'), processes: num(a, 'processes'), continued: num(a, 'continued'), words, cpuid: strings(a, 'cpuid') };
 }

@@ -14,12 +14,16 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/auxv_words.h"
 #include "../common/procfs.h"
 #include "answer.h"
 #include "control.h"
+#include "cpuid_mask.h"
+#include "cpuid_trace.h"
+#include "faults.h"
 #include "follow.h"
 #include "hold.h"
 #include "options.h"
@@ -27,12 +31,19 @@
 #include "security_features.h" /* generated into the build directory */
 #include "tree.h"
 
-#define SEIZE_OPTIONS \
-  (PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE)
+/*
+ * TRACESECCOMP always: a tree that was CPUID-masked keeps the CPUID room's filter (CRIU restores
+ * it), whose traced calls fail with ENOSYS while no tracer takes PTRACE_EVENT_SECCOMP.
+ */
+#define SEIZE_OPTIONS                                                                                            \
+  (PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | \
+   PTRACE_O_TRACESECCOMP)
+#define ARCH_SET_CPUID 0x1012 /* arch/x86/include/uapi/asm/prctl.h */
 #define SEIZE_ROUNDS 1000
 
 struct adopt_args {
   pid_t pid;
+  int cpuid; /* some --cpuid rule masks a bit: arm faulting in every thread, answer the traps */
   uint64_t keep[HWCAP_WORDS];
   int given[HWCAP_WORDS];
   int allow_security;
@@ -51,13 +62,18 @@ static int parse(struct adopt_args *a, int argc, char **argv) {
         return answer_fail("usage", EINVAL, "argv", "%s needs a hex word of bits to keep", flags[w]);
       a->given[w] = 1;
       i++;
+    } else if (strcmp(argv[i], "--cpuid") == 0) {
+      char err[256];
+      if (i + 1 >= argc) return answer_fail("usage", EINVAL, "argv", "--cpuid needs a rule LEAF[.SUBLEAF]:REG=KEEP");
+      if (cpuid_mask_add_rule(argv[++i], err, sizeof err) != 0) return answer_fail("usage", EINVAL, "argv", "%s", err);
     } else if (strcmp(argv[i], "--allow-security-masking") == 0) {
       a->allow_security = 1;
     } else if (!pid_arg && argv[i][0] != '-') {
       pid_arg = argv[i];
     } else {
       return answer_fail("usage", EINVAL, "argv",
-                         "unexpected argument '%s' (usage: hwcap-exec --adopt PID [--hwcap W]... [--allow-security-masking])",
+                         "unexpected argument '%s' (usage: hwcap-exec --adopt PID [--hwcap W]... [--cpuid RULE]... "
+                         "[--allow-security-masking])",
                          argv[i]);
     }
   }
@@ -65,7 +81,24 @@ static int parse(struct adopt_args *a, int argc, char **argv) {
   if (!pid_arg || parse_decimal(pid_arg, 1u << 22, &p) != 0 || p == 0)
     return answer_fail("usage", EINVAL, "argv", "PID must be a process id, not '%s'", pid_arg ? pid_arg : "");
   a->pid = (pid_t)p;
+  a->cpuid = cpuid_mask_active();
   return 0;
+}
+
+/*
+ * Step 3b: CPUID faulting armed in one held thread (arch_prctl(ARCH_SET_CPUID, 0) injected; the
+ * CPUID room's filter lets arming through). Under the test build's cpuid-simulate nothing arms for
+ * the kernel: the helper records the thread as armed, and answers its simulated traps from then on.
+ */
+static struct step_error arm_cpuid(struct held_task *t) {
+  if (!cpuid_trace_simulate) {
+    long ret;
+    uint64_t set[5] = {ARCH_SET_CPUID, 0, 0, 0, 0};
+    TRY_STEP(hold_call(t, SYS_arch_prctl, set, &ret));
+    if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+  }
+  if (cpuid_trace_set_armed(t->tid, 1) != 0) return STEP_ERROR(STAGE_CPUID_ARM, "open(/proc/<pid>/status)", ESRCH);
+  return STEP_OK;
 }
 
 /* The words to keep: the saved auxv's, ANDed with each word given; a wider word is refused. */
@@ -94,6 +127,23 @@ static int words_to_keep(struct adopt_args *a, uint64_t keep[HWCAP_WORDS]) {
       return answer_fail("security", EPERM, "argv",
                          "refusing to mask security feature '%s' (%s bit %d) without --allow-security-masking", s->name,
                          hwcap_word_name(s->word), s->bit);
+  }
+  return 0;
+}
+
+/*
+ * The security features that live in CPUID stay unless --allow-security-masking, as exec's
+ * cpuid_setup.c keeps them: a rule that clears one this CPU has is refused, naming it.
+ */
+static int cpuid_security_refusal(void) {
+  for (const struct security_cpuid_feature *s = security_cpuid_features; s->name; s++) {
+    uint32_t real[4], bit = 1u << s->bit;
+    cpuid_raw(s->leaf, s->subleaf, real);
+    if ((real[s->reg] & bit) && !(cpuid_mask_keep(s->leaf, s->subleaf, s->reg) & bit))
+      return answer_fail("security", EPERM, "argv",
+                         "refusing to mask security feature '%s' (CPUID leaf 0x%x.%u register %d bit %d) without "
+                         "--allow-security-masking",
+                         s->name, s->leaf, s->subleaf, s->reg, s->bit);
   }
   return 0;
 }
@@ -196,18 +246,42 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
   }
   static struct held h;
   h.n = 0;
+  h.cpuid = a->cpuid;
+  if (a->cpuid) cpuid_trace_init();
   struct step_error e = hold_all(&h, keep);
   for (int i = 0; !e.err && i < h.n; i++) {
     if (h.t[i].gone) continue;
-    /* The cpuid room arms CPUID faulting in each held thread here, before the tree runs again. */
     if (ptrace(PTRACE_SETOPTIONS, h.t[i].tid, 0, (void *)(long)(SEIZE_OPTIONS | PTRACE_O_EXITKILL)) != 0 && errno != ESRCH)
       e = STEP_ERROR(STAGE_SEIZE, "ptrace(PTRACE_SETOPTIONS)", errno);
   }
+  /* CPUID faulting armed in every held thread before any of them runs again (docs/checkpoint.md). */
+  for (int i = 0; !e.err && a->cpuid && i < h.n; i++)
+    if (!h.t[i].gone) e = arm_cpuid(&h.t[i]);
   if (e.err) {
-    hold_release_all(&h, 1, 0);
-    char msg[160];
-    snprintf(msg, sizeof msg, "%s: %s: %s", stage_name(e.stage), e.syscall, errno_code(e.err));
-    answer_fail_line(line, sizeof line, "helper", e.err, e.syscall, msg);
+    /*
+     * Fail closed: a tree that was to be CPUID-masked is not continued. Every process is left
+     * stopped (SIGSTOP queued before the detach) and untraced, so nothing of it runs CPUID
+     * unmasked; any other failure leaves the tree as it was.
+     */
+    int cpuid_failed = a->cpuid && e.stage == STAGE_CPUID_ARM;
+    hold_release_all(&h, 1, cpuid_failed);
+    /* Stopped when the answer says so: each process takes its SIGSTOP before any instruction of its own. */
+    for (int k = 0; cpuid_failed && k < 5000; k++) {
+      int running = 0;
+      for (int i = 0; i < h.n && !running; i++) {
+        int st = h.t[i].gone || h.t[i].tgid != h.t[i].tid ? 'T' : tree_state(h.t[i].tid);
+        running = st > 0 && st != 'T' && st != 'Z' && st != 'X';
+      }
+      if (!running) break;
+      struct timespec pause = {0, 1000000};
+      nanosleep(&pause, NULL);
+    }
+    char msg[300];
+    if (cpuid_failed)
+      snprintf(msg, sizeof msg, "%s: %s: %s; every process of the tree is left stopped and untraced", stage_name(e.stage),
+               e.syscall, errno_code(e.err));
+    else snprintf(msg, sizeof msg, "%s: %s: %s", stage_name(e.stage), e.syscall, errno_code(e.err));
+    answer_fail_line(line, sizeof line, cpuid_failed ? "cpuid-arm" : "helper", e.err, e.syscall, msg);
     write_all(out, line, strlen(line));
     _exit(1);
   }
@@ -215,18 +289,27 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
   for (int i = 0; i < h.n; i++) tasks += !h.t[i].gone;
   for (int i = 0; i < nstopped; i++) kill(stopped[i], SIGCONT);
   hold_release_all(&h, 0, 0);
+  char rules[600] = "", cpuid[700];
+  if (a->cpuid) cpuid_mask_rules(rules, sizeof rules);
+  size_t n = (size_t)snprintf(cpuid, sizeof cpuid, "[");
+  for (const char *p = rules; *p && n + 4 < sizeof cpuid;) {
+    size_t len = strcspn(p, ",");
+    n += (size_t)snprintf(cpuid + n, sizeof cpuid - n, "%s\"%.*s\"", n > 1 ? "," : "", (int)len, p);
+    p += len + (p[len] == ',');
+  }
+  snprintf(cpuid + n, sizeof cpuid - n, "]");
   snprintf(line, sizeof line,
            "{\"adopted\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"continued\":%d,\"words\":[\"0x%" PRIx64
-           "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\"]}\n",
-           (int)a->pid, (int)getpid(), tasks, h.processes, nstopped, keep[0], keep[1], keep[2], keep[3]);
+           "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\",\"0x%" PRIx64 "\"],\"cpuid\":%s}\n",
+           (int)a->pid, (int)getpid(), tasks, h.processes, nstopped, keep[0], keep[1], keep[2], keep[3], cpuid);
   /* The channel before the answer: a release right after adopt returns must find it. Without one the
    * tree is still followed; only a later release is refused. */
   control_open();
   write_all(out, line, strlen(line));
   close(out);
   report_set_fd(-1);
-  /* No CPUID mask yet: adopt does not re-arm CPUID faulting (docs/checkpoint.md). */
-  struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 1, 0, -1};
+  /* With a CPUID mask: every later exec is armed too, and every trap answered. */
+  struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 1, a->cpuid, -1};
   follow_run(&c);
 }
 
@@ -245,6 +328,18 @@ int adopt_main(int argc, char **argv) {
     return EXIT_ANSWER_FAILED;
   }
   if ((r = words_to_keep(&a, keep))) return r;
+  if (a.cpuid) {
+    /* As exec's cpuid_setup: CPUID.1:EDX is AT_HWCAP, one keep word for both (it can only narrow). */
+    cpuid_mask_and_leaf1_edx((uint32_t)keep[0]);
+    if (!a.allow_security && (r = cpuid_security_refusal())) return r;
+    /* Faulting that traps here, or the tree is not touched (test builds: as cpuid_setup.c). */
+    const char *sc = "";
+    int fe = FAULT_IS("cpuid-simulate") || FAULT_IS("skip-cpuid-probe") ? 0 : cpuid_fault_probe(&sc);
+    if (fe)
+      return answer_fail("cpuid-fault", fe, sc,
+                         "%s: %s (CPUID faulting is %s here, so the tree's CPUID cannot be masked; it was not touched)", sc,
+                         errno_code(fe), fe == ENOTSUP ? "advertised but does not trap" : "not available");
+  }
 
   note_callers(a.pid); /* the helper, forked from here, inherits the list */
   int pipefd[2];

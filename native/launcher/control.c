@@ -38,7 +38,7 @@ static struct control_request request;
 
 static void reply_fd_line(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void reply_fd_line(int fd, const char *fmt, ...) {
-  char buf[512];
+  char buf[CONTROL_REPLY_MAX];
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
@@ -71,10 +71,13 @@ static const char *check_mem_fd(int mem, pid_t pid) {
   return NULL;
 }
 
-/* Parses "release 1 pid=N stop=S". */
-static int parse_request(const char *msg, pid_t *pid, int *stop) {
+/* Parses "release 1 pid=N stop=S", optionally followed by " unmasked-cpuid=1". */
+static int parse_request(const char *msg, pid_t *pid, int *stop, int *unmasked_cpuid) {
   int p = 0, s = -1, end = 0;
-  if (sscanf(msg, "release 1 pid=%d stop=%d%n", &p, &s, &end) != 2 || msg[end] != 0) return -1;
+  if (sscanf(msg, "release 1 pid=%d stop=%d%n", &p, &s, &end) != 2) return -1;
+  *unmasked_cpuid = 0;
+  if (strcmp(msg + end, " unmasked-cpuid=1") == 0) *unmasked_cpuid = 1;
+  else if (msg[end] != 0) return -1;
   if (p <= 0 || (s != 0 && s != 1)) return -1;
   *pid = p;
   *stop = s;
@@ -116,9 +119,9 @@ static void handle_message(void) {
   }
   int mem = fds[0], reply = fds[1];
   pid_t pid;
-  int stop;
+  int stop, unmasked_cpuid;
   const char *why = NULL, *code = "EPERM";
-  if (parse_request(data, &pid, &stop) != 0) {
+  if (parse_request(data, &pid, &stop, &unmasked_cpuid) != 0) {
     why = "malformed request";
     code = "EINVAL";
   } else if (!have_cred || cred.pid < 0) {
@@ -147,6 +150,7 @@ static void handle_message(void) {
   request.pid = pid;
   request.requester = cred.pid;
   request.stop = stop;
+  request.unmasked_cpuid = unmasked_cpuid;
   request.reply_fd = reply;
   atomic_store(&request_state, 1);
   /* Wake the main thread: it waits in waitpid(-1, __WALL), which also reaps this thread's children. */
@@ -206,7 +210,7 @@ int control_take(struct control_request *rq) {
 }
 
 void control_reply(struct control_request *rq, const char *fmt, ...) {
-  char buf[480];
+  char buf[CONTROL_REPLY_MAX - 16];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);

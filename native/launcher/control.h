@@ -33,11 +33,15 @@
  * --release. */
 #define HWCAP_CONTROL_FD 6
 
+/* The longest reply line, with its newline (an "ok" line carries the CPUID rules). */
+#define CONTROL_REPLY_MAX 1536
+
 struct control_request {
-  pid_t pid;       /* the pid named in the request: a task of this helper's tree */
-  pid_t requester; /* the sender, from SCM_CREDENTIALS */
-  int stop;        /* leave the tree stopped */
-  int reply_fd;    /* the requester's socket */
+  pid_t pid;          /* the pid named in the request: a task of this helper's tree */
+  pid_t requester;    /* the sender, from SCM_CREDENTIALS */
+  int stop;           /* leave the tree stopped */
+  int unmasked_cpuid; /* the requester accepts that a running, released tree runs CPUID unmasked */
+  int reply_fd;       /* the requester's socket */
 };
 
 /* Helper side. Opens fd 6 and starts the control thread. 0 or -errno (the helper then runs without a channel). */

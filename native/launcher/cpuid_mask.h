@@ -73,4 +73,11 @@ uint32_t cpuid_rules_keep(const struct cpuid_keep_rule *r, int n, uint32_t leaf,
 /* "1:ecx=fffffffe 7.0:ebx=ffffffdf" (the effective keep words), for status lines. */
 void cpuid_mask_describe(char *buf, size_t len);
 
+/*
+ * The effective keep words as rules again, comma-separated ("7.0:ebx=ffffffdf,1:edx=fffffffe"):
+ * each one is --cpuid syntax, and the set of them masks as the rules in force do (the hand-over
+ * carries them from a release to the adopt).
+ */
+void cpuid_mask_rules(char *buf, size_t len);
+
 #endif

@@ -52,6 +52,14 @@ struct proc {
 struct task {
   pid_t tid, tgid;
   int segv_blocked;
+  /*
+   * Faulting armed in this thread, as the helper armed it. The kernel keeps it per thread
+   * (TIF_NOCPUID) and copies it to a clone or fork from the creating thread; the helper arms
+   * every thread of a process alike (at exec, at adopt), so a new thread takes its process's.
+   * Only an armed thread's trap is answered: in the test build's simulation, where nothing
+   * really arms, a thread the helper did not arm dies at its rdmsr as an untraced one would.
+   */
+  int armed;
   int stat_fd; /* /proc/<tid>/stat, kept open once a per-CPU leaf asked for its CPU; -1 */
 };
 
@@ -334,6 +342,7 @@ static struct task *learn(pid_t tid) {
   }
   uint64_t mask;
   if (!(t = add_task(tid, s.tgid))) return NULL;
+  t->armed = p->armed;
   t->segv_blocked = (get_mask(tid, &mask) == 0 ? mask : s.blk) & SEGV_BIT ? 1 : 0;
   return t;
 }
@@ -368,7 +377,7 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm) {
 
   FAULT_POINT("helper-at-cpuid-arm");
   if (cpuid_trace_simulate) {
-    p->armed = 1;
+    p->armed = t->armed = 1;
     return STEP_OK;
   }
   struct user_regs_struct regs;
@@ -376,8 +385,30 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   long ret = remote_call(pid, pid, &regs, &regs, p->site, regs.rip, SYS_arch_prctl, ARCH_SET_CPUID, 0, 0, 0, NULL, 0);
   if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
   p->armed = 1;
+  if ((t = find_task(pid))) t->armed = 1;
   cpuid_trace_stats.arms++;
   return STEP_OK;
+}
+
+int cpuid_trace_set_armed(pid_t tid, int armed) {
+  struct task *t = learn(tid);
+  struct proc *p = t ? find_proc(t->tgid) : NULL;
+  if (!t || !p) return -ESRCH;
+  t->armed = armed;
+  if (armed) {
+    p->armed = 1;
+    cpuid_trace_stats.arms++;
+  } else {
+    int any = 0;
+    for (size_t i = 0; i < n_tasks; i++) any |= tasks[i].tgid == t->tgid && tasks[i].armed;
+    p->armed = any;
+  }
+  return 0;
+}
+
+int cpuid_trace_armed(pid_t tid) {
+  struct task *t = find_task(tid);
+  return t ? t->armed : 0;
 }
 
 int cpuid_trace_stop(pid_t pid, int status) {
@@ -407,7 +438,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   if (sig != SIGSEGV) return 0;
   struct task *t = learn(pid);
   struct proc *p = t ? find_proc(t->tgid) : NULL;
-  if (!p || !p->armed) return 0;
+  if (!p || !t->armed) return 0;
   siginfo_t si;
   memset(&si, 0, sizeof si);
   if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0) return -errno;
@@ -542,6 +573,15 @@ int cpuid_trace_seccomp(pid_t pid) {
   return 0;
 }
 void cpuid_trace_exited(pid_t pid) { (void)pid; }
+int cpuid_trace_set_armed(pid_t tid, int armed) {
+  (void)tid;
+  (void)armed;
+  return -ENOSYS;
+}
+int cpuid_trace_armed(pid_t tid) {
+  (void)tid;
+  return 0;
+}
 
 #endif
 

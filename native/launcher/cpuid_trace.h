@@ -58,6 +58,16 @@ int cpuid_trace_deliver_request(pid_t pid, int sig);
 /* A PTRACE_EVENT_SECCOMP stop: tracks the call. Leaves the tracee to be resumed with PTRACE_CONT. 0 or -errno. */
 int cpuid_trace_seccomp(pid_t pid);
 
+/*
+ * The hand-over (release.c, adopt.c): the helper armed (1) or disarmed (0) faulting in `tid`, a
+ * stopped tracee, by an injected arch_prctl (or, under cpuid-simulate, by saying so). Learns the
+ * task first. 0, or -ESRCH when its /proc entry is gone.
+ */
+int cpuid_trace_set_armed(pid_t tid, int armed);
+
+/* Whether the helper armed faulting in `tid` (0 for a task it does not know). */
+int cpuid_trace_armed(pid_t tid);
+
 /* A tracee exited or was killed. */
 void cpuid_trace_exited(pid_t pid);
 

@@ -16,8 +16,10 @@
 
 #include "../common/auxv_words.h"
 #include "../common/procfs.h"
+#include "cpuid_trace.h"
 #include "mask_exec.h"
 #include "remote_syscall.h"
+#include "seccomp_filter.h"
 
 #define HOLD_TIMEOUT_MS 10000
 #define HOLD_ROUNDS 1000
@@ -54,12 +56,15 @@ static void on_report(struct held *h, pid_t pid, int st, const uint64_t keep[4])
   }
   if (!WIFSTOPPED(st)) {
     t->gone = 1;
+    if (h->cpuid) cpuid_trace_exited(pid);
     return;
   }
   int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+  if (h->cpuid && event != PTRACE_EVENT_EXEC) cpuid_trace_stop(pid, st); /* learns a new task */
   if (event == PTRACE_EVENT_EXEC) {
-    /* A new image: masked before it can run, as the follow loop would. */
+    /* A new image: masked (and, under a CPUID mask, armed) before it can run, as the follow loop would. */
     struct step_error e = mask_exec(pid, keep, 0, &t->pend);
+    if (!e.err && h->cpuid) e = cpuid_trace_exec(pid, 1);
     if (e.err) {
       kill(pid, SIGKILL);
       ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
@@ -68,8 +73,29 @@ static void on_report(struct held *h, pid_t pid, int st, const uint64_t keep[4])
     }
   } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
     t->event = event;
-    /* With CPUID masking, a CPUID trap (SIGSEGV, SI_KERNEL, 0f a2 at the pc) must be answered here, not held:
-     * held and sent again after the release, it would kill the thread. */
+  } else if (event == PTRACE_EVENT_SECCOMP) {
+    /*
+     * A traced call of the CPUID room's filter, stopped before it runs: tracked as the follow loop
+     * does, then (settle) stepped to its exit, so that an injected call does not take its place.
+     * rt_sigreturn's tracking (SECCOMP_TAG_MASK_AT_EXIT) leaves it at its exit already.
+     */
+    unsigned long tag = 0;
+    ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag);
+    if (h->cpuid && cpuid_trace_seccomp(pid) == -ESRCH) {
+      t->gone = 1;
+      return;
+    }
+    if (!h->cpuid || tag != SECCOMP_TAG_MASK_AT_EXIT) t->event = event;
+  } else if (event == 0 && sig == SIGSEGV && h->cpuid) {
+    /* A CPUID trap (SIGSEGV, SI_KERNEL, 0f a2 at the pc) is answered here, its signal dropped; any other SIGSEGV is held. */
+    int r = cpuid_trace_signal(pid, sig);
+    if (r < 0) {
+      kill(pid, SIGKILL);
+      ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
+      t->gone = 1;
+      return;
+    }
+    if (r == 0 && t->pend.n < (int)(sizeof t->pend.sigs / sizeof t->pend.sigs[0])) t->pend.sigs[t->pend.n++] = sig;
   } else if (event == 0 && sig != (SIGTRAP | 0x80) && t->pend.n < (int)(sizeof t->pend.sigs / sizeof t->pend.sigs[0])) {
     t->pend.sigs[t->pend.n++] = sig; /* a signal-delivery stop: the signal is held back */
   }
@@ -166,6 +192,11 @@ static struct step_error run_vfork_child(struct held *h, pid_t child, const uint
  */
 static struct step_error settle(struct held *h, struct held_task *t, const uint64_t keep[4]) {
   if (t->gone || !t->event) return STEP_OK;
+  if (t->event == PTRACE_EVENT_SECCOMP) {
+    t->event = 0;
+    TRY(STAGE_SEIZE, "ptrace(PTRACE_SYSCALL)", tracee_resume_until(t->tid, PTRACE_SYSCALL, SIGTRAP | 0x80, &t->pend));
+    return STEP_OK;
+  }
   unsigned long child = 0;
   if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child) == 0 && child > 0 && !find(h, (pid_t)child) && !add(h, (pid_t)child))
     return STEP_ERROR(STAGE_SEIZE, "ptrace(PTRACE_GETEVENTMSG)", E2BIG);

@@ -34,6 +34,13 @@ struct held_task {
 
 struct held {
   int n;
+  /*
+   * Set by the caller before hold_all: the tree is CPUID-masked (cpuid_trace.h). Then a trapped
+   * CPUID caught by the hold is answered there, as the follow loop would: held back and sent again
+   * after the let-go, its SIGSEGV would kill the thread. An exec caught is armed too, and seccomp
+   * stops are tracked.
+   */
+  int cpuid;
   int processes; /* distinct tgids among the live tasks */
   pid_t stuck;   /* after ETIMEDOUT: a task that never stopped */
   struct held_task t[TREE_MAX];

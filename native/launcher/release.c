@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -19,6 +20,8 @@
 
 #include "answer.h"
 #include "control.h"
+#include "cpuid_mask.h"
+#include "cpuid_trace.h"
 #include "hold.h"
 #include "options.h"
 #include "report.h"
@@ -31,17 +34,63 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Helper side                                                                                */
 
-/* Step 2: a thread whose ARCH_GET_CPUID reads 0 has faulting armed; arm64 has no such state. */
-static struct step_error disarm_cpuid(struct held_task *t) {
+/*
+ * The options the helpers trace with (handshake.c under a CPUID mask, adopt.c): put back after
+ * the disarm below suspended seccomp for one call.
+ */
+#define HELPER_OPTIONS                                                                                         \
+  (PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
+   PTRACE_O_TRACECLONE | PTRACE_O_TRACESECCOMP)
+#ifndef PTRACE_O_SUSPEND_SECCOMP
+#define PTRACE_O_SUSPEND_SECCOMP (1 << 21) /* include/uapi/linux/ptrace.h */
+#endif
+
+/*
+ * arch_prctl(ARCH_SET_CPUID, 1) in t. The CPUID room's seccomp filter refuses that call with
+ * EPERM in the tree, injected ones too (seccomp_filter.h: the tree must not turn faulting off).
+ * Then it runs once more with the task's seccomp suspended (PTRACE_O_SUSPEND_SECCOMP, which takes
+ * CAP_SYS_ADMIN and CONFIG_CHECKPOINT_RESTORE: kernel/ptrace.c ptrace_setoptions, the option
+ * CRIU dumps with) and the helper's options put back after it. Without that capability the
+ * disarm fails with EPERM: the release is refused, and the tree stays followed.
+ */
+static long set_cpuid_on(struct held_task *t, struct step_error *e) {
+  long ret = 0;
+  uint64_t set[5] = {ARCH_SET_CPUID, 1, 0, 0, 0};
+  *e = hold_call(t, SYS_arch_prctl, set, &ret);
+  if (e->err || ret != -EPERM) return ret;
+  if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)(long)(HELPER_OPTIONS | PTRACE_O_SUSPEND_SECCOMP)) != 0) return ret;
+  *e = hold_call(t, SYS_arch_prctl, set, &ret);
+  if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)(long)HELPER_OPTIONS) != 0 && !e->err)
+    *e = STEP_ERROR(STAGE_INJECT, "ptrace(PTRACE_SETOPTIONS)", errno);
+  return ret;
+}
+
+/*
+ * Step 2: a thread whose ARCH_GET_CPUID reads 0 has faulting armed; arm64 has no such state.
+ * In the test build's simulation (cpuid-simulate) nothing is armed for the kernel: the helper's
+ * own record says which threads it armed, and those get the same injected call, whose ENODEV
+ * (no faulting here) then counts as done.
+ */
+static struct step_error disarm_cpuid(struct held_task *t, int cpuid) {
 #if defined(__x86_64__)
   long ret;
-  uint64_t get[5] = {ARCH_GET_CPUID, 0, 0, 0, 0}, set[5] = {ARCH_SET_CPUID, 1, 0, 0, 0};
-  TRY_STEP(hold_call(t, SYS_arch_prctl, get, &ret));
-  if (ret != 0) return STEP_OK; /* 1: CPUID runs natively (also where the CPU has no faulting) */
-  TRY_STEP(hold_call(t, SYS_arch_prctl, set, &ret));
+  struct step_error e;
+  uint64_t get[5] = {ARCH_GET_CPUID, 0, 0, 0, 0};
+  int simulated = cpuid && cpuid_trace_simulate;
+  if (simulated) {
+    if (!cpuid_trace_armed(t->tid)) return STEP_OK;
+  } else {
+    TRY_STEP(hold_call(t, SYS_arch_prctl, get, &ret));
+    if (ret != 0) return STEP_OK; /* 1: CPUID runs natively (also where the CPU has no faulting) */
+  }
+  ret = set_cpuid_on(t, &e);
+  if (e.err) return e;
+  if (simulated && ret == -ENODEV) ret = 0;
   if (ret != 0) return STEP_ERROR(STAGE_INJECT, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+  if (cpuid) cpuid_trace_set_armed(t->tid, 0);
 #else
   (void)t;
+  (void)cpuid;
 #endif
   return STEP_OK;
 }
@@ -67,8 +116,17 @@ static int all_stopped(const struct held *h) {
 void release_poll(const struct follow_config *c) {
   struct control_request rq;
   if (!control_take(&rq)) return;
+  char rules[CONTROL_REPLY_MAX - 160] = "";
+  if (c->cpuid) cpuid_mask_rules(rules, sizeof rules);
+  if (c->cpuid && !rq.stop && !rq.unmasked_cpuid) {
+    /* Released and running, a CPUID-masked tree would run CPUID unmasked (or die at it, when armed): refused. */
+    control_reply(
+        &rq, "error EPERM cpuid-running: the tree masks CPUID (%s): released without a stop it would run CPUID unmasked", rules);
+    return;
+  }
   static struct held h;
   h.n = 0;
+  h.cpuid = c->cpuid;
   struct step_error e = hold_all(&h, c->keep);
   /* The root: the thread group leader of the pid asked for, walked up while its parent is held too. */
   pid_t root = (pid_t)tree_tgid(rq.pid);
@@ -91,7 +149,7 @@ void release_poll(const struct follow_config *c) {
   for (int i = 0; !e.err && i < h.n; i++) {
     struct held_task *t = &h.t[i];
     if (t->gone) continue;
-    e = disarm_cpuid(t);
+    e = disarm_cpuid(t, c->cpuid);
     if (!e.err && t->tid == root) e = clear_pdeathsig(t);
   }
   if (e.err) {
@@ -113,7 +171,8 @@ void release_poll(const struct follow_config *c) {
     for (int k = 0; k < 5000 && !(stopped = all_stopped(&h)); k++) nanosleep(&pause, NULL);
   }
   /* stopped=0 after a stop was asked: the requester says so as a failure (the tree runs unfollowed). */
-  control_reply(&rq, "ok root=%d tasks=%d processes=%d stopped=%d", (int)root, tasks, h.processes, stopped);
+  control_reply(&rq, "ok root=%d tasks=%d processes=%d stopped=%d cpuid=%s", (int)root, tasks, h.processes, stopped,
+                rules[0] ? rules : "-");
   _exit(0);
 }
 
@@ -127,14 +186,30 @@ static int is_launcher(const char *exe) {
   return strncmp(base, "hwcap-exec", 10) == 0;
 }
 
+/* The JSON array of the reply's "cpuid=R1,R2" ("-": none). */
+static void rules_json(const char *rules, char *out, size_t cap) {
+  size_t n = (size_t)snprintf(out, cap, "[");
+  if (strcmp(rules, "-") != 0)
+    for (const char *p = rules; *p && n + 4 < cap;) {
+      size_t len = strcspn(p, ", ");
+      n += (size_t)snprintf(out + n, cap - n, "%s\"%.*s\"", n > 1 ? "," : "", (int)len, p);
+      p += len;
+      if (*p == ',') p++;
+      else break;
+    }
+  snprintf(out + n, cap - n, "]");
+}
+
 int release_main(int argc, char **argv) {
-  int stop = 1;
+  int stop = 1, unmasked_cpuid = 0;
   const char *pid_arg = NULL;
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--no-stop") == 0) stop = 0;
+    else if (strcmp(argv[i], "--allow-unmasked-cpuid") == 0) unmasked_cpuid = 1;
     else if (!pid_arg && argv[i][0] != '-') pid_arg = argv[i];
     else
-      return answer_fail("usage", EINVAL, "argv", "unexpected argument '%s' (usage: hwcap-exec --release PID [--no-stop])",
+      return answer_fail("usage", EINVAL, "argv",
+                         "unexpected argument '%s' (usage: hwcap-exec --release PID [--no-stop [--allow-unmasked-cpuid]])",
                          argv[i]);
   }
   uint64_t p;
@@ -175,8 +250,8 @@ int release_main(int argc, char **argv) {
     return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/mem)", "no process has pid %d", (int)pid);
   if (mem < 0) return answer_fail("permission", errno, "open(/proc/<pid>/mem)", "no permission to ptrace pid %d", (int)pid);
 
-  char line[64], reply[512];
-  snprintf(line, sizeof line, "release 1 pid=%d stop=%d", (int)pid, stop);
+  char line[96], reply[CONTROL_REPLY_MAX];
+  snprintf(line, sizeof line, "release 1 pid=%d stop=%d%s", (int)pid, stop, unmasked_cpuid ? " unmasked-cpuid=1" : "");
   const char *sysname = "";
   int r = control_send(tracer, line, mem, reply, sizeof reply, &sysname);
   close(mem);
@@ -188,8 +263,11 @@ int release_main(int argc, char **argv) {
   if (r)
     return answer_fail("helper", -r, sysname, "pid %d's helper (pid %d) did not answer: %s", (int)pid, tracer, errno_code(-r));
 
-  int root, tasks, procs, stopped;
-  if (sscanf(reply, "ok root=%d tasks=%d processes=%d stopped=%d", &root, &tasks, &procs, &stopped) == 4) {
+  int root, tasks, procs, stopped, at = 0;
+  if (sscanf(reply, "ok root=%d tasks=%d processes=%d stopped=%d%n", &root, &tasks, &procs, &stopped, &at) == 4) {
+    /* " cpuid=R1,R2": the CPUID rules in force, for the adopt (a helper without them sends none) */
+    char cpuid[CONTROL_REPLY_MAX + 8];
+    rules_json(strncmp(reply + at, " cpuid=", 7) == 0 ? reply + at + 7 : "-", cpuid, sizeof cpuid);
     if (stop && !stopped)
       return answer_fail("helper", ETIMEDOUT, "release",
                          "pid %d's helper (pid %d) let go, but the tree did not stop within 5 s; it runs unfollowed now",
@@ -197,15 +275,18 @@ int release_main(int argc, char **argv) {
     /* Detached means TracerPid 0 here before anyone dumps. */
     struct timespec pause = {0, 1000000};
     for (int k = 0; k < 2000 && tree_tracer_of(pid) == tracer; k++) nanosleep(&pause, NULL);
-    printf("{\"released\":%d,\"root\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"stopped\":%s}\n", (int)pid, root, tracer,
-           tasks, procs, stopped ? "true" : "false");
+    printf("{\"released\":%d,\"root\":%d,\"helper\":%d,\"tasks\":%d,\"processes\":%d,\"stopped\":%s,\"cpuid\":%s}\n", (int)pid,
+           root, tracer, tasks, procs, stopped ? "true" : "false", cpuid);
     fflush(stdout);
     return 0;
   }
   char code[32] = "EPROTO";
-  int at = 0;
+  at = 0;
   if (sscanf(reply, "error %31s %n", code, &at) == 1) {
     int err = answer_errno_of(code);
+    if (strncmp(reply + at, "cpuid-running: ", 15) == 0)
+      return answer_fail("cpuid-running", err, "release", "pid %d's helper (pid %d) refused: %s", (int)pid, tracer,
+                         reply + at + 15);
     return answer_fail(err == EPERM   ? "permission"
                        : err == ESRCH ? "not-followed"
                                       : "helper",

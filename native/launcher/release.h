@@ -1,12 +1,13 @@
 /*
  * Handing a followed tree over, so that CRIU (or another tracer) can seize it:
  *
- *   hwcap-exec --release PID [--no-stop]
+ *   hwcap-exec --release PID [--no-stop [--allow-unmasked-cpuid]]
  *
  * asks the helper that follows PID's tree (control.h) to:
  *   1. hold every task stopped (hold.h);
  *   2. disarm CPUID faulting in every thread that has it armed (x86-64:
- *      arch_prctl(ARCH_GET_CPUID) injected, then ARCH_SET_CPUID 1 where it read 0),
+ *      arch_prctl(ARCH_GET_CPUID) injected, then ARCH_SET_CPUID 1 where it read 0,
+ *      once more with seccomp suspended where the CPUID room's filter refuses it),
  *      since a thread with faulting armed and no tracer dies at its next CPUID;
  *   3. undo what hwcap set that breaks a restore: the root's parent-death
  *      signal (prctl(PR_SET_PDEATHSIG, 0) injected), which CRIU restores and
@@ -16,12 +17,16 @@
  *   5. detach from every task, wait until each process shows state T (unless
  *      --no-stop), answer, and exit.
  * A failure at 2 or 3 puts every task back as it was and the helper goes on
- * following the tree.
+ * following the tree. A CPUID-masked tree is not released running (--no-stop)
+ * unless --allow-unmasked-cpuid: refused first, reason "cpuid-running". The
+ * answer carries the CPUID rules in force (effective keep words, --cpuid
+ * syntax), for `hwcap-exec --adopt --cpuid ...`.
  *
  * The command prints one JSON line on stdout and exits 0, or 2 on failure:
- *   {"released":PID,"helper":H,"tasks":N,"processes":M,"stopped":true}
+ *   {"released":PID,"helper":H,"tasks":N,"processes":M,"stopped":true,"cpuid":["7.0:ebx=..",...]}
  *   {"error":"<reason>","code":"ESRCH","syscall":"...","message":"..."}
- * reasons: no-such-process, not-followed, permission, no-channel, helper, usage.
+ * reasons: no-such-process, not-followed, permission, no-channel, helper, usage,
+ * cpuid-running.
  */
 #ifndef HWCAP_LAUNCHER_RELEASE_H
 #define HWCAP_LAUNCHER_RELEASE_H

@@ -2,7 +2,9 @@
 // this machine: the facts that make a handover necessary, then the workflow of
 // docs/checkpoint.md for a C probe (through the library) and a node process (through the
 // command): run masked, release, dump, restore, adopt; after it the views are still masked, what
-// it execs is masked, the pid is kept, and nothing ran unmasked. Skipped only for a probed
+// it execs is masked, the pid is kept, and nothing ran unmasked. Then a CPUID-masked tree
+// (simulated traps of the test build): the rules release hands over re-armed by adopt after the
+// restore, every thread's CPUID answered masked again. Skipped only for a probed
 // reason: CRIU cannot be built here, or `criu check` fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cp from 'node:child_process';
@@ -11,6 +13,7 @@ import * as path from 'node:path';
 import * as h from '../../lib';
 import { AUXV_ONLY, canPtrace, keep, removed } from '../support/mask-fixture';
 import { procAuxvPairs, repoRoot } from '../support/helpers';
+import { drop7, host, isX64, reg } from '../support/cpuid-fixture';
 import { compileFixture, criuEnv, idInUse, killIf, parseViews, probeCriu, readIf, run, stateOf, tmpDir, tracerOf, until } from './support';
 
 const criu = canPtrace ? probeCriu() : ({ ok: false, reason: 'ptrace mode unavailable here' } as const);
@@ -154,8 +157,9 @@ describe.sequential(`checkpoint workflow${skip}`, () => {
     expect(errors(r.log), r.log.slice(-2000)).toEqual([]);
     expect(r.status).toBe(0);
     expect(r.log).not.toMatch(/pdeath_sig/);
-    // Restored as dumped: the same pid, stopped, untraced, its saved auxv still masked.
-    expect(stateOf(pid)).toBe('T');
+    // Restored as dumped: the same pid, stopped, untraced, its saved auxv still masked. CRIU's
+    // detached restore can return before the restored task has taken the SIGSTOP it queued.
+    await until('the restored probe to stop', () => (stateOf(pid) === 'T' ? true : undefined));
     expect(tracerOf(pid)).toBe(0);
     const saved = procAuxvPairs(`/proc/${pid}/auxv`).find(([t]) => t === h.AT.AT_HWCAP)?.[1];
     expect(saved).toBe(BigInt(start.kernel!));
@@ -222,7 +226,7 @@ setInterval(() => {
     expect(r.status).toBe(0);
     const baselineFile = path.join(dir, 'b.json');
     fs.writeFileSync(baselineFile, JSON.stringify(h.FeatureSet.fromWords(h.hostArch(), keep).toJSON()));
-    const ad = run(process.execPath, [cli, 'adopt', '--baseline', baselineFile, String(pid)]);
+    const ad = run(process.execPath, [cli, 'adopt', '--auxv-only', '--baseline', baselineFile, String(pid)]);
     expect(ad.stderr).toBe('');
     expect(ad.status).toBe(0);
     expect(ad.stdout).toMatch(new RegExp(`adopted pid ${pid}`));
@@ -232,4 +236,66 @@ setInterval(() => {
     masked(parseViews(await until('a child after the restore', () => readIf(path.join(dir, 'child-1.txt')))), ['stack', 'kernel']);
     expect(readIf(path.join(dir, 'violations'))).toBeUndefined();
   }, 180_000);
+});
+
+describe.sequential(`checkpoint of a CPUID-masked tree${skip}`, () => {
+  const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
+  const kept7 = host ? (reg(host.main['7.0'], 1) & ~drop7) >>> 0 : 0;
+  const SIMULATED = { HWCAP_TEST_LAUNCHER: '1', HWCAP_EXEC_FAULT: 'cpuid-simulate' };
+  const beat = (dir: string, name: string): { n: number; ebx: number } | undefined => {
+    const m = /n=(\d+) ebx=0x([0-9a-f]+)/.exec(readIf(path.join(dir, name)) ?? '');
+    return m ? { n: Number(m[1]), ebx: parseInt(m[2]!, 16) >>> 0 } : undefined;
+  };
+  const maskedBeats = async (dir: string, what: string): Promise<void> => {
+    for (const name of ['main', 'thread']) {
+      const from = beat(dir, name)?.n ?? 0;
+      await until(`${what} (${name})`, () => {
+        const b = beat(dir, name);
+        return b && b.n > from + 2 && b.ebx === kept7 ? true : undefined;
+      });
+    }
+  };
+
+  it.skipIf(!criu.ok || !isX64 || drop7 === 0)('simulated CPUID traps: release (rules handed over), dump, restore, adopt with the rules: both threads masked again', async () => {
+    const loop = compileFixture('cpuid-loop', work);
+    const dir = fs.mkdtempSync(path.join(work, 'cpuid-'));
+    const cur = h.FeatureSet.current();
+    const hwcaps = { arch: cur.arch, words: cur.words, cpuid: { 'CPUID.7.0:EBX': kept7 } };
+    process.env.HWCAP_TEST_LAUNCHER = '1';
+    let c: cp.ChildProcess;
+    try {
+      c = h.spawn(loop, ['--simulate', dir], { hwcaps, mode: 'ptrace', stdio: 'ignore', detached: true, env: { ...process.env, ...SIMULATED } });
+    } finally {
+      delete process.env.HWCAP_TEST_LAUNCHER;
+    }
+    const pid = c.pid!;
+    pids.push(pid);
+    await maskedBeats(dir, 'masked beats');
+
+    const rel = await h.release(pid);
+    expect(rel).toMatchObject({ pid, stopped: true, tasks: 2 });
+    expect(rel.cpuid).toContain(`7.0:ebx=${hex8(kept7)}`);
+    const img = path.join(dir, 'img');
+    const d = dump(pid, img);
+    expect(errors(d.log), d.log.slice(-2000)).toEqual([]);
+    expect(d.status).toBe(0);
+    const r = await restore(pid, img);
+    expect(errors(r.log), r.log.slice(-2000)).toEqual([]);
+    expect(r.status).toBe(0);
+    await until('the restored loop to stop', () => (stateOf(pid) === 'T' ? true : undefined));
+    expect(tracerOf(pid)).toBe(0);
+
+    // The rules came through the release result, not the dump: adopt arms each restored thread.
+    const before = { ...process.env };
+    Object.assign(process.env, SIMULATED);
+    let a: h.AdoptResult;
+    try {
+      a = await h.adopt(pid, { cpuid: rel.cpuid });
+    } finally {
+      for (const k of Object.keys(SIMULATED)) if (before[k] === undefined) delete process.env[k];
+    }
+    expect(a).toMatchObject({ pid, continued: 1, tasks: 2 });
+    expect(a.cpuid).toEqual(rel.cpuid);
+    await maskedBeats(dir, 'masked beats after the restore');
+  }, 120_000);
 });

@@ -1,6 +1,8 @@
 // release() and adopt() on real trees, without CRIU: what the helper undoes and keeps, and every
 // refusal (no such pid, no helper, another tracer, no permission, a request from inside the tree,
-// a wider mask). test/criu/checkpoint.test.ts runs the same with a real dump and restore.
+// a wider mask), and the CPUID part: faulting disarmed by release and armed again by adopt, with
+// the rules release hands over (simulated traps of the test build where CPUID does not fault).
+// test/criu/checkpoint.test.ts runs the same with a real dump and restore.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
@@ -8,6 +10,7 @@ import * as path from 'node:path';
 import * as h from '../../lib';
 import { AUXV_ONLY, canPtrace, keep, present, removed, hex } from '../support/mask-fixture';
 import { runNode, which } from '../support/helpers';
+import { cpuidFaulting, drop7, faultingSkip, host, isX64, reg } from '../support/cpuid-fixture';
 import { compileFixture, killIf, parseViews, readIf, stateOf, statusField, tmpDir, tracerOf, until } from './support';
 
 const skip = canPtrace ? '' : ' (skipped: ptrace mode unavailable here)';
@@ -221,7 +224,7 @@ describe.sequential(`adopt${skip}`, () => {
     const low = removed.hwcap;
     const name = h.decodeWords(h.hostArch(), { hwcap: low })[0]!;
     // Its auxv shows every feature: a narrower mask is taken, for what it execs from now on.
-    const a = await h.adopt(c.pid!, { hwcaps: { hwcap: present.hwcap & ~low } });
+    const a = await h.adopt(c.pid!, { hwcaps: { hwcap: present.hwcap & ~low }, ...AUXV_ONLY });
     expect(a.words.hwcap).toBe(present.hwcap & ~low);
     fs.writeFileSync(path.join(dir, 'go-1'), '');
     const child = parseViews(await until('the child it execs', () => readIf(path.join(dir, 'child-1.txt'))));
@@ -276,7 +279,7 @@ describe.sequential(`adopt${skip}`, () => {
     started.push(c.pid!);
     await until('the probe', () => readIf(path.join(dir, 'start.txt')));
     const low = h.decodeWords(h.hostArch(), { hwcap: removed.hwcap })[0]!;
-    const ad = cp.spawnSync(process.execPath, [cliPath, 'adopt', '--json', '--drop', low, String(c.pid)], { encoding: 'utf8' });
+    const ad = cp.spawnSync(process.execPath, [cliPath, 'adopt', '--json', '--auxv-only', '--drop', low, String(c.pid)], { encoding: 'utf8' });
     expect(ad.stderr).toBe('');
     expect(ad.status).toBe(0);
     const r = JSON.parse(ad.stdout) as { pid: number; words: { hwcap: string } };
@@ -305,5 +308,217 @@ describe.sequential(`adopt${skip}`, () => {
     await expect(h.adopt(1, { hwcap: 1n } as unknown as h.AdoptOptions)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     await expect(h.adopt(1, { hwcaps: 7 as unknown as string[] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     await expect(h.adopt(1, { hwcaps: ['no-such-feature'] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+  });
+});
+
+// ---- CPUID ---------------------------------------------------------------------------------
+
+const cpuidSkip = !isX64 || !canPtrace;
+const cpuidWhy = !isX64 ? ' (skipped: x86-64 only)' : !canPtrace ? ' (skipped: ptrace mode unavailable here)' : '';
+const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
+/** CPUID.7.0:EBX as this CPU answers it, and as the mask keeps it (without drop7). */
+const ebx7 = host ? reg(host.main['7.0'], 1) : 0;
+const kept7 = (ebx7 & ~drop7) >>> 0;
+/** The rule the release hands over for that mask. */
+const rule7 = `7.0:ebx=${hex8(kept7)}`;
+
+/** Runs f with these launcher variables set in this process (the library's launcher calls read them). */
+async function withEnv<T>(env: Record<string, string | undefined>, f: () => Promise<T>): Promise<T> {
+  const before: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) {
+    before[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  try {
+    return await f();
+  } finally {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+const SIMULATED = { HWCAP_TEST_LAUNCHER: '1', HWCAP_EXEC_FAULT: 'cpuid-simulate' };
+
+interface LoopBeat {
+  n: number;
+  ebx: number;
+  get: number;
+}
+function loopBeat(dir: string, name: 'main' | 'thread'): LoopBeat | undefined {
+  const m = /n=(\d+) ebx=0x([0-9a-f]+) get=(-?\d+)/.exec(readIf(path.join(dir, name)) ?? '');
+  return m ? { n: Number(m[1]), ebx: parseInt(m[2]!, 16) >>> 0, get: Number(m[3]) } : undefined;
+}
+/** Both threads beat past their count now, each with `ok` true of its beat. */
+async function beatsAfter(dir: string, what: string, ok: (b: LoopBeat) => boolean): Promise<Record<'main' | 'thread', LoopBeat>> {
+  const from = { main: loopBeat(dir, 'main')?.n ?? 0, thread: loopBeat(dir, 'thread')?.n ?? 0 };
+  const out = {} as Record<'main' | 'thread', LoopBeat>;
+  for (const name of ['main', 'thread'] as const) {
+    out[name] = await until(`${what} (${name})`, () => {
+      const b = loopBeat(dir, name);
+      return b && b.n > from[name] + 2 && ok(b) ? b : undefined;
+    });
+  }
+  return out;
+}
+
+let loopBin: string | undefined;
+/** cpuid-loop spawned with a CPUID mask (7.0:EBX without drop7); simulated traps unless real. */
+async function maskedLoop(real = false, busy = false): Promise<{ pid: number; dir: string; child: cp.ChildProcess }> {
+  loopBin ??= compileFixture('cpuid-loop', work);
+  const dir = fs.mkdtempSync(path.join(work, 'loop-'));
+  const fsCur = h.FeatureSet.current();
+  const hwcaps = { arch: fsCur.arch, words: fsCur.words, cpuid: { 'CPUID.7.0:EBX': kept7 } };
+  const env = real ? process.env : { ...process.env, ...SIMULATED };
+  const child = await withEnv(real ? {} : SIMULATED, async () => {
+    const c = h.spawn(loopBin!, [...(real ? [] : ['--simulate']), ...(busy ? ['--busy'] : []), dir], { hwcaps, mode: 'ptrace', stdio: 'ignore', env });
+    await new Promise<void>((resolve, reject) => c.once('spawn', resolve).once('error', reject));
+    return c;
+  });
+  started.push(child.pid!);
+  await beatsAfter(dir, 'masked beats', (b) => b.ebx === kept7);
+  return { pid: child.pid!, dir, child };
+}
+
+describe.skipIf(cpuidSkip).sequential(`the CPUID hand-over${cpuidWhy}`, () => {
+  it('simulated traps: a masked tree released hands over its rules, and adopted with them answers masked again in every thread', async () => {
+    expect(drop7).not.toBe(0);
+    const { pid, dir, child } = await maskedLoop();
+    const died = new Promise<string | null>((resolve) => child.once('exit', (_c, sig) => resolve(sig)));
+    const r = await h.release(pid);
+    expect(r).toMatchObject({ pid, stopped: true, tasks: 2 });
+    expect(r.cpuid).toContain(rule7);
+    expect(tracerOf(pid)).toBe(0);
+    expect(stateOf(pid)).toBe('T');
+    // Adopted with the release's rules: each thread is armed before the tree runs again, so each
+    // simulated CPUID is answered (masked); a thread left unarmed would die at its next one.
+    const a = await withEnv(SIMULATED, () => h.adopt(pid, { cpuid: r.cpuid }));
+    expect(a).toMatchObject({ pid, continued: 1, tasks: 2 });
+    expect(a.cpuid).toContain(rule7);
+    expect(tracerOf(pid)).toBe(a.helper);
+    const after = await beatsAfter(dir, 'masked beats after the adopt', (b) => b.ebx === kept7);
+    expect(after.main.ebx & drop7).toBe(0);
+    expect(after.thread.ebx & drop7).toBe(0);
+    // Released again: the adopting helper hands the same rules on.
+    const again = await h.release(pid);
+    expect(again.cpuid).toEqual(a.cpuid);
+    // Adopted without the rules, the tree's CPUID is not masked: in the simulation nothing answers
+    // the next trap, and the process dies of it (with real faulting, disarmed, it would read the CPU).
+    const bare = await withEnv(SIMULATED, () => h.adopt(pid));
+    expect(bare.cpuid).toEqual([]);
+    expect(await died).toBe('SIGSEGV');
+  });
+
+  it('a thread caught at a CPUID trap by the hold is answered there: repeated release and adopt of a thread that traps back to back', async () => {
+    const { pid, dir, child } = await maskedLoop(false, true);
+    let exited: string | null | undefined;
+    child.once('exit', (_c, sig) => (exited = sig));
+    for (let k = 0; k < 8; k++) {
+      const r = await h.release(pid);
+      expect(r.cpuid).toContain(rule7);
+      const a = await withEnv(SIMULATED, () => h.adopt(pid, { cpuid: r.cpuid }));
+      expect(a.tasks).toBe(2);
+      // A trap held back and sent again after the let-go would have killed the process.
+      await beatsAfter(dir, `masked beats after adopt ${k + 1}`, (b) => b.ebx === kept7);
+      expect(exited).toBeUndefined();
+    }
+  }, 60_000);
+
+  it("adopt's CPUID rules are the release's ANDed with those of options.hwcaps: never wider", async () => {
+    const { pid, dir } = await maskedLoop();
+    const r = await h.release(pid);
+    // options.hwcaps keeps drop7 (all of 7.0:EBX) but drops another bit: both are masked.
+    const other = ebx7 & ~drop7 & -(ebx7 & ~drop7);
+    expect(other).not.toBe(0);
+    const fsCur = h.FeatureSet.current();
+    const hwcaps = { arch: fsCur.arch, words: fsCur.words, cpuid: { 'CPUID.7.0:EBX': (ebx7 & ~other) >>> 0 } };
+    const a = await withEnv(SIMULATED, () => h.adopt(pid, { hwcaps, cpuid: r.cpuid }));
+    const both = (ebx7 & ~drop7 & ~other) >>> 0;
+    expect(a.cpuid).toContain(`7.0:ebx=${hex8(both)}`);
+    await beatsAfter(dir, 'beats masked by both', (b) => b.ebx === both);
+  });
+
+  it('release with stop: false of a CPUID-masked tree is refused (cpuid-running) unless allowUnmaskedCpuid; the tree stays followed', async () => {
+    const { pid, dir, child } = await maskedLoop();
+    const helper = tracerOf(pid);
+    const e = await h.release(pid, { stop: false }).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(h.HandoverError);
+    expect(e).toMatchObject({ reason: 'cpuid-running', code: 'EPERM' });
+    expect((e as h.HandoverError).message).toMatch(new RegExp(`masks CPUID \\(.*${rule7}.*\\): released without a stop it would run CPUID unmasked`));
+    expect((e as h.HandoverError).hint).toMatch(/allowUnmaskedCpuid/);
+    expect(tracerOf(pid)).toBe(helper);
+    await beatsAfter(dir, 'masked beats after the refusal', (b) => b.ebx === kept7);
+    // Accepted explicitly: released running, rules handed over (in the simulation the next trap,
+    // unanswered, kills it; with real faulting it would run CPUID unmasked).
+    const died = new Promise<string | null>((resolve) => child.once('exit', (_c, sig) => resolve(sig)));
+    const r = await h.release(pid, { stop: false, allowUnmaskedCpuid: true });
+    expect(r).toMatchObject({ stopped: false });
+    expect(r.cpuid).toContain(rule7);
+    expect(await died).toBe('SIGSEGV');
+    await expect(h.release(pid, { allowUnmaskedCpuid: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  it.skipIf(cpuidFaulting)('adopt with CPUID rules where CPUID does not fault: fails closed at stage cpuid-fault (tree untouched) or cpuid-arm (tree left stopped) (skipped where CPUID faults)', async () => {
+    const { pid, dir } = await maskedLoop();
+    const r = await h.release(pid);
+    // The shipped launcher probes first and leaves the tree alone.
+    const e = await withEnv({ HWCAP_TEST_LAUNCHER: undefined, HWCAP_EXEC_FAULT: undefined }, () => h.adopt(pid, { cpuid: r.cpuid })).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(h.HandoverError);
+    expect(e).toMatchObject({ reason: 'cpuid-fault', stage: 'cpuid-fault', code: 'ENODEV' });
+    expect((e as h.HandoverError).message).toMatch(/arch_prctl\(ARCH_SET_CPUID\): ENODEV .*not touched/);
+    expect(tracerOf(pid)).toBe(0);
+    expect(stateOf(pid)).toBe('T');
+    // Past the probe (test build, skip-cpuid-probe): the arming itself fails in the held tree, which is
+    // not continued: left stopped and untraced.
+    const e2 = await withEnv({ HWCAP_TEST_LAUNCHER: '1', HWCAP_EXEC_FAULT: 'skip-cpuid-probe' }, () => h.adopt(pid, { cpuid: r.cpuid })).then(() => undefined, (x: unknown) => x);
+    expect(e2).toBeInstanceOf(h.HandoverError);
+    expect(e2).toMatchObject({ reason: 'cpuid-arm', stage: 'cpuid-arm', code: 'ENODEV', syscall: 'arch_prctl(ARCH_SET_CPUID)' });
+    expect((e2 as h.HandoverError).message).toMatch(/cpuid-arm: .*left stopped and untraced/);
+    await until('the tree untraced', () => (tracerOf(pid) === 0 ? true : undefined));
+    expect(stateOf(pid)).toBe('T');
+    const n = loopBeat(dir, 'main')!.n;
+    await new Promise((res) => setTimeout(res, 200));
+    expect(loopBeat(dir, 'main')!.n).toBe(n);
+    // Without CPUID rules the same adopt succeeds (CPUID then unmasked: the caller's choice).
+    await expect(h.adopt(pid, { cpuid: ['7.0:ebx'] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    await expect(h.adopt(pid, { cpuid: '7.0:ebx=0' as unknown as string[] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  const shstk = host ? (reg(host.main['7.0'], 2) & (1 << 7)) !== 0 : false;
+  it.skipIf(!shstk)(`a CPUID rule that clears a security feature (user_shstk) is refused without allowSecurityMasking${shstk ? '' : ' (skipped: this CPU has no user_shstk)'}`, async () => {
+    const e = await h.adopt(process.pid, { cpuid: ['7.0:ecx=ffffff7f'] }).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(h.HandoverError);
+    expect(e).toMatchObject({ reason: 'security', code: 'EPERM' });
+    expect((e as Error).message).toMatch(/refusing to mask security feature 'user_shstk' \(CPUID leaf 0x7\.0 register 2 bit 7\)/);
+    expect(tracerOf(process.pid)).toBe(0);
+    // A rule the launcher cannot parse is a usage error naming it.
+    const raw = cp.spawnSync(h.launcherPath(), ['--adopt', String(process.pid), '--cpuid', '7:ebx=1'], { encoding: 'utf8' });
+    expect(raw.status).toBe(2);
+    expect(JSON.parse(raw.stdout)).toMatchObject({ error: 'usage', code: 'EINVAL' });
+    expect(raw.stdout).toMatch(/leaf 7 takes a subleaf/);
+  });
+
+  it.skipIf(!cpuidFaulting)(`real faulting: after release ARCH_GET_CPUID reads disarmed in every thread, after adopt armed and masked${faultingSkip}`, async () => {
+    const { pid, dir } = await maskedLoop(true);
+    await beatsAfter(dir, 'armed beats', (b) => b.get === 0 && (b.ebx & drop7) === 0);
+    const r = await h.release(pid, { stop: false, allowUnmaskedCpuid: true });
+    expect(r.cpuid).toContain(rule7);
+    await beatsAfter(dir, 'disarmed beats', (b) => b.get === 1);
+    const a = await h.adopt(pid, { cpuid: r.cpuid });
+    expect(a.cpuid).toContain(rule7);
+    await beatsAfter(dir, 'armed and masked beats after the adopt', (b) => b.get === 0 && b.ebx === kept7);
+  });
+
+  it('hwcap release prints the rules to pass on, and hwcap adopt --cpuid takes them', async () => {
+    const { pid, dir } = await maskedLoop();
+    const rel = cp.spawnSync(process.execPath, [cliPath, 'release', String(pid)], { encoding: 'utf8' });
+    expect(rel.status).toBe(0);
+    expect(rel.stdout).toMatch(new RegExp(`CPUID masked by ${rule7.replace('.', '\\.')}.*hwcap adopt --cpuid ${rule7.replace('.', '\\.')}`));
+    const ad = cp.spawnSync(process.execPath, [cliPath, 'adopt', '--json', '--cpuid', rule7, String(pid)], { encoding: 'utf8', env: { ...process.env, ...SIMULATED } });
+    expect(ad.stderr).toBe('');
+    expect(ad.status).toBe(0);
+    expect(JSON.parse(ad.stdout)).toMatchObject({ pid, cpuid: [rule7] });
+    await beatsAfter(dir, 'masked beats after hwcap adopt', (b) => b.ebx === kept7);
   });
 });

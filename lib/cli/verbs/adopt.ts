@@ -19,6 +19,11 @@ export const adopt = defineVerb({
     'restores as it was), or narrower: --baseline, --features and --drop can keep\n' +
     'or drop features, never add one the saved auxv lacks (that is an error naming\n' +
     'them). What the tree has already read stays as restored.\n' +
+    "CPUID (x86-64): --cpuid RULE (repeatable) gives the rules 'hwcap release'\n" +
+    'printed; a keep set that drops CPUID features adds its own (--auxv-only: not).\n' +
+    'With any rule, faulting is armed in every thread before the tree runs again;\n' +
+    'where that fails (no CPUID faulting here) the adopt fails and the tree is\n' +
+    'not continued.\n' +
     'Exit status: 0 adopted; 2 no such pid, another tracer holds a task, no\n' +
     'permission, a wider keep set, or the helper could not seize the tree.',
   options: {
@@ -26,6 +31,8 @@ export const adopt = defineVerb({
     features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
     drop: { type: 'string', multiple: true, value: 'LIST', help: 'drop these features from the keep set (comma-separated, repeatable)' },
     'allow-security-masking': { type: 'boolean', help: 'allow dropping security features the saved auxv shows' },
+    cpuid: { type: 'string', multiple: true, value: 'RULE', help: "a CPUID rule LEAF[.SUBLEAF]:REG=KEEP, as 'hwcap release' printed it (repeatable)" },
+    'auxv-only': { type: 'boolean', help: 'the keep set masks only the auxv words (no CPUID rules of its own)' },
     json: jsonOption('print the result as one line of JSON'),
   },
   positionals: { min: 1, max: 1, name: 'PID' },
@@ -49,7 +56,12 @@ export const adopt = defineVerb({
       keep ??= h.FeatureSet.fromWords(arch, savedWordsOf(h, pid));
       keep = keep.without(featureNames('adopt', dropNames, 'drop', arch));
     }
-    const r = await h.adopt(pid, { ...(keep ? { hwcaps: keep } : {}), allowSecurityMasking: values['allow-security-masking'] });
+    const r = await h.adopt(pid, {
+      ...(keep ? { hwcaps: keep } : {}),
+      allowSecurityMasking: values['allow-security-masking'],
+      ...(values.cpuid ? { cpuid: values.cpuid } : {}),
+      auxvOnly: values['auxv-only'] === true,
+    });
     if (values.json) out(jsonLine(r));
     else {
       const kept = h.decodeWords(arch, r.words);
@@ -57,6 +69,7 @@ export const adopt = defineVerb({
         `adopted pid ${pid}: ${r.tasks} task${r.tasks === 1 ? '' : 's'} in ${r.processes} process${r.processes === 1 ? '' : 'es'}` +
           `${r.continued ? `, ${r.continued} continued` : ''}; every exec keeps ${kept.length} feature${kept.length === 1 ? '' : 's'} (helper ${r.helper})`,
       );
+      if (r.cpuid.length) out(`CPUID masked by ${r.cpuid.join(' ')}, faulting armed in every thread`);
     }
     return EXIT_OK;
   },

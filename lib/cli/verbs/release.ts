@@ -20,23 +20,30 @@ export const release = defineVerb({
     'stops every process (SIGSTOP) unless --no-stop, detaches from every task and\n' +
     'exits. Then a checkpointer such as CRIU can seize the tree; after the restore,\n' +
     "'hwcap adopt' follows it again. Only a user who may ptrace the tree may ask.\n" +
+    'A CPUID-masked tree (x86-64): the rules in force are printed (JSON: cpuid);\n' +
+    "pass them to 'hwcap adopt --cpuid RULE ...', which arms faulting again. Such a\n" +
+    'tree is not released running (--no-stop) unless --allow-unmasked-cpuid: with\n' +
+    'faulting disarmed it would run CPUID unmasked until the adopt.\n' +
     'Exit status: 0 released; 2 no such pid, no hwcap helper follows it, no\n' +
     'permission, or the helper could not let go (the tree is then as it was).',
   options: {
     'no-stop': { type: 'boolean', help: 'leave the tree running (default: stopped, so nothing runs before the dump)' },
+    'allow-unmasked-cpuid': { type: 'boolean', help: 'with --no-stop, accept that a CPUID-masked tree runs CPUID unmasked while released' },
     json: jsonOption('print the result as one line of JSON'),
   },
   positionals: { min: 1, max: 1, name: 'PID' },
   examples: ['hwcap release 4242 && criu dump -t 4242 -D img --shell-job', 'hwcap release --no-stop 4242'],
   async run({ values, positionals }) {
     const pid = pidArg('release', positionals[0]);
-    const r = await host().release(pid, { stop: !values['no-stop'] });
+    const r = await host().release(pid, { stop: !values['no-stop'], allowUnmaskedCpuid: values['allow-unmasked-cpuid'] === true });
     if (values.json) out(jsonLine(r));
-    else
+    else {
       out(
         `released pid ${pid}: ${r.tasks} task${r.tasks === 1 ? '' : 's'} in ${r.processes} process${r.processes === 1 ? '' : 'es'}, ` +
           `${r.stopped ? 'stopped' : 'running'}; nothing traces it now`,
       );
+      if (r.cpuid.length) out(`CPUID masked by ${r.cpuid.join(' ')}; faulting is disarmed: take it back with hwcap adopt ${r.cpuid.map((c) => `--cpuid ${c}`).join(' ')} PID`);
+    }
     return EXIT_OK;
   },
 });
