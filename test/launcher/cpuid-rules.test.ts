@@ -1,15 +1,16 @@
 // hwcap-exec --cpuid, the rules' side conditions on this machine: the security features that live
 // in CPUID are refused without --allow-security-masking (before any faulting probe), AT_HWCAP and
-// CPUID.1:EDX are one word under two names (a mask of either reaches both), and a trapped
-// instruction that is not CPUID is the program's own SIGSEGV. The trap path runs through the
-// test build's simulated traps (HWCAP_EXEC_FAULT=cpuid-simulate, see cpuid.test.ts).
+// CPUID.1:EDX are one word under two names (a mask of either reaches both), every exec of a
+// followed tree is armed again, and a trapped instruction that is not CPUID is the program's own
+// SIGSEGV. The trap path runs through the test build's simulated traps
+// (HWCAP_EXEC_FAULT=cpuid-simulate, see cpuid.test.ts).
 import { describe, it, expect } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { canPtrace, hex } from '../support/mask-fixture';
 import { ldShowAuxv, which } from '../support/helpers';
-import { cpuidArgs, cpuidProbe, host, isX64, reg, run, type ProbeView } from '../support/cpuid-fixture';
+import { cpuidArgs, cpuidProbe, expectMaskedLeaves, host, isX64, reg, run, type ProbeView } from '../support/cpuid-fixture';
 import security from '../../lib/core/tables/security.json';
 
 const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
@@ -75,6 +76,26 @@ describe.skipIf(x64Skip !== '')(`AT_HWCAP and CPUID.1:EDX are one word${x64Skip}
     expect(shown.hwcap).toBeDefined();
     expect(shown.hwcap! & BigInt(drop)).toBe(0n);
     expect(reg(lastJson<ProbeView>(r.stdout).main['1'], 3)).toBe((edx() & ~drop) >>> 0);
+  });
+});
+
+describe.skipIf(x64Skip !== '')(`a followed tree under a CPUID mask${x64Skip}`, () => {
+  it('a shell tree (simulated traps): every exec is armed again, every image masked', () => {
+    const r = run([...cpuidArgs, '--', 'sh', '-c', `${cpuidProbe} --simulate; sh -c '${cpuidProbe} --simulate'`], simulate);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const v = JSON.parse(line) as ProbeView;
+      for (const where of ['main', 'thread', 'child'] as const) expectMaskedLeaves(v[where], expect);
+    }
+  });
+
+  it('--no-follow (simulated traps): the escapes are refused all the same (the filter is installed for a CPUID mask)', () => {
+    const r = run(['--no-follow', ...cpuidArgs, '--', cpuidProbe, '--simulate', '--escape'], simulate);
+    expect(r.status, r.stderr).toBe(0);
+    const v = lastJson<Record<string, number | string>>(r.stdout);
+    expect(v).toMatchObject({ setCpuid: -1, setCpuidErrno: 1, clone: -1, cloneErrno: 1, clone3: -1, clone3Errno: 38 });
   });
 });
 

@@ -3,7 +3,7 @@
 const killPath = `    kill(pid, SIGKILL);
     ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);`;
 const seizeOptions = 'unsigned long options = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;';
-const followOptions = 'if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;';
+const followOptions = 'if (o->follow || cpuid) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;';
 const FAIL_CLOSED = 'test/launcher/fail-closed.test.ts';
 const FOLLOW = 'test/launcher/follow.test.ts';
 const LAUNCHER = 'test/launcher/launcher.test.ts';
@@ -79,19 +79,19 @@ export default [
   {
     name: 'c-no-trace-fork',
     claim: 'following the tree: a forked child is traced, so its exec is masked',
-    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow) options |= PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;' }],
+    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow || cpuid) options |= PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;' }],
     tests: [[FOLLOW, 'fork']],
   },
   {
     name: 'c-no-trace-vfork',
     claim: 'following the tree: a vforked child is traced, so its exec is masked',
-    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACECLONE;' }],
+    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow || cpuid) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACECLONE;' }],
     tests: [[FOLLOW, 'vfork'], [LAUNCHER, 'follows the tree']],
   },
   {
     name: 'c-no-trace-clone',
     claim: 'following the tree: a new thread is traced, so what it starts is masked',
-    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;' }],
+    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow || cpuid) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;' }],
     tests: [[FOLLOW, 'clone']],
   },
   {
@@ -103,7 +103,7 @@ export default [
   {
     name: 'c-follow-ignored',
     claim: 'the default follows the tree: --follow is not --no-follow',
-    edits: [{ file: 'native/launcher/handshake.c', find: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, o->follow};', replace: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 0};' }],
+    edits: [{ file: 'native/launcher/handshake.c', find: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, o->follow, cpuid, stats_fd};', replace: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 0, cpuid, stats_fd};' }],
     tests: [[LAUNCHER, 'follows the tree']],
   },
 
@@ -181,6 +181,12 @@ export default [
     tests: [[CPUID, 'refuses --cpuid "d.1:eax=0"']],
   },
   {
+    name: 'c-cpuid-not-rearmed-at-exec',
+    claim: 'every exec of a followed tree is armed for CPUID again (execve resets faulting), not the first image alone',
+    edits: [{ file: 'native/launcher/follow.c', find: 'if (!e.err && s->c->cpuid) e = cpuid_trace_exec(pid, 1);', replace: 'if (!e.err && s->c->cpuid) e = cpuid_trace_exec(pid, s->first);' }],
+    tests: [[CPUID_RULES, 'every exec is armed again']],
+  },
+  {
     name: 'c-cpuid-trap-ip-not-advanced',
     claim: 'an answered CPUID is stepped over: the program resumes after the instruction, not on it again',
     edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  ans.rip = regs.rip + 2;\n', replace: '  ans.rip = regs.rip;\n' }],
@@ -228,6 +234,24 @@ export default [
     claim: 'the seccomp filter refuses arch_prctl(ARCH_SET_CPUID, 1): the program cannot turn CPUID faulting off',
     edits: [{ file: 'native/launcher/seccomp_filter.c', find: 'BPF_JEQ | BPF_K, 0, 1, 0));\n    emit(p, (struct sock_filter)ERRNO(EPERM));', replace: 'BPF_JEQ | BPF_K, 0, 1, 0));\n    emit(p, (struct sock_filter)ALLOW);' }],
     tests: [[CPUID, 'refuses CLONE_UNTRACED']],
+  },
+  {
+    name: 'c-cpuid-escape-filter-off',
+    claim: 'a followed tree or a CPUID mask runs under the seccomp filter that refuses the escapes',
+    edits: [{ file: 'native/launcher/handshake.c', find: 'int err = seccomp_filter_install(cpuid_mask_active(), &sc);', replace: 'int err = 0;' }],
+    tests: [[CPUID, 'refuses CLONE_UNTRACED']],
+  },
+  {
+    name: 'c-cpuid-filter-only-when-following',
+    claim: 'a CPUID mask installs the seccomp filter under --no-follow too',
+    edits: [{ file: 'native/launcher/handshake.c', find: '  if (o->follow || cpuid_mask_active()) {\n    const char *sc = "";', replace: '  if (o->follow) {\n    const char *sc = "";' }],
+    tests: [[CPUID_RULES, 'the escapes are refused all the same']],
+  },
+  {
+    name: 'c-cpuid-signal-tracking-off',
+    claim: "under a CPUID mask the filter reports the program's sigaction and sigprocmask calls, so the helper knows what a trap must put back",
+    edits: [{ file: 'native/launcher/handshake.c', find: 'int err = seccomp_filter_install(cpuid_mask_active(), &sc);', replace: 'int err = seccomp_filter_install(0, &sc);' }],
+    tests: [[CPUID, 'simulated traps.*keeps the mask of a thread that blocks every signal'], [CPUID, 'simulated traps.*keeps a blocked SIGSEGV']],
   },
   {
     name: 'c-cpuid-security-refusal-skipped',
