@@ -112,14 +112,21 @@ describe.skipIf(pySkip !== '')(`a trapped instruction that is not CPUID${pySkip}
     'ctypes.CFUNCTYPE(None)(ctypes.addressof(ctypes.c_char.from_buffer(m)))()\n' +
     "print('returned')\n";
 
+  // Without a preloaded sanitizer (test:asan): its own SIGSEGV handler would turn the death into an abort.
+  const plainEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
+    const e = { ...env };
+    delete e.LD_PRELOAD;
+    return e;
+  };
+
   it('plain: wrmsr kills python3 with SIGSEGV (the fixture works)', () => {
-    const r = run(['--', python!, '-c', code]);
+    const r = run(['--', python!, '-c', code], plainEnv(process.env));
     expect(r.signal).toBe('SIGSEGV');
     expect(r.stdout).toBe('');
   });
 
   it('under a CPUID mask (simulated traps): the SIGSEGV is the program\'s, not answered as a CPUID', () => {
-    const r = run([...cpuidArgs, '--', python!, '-c', code], simulate);
+    const r = run([...cpuidArgs, '--', python!, '-c', code], plainEnv(simulate));
     expect(r.stdout).toBe('');
     expect(r.signal).toBe('SIGSEGV');
   });
