@@ -28,15 +28,84 @@ interface HeaderFeature {
   macro: string;
 }
 
+/** Hex words as the probes print them ("0x..."), by AT_HWCAP* name. */
+type HexWords = Partial<Record<WordName, string>>;
+/** What a probe found of one system call. */
+interface CallOutcome {
+  ok: boolean;
+  errno?: string | number;
+  words?: HexWords;
+}
+/** test/arm64/auxv-probe.c's JSON. */
+interface AuxvProbe {
+  statFields?: number;
+  stack: HexWords;
+  procAuxv: HexWords;
+  getauxval: HexWords;
+  startstack: { stat: number; argc: number };
+  prGetAuxv: CallOutcome;
+  ptraceSeize: CallOutcome;
+  execArm64: CallOutcome;
+}
+/** An error as guest.js serializes it. */
+interface ErrorJson {
+  name?: string;
+  code?: string;
+  message?: string;
+}
+/** hwcap's { hwcap, hwcap2, hwcap3, hwcap4 } in hex, or the error of the view. */
+interface ViewWords {
+  hwcap?: string;
+  hwcap2?: string;
+  hwcap3?: string;
+  hwcap4?: string;
+  error?: ErrorJson;
+}
+interface NamedSet {
+  arch?: string;
+  names: string[];
+}
+/** test/arm64/guest.js's JSON from the arm64 node. */
+interface GuestRun {
+  error?: ErrorJson;
+  nodeVersion?: string;
+  processArch?: string;
+  nativeArch?: string;
+  getauxval?: Partial<Record<WordName, string | null>>;
+  words: { libc?: ViewWords; kernel: ViewWords; process: ViewWords };
+  kernelEntries: string[];
+  access?: { prGetAuxv?: { ok: boolean } };
+  features: NamedSet & {
+    catalog?: { name: string; word: string; bit: number }[];
+    unknownBits?: unknown[];
+    current_libc: NamedSet;
+    current_process: NamedSet;
+  };
+  report: NamedSet & { words: HexWords };
+  nodeReportError?: ErrorJson;
+  reportSource?: string;
+}
+/** hwcap-probe's JSON (the cross-built C probe). */
+interface HwcapProbeRun {
+  error?: ErrorJson;
+  process?: ViewWords;
+  libc?: ViewWords;
+}
+/** guest.js analyze: the baseline of every model's report, and check() of each ordered pair. */
+interface Analysis {
+  baseline: NamedSet & { error?: ErrorJson; words: ViewWords };
+  checks: Record<string, { ok: boolean; missing: string[] }>;
+}
+
 interface ModelRun {
   cpu: string;
   glibc?: Record<WordName, string>;
   glibcText: string;
-  probe: any;
+  probe: AuxvProbe;
   cpuinfo: string;
-  guest: any;
+  guest: GuestRun;
   exit: { code: number | null; signal: string | null; stderr: string };
-  hwcapProbe: any;
+  hwcapProbe: HwcapProbeRun;
 }
 
 interface Observations {
@@ -45,7 +114,7 @@ interface Observations {
   models: string[];
   header: { features: HeaderFeature[]; linux: string; source: string };
   runs: ModelRun[];
-  analysis?: any;
+  analysis?: Analysis;
 }
 
 execFileSync(process.execPath, [path.join(__dirname, 'collect.mjs')], { stdio: 'inherit', env: { ...process.env, HWCAP_ARM64_DIR: work } });
@@ -95,13 +164,13 @@ fs.writeFileSync(
 // ---------------------------------------------------------------------------------------------
 // Skip reasons, each from a probe
 
-const first = runs[0]?.probe ?? {};
-const why = (p: any, call: string) => (p?.ok ? '' : `qemu-user answers ${call} with ${p?.errno ?? 'failure'}`);
+const first: Partial<AuxvProbe> = runs[0]?.probe ?? {};
+const why = (p: CallOutcome | undefined, call: string) => (p?.ok ? '' : `qemu-user answers ${call} with ${p?.errno ?? 'failure'}`);
 // The addon needs /proc/self/stat field 28 (startstack); it reads the stack with
 // process_vm_readv or, where that is ENOSYS as under qemu-user, directly from a
 // readable mapping listed in /proc/self/maps.
 const processViewReason =
-  !(first.statFields >= 28) ? `qemu-user emulates /proc/self/stat with ${first.statFields} fields (the addon needs field 28, startstack)` : '';
+  !((first.statFields ?? 0) >= 28) ? `qemu-user emulates /proc/self/stat with ${first.statFields} fields (the addon needs field 28, startstack)` : '';
 const prGetAuxvReason = why(first.prGetAuxv, 'prctl(PR_GET_AUXV)');
 const ptraceReason = [why(first.ptraceSeize, 'ptrace(PTRACE_SEIZE)'), why(first.execArm64, 'execve of an arm64 child (no binfmt_misc handler)')]
   .filter(Boolean)
@@ -197,7 +266,7 @@ describe.each(models)('-cpu %s', (cpu) => {
 
   it.runIf(!!processViewReason)("hwcapWords('process') fails with a HwcapError where the emulator lacks what it needs", () => {
     expect(g.words.process.error?.name, JSON.stringify(g.words.process)).toBe('HwcapError');
-    expect(g.words.process.error.code).toMatch(/^E[A-Z]+$/);
+    expect(g.words.process.error?.code).toMatch(/^E[A-Z]+$/);
   });
 
   it("probeAuxvAccess() agrees with the probe's prctl(PR_GET_AUXV)", () => {
@@ -205,8 +274,8 @@ describe.each(models)('-cpu %s', (cpu) => {
   });
 
   it.skipIf(!!prGetAuxvReason)(skipName("the kernel view through prctl(PR_GET_AUXV) matches the probe's", prGetAuxvReason), () => {
-    expect(g.words.kernel.hwcap).toBe(r.probe.prGetAuxv.words.AT_HWCAP);
-    expect(g.words.kernel.hwcap2).toBe(r.probe.prGetAuxv.words.AT_HWCAP2);
+    expect(g.words.kernel.hwcap).toBe(r.probe.prGetAuxv.words?.AT_HWCAP);
+    expect(g.words.kernel.hwcap2).toBe(r.probe.prGetAuxv.words?.AT_HWCAP2);
   });
 
   it.skipIf(!!ptraceReason)(skipName('a child can be traced and exec an arm64 program (launcher ptrace mode)', ptraceReason), () => {
@@ -257,7 +326,7 @@ describe.each(models)('-cpu %s', (cpu) => {
 
   it.runIf(!!processViewReason)('nodeReport() fails with the HwcapError of the process view', () => {
     expect(g.nodeReportError?.name, JSON.stringify(g.nodeReportError)).toBe('HwcapError');
-    expect(g.nodeReportError.message).toBe(g.words.process.error.message);
+    expect(g.nodeReportError?.message).toBe(g.words.process.error?.message);
   });
 });
 
@@ -267,10 +336,13 @@ describe('the emulated cluster', () => {
   const names = (cpu: string) => headerNames(wordsOf(byCpu.get(cpu)!)!).names;
 
   // collect.mjs runs guest.js analyze only when every model gave a report.
-  const analyzed = () => expect(analysis, 'guest.js analyze did not run: some model gave no report (see its tests)').toBeDefined();
+  const analyzed = (): Analysis => {
+    expect(analysis, 'guest.js analyze did not run: some model gave no report (see its tests)').toBeDefined();
+    return analysis!;
+  };
 
   it(`baseline() over the ${of} of all ${models.length} models is their intersection`, () => {
-    analyzed();
+    const analysis = analyzed();
     expect(analysis.baseline.error, JSON.stringify(analysis.baseline.error)).toBeUndefined();
     const and = (w: WordName) => runs.reduce((acc, r) => acc & wordsOf(r)![w], (1n << 64n) - 1n);
     expect(analysis.baseline.words).toEqual({
@@ -287,13 +359,13 @@ describe('the emulated cluster', () => {
   });
 
   it('check() of a cortex-a53 baseline passes on neoverse-n1 and on max', () => {
-    analyzed();
+    const analysis = analyzed();
     expect(analysis.checks['cortex-a53->neoverse-n1']).toEqual({ ok: true, missing: [] });
     expect(analysis.checks['cortex-a53->max']).toEqual({ ok: true, missing: [] });
   });
 
   it('check() of a neoverse-n1 or max baseline on cortex-a53 reports the missing names', () => {
-    analyzed();
+    const analysis = analyzed();
     for (const from of ['neoverse-n1', 'max']) {
       const c = analysis.checks[`${from}->cortex-a53`];
       const missing = names(from)
@@ -306,7 +378,7 @@ describe('the emulated cluster', () => {
   });
 
   it('check() agrees with the words for every ordered pair of models', () => {
-    analyzed();
+    const analysis = analyzed();
     for (const a of models) {
       for (const b of models) {
         if (a === b) continue;

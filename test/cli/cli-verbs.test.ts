@@ -3,6 +3,7 @@
 // library in this process and from ld.so (LD_SHOW_AUXV=1) in the CLI's own.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureSet, catalog, hostArch, parseReport } from '../../lib';
 import { parseShowAuxv, repoRoot } from '../support/helpers';
@@ -102,7 +103,7 @@ describe('hwcap report', () => {
     expect(rep.hostname).toBe('node-a');
     expect(rep.arch).toBe(hostArch());
     expect(FeatureSet.fromWords(arch, here.words, here.cpuid).names()).toEqual(rep.names);
-    expect(JSON.parse(hwcap(['report', '--json']).stdout).hostname).toBe(require('node:os').hostname());
+    expect(JSON.parse(hwcap(['report', '--json']).stdout).hostname).toBe(os.hostname());
   });
 
   it('--hostname "" is a usage error', () => {

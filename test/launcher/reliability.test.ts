@@ -301,8 +301,8 @@ describe('faults', () => {
       const pid = child.pid!;
       const t0 = Date.now();
       while (Date.now() - t0 < 2_000) {
-        let state = '';
-        let exe = '';
+        let state: string;
+        let exe: string;
         try {
           state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
           exe = fs.readlinkSync(`/proc/${pid}/exe`);

@@ -3,10 +3,12 @@
 const killPath = `    kill(pid, SIGKILL);
     ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);`;
 const seizeOptions = 'unsigned long options = PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;';
-const followOptions = 'if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;';
+const followOptions = 'if (o->follow || cpuid) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;';
 const FAIL_CLOSED = 'test/launcher/fail-closed.test.ts';
 const FOLLOW = 'test/launcher/follow.test.ts';
 const LAUNCHER = 'test/launcher/launcher.test.ts';
+const CPUID = 'test/launcher/cpuid.test.ts';
+const CPUID_RULES = 'test/launcher/cpuid-rules.test.ts';
 
 export default [
   // --- Fail closed: masking failed with the program alive -----------------------------------
@@ -77,19 +79,19 @@ export default [
   {
     name: 'c-no-trace-fork',
     claim: 'following the tree: a forked child is traced, so its exec is masked',
-    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow) options |= PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;' }],
+    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow || cpuid) options |= PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;' }],
     tests: [[FOLLOW, 'fork']],
   },
   {
     name: 'c-no-trace-vfork',
     claim: 'following the tree: a vforked child is traced, so its exec is masked',
-    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACECLONE;' }],
+    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow || cpuid) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACECLONE;' }],
     tests: [[FOLLOW, 'vfork'], [LAUNCHER, 'follows the tree']],
   },
   {
     name: 'c-no-trace-clone',
     claim: 'following the tree: a new thread is traced, so what it starts is masked',
-    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;' }],
+    edits: [{ file: 'native/launcher/handshake.c', find: followOptions, replace: 'if (o->follow || cpuid) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;' }],
     tests: [[FOLLOW, 'clone']],
   },
   {
@@ -101,7 +103,7 @@ export default [
   {
     name: 'c-follow-ignored',
     claim: 'the default follows the tree: --follow is not --no-follow',
-    edits: [{ file: 'native/launcher/handshake.c', find: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, o->follow};', replace: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 0};' }],
+    edits: [{ file: 'native/launcher/handshake.c', find: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, o->follow, cpuid, stats_fd};', replace: 'struct follow_config c = {{keep[0], keep[1], keep[2], keep[3]}, 0, cpuid, stats_fd};' }],
     tests: [[LAUNCHER, 'follows the tree']],
   },
 
@@ -145,9 +147,128 @@ export default [
     tests: [[LAUNCHER, 'exits 127 for a program not found, 126']],
   },
 
-  // --- x86-64 CPUID masking (arrives from the cpuid branch) ------------------------------------
-  // Mutants to add when CPUID faulting and the seccomp filter are on main:
-  //   c-cpuid-not-rearmed-at-exec   ARCH_SET_CPUID re-armed at every exec stop (execve resets it)
-  //   c-cpuid-escape-filter-off     the seccomp filter that refuses ARCH_SET_CPUID(1) and CLONE_UNTRACED
-  //   c-cpuid-sigsegv-state-kept    the blocked mask and SIGSEGV disposition put back after a trap
+  // --- x86-64 CPUID masking ---------------------------------------------------------------------
+  // No machine here needs real CPUID faulting: the test build's simulated traps
+  // (HWCAP_EXEC_FAULT=cpuid-simulate, rdmsr taken as a trapped CPUID) run the whole trap path.
+  {
+    name: 'c-cpuid-answer-unmasked',
+    claim: 'a trapped CPUID is answered with the keep words ANDed in, not with what the CPU says',
+    edits: [{ file: 'native/launcher/cpuid_mask.c', find: 'out[r] = raw[r] & cpuid_mask_keep(mask_leaf, mask_key, r);', replace: 'out[r] = raw[r];' }],
+    tests: [[CPUID, 'simulated traps.*masks CPUID in the main thread']],
+  },
+  {
+    name: 'c-cpuid-answer-keep-assigned',
+    claim: 'AND only (CPUID): the answer is what the CPU says ANDed with the keep word, never the keep word itself',
+    edits: [{ file: 'native/launcher/cpuid_mask.c', find: 'out[r] = raw[r] & cpuid_mask_keep(mask_leaf, mask_key, r);', replace: 'out[r] = cpuid_mask_keep(mask_leaf, mask_key, r);' }],
+    tests: [[CPUID, 'simulated traps.*answers every leaf and subleaf']],
+  },
+  {
+    name: 'c-cpuid-leaf1-edx-not-hwcap',
+    claim: 'AT_HWCAP and CPUID.1:EDX are one word: the --hwcap keep word masks CPUID.1:EDX too',
+    edits: [{ file: 'native/launcher/cpuid_mask.c', find: '  if (leaf == 1 && reg == CPUID_EDX) k &= leaf1_edx_keep;\n', replace: '' }],
+    tests: [[CPUID_RULES, 'CPUID.1:EDX lacks it']],
+  },
+  {
+    name: 'c-cpuid-hwcap-not-leaf1-edx',
+    claim: 'AT_HWCAP and CPUID.1:EDX are one word: a --cpuid 1:edx rule masks AT_HWCAP too',
+    edits: [{ file: 'native/launcher/cpuid_setup.c', find: '  keep[0] &= (uint64_t)(leaf1[CPUID_EDX] & cpuid_mask_keep(1, 0, CPUID_EDX));\n', replace: '' }],
+    tests: [[CPUID_RULES, 'AT_HWCAP lacks it too']],
+  },
+  {
+    name: 'c-cpuid-leaf-d-allowed',
+    claim: 'leaf 0xD (the XSAVE sizes) is never masked: a rule for it is refused',
+    edits: [{ file: 'native/launcher/cpuid_mask.c', find: '  if (leaf == 0xd) return "leaf 0xd gives', replace: '  if (leaf == 0xd && 0) return "leaf 0xd gives' }],
+    tests: [[CPUID, 'refuses --cpuid "d.1:eax=0"']],
+  },
+  {
+    name: 'c-cpuid-not-rearmed-at-exec',
+    claim: 'every exec of a followed tree is armed for CPUID again (execve resets faulting), not the first image alone',
+    edits: [{ file: 'native/launcher/follow.c', find: 'if (!e.err && s->c->cpuid) e = cpuid_trace_exec(pid, 1);', replace: 'if (!e.err && s->c->cpuid) e = cpuid_trace_exec(pid, s->first);' }],
+    tests: [[CPUID_RULES, 'every exec is armed again']],
+  },
+  {
+    name: 'c-cpuid-trap-ip-not-advanced',
+    claim: 'an answered CPUID is stepped over: the program resumes after the instruction, not on it again',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  ans.rip = regs.rip + 2;\n', replace: '  ans.rip = regs.rip;\n' }],
+    // It loops on the trap until the run's timeout: one test, not the file.
+    tests: [[CPUID, 'simulated traps.*masks CPUID in the main thread']],
+  },
+  {
+    name: 'c-cpuid-trap-any-0f-insn',
+    claim: 'only CPUID (0f a2) is answered: another trapped two-byte instruction is the program\'s own SIGSEGV',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));', replace: 'int is_cpuid = insn[0] == 0x0f;' }],
+    tests: [[CPUID_RULES, 'not answered as a CPUID']],
+  },
+  {
+    name: 'c-cpuid-trap-insn-unchecked',
+    claim: 'a forced SIGSEGV is answered as a CPUID only where the instruction is one',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));', replace: 'int is_cpuid = 1;' }],
+    tests: [[CPUID_RULES, 'not answered as a CPUID']],
+  },
+  {
+    name: 'c-cpuid-sigsegv-disposition-kept',
+    claim: "after a trap the helper puts back the SIGSEGV disposition the forced signal reset (SIG_IGN, or a blocked handler's)",
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  if (reset) {\n', replace: '  if (0) {\n' }],
+    tests: [[CPUID, 'simulated traps.*keeps SIGSEGV ignored']],
+  },
+  {
+    name: 'c-cpuid-sigsegv-mask-kept',
+    claim: 'after a trap the helper blocks SIGSEGV again where the program had it blocked',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  if (blocked) {\n', replace: '  if (0) {\n' }],
+    tests: [[CPUID, 'simulated traps.*keeps the mask of a thread that blocks every signal']],
+  },
+  {
+    name: 'c-seccomp-clone-untraced-allowed',
+    claim: 'the seccomp filter refuses clone(CLONE_UNTRACED): no child of the tree escapes the tracer',
+    edits: [{ file: 'native/launcher/seccomp_filter.c', find: 'CLONE_UNTRACED_FLAG, 0, 1));\n  emit(p, (struct sock_filter)ERRNO(EPERM));', replace: 'CLONE_UNTRACED_FLAG, 0, 1));\n  emit(p, (struct sock_filter)ALLOW);' }],
+    tests: [[CPUID, 'refuses CLONE_UNTRACED']],
+  },
+  {
+    name: 'c-seccomp-clone3-allowed',
+    claim: 'the seccomp filter refuses clone3 (ENOSYS): its flags are in memory the filter cannot read',
+    edits: [{ file: 'native/launcher/seccomp_filter.c', find: 'IF_EQ((uint32_t)n->clone3));\n  emit(p, (struct sock_filter)ERRNO(ENOSYS));', replace: 'IF_EQ((uint32_t)n->clone3));\n  emit(p, (struct sock_filter)ALLOW);' }],
+    tests: [[CPUID, 'refuses CLONE_UNTRACED']],
+  },
+  {
+    name: 'c-seccomp-set-cpuid-allowed',
+    claim: 'the seccomp filter refuses arch_prctl(ARCH_SET_CPUID, 1): the program cannot turn CPUID faulting off',
+    edits: [{ file: 'native/launcher/seccomp_filter.c', find: 'BPF_JEQ | BPF_K, 0, 1, 0));\n    emit(p, (struct sock_filter)ERRNO(EPERM));', replace: 'BPF_JEQ | BPF_K, 0, 1, 0));\n    emit(p, (struct sock_filter)ALLOW);' }],
+    tests: [[CPUID, 'refuses CLONE_UNTRACED']],
+  },
+  {
+    name: 'c-cpuid-escape-filter-off',
+    claim: 'a followed tree or a CPUID mask runs under the seccomp filter that refuses the escapes',
+    edits: [{ file: 'native/launcher/handshake.c', find: 'int err = seccomp_filter_install(cpuid_mask_active(), &sc);', replace: 'int err = 0;' }],
+    tests: [[CPUID, 'refuses CLONE_UNTRACED']],
+  },
+  {
+    name: 'c-cpuid-filter-only-when-following',
+    claim: 'a CPUID mask installs the seccomp filter under --no-follow too',
+    edits: [{ file: 'native/launcher/handshake.c', find: '  if (o->follow || cpuid_mask_active()) {\n    const char *sc = "";', replace: '  if (o->follow) {\n    const char *sc = "";' }],
+    tests: [[CPUID_RULES, 'the escapes are refused all the same']],
+  },
+  {
+    name: 'c-cpuid-signal-tracking-off',
+    claim: "under a CPUID mask the filter reports the program's sigaction and sigprocmask calls, so the helper knows what a trap must put back",
+    edits: [{ file: 'native/launcher/handshake.c', find: 'int err = seccomp_filter_install(cpuid_mask_active(), &sc);', replace: 'int err = seccomp_filter_install(0, &sc);' }],
+    tests: [[CPUID, 'simulated traps.*keeps the mask of a thread that blocks every signal'], [CPUID, 'simulated traps.*keeps a blocked SIGSEGV']],
+  },
+  {
+    name: 'c-cpuid-security-refusal-skipped',
+    claim: 'a --cpuid rule that clears a CPUID security feature (pku, ospke, user_shstk, ibt) is refused without --allow-security-masking',
+    edits: [{ file: 'native/launcher/cpuid_setup.c', find: '  security_keep_cpuid(o->allow_security);\n', replace: '' }],
+    tests: [[CPUID_RULES, 'refused without --allow-security-masking']],
+  },
+  {
+    name: 'c-cpuid-security-refusal-inverted',
+    claim: '--allow-security-masking lets a --cpuid rule clear a CPUID security feature',
+    edits: [{ file: 'native/launcher/cpuid_setup.c', find: '  if (allow) return;\n', replace: '  if (!allow) return;\n' }],
+    tests: [[CPUID_RULES, 'with --allow-security-masking it is masked']],
+  },
+  {
+    name: 'c-cpuid-fault-enodev-ignored',
+    claim: 'fail closed: where CPUID does not fault (ENODEV) a CPUID mask is refused at stage cpuid-fault, before the program runs',
+    edits: [{ file: 'native/launcher/cpuid_setup.c', find: '  if (e) {\n    report_failure(STAGE_CPUID_FAULT,', replace: '  if (e && e != ENODEV) {\n    report_failure(STAGE_CPUID_FAULT,' }],
+    tests: [[CPUID, 'exits 125 with stage cpuid-fault']],
+  },
 ];

@@ -69,4 +69,29 @@ export default [
     edits: [{ file: 'lib/launcher/status.ts', find: "if (exec && records.some((r) => r.stage === 'masked')) return { ok: true };", replace: 'if (exec) return { ok: true };' }],
     tests: [['test/launcher/reliability.test.ts', 'helper killed at']],
   },
+  // --- CPUID through the spawn family (x86-64; simulated traps in test/launcher/cpuid-spawn.test.ts)
+  {
+    name: 'ts-keep-cpuid-no-leaf1-edx',
+    claim: 'words of bits to keep mask CPUID.1:EDX as they mask AT_HWCAP (one word under two names)',
+    edits: [{ file: 'lib/launcher/keep.ts', find: "  if (edx1 !== undefined) rules.unshift({ leaf: 1, reg: 'edx', keep: edx1 });\n", replace: '' }],
+    tests: [['test/launcher/cpuid-spawn.test.ts', 'AT_HWCAP is CPUID.1:EDX']],
+  },
+  {
+    name: 'ts-keep-cpuid-filter-inverted',
+    claim: 'a CPUID word gets a rule where it removes a bit this CPU has, and only there',
+    edits: [{ file: 'lib/launcher/keep.ts', find: 'if (has === undefined || ((has & ~keep) >>> 0) !== 0) needed[name] = keep >>> 0;', replace: 'if (has === undefined || ((has & ~keep) >>> 0) === 0) needed[name] = keep >>> 0;' }],
+    tests: [['test/launcher/cpuid-spawn.test.ts', 'without a CPUID feature: the child']],
+  },
+  {
+    name: 'ts-auxv-only-ignored',
+    claim: 'auxvOnly: true masks the auxv alone; CPUID is left to the CPU and needs no faulting',
+    edits: [{ file: 'lib/spawn/options.ts', find: 'const cpuid = auxvOnly ? [] : keepCpuid(o.hwcaps);', replace: 'const cpuid = keepCpuid(o.hwcaps);' }],
+    tests: [['test/launcher/cpuid-spawn.test.ts', 'auxvOnly: the auxv is masked']],
+  },
+  {
+    name: 'ts-auxv-only-inverted',
+    claim: 'without auxvOnly a set that removes a CPUID feature masks CPUID too',
+    edits: [{ file: 'lib/spawn/options.ts', find: 'const cpuid = auxvOnly ? [] : keepCpuid(o.hwcaps);', replace: 'const cpuid = auxvOnly ? keepCpuid(o.hwcaps) : [];' }],
+    tests: [['test/launcher/cpuid-spawn.test.ts', 'without a CPUID feature: the child']],
+  },
 ];

@@ -56,17 +56,39 @@ const obs = JSON.parse(fs.readFileSync(path.join(dir, 'observations.json'), 'utf
 const models = obs.models ?? [];
 const keep: Words = obs.keep ? { hwcap: BigInt(obs.keep[0]), hwcap2: BigInt(obs.keep[1]), hwcap3: ~0n, hwcap4: ~0n } : ({} as Words);
 
+/** hwcap-probe's views in hex ({ hwcap, hwcap2, ... }) and what it could not read. */
+type ViewWords = Record<string, string>;
+interface ProbeRun {
+  pid?: number;
+  tracerPid?: number;
+  process: ViewWords;
+  libc?: ViewWords;
+  prGetAuxv?: ViewWords;
+  procAuxv?: ViewWords;
+  errors?: Record<string, string>;
+}
+/** One of the launcher's status-fd lines. */
+interface StatusRecord {
+  stage: string;
+  mode?: string;
+  pid?: number;
+  syscall?: string;
+  errno?: number;
+  code?: string;
+  message?: string;
+}
+
 /** The one line of JSON hwcap-probe printed, or undefined. */
-function probeOf(c: Check | undefined): any {
+function probeOf(c: Check | undefined): ProbeRun | undefined {
   const line = c?.stdout.split('\n').find((l) => l.startsWith('{'));
-  return line ? JSON.parse(line) : undefined;
+  return line ? (JSON.parse(line) as ProbeRun) : undefined;
 }
 /** The launcher's status-fd lines. */
-const statusOf = (c: Check | undefined): any[] =>
+const statusOf = (c: Check | undefined): StatusRecord[] =>
   (c?.statusFd ?? '')
     .split('\n')
     .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as StatusRecord);
 /** The AT_HWCAP* words of `od -A n -t x8 -v /proc/self/auxv` (pairs of 64-bit words). */
 function odWords(text: string): Words {
   const nums = text.split(/\s+/).filter(Boolean).map((s) => BigInt(`0x${s}`));
@@ -101,7 +123,7 @@ describe.each(unavailable ? [] : models.map((m) => [m.cpu, m] as const))('-cpu %
     ? `prctl(PR_GET_AUXV) answers ${probe.errors.prGetAuxv} on Linux ${c.uname?.stdout.trim()}, older than 6.4`
     : '';
   /** The views a probe run must show: every view, but PR_GET_AUXV only where the kernel has it. */
-  const viewsOf = (p: any) => Object.fromEntries(VIEWS.filter((v) => v !== 'prGetAuxv' || !prGetAuxvReason).map((v) => [v, p?.[v]]));
+  const viewsOf = (p: ProbeRun | undefined) => Object.fromEntries(VIEWS.filter((v) => v !== 'prGetAuxv' || !prGetAuxvReason).map((v) => [v, p?.[v]]));
   const allViews = (w: Words | undefined) => Object.fromEntries(VIEWS.filter((v) => v !== 'prGetAuxv' || !prGetAuxvReason).map((v) => [v, show(w)]));
 
   it(`boots the kernel, runs /init to its end and powers off within ${obs.timeoutSec} s`, () => {
@@ -118,8 +140,8 @@ describe.each(unavailable ? [] : models.map((m) => [m.cpu, m] as const))('-cpu %
   });
 
   it.skipIf(!!prGetAuxvReason)(skipName('prctl(PR_GET_AUXV) works, unprivileged too', prGetAuxvReason), () => {
-    expect(probe.errors).toEqual({});
-    expect(probeOf(c['nobody-probe'])?.prGetAuxv).toEqual(probe.prGetAuxv);
+    expect(probe?.errors).toEqual({});
+    expect(probeOf(c['nobody-probe'])?.prGetAuxv).toEqual(probe!.prGetAuxv);
   });
 
   it("lib/arch/aarch64.ts decodes AT_HWCAP/AT_HWCAP2 to exactly the names of the kernel's /proc/cpuinfo Features line", () => {
@@ -142,7 +164,7 @@ describe.each(unavailable ? [] : models.map((m) => [m.cpu, m] as const))('-cpu %
     const p = probeOf(c['ptrace-follow']);
     const s = statusOf(c['ptrace-follow']);
     expect(p, describeFailure(c['ptrace-follow'])).toBeDefined();
-    expect(p.pid, 'the probe ran in a child of the shell').not.toBe(s[0]?.pid);
+    expect(p!.pid, 'the probe ran in a child of the shell').not.toBe(s[0]?.pid);
     expect(viewsOf(p)).toEqual(allViews(expected));
   });
 
@@ -151,7 +173,7 @@ describe.each(unavailable ? [] : models.map((m) => [m.cpu, m] as const))('-cpu %
     expect(p, describeFailure(c['ptrace-no-follow'])).toBeDefined();
     expect(statusOf(c['ptrace-no-follow']).map((s) => s.stage)).toEqual(['exec', 'masked']);
     expect(viewsOf(p)).toEqual(allViews(present));
-    expect(p.tracerPid).toBe(0);
+    expect(p!.tracerPid).toBe(0);
   });
 
   it('without --allow-security-masking the launcher refuses to hide a present security feature, and runs nothing', () => {
