@@ -136,6 +136,25 @@ describe.sequential(`release${skip}`, () => {
     }
   }, 60_000);
 
+  it.skipIf(!canPtrace || !isX64)(`the filter's traced ARCH_SET_CPUID: EPERM while followed, ENOSYS once released running (no tracer)${isX64 ? '' : ' (skipped: x86-64 only)'}`, async () => {
+    const bin = compileFixture('cpuid-loop', work);
+    const dir = fs.mkdtempSync(path.join(work, 'esc-'));
+    // An auxv mask only: followed, with the filter, and no CPUID faulting (real CPUID runs natively).
+    const child = h.spawn(bin, ['--escape', dir], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', stdio: 'ignore' });
+    await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+    started.push(child.pid!);
+    const esc = (): { eperm: number; odd: number; last: number } | undefined => {
+      const m = /eperm=(\d+) odd=(\d+) last=(\d+)/.exec(readIf(path.join(dir, 'thread')) ?? '');
+      return m ? { eperm: Number(m[1]), odd: Number(m[2]), last: Number(m[3]) } : undefined;
+    };
+    const before = await until('refused escapes', () => { const e = esc(); return e && e.eperm > 2 ? e : undefined; });
+    expect(before.odd).toBe(0);
+    await h.release(child.pid!, { stop: false });
+    expect(tracerOf(child.pid!)).toBe(0);
+    const after = await until('escapes without a tracer', () => { const e = esc(); return e && e.odd > 2 ? e : undefined; });
+    expect(after.last).toBe(38); // ENOSYS: SECCOMP_RET_TRACE with no tracer
+  });
+
   it('refuses a pid that does not exist (ESRCH)', async () => {
     const gone = cp.spawnSync('true').pid!;
     await expectRefused(h.release(gone), 'no-such-process', 'ESRCH', new RegExp(`no process has pid ${gone}`));
