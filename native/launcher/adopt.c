@@ -91,6 +91,10 @@ static int parse(struct adopt_args *a, int argc, char **argv) {
  * the kernel: the helper records the thread as armed, and answers its simulated traps from then on.
  */
 static struct step_error arm_cpuid(struct held_task *t) {
+#if !defined(__x86_64__)
+  (void)t;
+  return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ENOSYS); /* no CPUID faulting (cpuid_trace.c) */
+#else
   if (!cpuid_trace_simulate) {
     long ret;
     uint64_t set[5] = {ARCH_SET_CPUID, 0, 0, 0, 0};
@@ -99,6 +103,7 @@ static struct step_error arm_cpuid(struct held_task *t) {
   }
   if (cpuid_trace_set_armed(t->tid, 1) != 0) return STEP_ERROR(STAGE_CPUID_ARM, "open(/proc/<pid>/status)", ESRCH);
   return STEP_OK;
+#endif
 }
 
 /* The words to keep: the saved auxv's, ANDed with each word given; a wider word is refused. */

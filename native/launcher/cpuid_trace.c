@@ -29,6 +29,7 @@
 #include "nest.h"
 #include "report.h"
 #include "seccomp_filter.h"
+#include "tracee.h"
 
 struct cpuid_trace_stats cpuid_trace_stats;
 int cpuid_trace_simulate;
@@ -185,6 +186,7 @@ struct held {
 };
 
 static int run_until(pid_t pid, int request, int want, struct held *h) {
+  int r;
   if (ptrace(request, pid, 0, 0) != 0) return -errno;
   for (;;) {
     int st;
@@ -196,6 +198,8 @@ static int run_until(pid_t pid, int request, int want, struct held *h) {
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
     if (event == 0 && sig == want) return 0;
     if (event == 0 && sig != (SIGTRAP | 0x80) && h->n < 8) h->sig[h->n++] = sig;
+    /* Nothing injected here turns faulting off: such a stop is refused (tracee.h). */
+    if (event == PTRACE_EVENT_SECCOMP && (r = tracee_cpuid_set_stop(pid)) < 0) return r;
     if (ptrace(request, pid, 0, 0) != 0) return -errno;
   }
 }

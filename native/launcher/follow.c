@@ -174,6 +174,13 @@ void follow_run(const struct follow_config *c) {
         break;
       }
       case PTRACE_EVENT_SECCOMP: {
+        /* The follow loop injects nothing: an ARCH_SET_CPUID stop here is the tree's own, refused (EPERM). */
+        int refused = tracee_cpuid_set_stop(pid);
+        if (refused) {
+          if (refused > 0) resume(pid, 0);
+          else if (refused != -ESRCH) report_message("pid %d: seccomp stop: %s; killed it", (int)pid, errno_code(-refused));
+          break;
+        }
         unsigned long tag = 0;
         if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag) == 0 && tag == SECCOMP_TAG_NEST) {
           nest_seccomp(pid, c->keep, c->cpuid); /* a masked spawn in the tree narrows its own subtree (nest.h) */

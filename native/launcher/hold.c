@@ -81,6 +81,11 @@ static void on_report(struct held *h, pid_t pid, int st, const uint64_t keep[4])
      */
     unsigned long tag = 0;
     ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag);
+    /* The tree's own arch_prctl(ARCH_SET_CPUID, 1): skipped with EPERM before settle runs it to its exit. */
+    if (tracee_cpuid_set_stop(pid) < 0) {
+      t->gone = 1;
+      return;
+    }
     if (h->cpuid && cpuid_trace_seccomp(pid) == -ESRCH) {
       t->gone = 1;
       return;

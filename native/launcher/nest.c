@@ -30,10 +30,6 @@
 #include "tracee.h"
 #include "tree.h"
 
-#if defined(__aarch64__) && !defined(NT_ARM_SYSTEM_CALL)
-#define NT_ARM_SYSTEM_CALL 0x404 /* include/uapi/linux/elf.h */
-#endif
-
 /* ---- the inner launcher ---- */
 
 int nest_request(const uint64_t keep[4], const struct cpuid_keep_rule *cpuid, int ncpuid, int no_follow, int status_fd,
@@ -227,28 +223,13 @@ void nest_cpuid_narrow(pid_t tid, uint32_t leaf, uint32_t subleaf, uint32_t out[
   for (int reg = 0; reg < 4; reg++) out[reg] &= cpuid_rules_keep(c->r, c->n, leaf, subleaf, reg);
 }
 
-/* The request's arguments and the skip: per architecture. */
+/* The request's arguments: per architecture (the skip: tracee_skip_call). */
 static uint64_t arg_of(const regs_t *r, int i) {
 #if defined(__x86_64__)
   const uint64_t a[4] = {r->rdi, r->rsi, r->rdx, r->r10};
   return a[i];
 #else
   return r->regs[i];
-#endif
-}
-
-static int skip_with(pid_t pid, regs_t *r, long ret) {
-#if defined(__x86_64__)
-  r->orig_rax = (uint64_t)-1;
-  r->rax = (uint64_t)ret;
-  return tracee_set_regs(pid, r);
-#else
-  r->regs[0] = (uint64_t)ret;
-  int e = tracee_set_regs(pid, r);
-  if (e) return e;
-  int nr = -1;
-  struct iovec io = {&nr, sizeof nr};
-  return ptrace(PTRACE_SETREGSET, pid, (void *)(long)NT_ARM_SYSTEM_CALL, &io) == 0 ? 0 : -errno;
 #endif
 }
 
@@ -314,7 +295,7 @@ void nest_seccomp(pid_t pid, const uint64_t tree_keep[4], int cpuid_mode) {
   regs_t r;
   if (tracee_get_regs(pid, &r) != 0) return; /* gone, or another ABI: the call runs and fails (EINVAL) */
   long ret = answer(pid, &r, tree_keep, cpuid_mode);
-  if (skip_with(pid, &r, ret) != 0 && ret == 0) {
+  if (tracee_skip_call(pid, &r, ret) != 0 && ret == 0) {
     /* The answer is written but the call would run and fail: the requester fails closed; drop its entry. */
     struct entry *en = find(pid);
     if (en) drop(en);

@@ -34,36 +34,20 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Helper side                                                                                */
 
+#if defined(__x86_64__)
 /*
- * The options the helpers trace with (handshake.c under a CPUID mask, adopt.c): put back after
- * the disarm below suspended seccomp for one call.
- */
-#define HELPER_OPTIONS                                                                                         \
-  (PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
-   PTRACE_O_TRACECLONE | PTRACE_O_TRACESECCOMP)
-#ifndef PTRACE_O_SUSPEND_SECCOMP
-#define PTRACE_O_SUSPEND_SECCOMP (1 << 21) /* include/uapi/linux/ptrace.h */
-#endif
-
-/*
- * arch_prctl(ARCH_SET_CPUID, 1) in t. The CPUID room's seccomp filter refuses that call with
- * EPERM in the tree, injected ones too (seccomp_filter.h: the tree must not turn faulting off).
- * Then it runs once more with the task's seccomp suspended (PTRACE_O_SUSPEND_SECCOMP, which takes
- * CAP_SYS_ADMIN and CONFIG_CHECKPOINT_RESTORE: kernel/ptrace.c ptrace_setoptions, the option
- * CRIU dumps with) and the helper's options put back after it. Without that capability the
- * disarm fails with EPERM: the release is refused, and the tree stays followed.
+ * arch_prctl(ARCH_SET_CPUID, 1) in t. The CPUID room's seccomp filter traces that call
+ * (SECCOMP_RET_TRACE, SECCOMP_TAG_CPUID_SET); injected by this helper it runs (remote_call sets
+ * tracee_own_call), while the tree's own is refused with EPERM. So the disarm needs no privilege
+ * beyond the ptrace the helper has: no PTRACE_O_SUSPEND_SECCOMP (CAP_SYS_ADMIN).
  */
 static long set_cpuid_on(struct held_task *t, struct step_error *e) {
   long ret = 0;
   uint64_t set[5] = {ARCH_SET_CPUID, 1, 0, 0, 0};
   *e = hold_call(t, SYS_arch_prctl, set, &ret);
-  if (e->err || ret != -EPERM) return ret;
-  if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)(long)(HELPER_OPTIONS | PTRACE_O_SUSPEND_SECCOMP)) != 0) return ret;
-  *e = hold_call(t, SYS_arch_prctl, set, &ret);
-  if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)(long)HELPER_OPTIONS) != 0 && !e->err)
-    *e = STEP_ERROR(STAGE_INJECT, "ptrace(PTRACE_SETOPTIONS)", errno);
   return ret;
 }
+#endif
 
 /*
  * Step 2: a thread whose ARCH_GET_CPUID reads 0 has faulting armed; arm64 has no such state.

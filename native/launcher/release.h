@@ -7,7 +7,7 @@
  *   1. hold every task stopped (hold.h);
  *   2. disarm CPUID faulting in every thread that has it armed (x86-64:
  *      arch_prctl(ARCH_GET_CPUID) injected, then ARCH_SET_CPUID 1 where it read 0,
- *      once more with seccomp suspended where the CPUID room's filter refuses it),
+ *      which the CPUID room's filter sends to this helper, who lets its own run),
  *      since a thread with faulting armed and no tracer dies at its next CPUID;
  *   3. undo what hwcap set that breaks a restore: the root's parent-death
  *      signal (prctl(PR_SET_PDEATHSIG, 0) injected), which CRIU restores and

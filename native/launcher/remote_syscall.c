@@ -84,9 +84,18 @@ struct step_error remote_call(struct remote_syscall *rs, long nr, const uint64_t
    * step's SIGTRAP is a forced signal, which unblocks a blocked SIGTRAP and
    * resets an ignored one to SIG_DFL in the program (kernel/signal.c
    * force_sig_info_to_task).
+   *
+   * Between the two, a call the filter traces stops at PTRACE_EVENT_SECCOMP (after the entry
+   * stop: kernel/entry/common.c syscall_trace_enter runs seccomp after ptrace). The only call this
+   * task can make from here is the injected one (a signal that arrives is held back, never
+   * delivered), so an arch_prctl(ARCH_SET_CPUID, 1) stop there is the helper's own and runs
+   * (tracee_own_call); the filter's recheck after the stop allows it.
    */
-  TRY(STAGE_INJECT, "ptrace(PTRACE_SYSCALL)", tracee_resume_until(rs->pid, PTRACE_SYSCALL, SIGTRAP | 0x80, rs->pend));
-  TRY(STAGE_INJECT, "ptrace(PTRACE_SYSCALL)", tracee_resume_until(rs->pid, PTRACE_SYSCALL, SIGTRAP | 0x80, rs->pend));
+  tracee_own_call = rs->pid;
+  int r = tracee_resume_until(rs->pid, PTRACE_SYSCALL, SIGTRAP | 0x80, rs->pend);
+  if (!r) r = tracee_resume_until(rs->pid, PTRACE_SYSCALL, SIGTRAP | 0x80, rs->pend);
+  tracee_own_call = 0;
+  if (r) return STEP_ERROR(STAGE_INJECT, "ptrace(PTRACE_SYSCALL)", -r);
   TRY(STAGE_INJECT, "ptrace(PTRACE_GETREGSET)", tracee_get_regs(rs->pid, &after));
   *ret = (long)REG_RET(after);
   return STEP_OK;

@@ -85,9 +85,12 @@ static void rules(struct prog *p, const struct numbers *n, int track) {
 
   if (n->arch_prctl >= 0) {
     /*
-     * arch_prctl(ARCH_SET_CPUID, on): any nonzero `on` turns faulting off, and is
-     * refused. ARCH_SET_CPUID(0) arms faulting, which only narrows: it is how the
-     * helper arms each image (an injected call, subject to this filter too).
+     * arch_prctl(ARCH_SET_CPUID, on): any nonzero `on` turns faulting off. Traced, not refused
+     * here: the filter cannot tell the helper's own injected call (release disarms every thread
+     * with it) from the tree's, the helper can (tracee_cpuid_set_stop), and refuses the tree's
+     * with EPERM. Untraced, SECCOMP_RET_TRACE fails the call with ENOSYS (kernel/seccomp.c
+     * __seccomp_filter). ARCH_SET_CPUID(0) arms faulting, which only narrows: it is how the
+     * helper arms each image, and it is allowed.
      */
     emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)n->arch_prctl, 0, 8));
     emit(p, (struct sock_filter)LD_ARG0_LO);
@@ -96,7 +99,7 @@ static void rules(struct prog *p, const struct numbers *n, int track) {
     emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2));
     emit(p, (struct sock_filter)LD_ARG1_HI);
     emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0));
-    emit(p, (struct sock_filter)ERRNO(EPERM));
+    emit(p, (struct sock_filter)TRACE(SECCOMP_TAG_CPUID_SET));
     emit(p, (struct sock_filter)ALLOW);
   }
   if (n->prctl >= 0) {

@@ -4,8 +4,13 @@
  *
  *   clone(CLONE_UNTRACED)        EPERM   (a child no tracer would follow)
  *   clone3                       ENOSYS  (its flags sit behind a pointer; libc falls back to clone)
- *   arch_prctl(ARCH_SET_CPUID, on != 0)  EPERM  (the tree cannot turn CPUID faulting off;
- *                                        ARCH_SET_CPUID(0), arming, only narrows and is allowed)
+ *   arch_prctl(ARCH_SET_CPUID, on != 0)  SECCOMP_RET_TRACE, tag SECCOMP_TAG_CPUID_SET: the
+ *                                  helper lets its own injected call run (release disarms
+ *                                  faulting that way) and refuses the tree's own with EPERM
+ *                                  (tracee_cpuid_set_stop): the tree cannot turn faulting off.
+ *                                  Without a tracer the call fails with ENOSYS. ARCH_SET_CPUID(0),
+ *                                  arming, only narrows and is allowed (x86-64 and its x32 and
+ *                                  i386 numbers; aarch64 has no such call)
  *   prctl(NEST_PRCTL_OPTION, ...)  SECCOMP_RET_TRACE, tag SECCOMP_TAG_NEST: a nested masked
  *                                  spawn asks the tree's helper to narrow its mask (nest.h);
  *                                  x86-64 and aarch64 numbers only (the launcher's own ABI)
@@ -27,7 +32,8 @@ enum {
   SECCOMP_TAG_SIGACTION = 1,    /* x86-64 rt_sigaction(sig, act, oact, 8), every signal: read act at entry */
   SECCOMP_TAG_SIGPROCMASK = 2,  /* x86-64 rt_sigprocmask(how, set, oset, 8): compute at entry */
   SECCOMP_TAG_MASK_AT_EXIT = 3, /* rt_sigreturn and the compat forms: read the mask at the exit stop */
-  SECCOMP_TAG_NEST = 4          /* prctl(NEST_PRCTL_OPTION, ...): a nested masked spawn's request (nest.h), always traced */
+  SECCOMP_TAG_NEST = 4,         /* prctl(NEST_PRCTL_OPTION, ...): a nested masked spawn's request (nest.h), always traced */
+  SECCOMP_TAG_CPUID_SET = 5     /* arch_prctl(ARCH_SET_CPUID, on != 0): the helper's own call runs, the tree's is refused */
 };
 
 /*

@@ -12,6 +12,14 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
+#include "seccomp_filter.h"
+
+#if defined(__aarch64__) && !defined(NT_ARM_SYSTEM_CALL)
+#define NT_ARM_SYSTEM_CALL 0x404 /* include/uapi/linux/elf.h */
+#endif
+
+pid_t tracee_own_call;
+
 int tracee_get_regs(pid_t pid, regs_t *r) {
   struct iovec iov = {r, sizeof *r};
   if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &iov) != 0) return -errno;
@@ -82,6 +90,40 @@ int word_reader_get(struct word_reader *wr, uint64_t addr, uint64_t *out) {
 
 int is_stop_signal(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
 
+/*
+ * kernel/seccomp.c __seccomp_filter (Linux 6.18), SECCOMP_RET_TRACE: after the tracer's
+ * PTRACE_EVENT_SECCOMP stop a syscall number of -1 skips the call with the return register as the
+ * tracer left it; any other number is checked again, and a RET_TRACE in that recheck allows it.
+ * x86-64: orig_rax, arch/x86/entry/syscall_64.c (nr -1 leaves rax alone); arm64:
+ * NT_ARM_SYSTEM_CALL, arch/arm64/kernel/syscall.c el0_svc_common.
+ */
+int tracee_skip_call(pid_t pid, regs_t *r, long ret) {
+#if defined(__x86_64__)
+  r->orig_rax = (uint64_t)-1;
+  r->rax = (uint64_t)ret;
+  return tracee_set_regs(pid, r);
+#else
+  r->regs[0] = (uint64_t)ret;
+  int e = tracee_set_regs(pid, r);
+  if (e) return e;
+  int nr = -1;
+  struct iovec io = {&nr, sizeof nr};
+  return ptrace(PTRACE_SETREGSET, pid, (void *)(long)NT_ARM_SYSTEM_CALL, &io) == 0 ? 0 : -errno;
+#endif
+}
+
+int tracee_cpuid_set_stop(pid_t pid) {
+  unsigned long tag = 0;
+  if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag) != 0) return errno == ESRCH ? -ESRCH : 0;
+  if (tag != SECCOMP_TAG_CPUID_SET || pid == tracee_own_call) return 0;
+  regs_t r;
+  int e = tracee_get_regs(pid, &r);
+  if (!e) e = tracee_skip_call(pid, &r, -EPERM);
+  if (!e) return 1;
+  kill(pid, SIGKILL);
+  return e;
+}
+
 int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) {
   if (ptrace(request, pid, 0, 0) != 0) return -errno;
   for (;;) {
@@ -96,6 +138,11 @@ int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) 
     if (event == 0 && sig == want) return 0;
     if (event == 0 && sig != (SIGTRAP | 0x80) && pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0]))
       pend->sigs[pend->n++] = sig;
+    /* The helper's own injected ARCH_SET_CPUID runs on; anything else of that rule is refused. */
+    if (event == PTRACE_EVENT_SECCOMP) {
+      int c = tracee_cpuid_set_stop(pid);
+      if (c < 0) return c;
+    }
     if (ptrace(request, pid, 0, 0) != 0) return -errno;
   }
 }

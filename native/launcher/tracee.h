@@ -47,6 +47,31 @@ int is_stop_signal(int sig);
  */
 int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend);
 
+/*
+ * At a PTRACE_EVENT_SECCOMP stop (r: the tracee's registers there): the call is skipped and
+ * returns ret (a -errno). x86-64: orig_rax -1, the return value in rax; arm64: the syscall
+ * number -1 through NT_ARM_SYSTEM_CALL, the return value in x0. 0 or -errno.
+ */
+int tracee_skip_call(pid_t pid, regs_t *r, long ret);
+
+/*
+ * The tid the helper is running an injected system call in (remote_syscall.c remote_call), 0
+ * when none: a stop of the filter's arch_prctl(ARCH_SET_CPUID, on != 0) rule there is the
+ * helper's own call (release's disarm), and runs.
+ */
+extern pid_t tracee_own_call;
+
+/*
+ * At a PTRACE_EVENT_SECCOMP stop of pid, seen by any of the helper's loops (follow, hold,
+ * tracee_resume_until): if it is the filter's arch_prctl(ARCH_SET_CPUID, on != 0) stop
+ * (SECCOMP_TAG_CPUID_SET) and pid is not tracee_own_call, the tree's own attempt to turn CPUID
+ * faulting off: the call is skipped and returns -EPERM, what the tree saw when the filter
+ * refused it outright. If that cannot be done the process is killed (fail closed: the call would
+ * run). 0: another stop, or the helper's own call (resume it and it runs); 1: refused (resume
+ * it); -errno: killed, or gone.
+ */
+int tracee_cpuid_set_stop(pid_t pid);
+
 /* Resumes with the held-back signals: the first through ptrace, the rest by kill. */
 void tracee_deliver_pending(pid_t pid, const struct pending *pend, int detach);
 

@@ -17,6 +17,7 @@ const skip = canPtrace ? '' : ' (skipped: ptrace mode unavailable here)';
 const asNobody = process.getuid?.() === 0 && which('setpriv') !== undefined;
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 const cliPath = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+const setprivAt = which('setpriv');
 
 let work: string;
 let probe: string;
@@ -134,6 +135,25 @@ describe.sequential(`release${skip}`, () => {
       expect(BigInt(v.kernel!) & removed.hwcap, f).toBe(0n);
     }
   }, 60_000);
+
+  it.skipIf(!canPtrace || !isX64)(`the filter's traced ARCH_SET_CPUID: EPERM while followed, ENOSYS once released running (no tracer)${isX64 ? '' : ' (skipped: x86-64 only)'}`, async () => {
+    const bin = compileFixture('cpuid-loop', work);
+    const dir = fs.mkdtempSync(path.join(work, 'esc-'));
+    // An auxv mask only: followed, with the filter, and no CPUID faulting (real CPUID runs natively).
+    const child = h.spawn(bin, ['--escape', dir], { hwcaps: keep, ...AUXV_ONLY, mode: 'ptrace', stdio: 'ignore' });
+    await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+    started.push(child.pid!);
+    const esc = (): { eperm: number; odd: number; last: number } | undefined => {
+      const m = /eperm=(\d+) odd=(\d+) last=(\d+)/.exec(readIf(path.join(dir, 'thread')) ?? '');
+      return m ? { eperm: Number(m[1]), odd: Number(m[2]), last: Number(m[3]) } : undefined;
+    };
+    const before = await until('refused escapes', () => { const e = esc(); return e && e.eperm > 2 ? e : undefined; });
+    expect(before.odd).toBe(0);
+    await h.release(child.pid!, { stop: false });
+    expect(tracerOf(child.pid!)).toBe(0);
+    const after = await until('escapes without a tracer', () => { const e = esc(); return e && e.odd > 2 ? e : undefined; });
+    expect(after.last).toBe(38); // ENOSYS: SECCOMP_RET_TRACE with no tracer
+  });
 
   it('refuses a pid that does not exist (ESRCH)', async () => {
     const gone = cp.spawnSync('true').pid!;
@@ -365,14 +385,14 @@ async function beatsAfter(dir: string, what: string, ok: (b: LoopBeat) => boolea
 
 let loopBin: string | undefined;
 /** cpuid-loop spawned with a CPUID mask (7.0:EBX without drop7); simulated traps unless real. */
-async function maskedLoop(real = false, busy = false): Promise<{ pid: number; dir: string; child: cp.ChildProcess }> {
+async function maskedLoop(real = false, busy = false, escape = false): Promise<{ pid: number; dir: string; child: cp.ChildProcess }> {
   loopBin ??= compileFixture('cpuid-loop', work);
   const dir = fs.mkdtempSync(path.join(work, 'loop-'));
   const fsCur = h.FeatureSet.current();
   const hwcaps = { arch: fsCur.arch, words: fsCur.words, cpuid: { 'CPUID.7.0:EBX': kept7 } };
   const env = real ? process.env : { ...process.env, ...SIMULATED };
   const child = await withEnv(real ? {} : SIMULATED, async () => {
-    const c = h.spawn(loopBin!, [...(real ? [] : ['--simulate']), ...(busy ? ['--busy'] : []), dir], { hwcaps, mode: 'ptrace', stdio: 'ignore', env });
+    const c = h.spawn(loopBin!, [...(real ? [] : ['--simulate']), ...(busy ? ['--busy'] : []), ...(escape ? ['--escape'] : []), dir], { hwcaps, mode: 'ptrace', stdio: 'ignore', env });
     await new Promise<void>((resolve, reject) => c.once('spawn', resolve).once('error', reject));
     return c;
   });
@@ -423,6 +443,28 @@ describe.skipIf(cpuidSkip).sequential(`the CPUID hand-over${cpuidWhy}`, () => {
       await beatsAfter(dir, `masked beats after adopt ${k + 1}`, (b) => b.ebx === kept7);
       expect(exited).toBeUndefined();
     }
+  }, 60_000);
+
+  it("the tree's own arch_prctl(ARCH_SET_CPUID, 1) gets EPERM from the follow loop and from a hold that catches it at its seccomp stop: repeated release and adopt of a thread that tries it back to back", async () => {
+    const { pid, dir, child } = await maskedLoop(false, true, true);
+    let exited: string | null | undefined;
+    child.once('exit', (_c, sig) => (exited = sig));
+    const escapes = (): { eperm: number; odd: number } | undefined => {
+      const m = /eperm=(\d+) odd=(\d+)/.exec(readIf(path.join(dir, 'thread')) ?? '');
+      return m ? { eperm: Number(m[1]), odd: Number(m[2]) } : undefined;
+    };
+    for (let k = 0; k < 8; k++) {
+      const r = await h.release(pid);
+      expect(r.cpuid).toContain(rule7);
+      const a = await withEnv(SIMULATED, () => h.adopt(pid, { cpuid: r.cpuid }));
+      expect(a.tasks).toBe(2);
+      // Still masked: a call that ran would have answered ENODEV here (no faulting) or 0, counted as odd.
+      await beatsAfter(dir, `masked beats after adopt ${k + 1}`, (b) => b.ebx === kept7);
+      expect(exited).toBeUndefined();
+    }
+    const e = escapes();
+    expect(e?.odd).toBe(0);
+    expect(e?.eperm).toBeGreaterThan(256);
   }, 60_000);
 
   it("adopt's CPUID rules are the release's ANDed with those of options.hwcaps: never wider", async () => {
@@ -509,6 +551,61 @@ describe.skipIf(cpuidSkip).sequential(`the CPUID hand-over${cpuidWhy}`, () => {
     expect(a.cpuid).toContain(rule7);
     await beatsAfter(dir, 'armed and masked beats after the adopt', (b) => b.get === 0 && b.ebx === kept7);
   });
+
+  // The helper's own injected arch_prctl(ARCH_SET_CPUID, 1) goes through the filter's traced rule
+  // (SECCOMP_RET_TRACE): no PTRACE_O_SUSPEND_SECCOMP, so no CAP_SYS_ADMIN. Spawner, launcher and
+  // helper all run in a child node under setpriv with CAP_SYS_ADMIN out of the bounding set.
+  it.skipIf(!setprivAt)(`simulated traps: a CPUID-masked tree is released (and adopted back) without CAP_SYS_ADMIN${setprivAt ? '' : ' (skipped: needs setpriv from util-linux)'}`, () => {
+    loopBin ??= compileFixture('cpuid-loop', work);
+    const dir = fs.mkdtempSync(path.join(work, 'nocap-'));
+    const code = `
+const fs = require('fs'), path = require('path');
+const capEff = (pid) => BigInt('0x' + /^CapEff:\\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/' + pid + '/status', 'utf8'))[1]);
+const tracer = (pid) => Number(/^TracerPid:\\s*(\\d+)$/m.exec(fs.readFileSync('/proc/' + pid + '/status', 'utf8'))[1]);
+const beat = (name) => { try { const m = /n=(\\d+) ebx=0x([0-9a-f]+)/.exec(fs.readFileSync(path.join(${JSON.stringify(dir)}, name), 'utf8')); return m && { n: Number(m[1]), ebx: parseInt(m[2], 16) >>> 0 }; } catch { return null; } };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function beats(ok) {
+  const from = { main: beat('main')?.n ?? 0, thread: beat('thread')?.n ?? 0 };
+  for (const name of ['main', 'thread'])
+    for (let k = 0; ; k++) {
+      const b = beat(name);
+      if (b && b.n > from[name] + 2 && ok(b)) break;
+      if (k > 2000) throw new Error('no beat of ' + name);
+      await sleep(5);
+    }
+}
+(async () => {
+  const res = { capSysAdmin: Number((capEff('self') >> 21n) & 1n) };
+  const f = h.FeatureSet.current();
+  const c = h.spawn(${JSON.stringify(loopBin)}, ['--simulate', ${JSON.stringify(dir)}], { hwcaps: { arch: f.arch, words: f.words, cpuid: { 'CPUID.7.0:EBX': ${kept7} } }, mode: 'ptrace', stdio: 'ignore' });
+  await new Promise((resolve, reject) => c.once('spawn', resolve).once('error', reject));
+  try {
+    await beats((b) => b.ebx === ${kept7});
+    res.helperCapSysAdmin = Number((capEff(tracer(c.pid)) >> 21n) & 1n);
+    try {
+      const r = await h.release(c.pid);
+      res.release = { stopped: r.stopped, tasks: r.tasks, cpuid: r.cpuid, tracer: tracer(c.pid) };
+      const a = await h.adopt(c.pid, { cpuid: r.cpuid });
+      res.adopt = { tasks: a.tasks, cpuid: a.cpuid };
+      await beats((b) => b.ebx === ${kept7});
+      res.maskedAfter = true;
+    } catch (e) {
+      res.error = { reason: e.reason, code: e.code, message: e.message };
+    }
+  } finally {
+    try { process.kill(c.pid, 'SIGKILL'); } catch {}
+  }
+  out(res);
+})();
+`;
+    const r = runNode(code, { wrapper: [setprivAt!, '--bounding-set', '-sys_admin'], env: { ...process.env, ...SIMULATED }, timeout: 60_000 });
+    expect(r.value).toMatchObject({ capSysAdmin: 0, helperCapSysAdmin: 0 });
+    expect(r.value).not.toHaveProperty('error');
+    expect(r.value).toMatchObject({ release: { stopped: true, tasks: 2, tracer: 0 }, adopt: { tasks: 2 }, maskedAfter: true });
+    const v = r.value as { release: { cpuid: string[] }; adopt: { cpuid: string[] } };
+    expect(v.release.cpuid).toContain(rule7);
+    expect(v.adopt.cpuid).toContain(rule7);
+  }, 90_000);
 
   it('hwcap release prints the rules to pass on, and hwcap adopt --cpuid takes them', async () => {
     const { pid, dir } = await maskedLoop();
