@@ -99,9 +99,10 @@ function runPtraceProbe(): PtraceProbe {
 
 let cpuidFaultCache: CpuidFaultProbe | undefined;
 
-const CPUID_FAULT_HINTS: Record<string, string> = {
+export const CPUID_FAULT_REASONS: Record<string, string> = {
   ENODEV: 'the CPU or hypervisor has no CPUID faulting (Intel from Ivy Bridge, AMD with CpuidUserDis from Linux 6.17, KVM guests of those): CPUID cannot be masked here, only the AT_HWCAP words',
-  ENOTSUP: 'CPUID faulting is advertised but CPUID did not trap (a hypervisor that does not honour it): CPUID cannot be masked here',
+  // The launcher names errno 95 as Linux's errno table does: EOPNOTSUPP (ENOTSUP is the same number).
+  EOPNOTSUPP: 'CPUID faulting is advertised but CPUID did not trap (a hypervisor that does not honour it): CPUID cannot be masked here',
 };
 
 /**
@@ -135,6 +136,6 @@ function runCpuidFaultProbe(): CpuidFaultProbe {
   const code = typeof r.code === 'string' ? r.code : 'EUNKNOWN';
   const syscall = typeof r.syscall === 'string' ? r.syscall : undefined;
   const reason = `${syscall ?? 'arch_prctl(ARCH_SET_CPUID)'}: ${code}`;
-  const hint = CPUID_FAULT_HINTS[code];
+  const hint = CPUID_FAULT_REASONS[code];
   return hint === undefined ? { ok: false, code, syscall, reason } : { ok: false, code, syscall, reason, hint };
 }

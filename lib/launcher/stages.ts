@@ -54,7 +54,7 @@ export const LAUNCHER_STAGES: readonly LauncherStage[] = Object.freeze([
     name: 'cpuid-fault',
     kind: 'setup',
     source: 'launcher',
-    hint: 'the mask removes CPUID features, and CPUID faulting is unavailable here (ENODEV: the CPU or hypervisor lacks it; ENOTSUP: advertised but CPUID did not trap); pass auxvOnly: true to mask only the auxv words (a program that executes CPUID then sees this CPU\'s features), or run on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM)',
+    hint: 'the mask removes CPUID features, and CPUID faulting is unavailable here (ENODEV: the CPU or hypervisor lacks it; EOPNOTSUPP: advertised but CPUID did not trap); pass auxvOnly: true to mask only the auxv words (a program that executes CPUID then sees this CPU\'s features), or run on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM)',
     option: 'hwcaps',
   },
   { name: 'seccomp', kind: 'setup', source: 'launcher', hint: "the launcher could not install the seccomp filter that keeps the tree traced (no seccomp in this kernel, or no-new-privs refused)", option: 'follow' },

@@ -60,6 +60,9 @@ int cpuid_setup(struct options *o, uint64_t keep[HWCAP_WORDS]) {
    * launcher's faulting is the helper's (armed, and the tree's filter refuses turning it off), so no probe. */
   int nested = hwcap_tracer_pid() > 0;
   int e = nested || FAULT_IS("cpuid-simulate") || FAULT_IS("skip-cpuid-probe") ? 0 : cpuid_fault_probe(&sc);
+  /* Test builds: the probe's two failures, on a host whose CPUID does fault. */
+  if (FAULT_IS("cpuid-unavailable")) e = ENODEV, sc = "arch_prctl(ARCH_SET_CPUID)";
+  if (FAULT_IS("cpuid-no-trap")) e = ENOTSUP, sc = "cpuid";
   if (e) {
     report_failure(STAGE_CPUID_FAULT, sc, e, "%s: %s (CPUID faulting is %s here, so CPUID cannot be masked; refused)", sc,
                    errno_code(e), e == ENOTSUP ? "advertised but does not trap" : "not available");

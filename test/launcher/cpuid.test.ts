@@ -72,6 +72,22 @@ describe.skipIf(!isX64)(`--cpuid arguments${x64Skip}`, () => {
   });
 });
 
+describe.skipIf(!isX64)(`fails closed where the probe says no (test build: HWCAP_EXEC_FAULT=cpuid-unavailable, cpuid-no-trap)${isX64 ? '' : ' (skipped: x86-64 only)'}`, () => {
+  it.each([
+    ['cpuid-unavailable', 'arch_prctl(ARCH_SET_CPUID)', 'ENODEV', /not available/],
+    ['cpuid-no-trap', 'cpuid', 'EOPNOTSUPP', /advertised but does not trap/],
+  ])('%s: exit 125, stage cpuid-fault (%s, %s), the program never runs', (fault, syscall, code, detail) => {
+    const marker = path.join(os.tmpdir(), `hwcap-cpuid-ran-${fault}-${process.pid}`);
+    fs.rmSync(marker, { force: true });
+    const r = run([...cpuidArgs, '--', 'sh', '-c', `touch ${marker}`], { ...process.env, HWCAP_EXEC_FAULT: fault });
+    expect(r.status).toBe(125);
+    expect(r.records).toHaveLength(1);
+    expect(r.records[0]).toMatchObject({ stage: 'cpuid-fault', syscall, code });
+    expect(String(r.records[0]!.message)).toMatch(detail);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+});
+
 describe.skipIf(!isX64 || cpuidFaulting)(`fails closed without CPUID faulting${cpuidFaulting ? ' (skipped: faulting works here)' : ''}`, () => {
   it('exits 125 with stage cpuid-fault and never runs the program', () => {
     const marker = path.join(os.tmpdir(), `hwcap-cpuid-ran-${process.pid}`);
@@ -80,7 +96,7 @@ describe.skipIf(!isX64 || cpuidFaulting)(`fails closed without CPUID faulting${c
     expect(r.status).toBe(125);
     expect(r.records).toHaveLength(1);
     expect(r.records[0]).toMatchObject({ stage: 'cpuid-fault', syscall: expect.stringMatching(/^arch_prctl|^cpuid$/) });
-    expect(['ENODEV', 'ENOTSUP', 'EINVAL']).toContain(r.records[0]!.code);
+    expect(['ENODEV', 'EOPNOTSUPP', 'EINVAL']).toContain(r.records[0]!.code);
     expect(fs.existsSync(marker)).toBe(false);
     expect(r.stdout).toBe('');
   });
@@ -254,3 +270,12 @@ describe.skipIf(!isX64 || !canPtrace)(`the seccomp filter of a followed tree (an
   });
 });
 
+
+describe.skipIf(!isX64)(`probeCpuidFault has a reason for each code the launcher's probe gives${isX64 ? '' : ' (skipped: x86-64 only)'}`, () => {
+  it.each(['cpuid-unavailable', 'cpuid-no-trap'])('%s: the code the launcher reports has its own reason', async (fault) => {
+    const { CPUID_FAULT_REASONS } = await import('../../lib/launcher/probes');
+    const r = run([...cpuidArgs, '--', 'true'], { ...process.env, HWCAP_EXEC_FAULT: fault });
+    const code = String(r.records[0]!.code);
+    expect(CPUID_FAULT_REASONS[code], code).toMatch(fault === 'cpuid-no-trap' ? /did not trap/ : /no CPUID faulting/);
+  });
+});

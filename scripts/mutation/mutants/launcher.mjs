@@ -9,6 +9,8 @@ const FOLLOW = 'test/launcher/follow.test.ts';
 const LAUNCHER = 'test/launcher/launcher.test.ts';
 const CPUID = 'test/launcher/cpuid.test.ts';
 const CPUID_RULES = 'test/launcher/cpuid-rules.test.ts';
+const NESTING = 'test/launcher/nesting.test.ts';
+const HANDOVER = 'test/criu/handover.test.ts';
 
 export default [
   // --- Fail closed: masking failed with the program alive -----------------------------------
@@ -97,7 +99,7 @@ export default [
   {
     name: 'c-mask-first-exec-only',
     claim: 'masking every exec after the first: each later image of the tree is masked at its exec stop',
-    edits: [{ file: 'native/launcher/follow.c', find: 'struct step_error e = mask_exec(pid, s->c->keep, s->first, &pend);', replace: 'struct step_error e = s->first ? mask_exec(pid, s->c->keep, s->first, &pend) : STEP_OK;' }],
+    edits: [{ file: 'native/launcher/follow.c', find: 'struct step_error e = mask_exec(pid, keep, s->first, &pend);', replace: 'struct step_error e = s->first ? mask_exec(pid, keep, s->first, &pend) : STEP_OK;' }],
     tests: [[FOLLOW, 'exec after exec'], [LAUNCHER, 'follows the tree']],
   },
   {
@@ -269,6 +271,30 @@ export default [
     name: 'c-cpuid-fault-enodev-ignored',
     claim: 'fail closed: where CPUID does not fault (ENODEV) a CPUID mask is refused at stage cpuid-fault, before the program runs',
     edits: [{ file: 'native/launcher/cpuid_setup.c', find: '  if (e) {\n    report_failure(STAGE_CPUID_FAULT,', replace: '  if (e && e != ENODEV) {\n    report_failure(STAGE_CPUID_FAULT,' }],
-    tests: [[CPUID, 'exits 125 with stage cpuid-fault']],
+    tests: [[CPUID, 'cpuid-unavailable: exit 125'], [CPUID, 'exits 125 with stage cpuid-fault']],
+  },
+  {
+    name: 'c-nest-not-anded',
+    claim: "nesting narrows: the subtree's mask is the tree's AND the inner request's, never the inner alone",
+    edits: [{ file: 'native/launcher/nest.c', find: 'now[w] = cur[w] & req.keep[w];', replace: 'now[w] = req.keep[w];' }],
+    tests: [[NESTING, 'AND only: an inner mask that keeps A']],
+  },
+  {
+    name: 'c-nest-cpuid-not-narrowed',
+    claim: "a nested CPUID request narrows the subtree's CPUID answers",
+    edits: [{ file: 'native/launcher/nest.c', find: 'for (int reg = 0; reg < 4; reg++) out[reg] &= cpuid_rules_keep(c->r, c->n, leaf, subleaf, reg);', replace: 'for (int reg = 0; reg < 4 && 0; reg++) out[reg] &= cpuid_rules_keep(c->r, c->n, leaf, subleaf, reg);' }],
+    tests: [[NESTING, 'outer drops X, inner drops Y']],
+  },
+  {
+    name: 'c-adopt-cpuid-not-armed',
+    claim: 'adopt arms CPUID faulting in every held thread before the tree runs again',
+    edits: [{ file: 'native/launcher/adopt.c', find: '    if (!h.t[i].gone) e = arm_cpuid(&h.t[i]);', replace: '    if (!h.t[i].gone && 0) e = arm_cpuid(&h.t[i]);' }],
+    tests: [[HANDOVER, 'simulated traps: a masked tree released hands over its rules']],
+  },
+  {
+    name: 'c-tree-set-cpuid-let-through',
+    claim: "the tree's own arch_prctl(ARCH_SET_CPUID, 1), traced by the filter, is refused by the helper",
+    edits: [{ file: 'native/launcher/tracee.c', find: '  if (tag != SECCOMP_TAG_CPUID_SET || pid == tracee_own_call) return 0;', replace: '  if (tag != SECCOMP_TAG_CPUID_SET || pid == tracee_own_call || 1) return 0;' }],
+    tests: [[CPUID, 'refuses the escapes'], [HANDOVER, 'gets EPERM from the follow loop']],
   },
 ];
