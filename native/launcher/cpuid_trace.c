@@ -142,35 +142,6 @@ static int regs_set(pid_t pid, const struct user_regs_struct *r) {
   return ptrace(PTRACE_SETREGS, pid, 0, (void *)r) == 0 ? 0 : -errno;
 }
 
-static int peek(pid_t pid, uint64_t addr, void *buf, size_t len) {
-  struct iovec l = {buf, len}, r = {(void *)(uintptr_t)addr, len};
-  if (process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)len) return 0;
-  for (size_t off = 0; off < len; off += 8) {
-    errno = 0;
-    long w = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)(addr + off), NULL);
-    if (errno) return -errno;
-    memcpy((char *)buf + off, &w, len - off < 8 ? len - off : 8);
-  }
-  return 0;
-}
-
-static int poke(pid_t pid, uint64_t addr, const void *buf, size_t len) {
-  struct iovec l = {(void *)buf, len}, r = {(void *)(uintptr_t)addr, len};
-  if (process_vm_writev(pid, &l, 1, &r, 1, 0) == (ssize_t)len) return 0;
-  for (size_t off = 0; off < len; off += 8) {
-    long w = 0;
-    size_t n = len - off < 8 ? len - off : 8;
-    if (n < 8) {
-      errno = 0;
-      w = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)(addr + off), NULL);
-      if (errno) return -errno;
-    }
-    memcpy(&w, (const char *)buf + off, n);
-    if (ptrace(PTRACE_POKEDATA, pid, (void *)(uintptr_t)(addr + off), (void *)w) != 0) return -errno;
-  }
-  return 0;
-}
-
 static int get_mask(pid_t pid, uint64_t *mask) {
   *mask = 0;
   return ptrace(PTRACE_GETSIGMASK, pid, (void *)sizeof *mask, mask) == 0 ? 0 : -errno;
@@ -228,7 +199,7 @@ static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *ba
    */
   uint64_t scratch = (base->rsp - RED_ZONE - 64 - len) & ~(uint64_t)15;
   long r, code = 0;
-  if (len && ((r = peek(pid, scratch, saved, len)) || (r = poke(pid, scratch, data, len)))) return r;
+  if (len && ((r = tracee_read(pid, scratch, saved, len)) || (r = tracee_write(pid, scratch, data, len)))) return r;
   uint64_t *args[4] = {&a0, &a1, &a2, &a3};
   for (int i = 0; i < 4; i++)
     if (*args[i] == DATA_ARG) *args[i] = scratch;
@@ -256,7 +227,7 @@ static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *ba
     ret = (long)out.rax;
   }
   if (!site) ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)patch_at, (void *)code);
-  if (len) poke(pid, scratch, saved, len);
+  if (len) tracee_write(pid, scratch, saved, len);
   if (ret != -ESRCH && (r = regs_set(pid, after))) ret = r;
   send_held(pid, tgid, &h);
   return ret;
@@ -275,7 +246,7 @@ static uint64_t vdso_site(pid_t pid) {
     if (aux[k] == 33 /* AT_SYSINFO_EHDR */) vdso = aux[k + 1];
   if (!vdso) return 0;
   static unsigned char buf[8192];
-  if (peek(pid, vdso, buf, sizeof buf)) return 0;
+  if (tracee_read(pid, vdso, buf, sizeof buf)) return 0;
   for (size_t i = 0; i + 1 < sizeof buf; i++)
     if (buf[i] == 0x0f && buf[i + 1] == 0x05) return vdso + i;
   return 0;
@@ -451,7 +422,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   int r;
   if ((r = regs_get(pid, &regs))) return r;
   unsigned char insn[2] = {0, 0};
-  if (peek(pid, regs.rip, insn, 2)) return 0;
+  if (tracee_read(pid, regs.rip, insn, 2)) return 0;
   int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));
   if (!is_cpuid) return 0;
 
@@ -514,7 +485,7 @@ int cpuid_trace_seccomp(pid_t pid) {
        */
       uint64_t act[4], sig = regs.rdi;
       if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP || !regs.rsi || regs.r10 != 8 ||
-          peek(pid, regs.rsi, act, sizeof act))
+          tracee_read(pid, regs.rsi, act, sizeof act))
         return 0;
       uint64_t bit = 1ULL << (sig - 1);
       int handler = act[0] != (uint64_t)(uintptr_t)SIG_DFL && act[0] != (uint64_t)(uintptr_t)SIG_IGN;
@@ -530,7 +501,7 @@ int cpuid_trace_seccomp(pid_t pid) {
       return 0;
     }
     case SECCOMP_TAG_SIGPROCMASK:
-      if (!regs.rsi || regs.r10 != 8 || peek(pid, regs.rsi, &set, 8) || get_mask(pid, &mask)) return 0;
+      if (!regs.rsi || regs.r10 != 8 || tracee_read(pid, regs.rsi, &set, 8) || get_mask(pid, &mask)) return 0;
       if (regs.rdi == SIG_BLOCK) mask |= set;
       else if (regs.rdi == SIG_UNBLOCK) mask &= ~set;
       else if (regs.rdi == SIG_SETMASK) mask = set;
