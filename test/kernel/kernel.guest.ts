@@ -26,6 +26,7 @@ const COMMON = [
   'mask-hwcaps-auto',
   'kernel-refused',
   'limit-cpuinfo-unmasked',
+  'cpuid-masking',
 ];
 export const EXPECTED: Record<'root' | 'nobody', string[]> = {
   root: [...COMMON, 'write-auxv-auxv', 'kernel-launch-auxv'],

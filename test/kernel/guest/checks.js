@@ -277,5 +277,36 @@ check('limit-cpuinfo-unmasked', () => {
   return `a child with ${DROP[0]} masked still reads it in /proc/cpuinfo (today's behaviour, not masked)`;
 });
 
+// CPUID masking through CPUID faulting, where this guest's CPU has it (the launcher's own probe):
+// the masked child's CPUID, read by the addon's cpuid() (a real CPUID instruction), lacks the
+// dropped feature, and so does a grandchild after an exec. Where there is no faulting, a CPUID
+// mask must fail closed: the spawn gives the cpuid-fault error and nothing runs.
+check('cpuid-masking', () => {
+  const fault = JSON.parse(cp.execFileSync(`${PKG}/build/Release/hwcap-exec`, ['--probe-cpuid-fault'], { encoding: 'utf8' }));
+  const here = hwcap.FeatureSet.current();
+  const victim = ['avx2', 'sse4_2', 'ssse3', 'pclmulqdq', 'sse3'].find((n) => here.has(n));
+  assert(victim, 'this guest CPU has none of avx2 sse4_2 ssse3 pclmulqdq sse3');
+  const row = hwcap.catalog('x86_64').find((r) => r.name === victim);
+  const m = /^CPUID\.([0-9A-F]+)(?:\.([0-9A-F]+))?:E([ABCD])X$/.exec(row.word);
+  const leaf = parseInt(m[1], 16);
+  const sub = m[2] === undefined ? 0 : parseInt(m[2], 16);
+  const reg = ['eax', 'ebx', 'ecx', 'edx']['ABCD'.indexOf(m[3])];
+  const js = `const h = require(${JSON.stringify(`${PKG}/dist/index.js`)}); process.stdout.write(String((h.cpuid(${leaf}, ${sub}).${reg} >>> ${row.bit}) & 1))`;
+  const set = here.without([victim]);
+  if (!fault.ok) {
+    const r = hwcap.spawnSync(NODE, ['-e', js], { hwcaps: set, encoding: 'utf8', timeout: 60_000 });
+    assert(r.error && r.error.stage === 'cpuid-fault', `no cpuid-fault error: ${r.error && r.error.message}`);
+    assert((r.stdout || '') === '', 'the program ran');
+    return `no CPUID faulting in this guest (${fault.syscall}: ${fault.code}): a CPUID mask fails closed at cpuid-fault`;
+  }
+  const own = cp.execFileSync(NODE, ['-e', js], { encoding: 'utf8' });
+  assert(own === '1', `the unmasked child reads ${victim} as ${own}`);
+  const child = runOk(NODE, ['-e', js], { hwcaps: set });
+  assert(child === '0', `the masked child reads ${victim} as ${child}`);
+  const grand = runOk('/bin/sh', ['-c', `exec ${NODE} -e '${js.replace(/'/g, "'\\''")}'`], { hwcaps: set });
+  assert(grand === '0', `the masked grandchild (after sh's exec) reads ${victim} as ${grand}`);
+  return `real CPUID faulting: a masked child and its exec read ${victim} (CPUID.${m[1]}${m[2] === undefined ? '' : `.${m[2]}`}:E${m[3]}X bit ${row.bit}) as 0, an unmasked one as 1`;
+});
+
 console.log(`summary ${role} ${passed} passed ${failed} failed`);
 process.exitCode = failed ? 1 : 0;
