@@ -180,9 +180,12 @@ uint32_t cpuid_rules_keep(const struct cpuid_keep_rule *r, int n, uint32_t leaf,
   return k;
 }
 
-void cpuid_mask_describe(char *buf, size_t len) {
+/* Each distinct (leaf, subleaf, reg) once, with its whole keep, as LEAF[.SUB]:REG=KEEP joined by sep;
+ * *edx1 tells whether one of them is CPUID.1:EDX. Returns the length written. */
+static size_t write_rules(char *buf, size_t len, const char *sep, int *edx1) {
   size_t n = 0;
   buf[0] = 0;
+  *edx1 = 0;
   for (int i = 0; i < n_rules && n + 40 < len; i++) {
     int dup = 0;
     for (int j = 0; j < i; j++)
@@ -191,32 +194,24 @@ void cpuid_mask_describe(char *buf, size_t len) {
         dup = 1;
     if (dup) continue;
     uint32_t k = cpuid_mask_keep(rules[i].leaf, rules[i].subleaf, rules[i].reg);
+    *edx1 |= rules[i].leaf == 1 && rules[i].reg == CPUID_EDX;
     if (rules[i].has_subleaf)
-      n += (size_t)snprintf(buf + n, len - n, "%s%x.%x:%s=%08x", n ? " " : "", rules[i].leaf, rules[i].subleaf,
+      n += (size_t)snprintf(buf + n, len - n, "%s%x.%x:%s=%08x", n ? sep : "", rules[i].leaf, rules[i].subleaf,
                             reg_names[rules[i].reg], k);
-    else n += (size_t)snprintf(buf + n, len - n, "%s%x:%s=%08x", n ? " " : "", rules[i].leaf, reg_names[rules[i].reg], k);
+    else n += (size_t)snprintf(buf + n, len - n, "%s%x:%s=%08x", n ? sep : "", rules[i].leaf, reg_names[rules[i].reg], k);
   }
+  return n;
+}
+
+void cpuid_mask_describe(char *buf, size_t len) {
+  int edx1;
+  size_t n = write_rules(buf, len, " ", &edx1);
   if (leaf1_edx_keep != ~0u && n + 20 < len) snprintf(buf + n, len - n, "%s1:edx&=%08x", n ? " " : "", leaf1_edx_keep);
 }
 
 void cpuid_mask_rules(char *buf, size_t len) {
-  size_t n = 0;
-  int edx1 = 0;
-  buf[0] = 0;
-  for (int i = 0; i < n_rules && n + 40 < len; i++) {
-    int dup = 0;
-    for (int j = 0; j < i; j++)
-      if (rules[j].leaf == rules[i].leaf && rules[j].reg == rules[i].reg && rules[j].has_subleaf == rules[i].has_subleaf &&
-          rules[j].subleaf == rules[i].subleaf)
-        dup = 1;
-    if (dup) continue;
-    uint32_t k = cpuid_mask_keep(rules[i].leaf, rules[i].subleaf, rules[i].reg);
-    edx1 |= rules[i].leaf == 1 && rules[i].reg == CPUID_EDX;
-    if (rules[i].has_subleaf)
-      n += (size_t)snprintf(buf + n, len - n, "%s%x.%x:%s=%08x", n ? "," : "", rules[i].leaf, rules[i].subleaf,
-                            reg_names[rules[i].reg], k);
-    else n += (size_t)snprintf(buf + n, len - n, "%s%x:%s=%08x", n ? "," : "", rules[i].leaf, reg_names[rules[i].reg], k);
-  }
+  int edx1;
+  size_t n = write_rules(buf, len, ",", &edx1);
   /* AT_HWCAP's word given to CPUID.1:EDX: a rule only where it removes a bit this CPU has. */
   uint32_t real[4];
   cpuid_raw(1, 0, real);

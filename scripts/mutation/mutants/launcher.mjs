@@ -233,9 +233,9 @@ export default [
   },
   {
     name: 'c-seccomp-set-cpuid-allowed',
-    claim: 'the seccomp filter refuses arch_prctl(ARCH_SET_CPUID, 1): the program cannot turn CPUID faulting off',
-    edits: [{ file: 'native/launcher/seccomp_filter.c', find: 'BPF_JEQ | BPF_K, 0, 1, 0));\n    emit(p, (struct sock_filter)ERRNO(EPERM));', replace: 'BPF_JEQ | BPF_K, 0, 1, 0));\n    emit(p, (struct sock_filter)ALLOW);' }],
-    tests: [[CPUID, 'refuses CLONE_UNTRACED']],
+    claim: 'the seccomp filter sends arch_prctl(ARCH_SET_CPUID, 1) to the helper, which refuses the tree\'s: the program cannot turn CPUID faulting off',
+    edits: [{ file: 'native/launcher/seccomp_filter.c', find: '    emit(p, (struct sock_filter)TRACE(SECCOMP_TAG_CPUID_SET));', replace: '    emit(p, (struct sock_filter)ALLOW);' }],
+    tests: [[CPUID, 'refuses CLONE_UNTRACED'], [CPUID, 'refuses the escapes']],
   },
   {
     name: 'c-cpuid-escape-filter-off',
