@@ -390,7 +390,10 @@ async function maskedLoop(real = false, busy = false, escape = false): Promise<{
   const dir = fs.mkdtempSync(path.join(work, 'loop-'));
   const fsCur = h.FeatureSet.current();
   const hwcaps = { arch: fsCur.arch, words: fsCur.words, cpuid: { 'CPUID.7.0:EBX': kept7 } };
-  const env = real ? process.env : { ...process.env, ...SIMULATED };
+  const env: NodeJS.ProcessEnv = real ? { ...process.env } : { ...process.env, ...SIMULATED };
+  // The fixture is not instrumented: a sanitizer preloaded by test:asan would turn its fatal
+  // SIGSEGV (an unanswered trap) into an abort.
+  delete env.LD_PRELOAD;
   const child = await withEnv(real ? {} : SIMULATED, async () => {
     const c = h.spawn(loopBin!, [...(real ? [] : ['--simulate']), ...(busy ? ['--busy'] : []), ...(escape ? ['--escape'] : []), dir], { hwcaps, mode: 'ptrace', stdio: 'ignore', env });
     await new Promise<void>((resolve, reject) => c.once('spawn', resolve).once('error', reject));
