@@ -124,6 +124,13 @@ int tracee_cpuid_set_stop(pid_t pid) {
   return e;
 }
 
+/* A signal the kernel raised for the thread's own instruction (si_code > 0: SI_KERNEL, SEGV_*), not one sent to it. */
+static int synchronous_fault(pid_t pid) {
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  return ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0 && si.si_code > 0;
+}
+
 int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) {
   if (ptrace(request, pid, 0, 0) != 0) return -errno;
   for (;;) {
@@ -136,8 +143,16 @@ int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) 
     if (!WIFSTOPPED(st)) return -ESRCH; /* killed */
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
     if (event == 0 && sig == want) return 0;
-    if (event == 0 && sig != (SIGTRAP | 0x80) && pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0]))
+    if (event == 0 && sig == SIGSEGV && synchronous_fault(pid)) {
+      /*
+       * A fault the thread's own instruction raised (a trapped CPUID among them) before the helper
+       * took it: not held back, as the instruction runs again once the thread's registers are put
+       * back, and faults again then, to be answered or delivered by whoever traces it. Held and sent
+       * again by tgkill after a release, it would kill the thread with a SIGSEGV nothing answers.
+       */
+    } else if (event == 0 && sig != (SIGTRAP | 0x80) && pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0])) {
       pend->sigs[pend->n++] = sig;
+    }
     /* The helper's own injected ARCH_SET_CPUID runs on; anything else of that rule is refused. */
     if (event == PTRACE_EVENT_SECCOMP) {
       int c = tracee_cpuid_set_stop(pid);
