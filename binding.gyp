@@ -8,7 +8,7 @@
       "native/launcher/handshake.c", "native/launcher/follow.c",
       "native/launcher/tree.c", "native/launcher/hold.c", "native/launcher/control.c", "native/launcher/answer.c",
       "native/launcher/release.c", "native/launcher/adopt.c",
-      "native/launcher/cpuid_mask.c", "native/launcher/cpuid_setup.c", "native/launcher/cpuid_trace.c",
+      "native/launcher/cpuid_mask.c", "native/launcher/cpuid_setup.c", "native/launcher/cpuid_trace.c", "native/launcher/cpuid_tasks.c",
       "native/launcher/seccomp_filter.c", "native/launcher/nest.c"
     ],
     "launcher_common": ["native/common/procfs.c", "native/common/mm_map.c", "native/common/errno_name.c"],

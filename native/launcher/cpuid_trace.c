@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cpuid_mask.h"
+#include "cpuid_tasks.h"
 #include "faults.h"
 #include "nest.h"
 #include "report.h"
@@ -40,97 +41,6 @@ int cpuid_trace_simulate;
 #define SEGV_BIT (1ULL << (SIGSEGV - 1))
 #define RED_ZONE 128
 
-enum disposition { DISP_DFL, DISP_IGN, DISP_HANDLER, DISP_HANDLER_UNKNOWN };
-
-struct proc {
-  pid_t tgid;
-  int disp, armed;
-  uint64_t act[4]; /* SIGSEGV's: handler, flags, restorer, mask, as the kernel takes struct sigaction */
-  uint64_t site;   /* a syscall instruction in its vDSO, or 0 */
-  /* Per signal (bit sig-1): has a handler; its sa_mask holds SIGSEGV; SA_RESETHAND. */
-  uint64_t handled, blocks_segv, resethand;
-};
-struct task {
-  pid_t tid, tgid;
-  int segv_blocked;
-  /*
-   * Faulting armed in this thread, as the helper armed it. The kernel keeps it per thread
-   * (TIF_NOCPUID) and copies it to a clone or fork from the creating thread; the helper arms
-   * every thread of a process alike (at exec, at adopt), so a new thread takes its process's.
-   * Only an armed thread's trap is answered: in the test build's simulation, where nothing
-   * really arms, a thread the helper did not arm dies at its rdmsr as an untraced one would.
-   */
-  int armed;
-  int stat_fd; /* /proc/<tid>/stat, kept open once a per-CPU leaf asked for its CPU; -1 */
-};
-
-static struct proc *procs;
-static struct task *tasks;
-static size_t n_procs, n_tasks, cap_procs, cap_tasks;
-
-static struct task *find_task(pid_t tid) {
-  for (size_t i = 0; i < n_tasks; i++)
-    if (tasks[i].tid == tid) return &tasks[i];
-  return NULL;
-}
-
-static struct proc *find_proc(pid_t tgid) {
-  for (size_t i = 0; i < n_procs; i++)
-    if (procs[i].tgid == tgid) return &procs[i];
-  return NULL;
-}
-
-static struct proc *add_proc(pid_t tgid) {
-  struct proc *p = find_proc(tgid);
-  if (p) return p;
-  if (n_procs == cap_procs) {
-    size_t cap = cap_procs ? cap_procs * 2 : 64;
-    struct proc *np = realloc(procs, cap * sizeof *np);
-    if (!np) return NULL;
-    procs = np;
-    cap_procs = cap;
-  }
-  p = &procs[n_procs++];
-  memset(p, 0, sizeof *p);
-  p->tgid = tgid;
-  return p;
-}
-
-static struct task *add_task(pid_t tid, pid_t tgid) {
-  struct task *t = find_task(tid);
-  int reused = t != NULL;
-  if (!t) {
-    if (n_tasks == cap_tasks) {
-      size_t cap = cap_tasks ? cap_tasks * 2 : 64;
-      struct task *nt = realloc(tasks, cap * sizeof *nt);
-      if (!nt) return NULL;
-      tasks = nt;
-      cap_tasks = cap;
-    }
-    t = &tasks[n_tasks++];
-  }
-  if (reused && t->stat_fd >= 0) close(t->stat_fd);
-  memset(t, 0, sizeof *t);
-  t->stat_fd = -1;
-  t->tid = tid;
-  t->tgid = tgid;
-  return t;
-}
-
-static void drop_task(pid_t tid) {
-  for (size_t i = 0; i < n_tasks; i++)
-    if (tasks[i].tid == tid) {
-      pid_t tgid = tasks[i].tgid;
-      if (tasks[i].stat_fd >= 0) close(tasks[i].stat_fd);
-      tasks[i] = tasks[--n_tasks];
-      for (size_t k = 0; k < n_tasks; k++)
-        if (tasks[k].tgid == tgid) return;
-      for (size_t k = 0; k < n_procs; k++)
-        if (procs[k].tgid == tgid) procs[k] = procs[--n_procs];
-      return;
-    }
-}
-
 /* ---- the tracee ---------------------------------------------------------------------------- */
 
 /* The outputs are cleared first: memcheck does not know every ptrace request's output. */
@@ -140,11 +50,6 @@ static int regs_get(pid_t pid, struct user_regs_struct *r) {
 }
 static int regs_set(pid_t pid, const struct user_regs_struct *r) {
   return ptrace(PTRACE_SETREGS, pid, 0, (void *)r) == 0 ? 0 : -errno;
-}
-
-static int get_mask(pid_t pid, uint64_t *mask) {
-  *mask = 0;
-  return ptrace(PTRACE_GETSIGMASK, pid, (void *)sizeof *mask, mask) == 0 ? 0 : -errno;
 }
 
 /*
@@ -252,76 +157,6 @@ static uint64_t vdso_site(pid_t pid) {
   return 0;
 }
 
-/* /proc/<tid>/status: Tgid, PPid, SigBlk, SigIgn, SigCgt. */
-struct status {
-  pid_t tgid, ppid;
-  uint64_t blk, ign, cgt;
-};
-static int read_status(pid_t tid, struct status *s) {
-  char path[64], buf[4096];
-  snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return -EIO;
-  buf[n] = 0;
-  memset(s, 0, sizeof *s);
-  for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-    unsigned long long v;
-    int d;
-    if (sscanf(line, "Tgid: %d", &d) == 1) s->tgid = d;
-    else if (sscanf(line, "PPid: %d", &d) == 1) s->ppid = d;
-    else if (sscanf(line, "SigBlk: %llx", &v) == 1) s->blk = v;
-    else if (sscanf(line, "SigIgn: %llx", &v) == 1) s->ign = v;
-    else if (sscanf(line, "SigCgt: %llx", &v) == 1) s->cgt = v;
-  }
-  return s->tgid > 0 ? 0 : -EPROTO;
-}
-
-/* The CPU the task last ran on: field 39 of /proc/<tid>/stat, or -1. */
-static int last_cpu(struct task *t) {
-  char buf[1024];
-  if (t->stat_fd < 0) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)t->tid);
-    t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (t->stat_fd < 0) return -1;
-  }
-  ssize_t n = pread(t->stat_fd, buf, sizeof buf - 1, 0); /* one system call per trap, not three */
-  if (n <= 0) return -1;
-  buf[n] = 0;
-  char *p = strrchr(buf, ')');
-  if (!p) return -1;
-  for (int field = 2; field < 39 && p; field++) p = strchr(p + 1, ' ');
-  return p ? atoi(p + 1) : -1;
-}
-
-/* A task seen for the first time: a thread of a known process, or a new process forked from a known one. */
-static struct task *learn(pid_t tid) {
-  struct task *t = find_task(tid);
-  if (t) return t;
-  struct status s;
-  if (read_status(tid, &s)) return NULL;
-  struct proc *p = find_proc(s.tgid);
-  if (!p) {
-    struct proc *parent = find_proc(s.ppid);
-    struct proc copy = parent ? *parent : (struct proc){0};
-    if (!(p = add_proc(s.tgid))) return NULL;
-    if (parent) *p = copy; /* fork copies dispositions, faulting and the vDSO */
-    p->tgid = s.tgid;
-    if (!parent) p->handled = s.cgt;
-    if (s.ign & SEGV_BIT) p->disp = DISP_IGN;
-    else if (!(s.cgt & SEGV_BIT)) p->disp = DISP_DFL;
-    else if (!parent || copy.disp != DISP_HANDLER) p->disp = DISP_HANDLER_UNKNOWN;
-  }
-  uint64_t mask;
-  if (!(t = add_task(tid, s.tgid))) return NULL;
-  t->armed = p->armed;
-  t->segv_blocked = (get_mask(tid, &mask) == 0 ? mask : s.blk) & SEGV_BIT ? 1 : 0;
-  return t;
-}
-
 /* ---- the interface ------------------------------------------------------------------------- */
 
 void cpuid_trace_init(void) {
@@ -331,10 +166,7 @@ void cpuid_trace_init(void) {
 
 struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   /* The exec'ing thread is the whole process now: forget the old image. */
-  for (size_t i = 0; i < n_tasks;)
-    if (tasks[i].tgid == pid && tasks[i].tid != pid) drop_task(tasks[i].tid);
-    else i++;
-  drop_task(pid);
+  drop_process_tasks(pid);
   struct status s;
   TRY(STAGE_SIGNAL_STATE, "open(/proc/<pid>/status)", read_status(pid, &s));
   struct proc *p = add_proc(pid);
@@ -345,7 +177,7 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   p->disp = (s.ign & SEGV_BIT) ? DISP_IGN : DISP_DFL; /* execve resets handlers, keeps SIG_IGN */
   p->handled = p->blocks_segv = p->resethand = 0;
   uint64_t mask;
-  TRY(STAGE_SIGNAL_STATE, "ptrace(PTRACE_GETSIGMASK)", get_mask(pid, &mask));
+  TRY(STAGE_SIGNAL_STATE, "ptrace(PTRACE_GETSIGMASK)", task_sigmask(pid, &mask));
   t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
   p->site = FAULT_IS("no-vdso-site") ? 0 : vdso_site(pid);
   if (!arm) return STEP_OK;
@@ -374,9 +206,7 @@ int cpuid_trace_set_armed(pid_t tid, int armed) {
     p->armed = 1;
     cpuid_trace_stats.arms++;
   } else {
-    int any = 0;
-    for (size_t i = 0; i < n_tasks; i++) any |= tasks[i].tgid == t->tgid && tasks[i].armed;
-    p->armed = any;
+    p->armed = process_any_armed(t->tgid);
   }
   return 0;
 }
@@ -459,7 +289,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   }
   if (blocked) {
     uint64_t mask;
-    if ((r = get_mask(pid, &mask))) return r;
+    if ((r = task_sigmask(pid, &mask))) return r;
     mask |= SEGV_BIT;
     if (ptrace(PTRACE_SETSIGMASK, pid, (void *)sizeof mask, &mask) != 0) return -errno;
     cpuid_trace_stats.restores++;
@@ -501,7 +331,7 @@ int cpuid_trace_seccomp(pid_t pid) {
       return 0;
     }
     case SECCOMP_TAG_SIGPROCMASK:
-      if (!regs.rsi || regs.r10 != 8 || tracee_read(pid, regs.rsi, &set, 8) || get_mask(pid, &mask)) return 0;
+      if (!regs.rsi || regs.r10 != 8 || tracee_read(pid, regs.rsi, &set, 8) || task_sigmask(pid, &mask)) return 0;
       if (regs.rdi == SIG_BLOCK) mask |= set;
       else if (regs.rdi == SIG_UNBLOCK) mask &= ~set;
       else if (regs.rdi == SIG_SETMASK) mask = set;
@@ -511,7 +341,7 @@ int cpuid_trace_seccomp(pid_t pid) {
     case SECCOMP_TAG_MASK_AT_EXIT: {
       struct held h = {{0}, 0};
       if ((r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h))) return r;
-      if (get_mask(pid, &mask) == 0) t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
+      if (task_sigmask(pid, &mask) == 0) t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
       send_held(pid, t->tgid, &h);
       return 0;
     }
