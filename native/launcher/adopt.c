@@ -38,7 +38,6 @@
 #define SEIZE_OPTIONS                                                                                            \
   (PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | \
    PTRACE_O_TRACESECCOMP)
-#define ARCH_SET_CPUID 0x1012 /* arch/x86/include/uapi/asm/prctl.h */
 #define SEIZE_ROUNDS 1000
 
 struct adopt_args {
@@ -88,19 +87,19 @@ static int parse(struct adopt_args *a, int argc, char **argv) {
 /*
  * Step 3b: CPUID faulting armed in one held thread (arch_prctl(ARCH_SET_CPUID, 0) injected; the
  * CPUID room's filter lets arming through). Under the test build's cpuid-simulate nothing arms for
- * the kernel: the helper records the thread as armed, and answers its simulated traps from then on.
+ * the kernel (the injected call is ARCH_GET_CPUID): the helper records the thread as armed, and
+ * answers its simulated traps from then on.
  */
 static struct step_error arm_cpuid(struct held_task *t) {
 #if !defined(__x86_64__)
   (void)t;
   return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ENOSYS); /* no CPUID faulting (cpuid_trace.c) */
 #else
-  if (!cpuid_trace_simulate) {
-    long ret;
-    uint64_t set[5] = {ARCH_SET_CPUID, 0, 0, 0, 0};
-    TRY_STEP(hold_call(t, SYS_arch_prctl, set, &ret));
-    if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
-  }
+  /* Under cpuid-simulate the same injection, as ARCH_GET_CPUID: it arms nothing and answers 1. */
+  long ret, want = cpuid_trace_simulate ? 1 : 0;
+  uint64_t set[5] = {cpuid_trace_simulate ? ARCH_GET_CPUID : ARCH_SET_CPUID, 0, 0, 0, 0};
+  TRY_STEP(hold_call(t, SYS_arch_prctl, set, &ret));
+  if (ret != want) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
   if (cpuid_trace_set_armed(t->tid, 1) != 0) return STEP_ERROR(STAGE_CPUID_ARM, "open(/proc/<pid>/status)", ESRCH);
   return STEP_OK;
 #endif

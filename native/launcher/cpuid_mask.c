@@ -18,8 +18,6 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#define ARCH_GET_CPUID 0x1011
-#define ARCH_SET_CPUID 0x1012
 #define MAX_RULES 128
 
 struct rule {

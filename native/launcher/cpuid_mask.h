@@ -19,6 +19,11 @@
 
 enum { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 
+/* arch_prctl codes for CPUID faulting (arch/x86/include/uapi/asm/prctl.h): GET answers 1 while
+ * CPUID runs natively, 0 while it faults; SET 0 arms faulting, SET 1 turns it off. */
+#define ARCH_GET_CPUID 0x1011
+#define ARCH_SET_CPUID 0x1012
+
 /* Parses and records one rule. 0, or -1 with a message in err. */
 int cpuid_mask_add_rule(const char *arg, char *err, size_t errlen);
 

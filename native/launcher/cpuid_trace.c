@@ -37,7 +37,6 @@ int cpuid_trace_simulate;
 
 #if defined(__x86_64__)
 
-#define ARCH_SET_CPUID 0x1012
 #define SEGV_BIT (1ULL << (SIGSEGV - 1))
 #define RED_ZONE 128
 
@@ -183,14 +182,17 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   if (!arm) return STEP_OK;
 
   FAULT_POINT("helper-at-cpuid-arm");
-  if (cpuid_trace_simulate) {
-    p->armed = t->armed = 1;
-    return STEP_OK;
-  }
+  /*
+   * Under cpuid-simulate the same call is injected at the same stop, as ARCH_GET_CPUID: nothing
+   * arms for the kernel, which answers 1 (CPUID runs natively), but the injection into the new
+   * image, and the image's start after it, are the real path's.
+   */
   struct user_regs_struct regs;
   TRY(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", regs_get(pid, &regs));
-  long ret = remote_call(pid, pid, &regs, &regs, p->site, regs.rip, SYS_arch_prctl, ARCH_SET_CPUID, 0, 0, 0, NULL, 0);
-  if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+  long want = cpuid_trace_simulate ? 1 : 0;
+  long ret = remote_call(pid, pid, &regs, &regs, p->site, regs.rip, SYS_arch_prctl,
+                         cpuid_trace_simulate ? ARCH_GET_CPUID : ARCH_SET_CPUID, 0, 0, 0, NULL, 0);
+  if (ret != want) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
   p->armed = 1;
   if ((t = find_task(pid))) t->armed = 1;
   cpuid_trace_stats.arms++;

@@ -60,7 +60,7 @@ int cpuid_trace_seccomp(pid_t pid);
 
 /*
  * The hand-over (release.c, adopt.c): the helper armed (1) or disarmed (0) faulting in `tid`, a
- * stopped tracee, by an injected arch_prctl (or, under cpuid-simulate, by saying so). Learns the
+ * stopped tracee, by an injected arch_prctl (under cpuid-simulate, ARCH_GET_CPUID: nothing arms). Learns the
  * task first. 0, or -ESRCH when its /proc entry is gone.
  */
 int cpuid_trace_set_armed(pid_t tid, int armed);

@@ -28,8 +28,6 @@
 #include "tree.h"
 
 #define HELPER_COMM "hwcap-exec-help" /* PR_SET_NAME "hwcap-exec-helper", cut to 15 bytes */
-#define ARCH_GET_CPUID 0x1011         /* arch/x86/include/uapi/asm/prctl.h */
-#define ARCH_SET_CPUID 0x1012
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helper side                                                                                */

@@ -16,11 +16,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cpuid_mask.h" /* ARCH_SET_CPUID */
 #include "nest.h"
 #include "seccomp_abi.h"
 
 #define CLONE_UNTRACED_FLAG 0x00800000u
-#define ARCH_SET_CPUID 0x1012
 #define X32_SYSCALL_BIT 0x40000000u
 #define SIGSEGV_NR 11
 #define CAP_SYS_ADMIN_BIT 21
