@@ -21,13 +21,15 @@ const launcher = path.join(root, 'build', 'Release', 'hwcap-exec');
 const testLauncher = path.join(root, 'build', 'Release', 'hwcap-exec-test');
 const probe = path.join(root, 'build', 'Release', 'hwcap-cpuid-probe');
 
-/** Drops avx2 (7.0:EBX bit 5) and the lowest bit of 80000001:ECX, as the tests do. */
+/** Drops avx2 (7.0:EBX bit 5) and the lowest bit of 80000001:ECX other than lahf_lm and abm, as the
+ * tests do (test/support/cpuid-fixture.ts). */
 function maskArgs() {
   const v = JSON.parse(cp.execFileSync(probe, [], { encoding: 'utf8' }));
   const ebx = parseInt(v.main['7.0'][1], 16) >>> 0;
   const ecx = parseInt(v.main['80000001'][2], 16) >>> 0;
   const drop7 = ebx & 32 ? 32 : (ebx & -ebx) >>> 0;
-  const drop81 = (ecx & -ecx) >>> 0;
+  const rest = (ecx & ~0x21) >>> 0;
+  const drop81 = ((rest || ecx) & -(rest || ecx)) >>> 0;
   const hex8 = (x) => (x >>> 0).toString(16).padStart(8, '0');
   return ['--cpuid', `7.0:ebx=${hex8(~drop7)}`, '--cpuid', `80000001:ecx=${hex8(~drop81)}`];
 }

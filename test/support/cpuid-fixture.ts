@@ -49,9 +49,13 @@ const lowest = (v: number): number => (v & -v) >>> 0;
 const leaf7ebx = host ? reg(host.main['7.0'], 1) : 0;
 const ext1ecx = host ? reg(host.main['80000001'], 2) : 0;
 export const AVX2 = 1 << 5;
-/** The bits the tests remove: avx2 (or the lowest set bit of 7.0:EBX) and the lowest set bit of 80000001:ECX. */
+// 80000001:ECX bit 0 is lahf_lm, which x86-64-v2 needs, and bit 5 is abm (lzcnt), which x86-64-v3
+// needs: dropping either would change what ld.so calls supported beyond the avx2 the tests drop.
+const LAHF_ABM = (1 << 0) | (1 << 5);
+/** The bits the tests remove: avx2 (or the lowest set bit of 7.0:EBX) and the lowest set bit of
+ * 80000001:ECX other than lahf_lm and abm (the lowest set bit where it has no other). */
 export const drop7 = leaf7ebx & AVX2 ? AVX2 : lowest(leaf7ebx);
-export const drop81 = lowest(ext1ecx);
+export const drop81 = lowest((ext1ecx & ~LAHF_ABM) >>> 0) || lowest(ext1ecx);
 const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
 export const cpuidArgs = ['--cpuid', `7.0:ebx=${hex8(~drop7)}`, '--cpuid', `80000001:ecx=${hex8(~drop81)}`];
 export const hasAvx2 = (leaf7ebx & AVX2) !== 0;
