@@ -6,7 +6,8 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expectCode, which } from '../support/helpers';
-import { CPUID_WORD_NAMES, FeatureSet, catalog, cpuid, hostArch, runtimeEnv, xgetbv, type CpuidWordName } from '../../lib';
+import { FeatureSet, catalog, cpuid, hostArch, runtimeEnv, xgetbv, type CpuidWordName } from '../../lib';
+import { glibcWords, ldsoLevel } from '../support/glibc-diagnostics';
 import { cpuidSnapshot, native } from '../../lib/host';
 import { CPUID_WORDS } from '../../lib/core/features';
 import { RUNTIME_KNOBS } from '../../lib/core/tables/runtime-knobs';
@@ -27,26 +28,6 @@ const diagnostics = isX86 && fs.existsSync(LDSO) ? run(LDSO, ['--list-diagnostic
 const hasDiagnostics = diagnostics?.status === 0 && /x86\.cpu_features\.features\[0x0\]\.cpuid\[0x0\]/.test(diagnostics.stdout);
 const cpuidTool = isX86 ? which('cpuid') : undefined;
 
-/** glibc's cpuid_index (sysdeps/x86/include/cpu-features.h, glibc 2.33+) → leaf.subleaf. */
-const GLIBC_INDEX = ['1.0', '7.0', '80000001.0', 'd.1', '80000007.0', '80000008.0', '7.1', '19.0', '14.0', '24.0'];
-const REGS = ['eax', 'ebx', 'ecx', 'edx'] as const;
-
-/** `x86.cpu_features.features[I].<kind>[R]=V` → word name → value (words hwcap carries only). */
-function glibcWords(out: string, kind: 'cpuid' | 'active'): Partial<Record<CpuidWordName, number>> {
-  const words: Partial<Record<CpuidWordName, number>> = {};
-  for (const m of out.matchAll(new RegExp(`^x86\\.cpu_features\\.features\\[0x([0-9a-f]+)\\]\\.${kind}\\[0x([0-3])\\]=0x([0-9a-f]+)$`, 'gm'))) {
-    const leafSub = GLIBC_INDEX[parseInt(m[1]!, 16)];
-    if (!leafSub) continue;
-    const [leaf, sub] = leafSub.split('.').map((x) => parseInt(x, 16)) as [number, number];
-    const w = CPUID_WORD_NAMES.find((n) => n === wordName(leaf, sub, REGS[Number(m[2])]!));
-    if (w) words[w] = parseInt(m[3]!, 16);
-  }
-  return words;
-}
-function wordName(leaf: number, sub: number, reg: string): string {
-  const l = leaf.toString(16).toUpperCase();
-  return `CPUID.${[7, 0xd, 0x14, 0x24].includes(leaf) ? `${l}.${sub.toString(16).toUpperCase()}` : l}:${reg.toUpperCase()}`;
-}
 const MIRROR = 0x0183f3ff;
 
 describe.skipIf(!isX86)('cpuid() and xgetbv() on this x86-64 node (skipped: not x86-64)', () => {
@@ -144,8 +125,7 @@ describe.skipIf(!isX86 || !cpuinfo)('FeatureSet.current() against /proc/cpuinfo 
   it("the level is the highest glibc-hwcaps level ld.so --help calls supported", () => {
     const help = run(LDSO, ['--help']);
     if (help.status !== 0) return expect.unreachable(`${LDSO} --help failed: ${help.stderr}`);
-    const supported = [...help.stdout.matchAll(/^\s+(x86-64-v[234]) \(supported/gm)].map((m) => m[1]!).sort();
-    expect(FeatureSet.current().level()).toBe(supported.at(-1) ?? 'x86-64');
+    expect(FeatureSet.current().level()).toBe(ldsoLevel(help.stdout));
   });
 });
 

@@ -69,6 +69,12 @@ export default [
     edits: [{ file: 'lib/launcher/status.ts', find: "if (exec && records.some((r) => r.stage === 'masked')) return { ok: true };", replace: 'if (exec) return { ok: true };' }],
     tests: [['test/launcher/reliability.test.ts', 'helper killed at']],
   },
+  {
+    name: 'ts-x86-v3-without-avx2',
+    claim: "the psABI level x86-64-v3 needs avx2: a CPU (or a CPUID mask) without it is x86-64-v2, as glibc's ld.so says",
+    edits: [{ file: 'lib/core/tables/x86_64.ts', find: "{ name: 'x86-64-v3', adds: ['avx', 'avx2', ", replace: "{ name: 'x86-64-v3', adds: ['avx', " }],
+    tests: [['test/core/x86-models.test.ts', 'max,-avx2']],
+  },
   // --- CPUID through the spawn family (x86-64; simulated traps in test/launcher/cpuid-spawn.test.ts)
   {
     name: 'ts-keep-cpuid-no-leaf1-edx',
