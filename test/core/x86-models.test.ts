@@ -68,9 +68,10 @@ function view(cpu: string): View {
   };
 }
 
-// A CPU at each psABI level TCG can emulate (it has no AVX-512), the most TCG emulates, and that
-// CPU as a mask without avx2 leaves it.
-const MODELS = ['Nehalem', 'Haswell', 'max', 'max,-avx2'] as const;
+// Intel and AMD CPUs at each psABI level TCG can emulate (it has no AVX-512): core2duo (baseline
+// x86-64), Nehalem and Opteron_G5 (v2), Haswell and EPYC (v3); the most TCG emulates (max, an
+// AMD vendor string), and that CPU as a mask without avx2 leaves it.
+const MODELS = ['core2duo', 'Nehalem', 'Opteron_G5', 'Haswell', 'EPYC', 'max', 'max,-avx2'] as const;
 const views = new Map<string, View>();
 beforeAll(() => {
   if (!skip) for (const m of MODELS) views.set(m, view(m));
@@ -98,7 +99,7 @@ describe.skipIf(skip).each(MODELS)(`under qemu-user -cpu %s${skipNote}`, (cpu) =
       expect(`${n}=${v.set.has(n) ? 1 : 0}`).toBe(`${n}=${active}`);
       if (active) seen.push(n);
     }
-    expect(seen.length).toBeGreaterThan(3); // the model answered something beyond SSE2
+    expect(seen.length).toBeGreaterThan(0); // the model answered something beyond SSE2
   });
 
   it.skipIf(!openssl)(`OpenSSL's OPENSSL_ia32cap has a capability bit exactly where hwcap has the feature${openssl ? '' : ' (skipped: no openssl)'}`, () => {
