@@ -26,6 +26,7 @@ export type HandoverReason =
   | 'helper'
   | 'usage'
   | 'cpuid-running'
+  | 'cpuid-unknown'
   | 'cpuid-fault'
   | 'cpuid-arm';
 
@@ -41,6 +42,8 @@ const HINTS: Record<HandoverReason, string> = {
   usage: 'see hwcap release --help and hwcap adopt --help',
   'cpuid-running':
     'the tree masks CPUID: released and left running it would run CPUID unmasked until an adopt; keep the default stop, or pass allowUnmaskedCpuid: true (--allow-unmasked-cpuid) to accept that',
+  'cpuid-unknown':
+    "pass the CPUID rules release gave (options.cpuid: ReleaseResult.cpuid, [] where it gave none; 'hwcap adopt --cpuid RULE'), or the keep set the tree was started with (options.hwcaps; --baseline, --features), or auxvOnly: true (--auxv-only) to leave the tree's CPUID unmasked",
   'cpuid-fault':
     "CPUID faulting does not work on this host, so the tree's CPUID cannot be masked here; the tree was not touched: adopt it on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM), or pass no CPUID rules (auxvOnly: true, no options.cpuid) to accept CPUID unmasked",
   'cpuid-arm':
@@ -99,7 +102,9 @@ export interface AdoptOptions {
    * x86-64: the CPUID rules to mask with, as release gave them (ReleaseResult.cpuid). They are
    * ANDed with the CPUID rules of options.hwcaps: the mask only narrows. With any rule, adopt arms
    * CPUID faulting in every thread before the tree runs again, and fails closed ('cpuid-fault',
-   * 'cpuid-arm') where that is impossible.
+   * 'cpuid-arm') where that is impossible. On x86-64 one of cpuid (an empty array where release
+   * gave no rule), hwcaps or auxvOnly is required: a checkpoint does not keep the rules, and adopt
+   * refuses to guess them ('cpuid-unknown').
    */
   cpuid?: readonly string[];
   /** Mask only the auxv words: options.hwcaps gives no CPUID rules (options.cpuid still applies). */
@@ -248,6 +253,13 @@ export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptR
   const auxvOnly = checkBoolean(o, 'auxvOnly', false);
   const rules = checkRules(o.cpuid);
   if (rules.length && hostArch() !== 'x86_64') throw invalidArgValue('options.cpuid', `holds CPUID rules, which only x86-64 has; this machine is ${hostArch()}`, rules);
+  // x86-64: a checkpoint keeps neither the CPUID rules nor the faulting state, so nothing in the
+  // restored tree says whether its CPUID was masked. Without being told, adopt would follow it with
+  // CPUID unmasked: refused, before the tree is touched.
+  if (hostArch() === 'x86_64' && o.cpuid === undefined && o.hwcaps === undefined && !auxvOnly) {
+    throw new HandoverError('cpuid-unknown', pid, errnoOf('EINVAL'), 'options.cpuid',
+      `pid ${pid}'s CPUID rules are not known: a checkpoint keeps neither them nor the faulting state, so adopt cannot tell whether the tree's CPUID was masked`);
+  }
   const args = ['--adopt', String(pid)];
   if (o.hwcaps !== undefined) {
     const keep = keepWords(o.hwcaps);

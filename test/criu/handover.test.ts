@@ -121,7 +121,7 @@ describe.sequential(`release${skip}`, () => {
       const r = await h.release(sh.pid!);
       expect(r.stopped).toBe(true);
       expect(tracerOf(sh.pid!)).toBe(0);
-      const a = await h.adopt(sh.pid!);
+      const a = await h.adopt(sh.pid!, AUXV_ONLY);
       expect(a.words.hwcap & removed.hwcap).toBe(0n);
     }
     const last = fs.readdirSync(dir).filter((f) => /^child-\d+\.txt$/.test(f)).length;
@@ -214,11 +214,33 @@ describe.sequential(`release${skip}`, () => {
 });
 
 describe.sequential(`adopt${skip}`, () => {
+  it.skipIf(!canPtrace || !isX64)(`x86-64: told neither the CPUID rules, a keep set nor auxvOnly, adopt refuses and leaves the tree as it was (library and command)${isX64 ? '' : ' (skipped: x86-64 only)'}`, async () => {
+    const { pid } = await maskedProbe();
+    const rel = cp.spawnSync(process.execPath, [cliPath, 'release', String(pid)], { encoding: 'utf8' });
+    expect(rel.status, rel.stderr).toBe(0);
+    expect(rel.stdout).toMatch(/^CPUID not masked: take it back with hwcap adopt --auxv-only PID/m);
+    await expectRefused(h.adopt(pid), 'cpuid-unknown', 'EINVAL', new RegExp(`pid ${pid}'s CPUID rules are not known`));
+    const e = await h.adopt(pid).then(() => undefined, (x: unknown) => x as h.HandoverError);
+    expect(e!.hint).toMatch(/options\.cpuid: ReleaseResult\.cpuid.*auxvOnly: true/);
+    const cli = cp.spawnSync(process.execPath, [cliPath, 'adopt', String(pid)], { encoding: 'utf8' });
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toMatch(new RegExp(`^hwcap adopt: pid ${pid}'s CPUID rules are not known.*\\nhint: pass the rules 'hwcap release' printed \\(--cpuid RULE \\.\\.\\.\\).*--auxv-only`, 'm'));
+    // --drop alone narrows what the tree shows; it says nothing of its CPUID rules either.
+    const low = h.decodeWords(h.hostArch(), { hwcap: removed.hwcap })[0]!;
+    expect(cp.spawnSync(process.execPath, [cliPath, 'adopt', '--drop', low, String(pid)], { encoding: 'utf8' }).status).toBe(2);
+    expect(tracerOf(pid)).toBe(0);
+    expect(stateOf(pid)).toBe('T');
+    // Told: the rules release gave (none), and the tree is followed again.
+    const a = await h.adopt(pid, { cpuid: [] });
+    expect(a).toMatchObject({ pid, continued: 1, cpuid: [] });
+    expect(tracerOf(pid)).toBe(a.helper);
+  });
+
   it.skipIf(!canPtrace)('takes a released tree back: continues it, and masks what it execs with the words it shows', async () => {
     const { pid, dir } = await maskedProbe();
     await h.release(pid);
     expect(stateOf(pid)).toBe('T');
-    const a = await h.adopt(pid);
+    const a = await h.adopt(pid, AUXV_ONLY);
     expect(a).toMatchObject({ pid, continued: 1 });
     expect(tracerOf(pid)).toBe(a.helper);
     expect(a.words.hwcap & removed.hwcap).toBe(0n);
@@ -272,7 +294,7 @@ describe.sequential(`adopt${skip}`, () => {
     await until('the traced probe', () => readIf(path.join(dir, 'start.txt')));
     const pid = Number(parseViews(readIf(path.join(dir, 'start.txt'))!).pid);
     started.push(pid);
-    await expectRefused(h.adopt(pid), 'traced', 'EBUSY', new RegExp(`traced by pid ${t.pid} \\(ptrace-holder\\)`));
+    await expectRefused(h.adopt(pid, AUXV_ONLY), 'traced', 'EBUSY', new RegExp(`traced by pid ${t.pid} \\(ptrace-holder\\)`));
     expect(tracerOf(pid)).toBe(t.pid);
     // A tree whose child another tracer holds: refused too, and nothing stays seized.
     const dir2 = fs.mkdtempSync(path.join(work, 'r-'));
@@ -280,7 +302,7 @@ describe.sequential(`adopt${skip}`, () => {
     started.push(sh.pid!);
     await until('the traced probe under sh', () => readIf(path.join(dir2, 'start.txt')));
     started.push(Number(parseViews(readIf(path.join(dir2, 'start.txt'))!).pid));
-    await expectRefused(h.adopt(sh.pid!), 'traced', 'EBUSY', /traced by pid \d+ \(ptrace-holder\)/);
+    await expectRefused(h.adopt(sh.pid!, AUXV_ONLY), 'traced', 'EBUSY', /traced by pid \d+ \(ptrace-holder\)/);
     await until('the tree untraced again', () => (tracerOf(sh.pid!) === 0 ? true : undefined));
     expect(statusField(sh.pid!, 'State')).toBeDefined();
   });
@@ -288,7 +310,7 @@ describe.sequential(`adopt${skip}`, () => {
   it.skipIf(!canPtrace)('the adopted tree dies with its helper (EXITKILL): it never runs on unfollowed', async () => {
     const { pid } = await maskedProbe();
     await h.release(pid);
-    const a = await h.adopt(pid);
+    const a = await h.adopt(pid, AUXV_ONLY);
     process.kill(a.helper, 'SIGKILL');
     await until('the tree to die with its helper', () => (stateOf(pid) === undefined || stateOf(pid) === 'Z' ? true : undefined));
   });
@@ -307,7 +329,7 @@ describe.sequential(`adopt${skip}`, () => {
     expect(BigInt(r.words.hwcap)).toBe(present.hwcap & ~removed.hwcap);
     fs.writeFileSync(path.join(dir, 'go-1'), '');
     expect(BigInt(parseViews(await until('its child', () => readIf(path.join(dir, 'child-1.txt')))).stack!)).toBe(present.hwcap & ~removed.hwcap);
-    const again = cp.spawnSync(process.execPath, [cliPath, 'adopt', String(c.pid)], { encoding: 'utf8' });
+    const again = cp.spawnSync(process.execPath, [cliPath, 'adopt', '--auxv-only', String(c.pid)], { encoding: 'utf8' });
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(new RegExp(`hwcap adopt: pid ${c.pid} is traced by pid ${r.pid === c.pid ? '\\d+' : ''}`));
     const rel = cp.spawnSync(process.execPath, [cliPath, 'release', '--json', '--no-stop', String(c.pid)], { encoding: 'utf8' });
@@ -323,7 +345,7 @@ describe.sequential(`adopt${skip}`, () => {
 
   it('refuses a pid that does not exist, and validates its arguments', async () => {
     const gone = cp.spawnSync('true').pid!;
-    await expectRefused(h.adopt(gone), 'no-such-process', 'ESRCH', /no process has pid/);
+    await expectRefused(h.adopt(gone, AUXV_ONLY), 'no-such-process', 'ESRCH', /no process has pid/);
     await expect(h.adopt(-3)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
     await expect(h.adopt(1, { hwcap: 1n } as unknown as h.AdoptOptions)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     await expect(h.adopt(1, { hwcaps: 7 as unknown as string[] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
@@ -426,9 +448,14 @@ describe.skipIf(cpuidSkip).sequential(`the CPUID hand-over${cpuidWhy}`, () => {
     // Released again: the adopting helper hands the same rules on.
     const again = await h.release(pid);
     expect(again.cpuid).toEqual(a.cpuid);
-    // Adopted without the rules, the tree's CPUID is not masked: in the simulation nothing answers
-    // the next trap, and the process dies of it (with real faulting, disarmed, it would read the CPU).
-    const bare = await withEnv(SIMULATED, () => h.adopt(pid));
+    // Adopted without being told the rules, it is refused, the tree untouched: nothing in it says
+    // whether its CPUID was masked.
+    await expectRefused(withEnv(SIMULATED, () => h.adopt(pid)), 'cpuid-unknown', 'EINVAL', /CPUID rules are not known/);
+    expect(tracerOf(pid)).toBe(0);
+    expect(stateOf(pid)).toBe('T');
+    // Adopted with CPUID left unmasked on purpose (auxvOnly): in the simulation nothing answers the
+    // next trap, and the process dies of it (with real faulting, disarmed, it would read the CPU).
+    const bare = await withEnv(SIMULATED, () => h.adopt(pid, AUXV_ONLY));
     expect(bare.cpuid).toEqual([]);
     expect(await died).toBe('SIGSEGV');
   });

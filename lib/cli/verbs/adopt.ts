@@ -21,11 +21,15 @@ export const adopt = defineVerb({
     'them). What the tree has already read stays as restored.\n' +
     "CPUID (x86-64): --cpuid RULE (repeatable) gives the rules 'hwcap release'\n" +
     'printed; a keep set that drops CPUID features adds its own (--auxv-only: not).\n' +
+    'A checkpoint keeps no CPUID rule, so on x86-64 adopt needs --cpuid, --baseline\n' +
+    "or --features (the tree's own keep set), or --auxv-only when 'hwcap release'\n" +
+    'printed no rule; without one it refuses rather than leave CPUID unmasked.\n' +
     'With any rule, faulting is armed in every thread before the tree runs again;\n' +
     'where that fails (no CPUID faulting here) the adopt fails and the tree is\n' +
     'not continued.\n' +
     'Exit status: 0 adopted; 2 no such pid, another tracer holds a task, no\n' +
-    'permission, a wider keep set, or the helper could not seize the tree.',
+    'permission, a wider keep set, CPUID rules not given (x86-64), or the helper\n' +
+    'could not seize the tree.',
   options: {
     baseline: { type: 'string', value: 'FILE', help: 'keep only the features of this baseline or report' },
     features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
@@ -36,13 +40,23 @@ export const adopt = defineVerb({
     json: jsonOption('print the result as one line of JSON'),
   },
   positionals: { min: 1, max: 1, name: 'PID' },
-  examples: ['criu restore -D img -d --shell-job && hwcap adopt --baseline b.json 4242', 'hwcap adopt 4242'],
+  examples: [
+    'criu restore -D img -d --shell-job && hwcap adopt --baseline b.json 4242',
+    'hwcap adopt --cpuid 7.0:ebx=f1bf078b 4242',
+    'hwcap adopt --auxv-only 4242',
+  ],
   async run({ values, positionals }) {
     const pid = pidArg('adopt', positionals[0]);
     const { baseline: baselineFile, features: keepNames, drop: dropNames } = values;
     if (baselineFile !== undefined && keepNames !== undefined) throw usageError('adopt', 'give --baseline or --features, not both');
     const h = host();
     const arch = h.hostArch();
+    if (arch === 'x86_64' && baselineFile === undefined && keepNames === undefined && values.cpuid === undefined && values['auxv-only'] !== true) {
+      throw new CliError(
+        `pid ${pid}'s CPUID rules are not known: a checkpoint keeps neither them nor the faulting state, so adopt cannot tell whether the tree's CPUID was masked`,
+        "pass the rules 'hwcap release' printed (--cpuid RULE ...), or the keep set the tree was started with (--baseline FILE, --features LIST), or --auxv-only where release printed none",
+      );
+    }
     let keep: FeatureSet | undefined;
     if (baselineFile !== undefined) {
       const doc = loadDocument(baselineFile, 'baseline');
@@ -52,8 +66,9 @@ export const adopt = defineVerb({
       keep = h.FeatureSet.fromNames(arch, featureNames('adopt', keepNames, 'features', arch));
     }
     if (dropNames !== undefined) {
-      // Dropping from what the tree shows when no keep set is given.
-      keep ??= h.FeatureSet.fromWords(arch, savedWordsOf(h, pid));
+      // Dropping from what the tree shows when no keep set is given: its saved auxv words and, on
+      // x86-64, this CPU's CPUID words (the --cpuid rules given narrow those further).
+      keep ??= h.FeatureSet.fromWords(arch, savedWordsOf(h, pid), cpuidWordsBeyondAuxv(h));
       keep = keep.without(featureNames('adopt', dropNames, 'drop', arch));
     }
     const r = await h.adopt(pid, {
@@ -74,6 +89,13 @@ export const adopt = defineVerb({
     return EXIT_OK;
   },
 });
+
+/** This CPU's CPUID words but CPUID.1:EDX, which fromWords takes from AT_HWCAP (one word). */
+function cpuidWordsBeyondAuxv(h: ReturnType<typeof host>): Record<string, number> {
+  if (h.hostArch() !== 'x86_64') return {};
+  const { 'CPUID.1:EDX': _edx, ...rest } = h.FeatureSet.current().cpuid as Record<string, number>;
+  return rest;
+}
 
 function savedWordsOf(h: ReturnType<typeof host>, pid: number) {
   let buf: Buffer;

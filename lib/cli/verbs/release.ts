@@ -43,6 +43,7 @@ export const release = defineVerb({
           `${r.stopped ? 'stopped' : 'running'}; nothing traces it now`,
       );
       if (r.cpuid.length) out(`CPUID masked by ${r.cpuid.join(' ')}; faulting is disarmed: take it back with hwcap adopt ${r.cpuid.map((c) => `--cpuid ${c}`).join(' ')} PID`);
+      else if (host().hostArch() === 'x86_64') out('CPUID not masked: take it back with hwcap adopt --auxv-only PID (or the keep set it was started with)');
     }
     return EXIT_OK;
   },
