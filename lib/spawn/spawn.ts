@@ -112,7 +112,7 @@ function readStatusFile(fd: number): string {
 /**
  * child_process.spawn with the child's AT_HWCAP* words masked. Same arguments,
  * same ChildProcess, plus options.hwcaps, mode, follow, allowSecurityMasking,
- * pdeathsig and noNewPrivs. Without options.hwcaps (and without pdeathsig or
+ * auxvOnly, runtimeEnv, pdeathsig and noNewPrivs. Without options.hwcaps (and without pdeathsig or
  * noNewPrivs) it is child_process.spawn itself.
  */
 export function spawn(file: string, args?: readonly string[] | SpawnOptions, options?: SpawnOptions): cp.ChildProcess {

@@ -68,6 +68,16 @@ describe.skipIf(!isX86 || !drop || !canPtrace)(`spawn option runtimeEnv (skipped
     }
   });
 
+  it('words of bits to keep: the knobs for the auxv bits they remove (sse2, CPUID.1:EDX bit 26), nothing else', () => {
+    const words = { hwcap: here.words.hwcap & ~(1n << 26n) };
+    const r = spawnSync('env', [], { encoding: 'utf8', hwcaps: words, auxvOnly: true, runtimeEnv: true, env: userEnv });
+    expect(r.status, String(r.stderr)).toBe(0);
+    const env = envOf(r.stdout as string);
+    expect(env.get('GLIBC_TUNABLES')).toBe('glibc.malloc.perturb=0:glibc.cpu.hwcaps=-SSE2');
+    expect(env.get('OPENSSL_ia32cap')).toBe('~0x4000000:~0x0');
+    expect(env.get('GODEBUG')).toBe('madvdontneed=1');
+  });
+
   it.skipIf(!hasOpensslInfo)("openssl info -cpusettings in the child: the user's cleared bits and ours (skipped: no openssl 3 with `info -cpusettings`)", () => {
     const [d1, d2] = vectors(opensslInfo!.stdout);
     // the user clears the lowest bit of each of OpenSSL's vectors (bit 10 of the first is OpenSSL's own flag)
