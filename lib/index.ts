@@ -38,7 +38,7 @@ export {
 } from './core/features';
 export type { Arch, WordName, Feature, FeatureSetJSON, SchemaErrorCode } from './core/features';
 // x86-64: CPUID word names, the psABI levels, and the runtimes' own knobs for a feature set.
-export { CPUID_WORD_NAMES, LEVEL_NAMES, runtimeEnv } from './core/features';
+export { CPUID_WORD_NAMES, LEVEL_NAMES, mergeRuntimeEnv, runtimeEnv } from './core/features';
 export type { CpuidWordName, CpuidWords, CpuInfo, Place, RuntimeEnvOptions } from './core/features';
 export { parseReport, baseline, check, MixedArchError, NODE_REPORT_SCHEMA } from './core/report';
 export type { NodeReport, NodeReportOptions, LibcInfo, CheckResult } from './core/report';

@@ -12,5 +12,5 @@ export type { LauncherStage } from './stages';
 export { probeCpuidFault, probeInheritance, probePtrace } from './probes';
 export { probe, nodeReport } from './machine';
 export { release, adopt, savedWords, HandoverError } from './handover';
-export { keepCpuid, keepWords } from './keep';
+export { keepCpuid, keepFeatureSet, keepWords } from './keep';
 export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './handover';

@@ -85,3 +85,30 @@ export function keepCpuid(hwcaps: unknown): CpuidKeep[] {
   if (edx1 !== undefined) rules.unshift({ leaf: 1, reg: 'edx', keep: edx1 });
   return rules;
 }
+
+/**
+ * The FeatureSet a hwcaps option (already checked by keepWords) stands for: a FeatureSet itself,
+ * a name list's set; for words (a carrier or words of bits to keep) this CPU's features less
+ * what the auxv and CPUID words remove (cpuidWordsOf: words of bits to keep every CPUID bit but
+ * CPUID.1:EDX and FSGSBASE). What runtimeEnv turns off for the spawn's runtimeEnv option.
+ */
+export function keepFeatureSet(hwcaps: unknown): FeatureSet {
+  if (hwcaps instanceof FeatureSet) return hwcaps;
+  const arch = hostArch();
+  if (Array.isArray(hwcaps)) return FeatureSet.fromNames(arch, hwcaps as string[]);
+  const here = FeatureSet.current();
+  const keep = keepWords(hwcaps);
+  const words = {
+    hwcap: here.words.hwcap & (keep.hwcap ?? ~0n),
+    hwcap2: here.words.hwcap2 & (keep.hwcap2 ?? ~0n),
+    hwcap3: here.words.hwcap3 & (keep.hwcap3 ?? ~0n),
+    hwcap4: here.words.hwcap4 & (keep.hwcap4 ?? ~0n),
+  };
+  const cpuid: Record<string, number> = { ...here.cpuid };
+  for (const [name, bits] of Object.entries(cpuidWordsOf(hwcaps))) {
+    if (name === 'CPUID.1:EDX') words.hwcap &= BigInt(bits >>> 0);
+    else if (cpuid[name] !== undefined) cpuid[name] = (cpuid[name]! & bits) >>> 0;
+  }
+  delete cpuid['CPUID.1:EDX'];
+  return FeatureSet.fromWords(arch, words, cpuid as Parameters<typeof FeatureSet.fromWords>[2]);
+}

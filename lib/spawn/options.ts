@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import type { HwcapMask, HwcapWords } from '../core/words';
 import { checkMode, resolveMode, type SpawnMode } from '../host';
 import { invalidArgType, invalidArgValue } from '../errors';
-import { keepCpuid, keepWords, probeInheritance, type LauncherOptions } from '../launcher';
+import { keepCpuid, keepFeatureSet, keepWords, probeInheritance, type LauncherOptions } from '../launcher';
+import { FeatureSet, hostArch, mergeRuntimeEnv, runtimeEnv } from '../core/features';
 
 export type { SpawnMode };
 
@@ -34,6 +35,14 @@ export interface HwcapSpawnOptions {
    * executes CPUID sees this CPU's features: only for programs known to read the auxv alone.
    */
   auxvOnly?: boolean;
+  /**
+   * x86-64: also set the runtime knobs (runtimeEnv: GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG,
+   * DOTNET_*, NPY_DISABLE_CPU_FEATURES) for what hwcaps removes from this CPU, merged AND only
+   * into options.env (or process.env) by mergeRuntimeEnv. Default false. A second layer, with or
+   * without a CPUID mask: it binds the runtimes that read the knobs, as with auxvOnly on a host
+   * without CPUID faulting. Off x86-64 it changes nothing.
+   */
+  runtimeEnv?: boolean;
   /** A signal the child gets when its parent (this process's spawning thread) dies. */
   pdeathsig?: NodeJS.Signals | number;
   /** Set PR_SET_NO_NEW_PRIVS in the child before it execs. */
@@ -49,7 +58,7 @@ export type ExecSyncOptions = cp.ExecSyncOptions & HwcapSpawnOptions;
 export type ForkOptions = cp.ForkOptions & HwcapSpawnOptions;
 export type ExecFileCallback = (error: cp.ExecFileException | null, stdout: string | Buffer, stderr: string | Buffer) => void;
 
-export const HWCAP_KEYS = ['hwcaps', 'mode', 'follow', 'allowSecurityMasking', 'auxvOnly', 'pdeathsig', 'noNewPrivs'] as const;
+export const HWCAP_KEYS = ['hwcaps', 'mode', 'follow', 'allowSecurityMasking', 'auxvOnly', 'runtimeEnv', 'pdeathsig', 'noNewPrivs'] as const;
 
 /** Near misses that would silently mask nothing. */
 const NEAR_MISSES: Record<string, string> = {
@@ -65,6 +74,10 @@ const NEAR_MISSES: Record<string, string> = {
   auxv: 'auxvOnly',
   auxvonly: 'auxvOnly',
   noCpuid: 'auxvOnly',
+  runtimeenv: 'runtimeEnv',
+  runtimeEnvs: 'runtimeEnv',
+  runtimeKnobs: 'runtimeEnv',
+  knobs: 'runtimeEnv',
   allowSecurityMask: 'allowSecurityMasking',
   pdeathSig: 'pdeathsig',
   noNewPrivileges: 'noNewPrivs',
@@ -108,6 +121,7 @@ export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | unde
   const follow = checkBoolean(o, 'follow', true);
   const allowSecurityMasking = checkBoolean(o, 'allowSecurityMasking', false);
   const auxvOnly = checkBoolean(o, 'auxvOnly', false);
+  checkBoolean(o, 'runtimeEnv', false);
   const noNewPrivs = checkBoolean(o, 'noNewPrivs', false);
   const pdeathsig = checkSignal(o.pdeathsig);
   if (o.hwcaps === undefined) {
@@ -127,6 +141,19 @@ export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | unde
   // Without ptrace facts resolveMode never answers null: ptrace mode fails closed with its own error.
   const resolved = resolveMode(mode, { inheritance: probeInheritance }, 'options.mode') ?? 'ptrace';
   return { keep, mode: resolved, follow, allowSecurityMasking, pdeathsig, noNewPrivs };
+}
+
+/**
+ * With options.runtimeEnv (x86-64, hwcaps given): the child's environment, options.env (or
+ * process.env) with the knobs for what hwcaps removes from this CPU merged in AND only;
+ * undefined when there is nothing to add. Call after resolveHwcapOptions (it checks the options).
+ */
+export function runtimeEnvOf(o: Record<string, unknown>): Record<string, string | undefined> | undefined {
+  if (o.runtimeEnv !== true || o.hwcaps === undefined || hostArch() !== 'x86_64') return undefined;
+  const here = FeatureSet.current();
+  const knobs = runtimeEnv(keepFeatureSet(o.hwcaps), { relativeTo: here, allowSecurityMasking: o.allowSecurityMasking === true });
+  if (Object.keys(knobs).length === 0) return undefined;
+  return mergeRuntimeEnv((o.env || process.env) as Record<string, string | undefined>, knobs);
 }
 
 /** The options without hwcap's own keys and argv0 (the launcher passes argv0 on to the program). */

@@ -23,7 +23,7 @@ import {
   validateTimeout,
   type Normalized,
 } from './normalize';
-import { HWCAP_KEYS, resolveHwcapOptions, withoutHwcapKeys, type SpawnOptions, type SpawnSyncOptions } from './options';
+import { HWCAP_KEYS, resolveHwcapOptions, runtimeEnvOf, withoutHwcapKeys, type SpawnOptions, type SpawnSyncOptions } from './options';
 
 type Plan =
   | { launcher?: undefined; file: string; args: string[]; options: Record<string, unknown> }
@@ -54,6 +54,9 @@ function plan(file: unknown, args: unknown, options: unknown, sync: boolean, sta
     const list = Array.isArray(args) ? (args as string[]) : [];
     return { file: file as string, args: list, options: plain };
   }
+  // options.runtimeEnv: the knobs for what the mask removes, merged into the child's environment
+  // (before any fd is opened: a user's value the merge refuses is a synchronous typed error).
+  const env = runtimeEnvOf(o);
   let launcher = launcherPath();
   while (stdio.length < 3) stdio.push(undefined);
   const index = stdio.length;
@@ -75,6 +78,7 @@ function plan(file: unknown, args: unknown, options: unknown, sync: boolean, sta
   }
   const launcherOptions = withoutHwcapKeys(o);
   delete launcherOptions.shell;
+  if (env) launcherOptions.env = env;
   const argv0 = typeof o.argv0 === 'string' ? o.argv0 : undefined;
   return {
     launcher,
@@ -108,7 +112,7 @@ function readStatusFile(fd: number): string {
 /**
  * child_process.spawn with the child's AT_HWCAP* words masked. Same arguments,
  * same ChildProcess, plus options.hwcaps, mode, follow, allowSecurityMasking,
- * pdeathsig and noNewPrivs. Without options.hwcaps (and without pdeathsig or
+ * auxvOnly, runtimeEnv, pdeathsig and noNewPrivs. Without options.hwcaps (and without pdeathsig or
  * noNewPrivs) it is child_process.spawn itself.
  */
 export function spawn(file: string, args?: readonly string[] | SpawnOptions, options?: SpawnOptions): cp.ChildProcess {

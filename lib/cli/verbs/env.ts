@@ -1,9 +1,9 @@
 // hwcap env: the runtime knobs (GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_*, NPY_*) that
 // make x86-64 runtimes leave alone what a feature set lacks, as shell export lines.
-import { runtimeEnv } from '../../core/features';
+import { mergeRuntimeEnv, runtimeEnv } from '../../core/features';
 import { keepSetOf } from '../documents';
 import { host } from '../host';
-import { EXIT_OK, err, out, printJson } from '../output';
+import { CliError, EXIT_OK, err, out, printJson } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
 /** A value quoted for sh: single quotes, with ' written as '\''. */
@@ -21,8 +21,11 @@ export const env = defineVerb({
     '  --features LIST  only these features (psABI levels x86-64-v2 … v4 expand)\n' +
     '  --drop LIST      drop these from that set (or from this node)\n' +
     'Use as `eval "$(hwcap env --baseline b.json)"`. These knobs are a second layer: they\n' +
-    'bind runtimes that read them, not code that runs CPUID itself. GLIBC_TUNABLES and\n' +
-    'GODEBUG replace any value already set; merge by hand if you use them. Protections\n' +
+    'bind runtimes that read them, not code that runs CPUID itself. Each value is merged\n' +
+    "with the variable's value in this environment (mergeRuntimeEnv), so that it only\n" +
+    'turns more off: GLIBC_TUNABLES and GODEBUG keep your other settings, OPENSSL_ia32cap\n' +
+    'your cleared bits, NPY_DISABLE_CPU_FEATURES your names; DOTNET_* are set to 0.\n' +
+    "'hwcap exec --runtime-env' sets the same for one command. Protections\n" +
     '(CET shadow stacks, IBT) stay on unless --allow-security-masking. Off x86-64 there\n' +
     'is nothing to print: runtimes there read the auxv, which hwcap exec masks.',
   options: {
@@ -37,7 +40,14 @@ export const env = defineVerb({
   run({ values }) {
     const here = host().FeatureSet.current('process');
     const keep = keepSetOf('env', values, here, 'nothing to keep from');
-    const vars = runtimeEnv(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] });
+    const knobs = runtimeEnv(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] });
+    let merged: Record<string, string | undefined>;
+    try {
+      merged = mergeRuntimeEnv(process.env, knobs);
+    } catch (e) {
+      throw new CliError((e as Error).message, 'fix or unset that variable');
+    }
+    const vars = Object.fromEntries(Object.keys(knobs).map((k) => [k, merged[k]!]));
     if (values.json) {
       printJson(vars);
       return EXIT_OK;

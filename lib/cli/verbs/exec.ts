@@ -4,7 +4,7 @@
 // of this node's); drop: names removed from that keep set (--drop LIST); mask: the
 // operation, an AND of the command's AT_HWCAP* words with the keep set.
 import * as os from 'node:os';
-import { catalog } from '../../core/features';
+import { catalog, mergeRuntimeEnv, runtimeEnv } from '../../core/features';
 import { keepSetOf } from '../documents';
 import { host } from '../host';
 import type * as Launcher from '../../launcher';
@@ -54,10 +54,15 @@ export const exec = defineVerb({
     'process tree is masked unless --no-follow.\n' +
     'On x86-64 a keep set that removes CPUID features masks CPUID too (ptrace mode,\n' +
     "CPUID faulting: 'hwcap probe'); without faulting that is exit 125 (fail\n" +
-    'closed), and --auxv-only masks the auxv words alone.\n' +
+    'closed), and --auxv-only masks the auxv words alone. --runtime-env also sets the\n' +
+    "runtime knobs of 'hwcap env' (GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_*,\n" +
+    "NPY_DISABLE_CPU_FEATURES) for what is dropped, merged into the command's\n" +
+    "environment so that they only ever turn more off: a second layer for runtimes\n" +
+    'that read them, with or without the CPUID mask.\n' +
     "--json prints one line of JSON on stderr before the command runs: {arch, mode,\n" +
     'resolvedMode, follow, keep, dropped, absent, words, cpuid (the CPUID rules),\n' +
-    "auxvOnly, unmasked (what the command still sees)}; stdout stays the command's.\n" +
+    'auxvOnly, unmasked (what the command still sees), runtimeEnv (the variables\n' +
+    "--runtime-env sets, name → value)}; stdout stays the command's.\n" +
     "Exit status: the command's own; 128+N if a signal N killed it; 127 command not\n" +
     'found; 126 not executable; 125 hwcap could not run it masked. SIGTERM, SIGHUP,\n' +
     'SIGUSR1 and SIGUSR2 sent to hwcap are passed on to the command.',
@@ -69,6 +74,7 @@ export const exec = defineVerb({
     'no-follow': { type: 'boolean', help: 'mask only the first exec, not the whole process tree' },
     'allow-security-masking': { type: 'boolean', help: 'allow dropping security features (arm64 paca, pacg, bti, mte, gcs …)' },
     'auxv-only': { type: 'boolean', help: 'x86-64: mask the auxv words only; CPUID stays the CPU\'s (no CPUID faulting needed)' },
+    'runtime-env': { type: 'boolean', help: "x86-64: also set the runtime knobs ('hwcap env') for what is dropped, merged into the environment" },
     verbose: { type: 'boolean', short: 'v', help: 'say on stderr what is kept and which mode runs' },
     json: jsonOption('say the same on stderr as one line of JSON'),
   },
@@ -78,6 +84,7 @@ export const exec = defineVerb({
     'hwcap exec --baseline baseline.json -- java -jar app.jar',
     'hwcap exec --drop sve,sve2 -- ./bench',
     'hwcap exec --features fpu,sse,sse2 -- env LD_SHOW_AUXV=1 /bin/true',
+    'hwcap exec --auxv-only --runtime-env --features x86-64-v2 -- ./app',
   ],
   run({ values, positionals }) {
     const [file, ...args] = positionals;
@@ -108,7 +115,23 @@ export const exec = defineVerb({
       const what = auxvOnly
         ? `--auxv-only: the command still sees ${unmasked.length} feature${unmasked.length === 1 ? '' : 's'} in CPUID: ${names}`
         : `the command still sees ${names} in CPUID leaf 0xD, which stays the CPU's`;
-      err(`hwcap exec: note: ${what}; 'hwcap env' prints the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them`);
+      const knobs = values['runtime-env'] ? '--runtime-env sets' : "--runtime-env (or 'hwcap env') sets";
+      err(`hwcap exec: note: ${what}; ${knobs} the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them`);
+    }
+    // --runtime-env: the variables the spawn's runtimeEnv option sets (the same computation,
+    // lib/spawn/options.ts runtimeEnvOf), for -v and --json; a value of the user's the merge
+    // refuses (OPENSSL_ia32cap) stops here, before anything runs.
+    const withKnobs = values['runtime-env'] === true;
+    let knobEnv: Record<string, string> = {};
+    if (withKnobs) {
+      const knobs = runtimeEnv(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] === true });
+      let merged: Record<string, string | undefined>;
+      try {
+        merged = mergeRuntimeEnv(process.env, knobs);
+      } catch (e) {
+        throw new CliError(`--runtime-env: ${(e as Error).message}`, 'fix or unset that variable', EXIT_EXEC);
+      }
+      knobEnv = Object.fromEntries(Object.keys(knobs).map((k) => [k, merged[k]!]));
     }
     const follow = !values['no-follow'];
     // x86-64: the CPUID rules the spawn makes of the keep set (lib/launcher/keep.ts), answered by
@@ -119,7 +142,7 @@ export const exec = defineVerb({
     const rules = lc ? lc.keepCpuid(keep).map(lc.cpuidRuleArg) : [];
     const resolved = () => (rules.length ? 'ptrace' : h.resolveMode(mode, { inheritance: h.probeInheritance }));
     if (values.json) {
-      err(jsonLine({ arch: here.arch, mode, resolvedMode: resolved(), follow, keep: kept.names(), dropped, absent, words: kept.toJSON().words, cpuid: rules, auxvOnly, unmasked }));
+      err(jsonLine({ arch: here.arch, mode, resolvedMode: resolved(), follow, keep: kept.names(), dropped, absent, words: kept.toJSON().words, cpuid: rules, auxvOnly, unmasked, runtimeEnv: knobEnv }));
     } else {
       if (absent.length) err(`hwcap exec: note: this node lacks ${absent.join(' ')} of the keep set; the command will not see ${absent.length === 1 ? 'it' : 'them'} either`);
       if (values.verbose) {
@@ -127,6 +150,7 @@ export const exec = defineVerb({
         err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); dropping ${dropped.join(' ') || 'none'}`);
         if (rules.length) err(`hwcap exec: CPUID masked (ptrace helper, CPUID faulting): ${rules.join(' ')}`);
         else if (here.arch === 'x86_64') err(`hwcap exec: CPUID not masked: ${auxvOnly ? '--auxv-only' : 'the keep set removes no CPUID feature of this CPU'}`);
+        if (withKnobs) err(`hwcap exec: runtime env: ${Object.keys(knobEnv).join(' ') || `none (${here.arch === 'x86_64' ? 'no knob covers what is dropped' : `${here.arch} runtimes read the auxv`})`}`);
         const shown = rules.length ? 'ptrace (a CPUID mask needs it)' : mode === 'auto' ? `auto → ${resolved()}` : mode;
         err(`hwcap exec: mode ${shown}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
       }
@@ -165,6 +189,7 @@ export const exec = defineVerb({
           follow,
           allowSecurityMasking: values['allow-security-masking'],
           auxvOnly,
+          runtimeEnv: withKnobs,
           // Should hwcap die, the command does not outlive it unnoticed.
           pdeathsig: 'SIGTERM',
         });

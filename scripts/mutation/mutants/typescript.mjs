@@ -100,4 +100,16 @@ export default [
     edits: [{ file: 'lib/spawn/options.ts', find: 'const cpuid = auxvOnly ? [] : keepCpuid(o.hwcaps);', replace: 'const cpuid = auxvOnly ? keepCpuid(o.hwcaps) : [];' }],
     tests: [['test/launcher/cpuid-spawn.test.ts', 'without a CPUID feature: the child']],
   },
+  {
+    name: 'ts-openssl-merge-forgets-user',
+    claim: "AND only (TypeScript): mergeRuntimeEnv keeps the user's cleared OPENSSL_ia32cap bits (~X merged with ~Y is ~(X|Y), never ~Y)",
+    edits: [{ file: 'lib/core/runtime-env.ts', find: "if (user.kind === 'clear') return `~${hex(user.value | off)}`;", replace: "if (user.kind === 'clear') return `~${hex(off)}`;" }],
+    tests: [['test/core/runtime-env.test.ts', 'OPENSSL_ia32cap'], 'test/core/runtime-env-x86.test.ts', ['test/spawn/runtime-env.test.ts', 'openssl info']],
+  },
+  {
+    name: 'ts-glibc-merge-second-entry',
+    claim: "AND only (TypeScript): mergeRuntimeEnv adds our glibc.cpu.hwcaps items to the user's entry; a second entry would override it (glibc takes the last)",
+    edits: [{ file: 'lib/core/runtime-env.ts', find: 'if (last < 0) return [...entries, ours].join(\':\');', replace: 'if (last < 1e9) return [...entries, ours].join(\':\');' }],
+    tests: [['test/core/runtime-env.test.ts', 'GLIBC_TUNABLES'], 'test/core/runtime-env-x86.test.ts'],
+  },
 ];
