@@ -37,8 +37,8 @@ export {
   closeMatches,
 } from './core/features';
 export type { Arch, WordName, Feature, FeatureSetJSON, SchemaErrorCode } from './core/features';
-// x86-64: CPUID word names, the psABI levels, and the runtimes' own knobs for a feature set.
-export { CPUID_WORD_NAMES, LEVEL_NAMES, mergeRuntimeEnv, runtimeEnv } from './core/features';
+// x86-64: CPUID word names, the psABI levels, and the runtimes' own knobs (and V8's flags) for a feature set.
+export { CPUID_WORD_NAMES, LEVEL_NAMES, mergeRuntimeEnv, runtimeEnv, v8Flags } from './core/features';
 export type { CpuidWordName, CpuidWords, CpuInfo, Place, RuntimeEnvOptions } from './core/features';
 export { parseReport, baseline, check, MixedArchError, NODE_REPORT_SCHEMA } from './core/report';
 export type { NodeReport, NodeReportOptions, LibcInfo, CheckResult } from './core/report';

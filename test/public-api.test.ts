@@ -21,7 +21,7 @@ const DOCUMENTED = [
   'FeatureSet', 'HwcapSchemaError', 'ARCHES', 'WORD_NAMES', 'FEATURESET_SCHEMA', 'catalog', 'normalizeArch', 'hostArch', 'decodeWords', 'closeMatches',
   'parseReport', 'baseline', 'check', 'MixedArchError', 'NODE_REPORT_SCHEMA', 'fromNodeFeatureDiscovery', 'libcInfo',
   // x86-64: CPUID, levels, runtime knobs
-  'cpuid', 'xgetbv', 'CPUID_WORD_NAMES', 'LEVEL_NAMES', 'runtimeEnv', 'mergeRuntimeEnv',
+  'cpuid', 'xgetbv', 'CPUID_WORD_NAMES', 'LEVEL_NAMES', 'runtimeEnv', 'mergeRuntimeEnv', 'v8Flags',
   // this machine, the mode rule, the launcher
   'resolveMode', 'launcherPath', 'probePath', 'probeInheritance', 'probePtrace', 'probe', 'nodeReport', 'LAUNCHER_STAGES',
   // masked children

@@ -50,4 +50,4 @@ export function wordsOfNames(arch: Arch | string, names: unknown, argName: strin
   return { hwcap: v[0] ?? 0n, hwcap2: v[1] ?? 0n, hwcap3: v[2] ?? 0n, hwcap4: v[3] ?? 0n };
 }
 
-export { mergeRuntimeEnv, runtimeEnv, type RuntimeEnvOptions } from './runtime-env';
+export { mergeRuntimeEnv, runtimeEnv, v8Flags, type RuntimeEnvOptions } from './runtime-env';

@@ -5,7 +5,7 @@
 import { invalidArgType, invalidArgValue } from '../errors';
 import { FeatureSet } from './feature-set';
 import { table } from './decode';
-import { RUNTIME_KNOBS } from './tables/runtime-knobs';
+import { RUNTIME_KNOBS, V8_FLAG_NAMES } from './tables/runtime-knobs';
 
 export interface RuntimeEnvOptions {
   /**
@@ -18,24 +18,34 @@ export interface RuntimeEnvOptions {
 }
 
 /**
- * GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_Enable* and NPY_DISABLE_CPU_FEATURES for the
- * features `set` lacks. Empty off x86-64 (those runtimes read the auxv there). Variables that
- * may already hold other settings (GLIBC_TUNABLES, GODEBUG …): merge with mergeRuntimeEnv.
+ * The checks runtimeEnv and v8Flags share; off x86-64 undefined, else whether a feature is one
+ * to name: `set` lacks it, relativeTo (if given) has it, and it is not a protection unless
+ * allowSecurityMasking.
  */
-export function runtimeEnv(set: FeatureSet, options: RuntimeEnvOptions = {}): Record<string, string> {
+function lacksOf(set: FeatureSet, options: RuntimeEnvOptions): ((name: string) => boolean) | undefined {
   if (!(set instanceof FeatureSet)) throw invalidArgType('set', 'an instance of FeatureSet', set);
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
   const { relativeTo, allowSecurityMasking = false } = options;
   if (relativeTo !== undefined && !(relativeTo instanceof FeatureSet)) throw invalidArgType('options.relativeTo', 'an instance of FeatureSet', relativeTo);
   if (typeof allowSecurityMasking !== 'boolean') throw invalidArgType('options.allowSecurityMasking', 'of type boolean', allowSecurityMasking);
   if (relativeTo !== undefined && relativeTo.arch !== set.arch) throw invalidArgType('options.relativeTo', `a ${set.arch} FeatureSet`, relativeTo);
-  if (set.arch !== 'x86_64') return {};
+  if (set.arch !== 'x86_64') return undefined;
   const t = table(set.arch);
-  const lacks = (name: string): boolean => {
+  return (name: string): boolean => {
     if (set.has(name)) return false;
     if (relativeTo && !relativeTo.has(name)) return false;
     return allowSecurityMasking || t.byName.get(name)?.security !== true;
   };
+}
+
+/**
+ * GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_Enable* and NPY_DISABLE_CPU_FEATURES for the
+ * features `set` lacks. Empty off x86-64 (those runtimes read the auxv there). Variables that
+ * may already hold other settings (GLIBC_TUNABLES, GODEBUG …): merge with mergeRuntimeEnv.
+ */
+export function runtimeEnv(set: FeatureSet, options: RuntimeEnvOptions = {}): Record<string, string> {
+  const lacks = lacksOf(set, options);
+  if (!lacks) return {};
   const env: Record<string, string> = {};
   for (const knob of RUNTIME_KNOBS) {
     const off = [...new Set(Object.entries(knob.names).filter(([n]) => lacks(n)).flatMap(([, v]) => v))];
@@ -65,6 +75,25 @@ export function runtimeEnv(set: FeatureSet, options: RuntimeEnvOptions = {}): Re
     }
   }
   return env;
+}
+
+/**
+ * V8's command-line flags for the features `set` lacks: `--no-enable-avx2` and the like
+ * (tables/runtime-knobs.ts V8_FLAG_NAMES), in V8's order, for node's command line before the
+ * script (NODE_OPTIONS refuses them). Same options as runtimeEnv; empty off x86-64 (V8 reads the
+ * auxv or its own probes there). V8 takes the last setting of a flag: put these after any of the
+ * user's, or a user's `--enable-X` is overridden rather than the other way round.
+ */
+export function v8Flags(set: FeatureSet, options: RuntimeEnvOptions = {}): string[] {
+  const lacks = lacksOf(set, options);
+  if (!lacks) return [];
+  const off = new Set<string>();
+  for (const [name, flags] of Object.entries(V8_FLAG_NAMES)) {
+    if (lacks(name)) for (const f of flags) off.add(f);
+  }
+  // V8's order (the table's values), not the order features were found in.
+  const order = [...new Set(Object.values(V8_FLAG_NAMES).flat())];
+  return order.filter((f) => off.has(f)).map((f) => `--no-enable-${f}`);
 }
 
 type Env = Record<string, string | undefined>;

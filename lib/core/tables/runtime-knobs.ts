@@ -90,3 +90,33 @@ export const RUNTIME_KNOBS: readonly RuntimeKnob[] = Object.freeze([
     },
   },
 ] as const);
+
+// V8 (the JIT of Node and other embedders) takes no environment variable: it has command-line
+// flags, --no-enable-NAME, for the x86-64 features its code generator and assembler would use.
+// Source: src/flags/flag-definitions.h (v8/v8, as vendored in nodejs/node deps/v8; V8 11.3 of
+// Node 20 and later): DEFINE_BOOL(enable_sse3 …), enable_ssse3, enable_sse4_1, enable_sse4_2,
+// enable_sahf, enable_avx, enable_avx2, enable_fma3, enable_bmi1, enable_bmi2, enable_lzcnt,
+// enable_popcnt, all default true; on the command line `_` may be written `-`. Read at start-up by
+// src/codegen/x64/assembler-x64.cc CpuFeatures::ProbeImpl, which also drops what a dropped
+// feature carries: no SSE3 → no SSSE3 → no SSE4.1 → no SSE4.2 → no AVX → no AVX2 or FMA3. It
+// sets AVX only with CPUID's OSXSAVE (and XCR0 from xgetbv), so a set without osxsave loses AVX.
+// Newer V8 adds enable_f16c, enable_avx_vnni, enable_avx_vnni_int8: left out, as Node refuses a
+// flag its V8 does not know ("bad option") and Node 20's V8 has none of them.
+// Node refuses these in NODE_OPTIONS; they go on node's command line (execArgv).
+
+/** hwcap name (the kernel's /proc/cpuinfo name) → V8's flag names (without `--enable-`). */
+export const V8_FLAG_NAMES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  pni: ['sse3'],
+  ssse3: ['ssse3'],
+  sse4_1: ['sse4-1'],
+  sse4_2: ['sse4-2'],
+  lahf_lm: ['sahf'],
+  avx: ['avx'],
+  osxsave: ['avx'],
+  avx2: ['avx2'],
+  fma: ['fma3'],
+  bmi1: ['bmi1'],
+  bmi2: ['bmi2'],
+  abm: ['lzcnt'],
+  popcnt: ['popcnt'],
+});
