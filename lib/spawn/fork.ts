@@ -4,7 +4,7 @@ import type * as cp from 'node:child_process';
 import * as url from 'node:url';
 import { invalidArgType, invalidArgValue, invalidArgValueType } from '../errors';
 import { validateArgumentNullCheck, validateObject } from './normalize';
-import type { ForkOptions, SpawnOptions } from './options';
+import { v8FlagsOf, type ForkOptions, type SpawnOptions } from './options';
 import { spawn } from './spawn';
 
 const STDIO_NAMES = ['pipe', 'inherit', 'ignore', 'overlapped'];
@@ -28,7 +28,8 @@ function modulePathOf(modulePath: unknown): string {
  * child_process.fork with the child's AT_HWCAP* words masked: a Node child
  * running `modulePath`, with the IPC channel (`send`, 'message') of
  * child_process. The child is the node binary in options.execPath (default
- * process.execPath), exec'd by the launcher like any other program.
+ * process.execPath), exec'd by the launcher like any other program. With
+ * options.runtimeEnv, V8's flags for what the mask removes (v8Flags) follow the execArgv.
  */
 export function fork(modulePath: string | URL, options?: ForkOptions): cp.ChildProcess;
 export function fork(modulePath: string | URL, args?: readonly string[], options?: ForkOptions): cp.ChildProcess;
@@ -59,6 +60,9 @@ export function fork(modulePath: string | URL, args?: readonly string[] | ForkOp
     const at = (execArgv as string[]).lastIndexOf(evalScript);
     if (at > 0) execArgv = [...(execArgv as string[]).slice(0, at - 1), ...(execArgv as string[]).slice(at + 1)];
   }
+  // options.runtimeEnv: V8's --no-enable-X flags for what the mask removes, after the caller's
+  // execArgv: V8 takes a flag's last setting, so a caller's --enable-X cannot turn one back on.
+  execArgv = [...(execArgv as string[]), ...v8FlagsOf(opts)];
   const stdio = opts.stdio;
   if (typeof stdio === 'string' || !Array.isArray(stdio)) {
     const each = typeof stdio === 'string' ? stdio : opts.silent ? 'pipe' : 'inherit';

@@ -6,7 +6,7 @@ import type { HwcapMask, HwcapWords } from '../core/words';
 import { checkMode, resolveMode, type SpawnMode } from '../host';
 import { invalidArgType, invalidArgValue } from '../errors';
 import { keepCpuid, keepFeatureSet, keepWords, probeInheritance, type LauncherOptions } from '../launcher';
-import { FeatureSet, hostArch, mergeRuntimeEnv, runtimeEnv } from '../core/features';
+import { FeatureSet, hostArch, mergeRuntimeEnv, runtimeEnv, v8Flags } from '../core/features';
 
 export type { SpawnMode };
 
@@ -154,6 +154,17 @@ export function runtimeEnvOf(o: Record<string, unknown>): Record<string, string 
   const knobs = runtimeEnv(keepFeatureSet(o.hwcaps), { relativeTo: here, allowSecurityMasking: o.allowSecurityMasking === true });
   if (Object.keys(knobs).length === 0) return undefined;
   return mergeRuntimeEnv((o.env || process.env) as Record<string, string | undefined>, knobs);
+}
+
+/**
+ * With options.runtimeEnv (x86-64, hwcaps given): V8's flags (v8Flags) for what hwcaps removes
+ * from this CPU, for a Node child's command line after its other execArgv; [] otherwise. Checks
+ * options.hwcaps (keepWords) itself: fork calls it before spawn checks the options.
+ */
+export function v8FlagsOf(o: Record<string, unknown>): string[] {
+  if (o.runtimeEnv !== true || o.hwcaps === undefined || hostArch() !== 'x86_64') return [];
+  keepWords(o.hwcaps);
+  return v8Flags(keepFeatureSet(o.hwcaps), { relativeTo: FeatureSet.current(), allowSecurityMasking: o.allowSecurityMasking === true });
 }
 
 /** The options without hwcap's own keys and argv0 (the launcher passes argv0 on to the program). */

@@ -2,8 +2,13 @@
 // from this CPU reach the child merged with options.env (or process.env), AND only; without the
 // option nothing is added; a bad value is a typed error. x86-64 only (elsewhere there are none).
 import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FeatureSet, execFileSync, hostArch, runtimeEnv, spawn, spawnSync } from '../../lib';
+import { FeatureSet, execFileSync, fork, hostArch, runtimeEnv, spawn, spawnSync, v8Flags } from '../../lib';
+import { V8_FLAG_NAMES } from '../../lib/core/tables/runtime-knobs';
+import type { ForkOptions } from '../../lib/spawn/options';
 import { canPtrace, ptraceSkip } from '../support/mask-fixture';
 import { expectCode, which } from '../support/helpers';
 
@@ -110,6 +115,61 @@ describe('spawn option runtimeEnv: a bad value', () => {
   it('near misses name it', () => {
     for (const k of ['runtimeenv', 'knobs']) {
       expect(expectCode(() => spawnSync('true', [], { [k]: true } as never), RangeError, 'ERR_INVALID_ARG_VALUE').message).toContain('options.runtimeEnv');
+    }
+  });
+});
+
+// fork: V8's flags (v8Flags) for what hwcaps removes join the child's execArgv, after the
+// caller's, so that V8 (which takes a flag's last setting) never turns one back on.
+const v8Drop = ['avx2', 'sse4_2', 'popcnt', 'bmi2'].find((n) => here.has(n) && V8_FLAG_NAMES[n]);
+const v8Set = v8Drop ? here.without([v8Drop]) : here;
+const v8Want = v8Flags(v8Set, { relativeTo: here });
+/** fork a module that sends its process.execArgv back, and wait for it to exit. */
+async function forkedExecArgv(options: ForkOptions): Promise<string[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-v8-'));
+  const mod = path.join(dir, 'argv.js');
+  fs.writeFileSync(mod, "process.send(process.execArgv, () => process.disconnect());\n");
+  try {
+    const child = fork(mod, [], options);
+    const reply = new Promise<string[]>((resolve) => child.once('message', (m) => resolve(m as string[])));
+    const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, sig) => resolve([c, sig])));
+    const argv = await reply;
+    expect(await exited).toEqual([0, null]);
+    return argv;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(!isX86 || !v8Drop || !canPtrace)(`fork option runtimeEnv: V8's flags (skipped unless x86-64 with avx2, sse4_2, popcnt or bmi2 and ptrace${ptraceSkip})`, () => {
+  it("the flags follow the caller's execArgv, and a caller's --enable-X earlier does not win", async () => {
+    const flag = V8_FLAG_NAMES[v8Drop!]![0]!;
+    expect(v8Want).toContain(`--no-enable-${flag}`);
+    const execArgv = ['--stack-size=1000', `--enable-${flag}`];
+    const argv = await forkedExecArgv({ hwcaps: v8Set, auxvOnly: true, runtimeEnv: true, execArgv });
+    expect(argv).toEqual([...execArgv, ...v8Want]);
+    // V8 with that command line leaves the feature unused (its CPU feature line, see test/core/v8-flags.test.ts).
+    const line = cp.spawnSync(process.execPath, [...argv, '--v8-options'], { encoding: 'utf8' }).stdout.split('\n')[0]!;
+    const feature = flag.toUpperCase().replace(/-/g, '_');
+    if (/^(?:\w+=\d+ ?)+$/.test(line)) expect(line.split(' ')).toContain(`${feature}=0`);
+  });
+
+  it("without options.execArgv the flags follow the parent's process.execArgv", async () => {
+    const argv = await forkedExecArgv({ hwcaps: v8Set, auxvOnly: true, runtimeEnv: true });
+    expect(argv).toEqual([...process.execArgv, ...v8Want]);
+  });
+
+  it('without runtimeEnv (or with false), or with nothing removed, no flag is added', async () => {
+    for (const opt of [{}, { runtimeEnv: false }]) {
+      expect(await forkedExecArgv({ hwcaps: v8Set, auxvOnly: true, execArgv: ['--stack-size=1000'], ...opt })).toEqual(['--stack-size=1000']);
+    }
+    expect(await forkedExecArgv({ hwcaps: here, auxvOnly: true, runtimeEnv: true, execArgv: ['--stack-size=1000'] })).toEqual(['--stack-size=1000']);
+  });
+
+  it('a bad hwcaps with runtimeEnv is the same typed error as without', () => {
+    for (const runtimeEnv of [true, false]) {
+      expectCode(() => fork('x.js', [], { hwcaps: 42 as never, runtimeEnv }), TypeError, 'ERR_INVALID_ARG_TYPE');
+      expectCode(() => fork('x.js', [], { hwcaps: FeatureSet.fromNames('arm64', ['fp']), runtimeEnv }), RangeError, 'ERR_INVALID_ARG_VALUE');
     }
   });
 });
