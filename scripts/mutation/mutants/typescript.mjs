@@ -112,4 +112,10 @@ export default [
     edits: [{ file: 'lib/core/runtime-env.ts', find: 'if (last < 0) return [...entries, ours].join(\':\');', replace: 'if (last < 1e9) return [...entries, ours].join(\':\');' }],
     tests: [['test/core/runtime-env.test.ts', 'GLIBC_TUNABLES'], 'test/core/runtime-env-x86.test.ts'],
   },
+  {
+    name: 'ts-fork-v8-flags-first',
+    claim: "AND only (TypeScript): fork puts V8's --no-enable-X flags after the caller's execArgv (V8 takes a flag's last setting), never before it",
+    edits: [{ file: 'lib/spawn/fork.ts', find: 'execArgv = [...(execArgv as string[]), ...v8FlagsOf(opts)];', replace: 'execArgv = [...v8FlagsOf(opts), ...(execArgv as string[])];' }],
+    tests: [['test/spawn/runtime-env.test.ts', "a caller's --enable-X earlier does not win"]],
+  },
 ];
