@@ -127,6 +127,7 @@ describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
       // x86-64: AT_HWCAP is CPUID.1:EDX, and --auxv-only leaves CPUID as it is.
       unmasked: arch === 'x86_64' ? [victim] : [],
       runtimeEnv: {},
+      nodeFlags: [],
     });
     // A keep set naming what this node lacks: said in the JSON, not as a text note.
     const missing = catalog(arch).map((f) => f.name).find((n) => !here.has(n));

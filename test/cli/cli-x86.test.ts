@@ -4,7 +4,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FeatureSet, catalog, probeInheritance, probePtrace, runtimeEnv } from '../../lib';
+import { FeatureSet, catalog, probeInheritance, probePtrace, runtimeEnv, v8Flags } from '../../lib';
 import { hwcap, tempDir } from '../support/cli-harness';
 import { cpuidFaulting } from '../support/cpuid-fixture';
 
@@ -41,12 +41,14 @@ describe.skipIf(!isX86)('hwcap on x86-64 (skipped: not x86-64)', () => {
     expect(hwcap(['check', '--features', 'x86-64-v5']).stderr).toMatch(/unknown feature 'x86-64-v5' on x86_64; did you mean .*'x86-64-v4'/);
   });
 
-  it('env --json is runtimeEnv() of the kept set relative to this node', () => {
+  it('env --json is runtimeEnv() of the kept set relative to this node, with nodeFlags: v8Flags() of it', () => {
     const r = hwcap(['env', '--drop', 'avx2', '--json']);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual(runtimeEnv(here.without(['avx2']), { relativeTo: here }));
+    const noAvx2 = here.without(['avx2']);
+    expect(JSON.parse(r.stdout)).toEqual({ ...runtimeEnv(noAvx2, { relativeTo: here }), nodeFlags: v8Flags(noAvx2, { relativeTo: here }) });
     const v2 = hwcap(['env', '--features', 'x86-64-v2', '--json']);
-    expect(JSON.parse(v2.stdout)).toEqual(runtimeEnv(FeatureSet.fromNames('x86_64', ['x86-64-v2']), { relativeTo: here }));
+    const v2set = FeatureSet.fromNames('x86_64', ['x86-64-v2']);
+    expect(JSON.parse(v2.stdout)).toEqual({ ...runtimeEnv(v2set, { relativeTo: here }), nodeFlags: v8Flags(v2set, { relativeTo: here }) });
     const base = path.join(dir, 'v2.json');
     fs.writeFileSync(base, JSON.stringify(FeatureSet.fromNames('x86_64', ['x86-64-v2'])));
     expect(hwcap(['env', '--baseline', base, '--json']).stdout).toBe(v2.stdout);
@@ -55,7 +57,11 @@ describe.skipIf(!isX86)('hwcap on x86-64 (skipped: not x86-64)', () => {
   it.skipIf(!fs.existsSync(LDSO))('env prints export lines a shell evaluates: ld.so then calls x86-64-v3 unsupported', () => {
     const r = hwcap(['env', '--features', 'x86-64-v2']);
     expect(r.status).toBe(0);
-    for (const line of r.stdout.trim().split('\n').filter(Boolean)) expect(line).toMatch(/^export [A-Za-z_][A-Za-z0-9_]*=/);
+    const lines = r.stdout.trim().split('\n').filter(Boolean);
+    // Export lines, then (if V8 has flags for what the set lacks) one comment line naming them.
+    const nodeFlags = v8Flags(FeatureSet.fromNames('x86_64', ['x86-64-v2']), { relativeTo: here });
+    if (nodeFlags.length) expect(lines.pop()).toBe(`# node: ${nodeFlags.join(' ')}`);
+    for (const line of lines) expect(line).toMatch(/^export [A-Za-z_][A-Za-z0-9_]*=/);
     const sh = cp.spawnSync('sh', ['-c', `${r.stdout}\n${LDSO} --help`], { encoding: 'utf8' });
     expect(sh.stdout).not.toMatch(/x86-64-v3 \(supported/);
     if (here.has('x86-64-v2')) expect(sh.stdout).toMatch(/x86-64-v2 \(supported/);

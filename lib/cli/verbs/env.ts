@@ -1,6 +1,7 @@
 // hwcap env: the runtime knobs (GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_*, NPY_*) that
-// make x86-64 runtimes leave alone what a feature set lacks, as shell export lines.
-import { mergeRuntimeEnv, runtimeEnv } from '../../core/features';
+// make x86-64 runtimes leave alone what a feature set lacks, as shell export lines, and V8's
+// flags for node's command line as a comment line after them.
+import { mergeRuntimeEnv, runtimeEnv, v8Flags } from '../../core/features';
 import { keepSetOf } from '../documents';
 import { host } from '../host';
 import { CliError, EXIT_OK, err, out, printJson } from '../output';
@@ -25,6 +26,8 @@ export const env = defineVerb({
     "with the variable's value in this environment (mergeRuntimeEnv), so that it only\n" +
     'turns more off: GLIBC_TUNABLES and GODEBUG keep your other settings, OPENSSL_ia32cap\n' +
     'your cleared bits, NPY_DISABLE_CPU_FEATURES your names; DOTNET_* are set to 0.\n' +
+    "V8 takes no variable: its flags follow as a comment, `# node: --no-enable-avx2 …`,\n" +
+    "for node's command line (NODE_OPTIONS refuses them); --json gives them as nodeFlags.\n" +
     "'hwcap exec --runtime-env' sets the same for one command. Protections\n" +
     '(CET shadow stacks, IBT) stay on unless --allow-security-masking. Off x86-64 there\n' +
     'is nothing to print: runtimes there read the auxv, which hwcap exec masks.',
@@ -33,7 +36,7 @@ export const env = defineVerb({
     features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
     drop: { type: 'string', multiple: true, value: 'LIST', help: 'drop these features (comma-separated, repeatable)' },
     'allow-security-masking': { type: 'boolean', help: 'also turn off protections (glibc IBT and SHSTK)' },
-    json: jsonOption('print the variables as one JSON object'),
+    json: jsonOption('print the variables as one JSON object, with nodeFlags (an array)'),
   },
   positionals: { min: 0, max: 0, name: '' },
   examples: ['eval "$(hwcap env --baseline baseline.json)"', 'hwcap env --features x86-64-v3', 'hwcap env --drop avx512f --json'],
@@ -48,12 +51,15 @@ export const env = defineVerb({
       throw new CliError((e as Error).message, 'fix or unset that variable');
     }
     const vars = Object.fromEntries(Object.keys(knobs).map((k) => [k, merged[k]!]));
+    const nodeFlags = v8Flags(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] });
     if (values.json) {
-      printJson(vars);
+      printJson({ ...vars, nodeFlags });
       return EXIT_OK;
     }
     if (here.arch !== 'x86_64') err(`hwcap env: note: ${here.arch} runtimes read the auxv, not these knobs; use 'hwcap exec' to mask it`);
     const lines = Object.entries(vars).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+    // A comment, so that `eval` of the output is unchanged by it.
+    if (nodeFlags.length) lines.push(`# node: ${nodeFlags.join(' ')}`);
     if (lines.length) out(lines.join('\n'));
     return EXIT_OK;
   },

@@ -3,8 +3,10 @@
 // keep: the features the command may see (--baseline FILE, --features LIST, or all
 // of this node's); drop: names removed from that keep set (--drop LIST); mask: the
 // operation, an AND of the command's AT_HWCAP* words with the keep set.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { catalog, mergeRuntimeEnv, runtimeEnv } from '../../core/features';
+import * as path from 'node:path';
+import { catalog, mergeRuntimeEnv, runtimeEnv, v8Flags } from '../../core/features';
 import { keepSetOf } from '../documents';
 import { host } from '../host';
 import type * as Launcher from '../../launcher';
@@ -29,6 +31,47 @@ function maskableNames(arch: string, auxvOnly: boolean): (name: string) => boole
   const inAuxv = new Set(rows.filter((r) => r.word.startsWith('AT_HWCAP') || r.also?.word.startsWith('AT_HWCAP')).map((r) => r.name));
   if (auxvOnly) return (name) => inAuxv.has(name) || /@AT_HWCAP\d?$/.test(name);
   return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
+}
+
+/** The file CMD names: itself with a slash, else the first executable of that name on PATH. */
+function resolveCommand(file: string): string | undefined {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  if (file.includes('/')) return real(file);
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = path.join(dir || '.', file);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return real(p);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Whether CMD is node: its name is node or nodejs, or it is the node binary hwcap runs on. */
+function isNodeCommand(file: string): boolean {
+  if (['node', 'nodejs'].includes(path.basename(file))) return true;
+  const resolved = resolveCommand(file);
+  return resolved !== undefined && (resolved === resolveCommand(process.execPath) || ['node', 'nodejs'].includes(path.basename(resolved)));
+}
+
+/**
+ * An argument of the user's that would turn back on a feature one of our `--no-enable-X` flags
+ * turns off: `--enable-X` (V8 reads `_` as `-`, and one dash as two), with or without `=value`.
+ */
+function reenabling(args: readonly string[], flags: readonly string[]): string | undefined {
+  const off = new Set(flags.map((f) => f.replace(/^--no-/, '')));
+  return args.find((a) => {
+    const m = /^--?([^=]*)(?:=.*)?$/s.exec(a);
+    return m !== null && off.has(m[1]!.replace(/_/g, '-'));
+  });
 }
 
 /** 'a b c … and 12 more' */
@@ -58,11 +101,14 @@ export const exec = defineVerb({
     "runtime knobs of 'hwcap env' (GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_*,\n" +
     "NPY_DISABLE_CPU_FEATURES) for what is dropped, merged into the command's\n" +
     "environment so that they only ever turn more off: a second layer for runtimes\n" +
-    'that read them, with or without the CPUID mask.\n' +
+    'that read them, with or without the CPUID mask. When CMD is node (named node or\n' +
+    "nodejs, or hwcap's own node), V8's flags (--no-enable-avx2 …) go right after it;\n" +
+    'an argument that would turn one back on (--enable-avx2) is refused (exit 2).\n' +
     "--json prints one line of JSON on stderr before the command runs: {arch, mode,\n" +
     'resolvedMode, follow, keep, dropped, absent, words, cpuid (the CPUID rules),\n' +
     'auxvOnly, unmasked (what the command still sees), runtimeEnv (the variables\n' +
-    "--runtime-env sets, name → value)}; stdout stays the command's.\n" +
+    '--runtime-env sets, name → value), nodeFlags (the V8 flags it puts after node)};\n' +
+    "stdout stays the command's.\n" +
     "Exit status: the command's own; 128+N if a signal N killed it; 127 command not\n" +
     'found; 126 not executable; 125 hwcap could not run it masked. SIGTERM, SIGHUP,\n' +
     'SIGUSR1 and SIGUSR2 sent to hwcap are passed on to the command.',
@@ -133,6 +179,15 @@ export const exec = defineVerb({
       }
       knobEnv = Object.fromEntries(Object.keys(knobs).map((k) => [k, merged[k]!]));
     }
+    // --runtime-env and CMD is node: V8's flags right after it. V8 takes a flag's last setting,
+    // so a user's --enable-X later on would win: refused, AND only.
+    const isNode = withKnobs && isNodeCommand(file);
+    const nodeFlags = isNode ? v8Flags(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] === true }) : [];
+    const back = reenabling(args, nodeFlags);
+    if (back !== undefined) {
+      throw usageError('exec', `argument ${JSON.stringify(back)} would turn back on what --runtime-env turns off (${nodeFlags.join(' ')})`, 'drop that argument, or keep the feature in the keep set');
+    }
+    const commandArgs = [...nodeFlags, ...args];
     const follow = !values['no-follow'];
     // x86-64: the CPUID rules the spawn makes of the keep set (lib/launcher/keep.ts), answered by
     // the ptrace helper at every trapped CPUID. Loaded here, not at the top: the pure verbs load
@@ -142,7 +197,7 @@ export const exec = defineVerb({
     const rules = lc ? lc.keepCpuid(keep).map(lc.cpuidRuleArg) : [];
     const resolved = () => (rules.length ? 'ptrace' : h.resolveMode(mode, { inheritance: h.probeInheritance }));
     if (values.json) {
-      err(jsonLine({ arch: here.arch, mode, resolvedMode: resolved(), follow, keep: kept.names(), dropped, absent, words: kept.toJSON().words, cpuid: rules, auxvOnly, unmasked, runtimeEnv: knobEnv }));
+      err(jsonLine({ arch: here.arch, mode, resolvedMode: resolved(), follow, keep: kept.names(), dropped, absent, words: kept.toJSON().words, cpuid: rules, auxvOnly, unmasked, runtimeEnv: knobEnv, nodeFlags }));
     } else {
       if (absent.length) err(`hwcap exec: note: this node lacks ${absent.join(' ')} of the keep set; the command will not see ${absent.length === 1 ? 'it' : 'them'} either`);
       if (values.verbose) {
@@ -151,6 +206,7 @@ export const exec = defineVerb({
         if (rules.length) err(`hwcap exec: CPUID masked (ptrace helper, CPUID faulting): ${rules.join(' ')}`);
         else if (here.arch === 'x86_64') err(`hwcap exec: CPUID not masked: ${auxvOnly ? '--auxv-only' : 'the keep set removes no CPUID feature of this CPU'}`);
         if (withKnobs) err(`hwcap exec: runtime env: ${Object.keys(knobEnv).join(' ') || `none (${here.arch === 'x86_64' ? 'no knob covers what is dropped' : `${here.arch} runtimes read the auxv`})`}`);
+        if (isNode) err(`hwcap exec: node flags: ${nodeFlags.join(' ') || `none (${here.arch === 'x86_64' ? 'V8 has no flag for what is dropped' : `${here.arch}: V8 reads the auxv`})`}`);
         const shown = rules.length ? 'ptrace (a CPUID mask needs it)' : mode === 'auto' ? `auto → ${resolved()}` : mode;
         err(`hwcap exec: mode ${shown}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
       }
@@ -182,7 +238,7 @@ export const exec = defineVerb({
         resolve(status);
       };
       try {
-        child = h.spawn(file, args, {
+        child = h.spawn(file, commandArgs, {
           stdio: 'inherit',
           hwcaps: keep,
           mode,
