@@ -40,7 +40,8 @@ export interface HwcapSpawnOptions {
    * DOTNET_*, NPY_DISABLE_CPU_FEATURES) for what hwcaps removes from this CPU, merged AND only
    * into options.env (or process.env) by mergeRuntimeEnv. Default false. A second layer, with or
    * without a CPUID mask: it binds the runtimes that read the knobs, as with auxvOnly on a host
-   * without CPUID faulting. Off x86-64 it changes nothing.
+   * without CPUID faulting. fork also appends V8's flags (v8Flags: --no-enable-avx2 …) to the
+   * child's execArgv, after the caller's. Off x86-64 it changes nothing.
    */
   runtimeEnv?: boolean;
   /** A signal the child gets when its parent (this process's spawning thread) dies. */
