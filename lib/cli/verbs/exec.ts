@@ -162,7 +162,8 @@ export const exec = defineVerb({
         ? `--auxv-only: the command still sees ${unmasked.length} feature${unmasked.length === 1 ? '' : 's'} in CPUID: ${names}`
         : `the command still sees ${names} in CPUID leaf 0xD, which stays the CPU's`;
       const knobs = values['runtime-env'] ? '--runtime-env sets' : "--runtime-env (or 'hwcap env') sets";
-      err(`hwcap exec: note: ${what}; ${knobs} the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them`);
+      const v8 = isNodeCommand(file) ? ` (and V8's flags, for node)` : '';
+      err(`hwcap exec: note: ${what}; ${knobs} the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them${v8}`);
     }
     // --runtime-env: the variables the spawn's runtimeEnv option sets (the same computation,
     // lib/spawn/options.ts runtimeEnvOf), for -v and --json; a value of the user's the merge

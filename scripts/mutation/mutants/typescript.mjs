@@ -118,4 +118,10 @@ export default [
     edits: [{ file: 'lib/spawn/fork.ts', find: 'execArgv = [...(execArgv as string[]), ...v8FlagsOf(opts)];', replace: 'execArgv = [...v8FlagsOf(opts), ...(execArgv as string[])];' }],
     tests: [['test/spawn/runtime-env.test.ts', "a caller's --enable-X earlier does not win"]],
   },
+  {
+    name: 'ts-exec-node-reenable-allowed',
+    claim: "AND only (TypeScript): hwcap exec --runtime-env refuses a node argument (--enable-X) that would turn back on a feature its V8 flags turn off",
+    edits: [{ file: 'lib/cli/verbs/exec.ts', find: 'if (back !== undefined) {', replace: 'if (back === null) {' }],
+    tests: [['test/cli/cli-runtime-env.test.ts', 'an argument that would turn a feature back on']],
+  },
 ];
