@@ -152,15 +152,20 @@ describe.skipIf(!isX86 || !v8Drop || !canMask)('hwcap exec --runtime-env -- node
 });
 
 describe.skipIf(!isX86 || !v8Drop)('hwcap env: V8\'s flags (skipped unless x86-64 with avx2, sse4_2, popcnt or bmi2)', () => {
-  it('a comment line after the exports, harmless under eval; --json gives nodeFlags', () => {
+  it('a comment line after the exports, harmless under eval; --node-flags prints them alone (--json: an array), and --json alone has only the variables', () => {
     const want = v8Flags(here.without([v8Drop!]), { relativeTo: here });
     const r = hwcap(['env', '--drop', v8Drop!], { env: user });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines.at(-1)).toBe(`# node: ${want.join(' ')}`);
     expect(lines.slice(0, -1).every((l) => l.startsWith('export '))).toBe(true);
-    const j = JSON.parse(hwcap(['env', '--drop', v8Drop!, '--json'], { env: user }).stdout) as { nodeFlags: string[] };
-    expect(j.nodeFlags).toEqual(want);
+    expect(JSON.parse(hwcap(['env', '--drop', v8Drop!, '--node-flags', '--json'], { env: user }).stdout)).toEqual(want);
+    expect(hwcap(['env', '--drop', v8Drop!, '--node-flags'], { env: user }).stdout).toBe(`${want.join(' ')}\n`);
+    const vars = JSON.parse(hwcap(['env', '--drop', v8Drop!, '--json'], { env: user }).stdout) as Record<string, unknown>;
+    expect(Object.values(vars).every((v) => typeof v === 'string')).toBe(true);
+    // Node takes them as they are printed (their effect: test/core/v8-flags.test.ts).
+    const applied = cp.spawnSync(process.execPath, [...want, '-e', '0'], { encoding: 'utf8' });
+    expect(applied.status, applied.stderr).toBe(0);
     // A feature V8 has no flag for: no comment line, nodeFlags [].
     const aes = here.has('aes') ? hwcap(['env', '--drop', 'aes'], { env: user }) : undefined;
     if (aes) expect(aes.stdout).not.toContain('# node:');

@@ -27,7 +27,8 @@ export const env = defineVerb({
     'turns more off: GLIBC_TUNABLES and GODEBUG keep your other settings, OPENSSL_ia32cap\n' +
     'your cleared bits, NPY_DISABLE_CPU_FEATURES your names; DOTNET_* are set to 0.\n' +
     "V8 takes no variable: its flags follow as a comment, `# node: --no-enable-avx2 …`,\n" +
-    "for node's command line (NODE_OPTIONS refuses them); --json gives them as nodeFlags.\n" +
+    "for node's command line (NODE_OPTIONS refuses them); --node-flags prints them alone,\n" +
+    'as `node $(hwcap env --node-flags …) app.js` wants them (--json: an array).\n' +
     "'hwcap exec --runtime-env' sets the same for one command. Protections\n" +
     '(CET shadow stacks, IBT) stay on unless --allow-security-masking. Off x86-64 there\n' +
     'is nothing to print: runtimes there read the auxv, which hwcap exec masks.',
@@ -36,10 +37,16 @@ export const env = defineVerb({
     features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
     drop: { type: 'string', multiple: true, value: 'LIST', help: 'drop these features (comma-separated, repeatable)' },
     'allow-security-masking': { type: 'boolean', help: 'also turn off protections (glibc IBT and SHSTK)' },
-    json: jsonOption('print the variables as one JSON object, with nodeFlags (an array)'),
+    'node-flags': { type: 'boolean', help: "print only V8's flags for node's command line, on one line" },
+    json: jsonOption('print the variables as one JSON object (with --node-flags: the flags as an array)'),
   },
   positionals: { min: 0, max: 0, name: '' },
-  examples: ['eval "$(hwcap env --baseline baseline.json)"', 'hwcap env --features x86-64-v3', 'hwcap env --drop avx512f --json'],
+  examples: [
+    'eval "$(hwcap env --baseline baseline.json)"',
+    'node $(hwcap env --node-flags --baseline baseline.json) app.js',
+    'hwcap env --features x86-64-v3',
+    'hwcap env --drop avx512f --json',
+  ],
   run({ values }) {
     const here = host().FeatureSet.current('process');
     const keep = keepSetOf('env', values, here, 'nothing to keep from');
@@ -52,8 +59,13 @@ export const env = defineVerb({
     }
     const vars = Object.fromEntries(Object.keys(knobs).map((k) => [k, merged[k]!]));
     const nodeFlags = v8Flags(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] });
+    if (values['node-flags']) {
+      if (values.json) printJson(nodeFlags);
+      else if (nodeFlags.length) out(nodeFlags.join(' '));
+      return EXIT_OK;
+    }
     if (values.json) {
-      printJson({ ...vars, nodeFlags });
+      printJson(vars);
       return EXIT_OK;
     }
     if (here.arch !== 'x86_64') err(`hwcap env: note: ${here.arch} runtimes read the auxv, not these knobs; use 'hwcap exec' to mask it`);
