@@ -426,6 +426,21 @@ async function maskedLoop(real = false, busy = false, escape = false): Promise<{
   return { pid: child.pid!, dir, child };
 }
 
+/** Releases a busy masked loop and adopts it back with the release's rules, 8 times: after each
+ * adopt both threads beat masked, and the process never dies. */
+async function releaseAdoptRounds({ pid, dir, child }: { pid: number; dir: string; child: cp.ChildProcess }): Promise<void> {
+  let exited: string | null | undefined;
+  child.once('exit', (_c, sig) => (exited = sig));
+  for (let k = 0; k < 8; k++) {
+    const r = await h.release(pid);
+    expect(r.cpuid).toContain(rule7);
+    const a = await withEnv(SIMULATED, () => h.adopt(pid, { cpuid: r.cpuid }));
+    expect(a.tasks).toBe(2);
+    await beatsAfter(dir, `masked beats after adopt ${k + 1}`, (b) => b.ebx === kept7);
+    expect(exited).toBeUndefined();
+  }
+}
+
 describe.skipIf(cpuidSkip).sequential(`the CPUID hand-over${cpuidWhy}`, () => {
   it('simulated traps: a masked tree released hands over its rules, and adopted with them answers masked again in every thread', async () => {
     expect(drop7).not.toBe(0);
@@ -461,37 +476,19 @@ describe.skipIf(cpuidSkip).sequential(`the CPUID hand-over${cpuidWhy}`, () => {
   });
 
   it('a thread caught at a CPUID trap by the hold is answered there: repeated release and adopt of a thread that traps back to back', async () => {
-    const { pid, dir, child } = await maskedLoop(false, true);
-    let exited: string | null | undefined;
-    child.once('exit', (_c, sig) => (exited = sig));
-    for (let k = 0; k < 8; k++) {
-      const r = await h.release(pid);
-      expect(r.cpuid).toContain(rule7);
-      const a = await withEnv(SIMULATED, () => h.adopt(pid, { cpuid: r.cpuid }));
-      expect(a.tasks).toBe(2);
-      // A trap held back and sent again after the let-go would have killed the process.
-      await beatsAfter(dir, `masked beats after adopt ${k + 1}`, (b) => b.ebx === kept7);
-      expect(exited).toBeUndefined();
-    }
+    // A trap held back and sent again after the let-go would have killed the process.
+    await releaseAdoptRounds(await maskedLoop(false, true));
   }, 60_000);
 
   it("the tree's own arch_prctl(ARCH_SET_CPUID, 1) gets EPERM from the follow loop and from a hold that catches it at its seccomp stop: repeated release and adopt of a thread that tries it back to back", async () => {
-    const { pid, dir, child } = await maskedLoop(false, true, true);
-    let exited: string | null | undefined;
-    child.once('exit', (_c, sig) => (exited = sig));
+    const loop = await maskedLoop(false, true, true);
     const escapes = (): { eperm: number; odd: number } | undefined => {
-      const m = /eperm=(\d+) odd=(\d+)/.exec(readIf(path.join(dir, 'thread')) ?? '');
+      const m = /eperm=(\d+) odd=(\d+)/.exec(readIf(path.join(loop.dir, 'thread')) ?? '');
       return m ? { eperm: Number(m[1]), odd: Number(m[2]) } : undefined;
     };
-    for (let k = 0; k < 8; k++) {
-      const r = await h.release(pid);
-      expect(r.cpuid).toContain(rule7);
-      const a = await withEnv(SIMULATED, () => h.adopt(pid, { cpuid: r.cpuid }));
-      expect(a.tasks).toBe(2);
-      // Still masked: a call that ran would have answered ENODEV here (no faulting) or 0, counted as odd.
-      await beatsAfter(dir, `masked beats after adopt ${k + 1}`, (b) => b.ebx === kept7);
-      expect(exited).toBeUndefined();
-    }
+    // Still masked after each round: a call that ran would have answered ENODEV here (no faulting)
+    // or 0, counted as odd.
+    await releaseAdoptRounds(loop);
     const e = escapes();
     expect(e?.odd).toBe(0);
     expect(e?.eperm).toBeGreaterThan(256);
