@@ -2,8 +2,12 @@
 // launcher --cpuid rules, in ptrace mode; where CPUID does not fault the spawn fails closed
 // with a HwcapError (stage cpuid-fault). The trap path runs here through the test build's
 // simulated traps (HWCAP_TEST_LAUNCHER=1, HWCAP_EXEC_FAULT=cpuid-simulate).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it, expect, afterEach } from 'vitest';
 import { FeatureSet, HwcapError, catalog, spawnSync } from '../../lib';
+import { repoRoot } from '../support/helpers';
 import { canPtrace } from '../support/mask-fixture';
 import { cpuidFaulting, cpuidProbe, drop7, faultProbe, faultingSkip, host, isX64, reg, type ProbeView } from '../support/cpuid-fixture';
 
@@ -43,6 +47,34 @@ describe.skipIf(skip)(`spawn with CPUID words${why}`, () => {
     for (const where of ['main', 'thread', 'child'] as const) {
       expect(reg(v[where]['7.0'], 1)).toBe((reg(host!.main['7.0'], 1) & ~drop7) >>> 0);
       expect(v[where]['80000001']).toEqual(host!.main['80000001']);
+    }
+  });
+
+  // Issue 13's "done when", literally: node spawned with a FeatureSet without avx2 and avx512f
+  // (those of them this CPU has); hwcap's own cpuid() and FeatureSet.current() in node's main
+  // thread and in a worker thread execute CPUID there, and see neither.
+  const gone = ['avx2', 'avx512f'].filter((n) => isX64 && FeatureSet.current().has(n));
+  it.skipIf(!cpuidFaulting || gone.length === 0)(`real faulting: node spawned with FeatureSet.current().without([${gone.join(', ')}]) sees neither in the CPUID of its main thread and of a worker${cpuidFaulting ? (gone.length ? '' : ' (skipped: this CPU has neither)') : faultingSkip}`, () => {
+    const script = `
+const { Worker, isMainThread, parentPort } = require('node:worker_threads');
+const h = require(${JSON.stringify(repoRoot)});
+const view = () => ({ ebx7: h.cpuid(7, 0).ebx, has: ${JSON.stringify(gone)}.filter((n) => h.FeatureSet.current().has(n)) });
+if (isMainThread) new Worker(__filename, { eval: false }).on('message', (worker) => console.log(JSON.stringify({ main: view(), worker })));
+else parentPort.postMessage(view());
+`;
+    const file = path.join(os.tmpdir(), `hwcap-done-when-${process.pid}.js`);
+    fs.writeFileSync(file, script);
+    try {
+      const r = spawnSync(process.execPath, [file], { hwcaps: FeatureSet.current().without(gone), encoding: 'utf8', timeout: 60_000 });
+      expect(r.error).toBeUndefined();
+      expect(r.status, String(r.stderr)).toBe(0);
+      const v = JSON.parse(String(r.stdout)) as Record<'main' | 'worker', { ebx7: number; has: string[] }>;
+      for (const where of ['main', 'worker'] as const) {
+        expect(v[where].has).toEqual([]);
+        expect(v[where].ebx7 & ((1 << 5) | (1 << 16))).toBe(0); // avx2 (bit 5) and avx512f (bit 16) of 7.0:EBX
+      }
+    } finally {
+      fs.rmSync(file, { force: true });
     }
   });
 
