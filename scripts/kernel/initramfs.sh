@@ -4,7 +4,9 @@
 #   /usr/bin/node and the shared libraries ldd names for it (the host's node);
 #   /hwcap      the package: package.json, dist/, build/Release/{hwcap.node,hwcap-exec,
 #               hwcap-probe}, node_modules/{bindings,file-uri-to-path} (its runtime dependency);
-#   /hwcap-guest  test/kernel/guest/{checks.js,views.js};
+#   /hwcap-guest  test/kernel/guest/{checks.js,views.js,names.js,cpuinfo-names.js}, and
+#               kernel.config: the booted kernel's .config (argument 1: run.sh passes the
+#               config cached beside the bzImage; else .kernel/linux/.config), read by names.js;
 #   /usr/local/bin/hwcap-inherit-selftest and deny-setmm, built statically from
 #               test/kernel/guest/{hwcap_inherit.c,deny_setmm.c};
 #   /bin/busybox from Debian's busybox-static (fetched once through the private apt state of
@@ -57,7 +59,10 @@ cp package.json "$r/hwcap/"
 cp -r dist "$r/hwcap/dist"
 cp build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-probe "$r/hwcap/build/Release/"
 for m in bindings file-uri-to-path; do cp -r "node_modules/$m" "$r/hwcap/node_modules/$m"; done
-cp test/kernel/guest/checks.js test/kernel/guest/views.js "$r/hwcap-guest/"
+cp test/kernel/guest/checks.js test/kernel/guest/views.js test/kernel/guest/names.js test/kernel/guest/cpuinfo-names.js "$r/hwcap-guest/"
+config=${1:-$work/linux/.config}
+[ -f "$config" ] || { log "$config is missing: run scripts/kernel/build.sh first"; exit 1; }
+cp "$config" "$r/hwcap-guest/kernel.config"
 
 for c in hwcap_inherit:hwcap-inherit-selftest deny_setmm:deny-setmm; do
   gcc -static -O2 -Wall -Wextra -Werror -o "$r/usr/local/bin/${c#*:}" "test/kernel/guest/${c%%:*}.c"

@@ -23,7 +23,7 @@ bash scripts/kernel/install.sh
 t1=$(now); secs "$t0" "$t1" > "$work/timings/install"
 bzimage=$(bash scripts/kernel/build.sh)
 t2=$(now)
-bash scripts/kernel/initramfs.sh
+bash scripts/kernel/initramfs.sh "$(dirname "$bzimage")/config"
 t3=$(now); secs "$t2" "$t3" > "$work/timings/initramfs"
 node test/kernel/boot.mjs "$bzimage" || true
 t4=$(now); secs "$t3" "$t4" > "$work/timings/boot"

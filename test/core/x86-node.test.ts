@@ -4,6 +4,7 @@
 // The CPU differs between machines: every expectation is read from this machine.
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { expectCode, which } from '../support/helpers';
 import { FeatureSet, catalog, cpuid, hostArch, runtimeEnv, xgetbv, type CpuidWordName } from '../../lib';
@@ -11,6 +12,7 @@ import { glibcWords, ldsoLevel } from '../support/glibc-diagnostics';
 import { cpuidSnapshot, native } from '../../lib/host';
 import { CPUID_WORDS } from '../../lib/core/features';
 import { RUNTIME_KNOBS } from '../../lib/core/tables/runtime-knobs';
+import { compareNames, parseConfig } from '../kernel/guest/cpuinfo-names.js';
 
 const isX86 = hostArch() === 'x86_64';
 const LDSO = '/lib64/ld-linux-x86-64.so.2';
@@ -79,42 +81,27 @@ describe.skipIf(isX86)('cpuid() off x86-64 (skipped: this is x86-64)', () => {
 
 describe.skipIf(!isX86 || !cpuinfo)('FeatureSet.current() against /proc/cpuinfo flags (skipped: not x86-64, or no /proc/cpuinfo)', () => {
   it('names exactly the catalogued flags the kernel prints, with every exception explained', () => {
+    // The rules are shared with the kernel guest's model boots (test/kernel/guest/names.js).
     const set = FeatureSet.current();
-    const shown = new Set(catalog('x86_64').filter((r) => r.procfs !== false).map((r) => r.name));
-    const names = set.names().filter((n) => shown.has(n));
-    const cmdline = fs.existsSync('/proc/cmdline') ? fs.readFileSync('/proc/cmdline', 'utf8') : '';
-    const cleared = new Set((/clearcpuid=(\S+)/.exec(cmdline)?.[1] ?? '').split(','));
+    const release = os.release();
+    const configFile = [`/boot/config-${release}`].find((f) => fs.existsSync(f));
+    const r = compareNames({
+      catalog: catalog('x86_64'),
+      set,
+      flags,
+      vendor: cpuidSnapshot().cpu.vendor,
+      family: cpuidSnapshot().cpu.family,
+      cmdline: fs.existsSync('/proc/cmdline') ? fs.readFileSync('/proc/cmdline', 'utf8') : '',
+      config: configFile ? parseConfig(fs.readFileSync(configFile, 'utf8')) : undefined,
+    });
     // Set in CPUID (and usable by the OS's XCR0) but not printed, each for a reason:
-    const notPrinted: Record<string, (n: string) => boolean> = {
-      // The CPU has shadow stacks; the kernel prints user_shstk only when it enables them for
-      // user space (CONFIG_X86_USER_SHADOW_STACK and a CPU it trusts).
-      user_shstk: () => true,
-      // init_speculation_control() clears VIRT_SSBD when AMD_SSBD (80000008:EBX bit 24) is there.
-      virt_ssbd: () => set.has('amd_ssbd'),
-      // MPX support left the kernel in 5.6; disabled-features.h masks the bit.
-      mpx: () => true,
-      // The kernel turns TSX off on CPUs affected by TAA (tsx=off is the default since 5.14).
-      rtm: () => true,
-      hle: () => true,
-      // Memory encryption is printed only when the firmware enabled it.
-      sme: () => true, sev: () => true, sev_es: () => true, sev_snp: () => true,
-      // Disabled by this kernel's configuration or firmware (disabled-features.h, sgx/main.c).
-      la57: () => true, sgx: () => true, sgx_lc: () => true, tme: () => true,
-    };
-    const missing = names.filter((n) => !flags.has(n));
-    for (const n of missing) expect(notPrinted[n]?.(n) === true || cleared.has(n), `${n} is set but /proc/cpuinfo does not print it, for no known reason`).toBe(true);
+    for (const d of r.missing) expect(d.reason, `${d.name} is set but /proc/cpuinfo does not print it, for no known reason`).toBeDefined();
     // Printed by the kernel but not in the set:
-    const forced: Record<string, () => boolean> = {
-      // amd.c sets ARAT for AMD family > 0x11 whatever CPUID.6 says.
-      arat: () => cpuidSnapshot().cpu.vendor === 'AuthenticAMD' && cpuidSnapshot().cpu.family > 0x11,
-    };
-    const extra = [...flags].filter((f) => shown.has(f) && !set.has(f));
-    for (const f of extra) expect(forced[f]?.() === true, `/proc/cpuinfo prints ${f} but the set lacks it`).toBe(true);
-    // Not a catalogue row: the kernel's synthetic flags, listed so that a new one is noticed.
-    const synthetic = [...flags].filter((f) => !shown.has(f));
-    for (const f of synthetic) expect(catalog('x86_64').some((r) => r.name === f), f).toBe(false);
+    for (const d of r.extra) expect(d.reason, `/proc/cpuinfo prints ${d.name} but the set lacks it`).toBeDefined();
+    // Not a catalogue row: the kernel's synthetic flags; a procfs: false row the kernel prints is wrong.
+    expect(r.hiddenButPrinted).toEqual([]);
     // The comparison covers most of the line.
-    expect(names.length).toBeGreaterThan(flags.size / 2);
+    expect(r.compared.length).toBeGreaterThan(flags.size / 2);
   });
 
   it('the XSAVE families appear exactly as the kernel gates them', () => {
