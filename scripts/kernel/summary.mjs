@@ -32,6 +32,25 @@ for (const l of lines) {
 for (const [name, r] of checks) out.push(`| ${name} | ${r.root ?? '-'} | ${r.nobody ?? '-'} |`);
 const summaries = lines.filter((l) => l.startsWith('summary '));
 out.push('', ...summaries);
+// The per-model boots (hwcap_checks=names): <dir>/guest/names-MODEL.log.
+if (result.models?.length) {
+  out.push('', "hwcap's names against /proc/cpuinfo per qemu CPU model (test/kernel/guest/names.js):", '');
+  const failLines = [];
+  out.push('| -cpu | seconds | result | vendor, family | printed / compared | explained | TCG dropped |', '|---|---|---|---|---|---|---|');
+  for (const m of result.models) {
+    const ml = (read(`guest/names-${m.model}.log`) ?? '').replace(/\r/g, '').split('\n');
+    const info = (k) => ml.find((l) => l.startsWith(`info names/${m.model} ${k} `))?.slice(`info names/${m.model} ${k} `.length);
+    const ok = ml.find((l) => l.startsWith(`ok names/${m.model}:`));
+    const fails = ml.filter((l) => l.startsWith('FAIL '));
+    const res = ok ? 'ok' : fails.length ? `FAIL (${fails.length})` : m.timedOut ? 'timed out' : 'no ok line';
+    const vf = /^(\S+) family (\d+)/.exec(info('vendor') ?? '');
+    const counts = /^(\d+) printed, set \d+ names, (\d+) compared/.exec(info('flags') ?? '');
+    const explained = /explained \(([^)]*)\)/.exec(ok ?? '')?.[1] ?? '-';
+    out.push(`| ${m.model} | ${m.seconds.toFixed(1)} | ${res} | ${vf ? `${vf[1]} ${vf[2]}` : '-'} | ${counts ? `${counts[1]} / ${counts[2]}` : '-'} | ${explained} | ${m.dropped?.length ?? 0} |`);
+    failLines.push(...fails.map((f) => `- ${m.model}: ${f}`));
+  }
+  if (failLines.length) out.push('', ...failLines);
+}
 const md = `${out.join('\n')}\n`;
 fs.writeFileSync(path.join(dir, 'summary.md'), md);
 process.stdout.write(md);

@@ -9,6 +9,11 @@
 // printed a line within HWCAP_KERNEL_PROBE_TIMEOUT seconds (default 30); else TCG.
 // The guest's -cpu is `max` under TCG (every feature TCG emulates), `host` under KVM.
 // Bounded by HWCAP_KERNEL_TIMEOUT seconds (default 900); a guest that overstays is killed.
+// Then the same kernel and initramfs once per qemu CPU model of HWCAP_KERNEL_MODELS (space-
+// separated; default test/kernel/models.json, which says why these, empty for none) with -cpu MODEL and hwcap_checks=names on the command
+// line: /init runs test/kernel/guest/names.js, hwcap's names against that CPU's /proc/cpuinfo;
+// console to <dir>/names-MODEL.log, each bounded by HWCAP_KERNEL_MODEL_TIMEOUT seconds
+// (default 120), results in result.json's `models`.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +27,9 @@ const qemu = process.env.HWCAP_QEMU_X86 ?? 'qemu-system-x86_64';
 const timeoutSec = Number(process.env.HWCAP_KERNEL_TIMEOUT ?? 900);
 const probeTimeoutSec = Number(process.env.HWCAP_KERNEL_PROBE_TIMEOUT ?? 30);
 const accelWanted = process.env.HWCAP_KERNEL_ACCEL ?? 'tcg';
+const DEFAULT_MODELS = JSON.parse(fs.readFileSync(path.join(here, 'models.json'), 'utf8')).models.map((m) => m.name).join(' ');
+const models = (process.env.HWCAP_KERNEL_MODELS ?? DEFAULT_MODELS).split(/\s+/).filter(Boolean);
+const modelTimeoutSec = Number(process.env.HWCAP_KERNEL_MODEL_TIMEOUT ?? 120);
 const kernel = process.argv[2];
 const initrd = path.join(dir, 'initramfs.cpio.gz');
 const out = path.join(dir, 'result.json');
@@ -48,12 +56,12 @@ try {
 }
 
 /** Boots once; resolves when qemu exits or `done(console)` says so, or at the timeout. */
-function boot({ accel, initramfs, seconds, append = '', done, log }) {
+function boot({ accel, initramfs, seconds, append = '', done, log, cpu }) {
   return new Promise((resolve) => {
     // The console goes to `log` as it comes, so a guest that hangs can be watched.
     if (log) fs.writeFileSync(log, '');
     const args = [
-      '-M', 'pc', '-accel', accel, '-cpu', accel === 'kvm' ? 'host' : 'max', '-smp', '1', '-m', '2048',
+      '-M', 'pc', '-accel', accel, '-cpu', cpu ?? (accel === 'kvm' ? 'host' : 'max'), '-smp', '1', '-m', '2048',
       '-nographic', '-no-reboot', '-nic', 'none', '-monitor', 'none',
       '-kernel', kernel, '-initrd', initramfs,
       '-append', `console=ttyS0 panic=-1 ${append}`.trim(),
@@ -107,6 +115,18 @@ if (accelWanted === 'probe') {
 
 const r = await boot({ accel, initramfs: initrd, seconds: timeoutSec, log: path.join(dir, 'console.log') });
 const { console: text, ...rest } = r;
+console.error(`kernel: guest (${accel}) ran ${r.seconds.toFixed(1)} s${r.timedOut ? ', killed at the timeout' : ''}; console: ${path.join(dir, 'console.log')}`);
+
+const modelRuns = [];
+for (const model of models) {
+  const log = path.join(dir, `names-${model}.log`);
+  const m = await boot({ accel, cpu: model, initramfs: initrd, seconds: modelTimeoutSec, append: `hwcap_checks=names hwcap_model=${model}`, log });
+  // qemu warns once per feature the accelerator lacks and drops it: the guest sees the rest.
+  const dropped = [...m.qemuStderr.matchAll(/doesn't support requested feature: (\S+)/g)].map((x) => x[1]);
+  const other = m.qemuStderr.split('\n').filter((l) => l && !/doesn't support requested feature/.test(l));
+  modelRuns.push({ model, seconds: m.seconds, code: m.code, signal: m.signal, timedOut: m.timedOut, error: m.error, dropped, qemuStderr: other.join('\n'), ended: /^@@kernel-end /m.test(m.console) });
+  console.error(`kernel: -cpu ${model} ran ${m.seconds.toFixed(1)} s${m.timedOut ? ', killed at the timeout' : ''}; console: ${log}`);
+}
 write({
   qemu: qemuVersion,
   kernel,
@@ -114,5 +134,5 @@ write({
   ...rest,
   begun: /^@@kernel-begin\r?$/m.test(text),
   ended: /^@@kernel-end /m.test(text),
+  models: modelRuns,
 });
-console.error(`kernel: guest (${accel}) ran ${r.seconds.toFixed(1)} s${r.timedOut ? ', killed at the timeout' : ''}; console: ${path.join(dir, 'console.log')}`);

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import modelList from './models.json';
 
 const root = path.resolve(__dirname, '../..');
 const dir = path.join(process.env.HWCAP_KERNEL_DIR ?? path.join(root, '.kernel'), 'guest');
@@ -40,7 +41,8 @@ const read = (f: string): string | undefined => {
     return undefined;
   }
 };
-const result = JSON.parse(read('result.json') ?? '{}') as { ended?: boolean; timedOut?: boolean; accel?: string; error?: string };
+type ModelRun = { model: string; seconds: number; timedOut?: boolean; ended?: boolean; error?: string; qemuStderr?: string };
+const result = JSON.parse(read('result.json') ?? '{}') as { ended?: boolean; timedOut?: boolean; accel?: string; error?: string; models?: ModelRun[] };
 const consoleText = (read('console.log') ?? '').replace(/\r/g, '');
 const lines = consoleText.split('\n');
 const info = (key: string): string | undefined => lines.find((l) => l.startsWith(`info ${key} `))?.slice(`info ${key} `.length);
@@ -91,4 +93,28 @@ describe(`x86-64 kernel guest (${result.accel ?? 'not booted'})`, () => {
   it('both passes exited 0', () => {
     expect(lines.find((l) => l.startsWith('@@kernel-end '))).toBe('@@kernel-end root=0 nobody=0');
   });
+});
+
+/** The qemu CPU models boot.mjs boots with hwcap_checks=names (test/kernel/guest/names.js). */
+export const MODELS: string[] = process.env.HWCAP_KERNEL_MODELS !== undefined ? process.env.HWCAP_KERNEL_MODELS.split(/\s+/).filter(Boolean) : modelList.models.map((m) => m.name);
+const VENDOR = new Map(modelList.models.map((m) => [m.name, m.vendor]));
+
+describe("hwcap's x86-64 names against the guest kernel's /proc/cpuinfo, per qemu CPU model", () => {
+  for (const model of MODELS) {
+    it(`-cpu ${model}: booted, ran names.js, and printed its ok line and no FAIL`, () => {
+      const run = result.models?.find((m) => m.model === model);
+      expect(run, `boot.mjs did not boot -cpu ${model}`).toBeDefined();
+      expect(run!.error, run!.error).toBeUndefined();
+      const log = (read(`names-${model}.log`) ?? '').replace(/\r/g, '').split('\n');
+      const fails = log.filter((l) => l.startsWith('FAIL '));
+      expect(fails, `names-${model}.log`).toEqual([]);
+      expect(run!.timedOut, `-cpu ${model} was killed at the timeout${run!.qemuStderr ? ` (${run!.qemuStderr})` : ''}`).toBeFalsy();
+      expect(log.find((l) => l.startsWith(`ok names/${model}:`)), `no "ok names/${model}" line in names-${model}.log`).toBeDefined();
+      expect(log.find((l) => l.startsWith('@@kernel-end '))).toBe('@@kernel-end names=0');
+      // The guest ran on that model: its vendor_id is the model's (a model not in models.json, from
+      // HWCAP_KERNEL_MODELS, is not checked so).
+      const vendor = / vendor (\S+) /.exec(log.find((l) => l.startsWith(`info names/${model} vendor `)) ?? '')?.[1];
+      if (VENDOR.has(model)) expect(vendor).toBe(VENDOR.get(model));
+    });
+  }
 });
