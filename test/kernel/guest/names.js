@@ -34,6 +34,8 @@ try {
   for (const d of r.missing.filter((x) => x.reason)) console.log(`info ${tag} not printed ${d.name}: ${d.reason}`);
   for (const d of r.extra.filter((x) => x.reason)) console.log(`info ${tag} printed, not in the set ${d.name}: ${d.reason}`);
   console.log(`info ${tag} synthetic ${r.synthetic.join(' ')}`);
+  console.log(`info ${tag} kernel flags ${[...cpu.flags].join(' ')}`);
+  console.log(`info ${tag} hwcap names ${set.names().join(' ')}`);
   const fails = [
     ...r.missing.filter((d) => !d.reason).map((d) => `${d.name} is in the set but /proc/cpuinfo does not print it, for no known reason`),
     ...r.extra.filter((d) => !d.reason).map((d) => `/proc/cpuinfo prints ${d.name} but the set lacks it`),
