@@ -3,7 +3,8 @@
 // glibc's ld.so and OpenSSL on its CPU models: qemu answers CPUID, and builds AT_HWCAP, as that
 // CPU would. Under each model, hwcap (the built CLI, in the emulated node) is checked against
 // glibc (the level ld.so --help calls supported, and the bits ld.so --list-diagnostics calls
-// active) and OpenSSL (OPENSSL_ia32cap, `openssl info -cpusettings`).
+// active), OpenSSL (OPENSSL_ia32cap, `openssl info -cpusettings`) and V8 (the CPU feature line
+// `node --v8-options` prints first: what V8's code generation will use).
 //
 // `max,-avx2` is the answer the launcher's helper gives under a mask that drops avx2 (the CPUID
 // tests' mask, test/support/cpuid-fixture.ts): 7.0:EBX with bit 5 cleared, nothing else. So this
@@ -52,19 +53,30 @@ interface View {
   ldsoLevel: string;
   active: Partial<Record<CpuidWordName, number>>;
   ia32cap?: [bigint, bigint];
+  /** V8's CPU features (SSE3=1 AVX2=0 …), or undefined where this node prints no such line. */
+  v8?: Record<string, number>;
 }
+
+/** V8's feature line (`node --v8-options`, first line) → hwcap's name of each feature it names. */
+const V8_NAMES: Record<string, string> = {
+  SSE3: 'pni', SSSE3: 'ssse3', SSE4_1: 'sse4_1', SSE4_2: 'sse4_2', SAHF: 'lahf_lm', AVX: 'avx',
+  AVX2: 'avx2', FMA3: 'fma', BMI1: 'bmi1', BMI2: 'bmi2', LZCNT: 'abm', POPCNT: 'popcnt',
+};
 
 function view(cpu: string): View {
   const json = under(cpu, [process.execPath, cli, 'show', '--json']);
   if (json.status !== 0) throw new Error(`hwcap show --json under ${cpu}: status ${json.status}: ${json.stderr}`);
   const help = under(cpu, [LDSO, '--help']);
   const diag = under(cpu, [LDSO, '--list-diagnostics']);
+  const line = under(cpu, [process.execPath, '--v8-options']).stdout.split('\n')[0] ?? '';
+  const v8 = /^(?:\w+=\d+ ?)+$/.test(line.trim()) ? Object.fromEntries(line.trim().split(' ').map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])])) : undefined;
   const ossl = openssl ? /OPENSSL_ia32cap=0x([0-9a-f]+):0x([0-9a-f]+)/.exec(under(cpu, [openssl, 'info', '-cpusettings']).stdout) : null;
   return {
     set: FeatureSet.fromJSON(JSON.parse(json.stdout)),
     ldsoLevel: ldsoLevel(help.stdout),
     active: glibcWords(diag.stdout, 'active'),
     ia32cap: ossl ? [BigInt(`0x${ossl[1]}`), BigInt(`0x${ossl[2]}`)] : undefined,
+    v8,
   };
 }
 
@@ -114,11 +126,25 @@ describe.skipIf(skip).each(MODELS)(`under qemu-user -cpu %s${skipNote}`, (cpu) =
   });
 });
 
+// Probed once on the host: a node whose --v8-options starts with V8's feature line.
+const v8Line = !skip && /^(?:\w+=\d+ ?)+$/.test((cp.spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '').trim());
+
+describe.skipIf(skip || !v8Line).each(MODELS)(`V8 under qemu-user -cpu %s${skip ? skipNote : v8Line ? '' : ' (skipped: this node prints no CPU feature line)'}`, (cpu) => {
+  it('V8 uses a feature exactly where hwcap has it', () => {
+    const v = views.get(cpu)!;
+    expect(v.v8).toBeDefined();
+    for (const [feature, name] of Object.entries(V8_NAMES)) {
+      expect(v.v8![feature], feature).toBeDefined();
+      expect(`${feature}=${v.v8![feature]}`).toBe(`${feature}=${v.set.has(name) ? 1 : 0}`);
+    }
+  });
+});
+
 describe.skipIf(skip)(`a CPUID that lacks avx2, as the helper answers under a mask that drops it${skipNote}`, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-x86-models-'));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('hwcap sees the same CPU without avx2 and nothing else; glibc falls back to x86-64-v2; OpenSSL drops its AVX2 bit', () => {
+  it('hwcap sees the same CPU without avx2 and nothing else; glibc falls back to x86-64-v2; OpenSSL drops its AVX2 bit; V8 its AVX2', () => {
     const full = views.get('max')!;
     const masked = views.get('max,-avx2')!;
     expect(full.set.has('avx2')).toBe(true);
@@ -129,6 +155,7 @@ describe.skipIf(skip)(`a CPUID that lacks avx2, as the helper answers under a ma
       expect(masked.ia32cap[0]).toBe(full.ia32cap[0]);
       expect(masked.ia32cap[1]).toBe(full.ia32cap[1] & ~(1n << 5n));
     }
+    if (full.v8 && masked.v8) expect(masked.v8).toEqual({ ...full.v8, AVX2: 0 }); // V8's JIT: no AVX2 code
   });
 
   it("hwcap check against the full CPU's feature set fails there, naming avx2 alone", () => {
