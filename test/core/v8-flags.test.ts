@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { expectCode } from '../support/helpers';
 import { FeatureSet, catalog, hostArch, v8Flags } from '../../lib';
 import { V8_FLAG_NAMES } from '../../lib/core/tables/runtime-knobs';
+import { v8FeatureLine } from '../support/v8-features';
 
 const v4 = FeatureSet.fromNames('x86_64', ['x86-64-v4', 'aes', 'pclmulqdq', 'sha_ni', 'vaes', 'vpclmulqdq', 'ibt', 'user_shstk']);
 const ALL = ['sse3', 'ssse3', 'sse4-1', 'sse4-2', 'sahf', 'avx', 'avx2', 'fma3', 'bmi1', 'bmi2', 'lzcnt', 'popcnt'].map((f) => `--no-enable-${f}`);
@@ -65,9 +66,7 @@ const node = (args: string[]) => cp.spawnSync(process.execPath, args, { encoding
 /** V8's CPU features after its flags, from the line `node --v8-options` prints first (SSE3=1 …). */
 const v8Features = (flags: string[]): Record<string, number> | undefined => {
   const r = node([...flags, '--v8-options']);
-  const line = r.stdout.split('\n')[0] ?? '';
-  if (r.status !== 0 || !/^(?:\w+=\d+ ?)+$/.test(line)) return undefined;
-  return Object.fromEntries(line.trim().split(' ').map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])]));
+  return r.status === 0 ? v8FeatureLine(r.stdout) : undefined;
 };
 const baseline = isX86 ? v8Features([]) : undefined;
 /** V8's feature name for a flag: sse4-1 → SSE4_1. */

@@ -20,6 +20,7 @@ import { FeatureSet, catalog, hostArch, type CpuidWordName } from '../../lib';
 import { RUNTIME_KNOBS } from '../../lib/core/tables/runtime-knobs';
 import { glibcWords, ldsoLevel } from '../support/glibc-diagnostics';
 import { repoRoot, which } from '../support/helpers';
+import { v8FeatureLine } from '../support/v8-features';
 
 const LDSO = '/lib64/ld-linux-x86-64.so.2';
 const cli = path.join(repoRoot, 'dist', 'cli.js');
@@ -68,8 +69,7 @@ function view(cpu: string): View {
   if (json.status !== 0) throw new Error(`hwcap show --json under ${cpu}: status ${json.status}: ${json.stderr}`);
   const help = under(cpu, [LDSO, '--help']);
   const diag = under(cpu, [LDSO, '--list-diagnostics']);
-  const line = under(cpu, [process.execPath, '--v8-options']).stdout.split('\n')[0] ?? '';
-  const v8 = /^(?:\w+=\d+ ?)+$/.test(line.trim()) ? Object.fromEntries(line.trim().split(' ').map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])])) : undefined;
+  const v8 = v8FeatureLine(under(cpu, [process.execPath, '--v8-options']).stdout);
   const ossl = openssl ? /OPENSSL_ia32cap=0x([0-9a-f]+):0x([0-9a-f]+)/.exec(under(cpu, [openssl, 'info', '-cpusettings']).stdout) : null;
   return {
     set: FeatureSet.fromJSON(JSON.parse(json.stdout)),
@@ -127,7 +127,7 @@ describe.skipIf(skip).each(MODELS)(`under qemu-user -cpu %s${skipNote}`, (cpu) =
 });
 
 // Probed once on the host: a node whose --v8-options starts with V8's feature line.
-const v8Line = !skip && /^(?:\w+=\d+ ?)+$/.test((cp.spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '').trim());
+const v8Line = !skip && v8FeatureLine(cp.spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout) !== undefined;
 
 describe.skipIf(skip || !v8Line).each(MODELS)(`V8 under qemu-user -cpu %s${skip ? skipNote : v8Line ? '' : ' (skipped: this node prints no CPU feature line)'}`, (cpu) => {
   it('V8 uses a feature exactly where hwcap has it', () => {

@@ -1,6 +1,7 @@
 // hwcap adopt: follow an existing process tree (a restored checkpoint) as hwcap exec does.
 import * as fs from 'node:fs';
 import type { FeatureSet } from '../../core/features';
+import type * as Launcher from '../../launcher';
 import { featureNames, loadDocument } from '../documents';
 import { host } from '../host';
 import { CliError, EXIT_OK, jsonLine, out, usageError } from '../output';
@@ -67,8 +68,11 @@ export const adopt = defineVerb({
     }
     if (dropNames !== undefined) {
       // Dropping from what the tree shows when no keep set is given: its saved auxv words and, on
-      // x86-64, this CPU's CPUID words (the --cpuid rules given narrow those further).
-      keep ??= h.FeatureSet.fromWords(arch, savedWordsOf(h, pid), cpuidWordsBeyondAuxv(h));
+      // x86-64, this CPU's CPUID words (the --cpuid rules given narrow those further): the set the
+      // spawn family makes of words of bits to keep (lib/launcher/keep.ts).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { keepFeatureSet } = require('../../launcher') as typeof Launcher;
+      keep ??= keepFeatureSet(savedWordsOf(h, pid));
       keep = keep.without(featureNames('adopt', dropNames, 'drop', arch));
     }
     const r = await h.adopt(pid, {
@@ -89,13 +93,6 @@ export const adopt = defineVerb({
     return EXIT_OK;
   },
 });
-
-/** This CPU's CPUID words but CPUID.1:EDX, which fromWords takes from AT_HWCAP (one word). */
-function cpuidWordsBeyondAuxv(h: ReturnType<typeof host>): Record<string, number> {
-  if (h.hostArch() !== 'x86_64') return {};
-  const { 'CPUID.1:EDX': _edx, ...rest } = h.FeatureSet.current().cpuid as Record<string, number>;
-  return rest;
-}
 
 function savedWordsOf(h: ReturnType<typeof host>, pid: number) {
   let buf: Buffer;
