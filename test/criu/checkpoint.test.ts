@@ -190,7 +190,9 @@ const dir = process.argv[2], probe = process.argv[3];
 const views = () => ({ pid: process.pid, stack: '0x' + h.hwcapWords('process').hwcap.toString(16), kernel: '0x' + h.hwcapWords('kernel').hwcap.toString(16) });
 const line = (v) => Object.entries(v).map(([k, x]) => k + '=' + x).join(' ') + '\\n';
 const v0 = views();
-fs.writeFileSync(dir + '/start.txt', line(v0));
+// Written aside and renamed, as the beat is: the test never reads it half written.
+fs.writeFileSync(dir + '/start.tmp', line(v0));
+fs.renameSync(dir + '/start.tmp', dir + '/start.txt');
 let beat = 0, next = 1;
 setInterval(() => {
   const v = views();
