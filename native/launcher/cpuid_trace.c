@@ -52,38 +52,6 @@ static int regs_set(pid_t pid, const struct user_regs_struct *r) {
 }
 
 /*
- * Resumes with `request` until `pid` stops with `want` (event 0). Signals that
- * arrive meanwhile are sent again afterwards (pend); seccomp and group stops
- * are passed through with the same request.
- */
-struct held {
-  int sig[8], n;
-};
-
-static int run_until(pid_t pid, int request, int want, struct held *h) {
-  int r;
-  if (ptrace(request, pid, 0, 0) != 0) return -errno;
-  for (;;) {
-    int st;
-    if (waitpid(pid, &st, __WALL) < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    if (!WIFSTOPPED(st)) return -ESRCH;
-    int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
-    if (event == 0 && sig == want) return 0;
-    if (event == 0 && sig != (SIGTRAP | 0x80) && h->n < 8) h->sig[h->n++] = sig;
-    /* Nothing injected here turns faulting off: such a stop is refused (tracee.h). */
-    if (event == PTRACE_EVENT_SECCOMP && (r = tracee_cpuid_set_stop(pid)) < 0) return r;
-    if (ptrace(request, pid, 0, 0) != 0) return -errno;
-  }
-}
-
-static void send_held(pid_t pid, pid_t tgid, const struct held *h) {
-  for (int i = 0; i < h->n; i++) syscall(SYS_tgkill, tgid, pid, h->sig[i]);
-}
-
-/*
  * Runs one system call in a stopped tracee: `data` is copied below its stack
  * (red zone kept) and its address passed where an argument is DATA_ARG; the
  * call runs at `site` (a syscall instruction in the vDSO) or, without one, at
@@ -95,7 +63,7 @@ static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *ba
                         uint64_t site, uint64_t patch_at, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                         const void *data, size_t len) {
   unsigned char saved[256];
-  struct held h = {{0}, 0};
+  struct pending h = {{0}, 0};
   if (len > sizeof saved) return -E2BIG;
   /*
    * Syscall stops, not a single step: a step's SIGTRAP is a forced signal, which
@@ -124,8 +92,8 @@ static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *ba
   inj.rdx = a2;
   inj.r10 = a3;
   long ret;
-  if ((r = regs_set(pid, &inj)) || (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) ||
-      (r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) || (r = regs_get(pid, &out))) {
+  if ((r = regs_set(pid, &inj)) || (r = tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) ||
+      (r = tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) || (r = regs_get(pid, &out))) {
     ret = r;
   } else {
     ret = (long)out.rax;
@@ -133,7 +101,7 @@ static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *ba
   if (!site) ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)patch_at, (void *)code);
   if (len) tracee_write(pid, scratch, saved, len);
   if (ret != -ESRCH && (r = regs_set(pid, after))) ret = r;
-  send_held(pid, tgid, &h);
+  tracee_send_pending(tgid, pid, &h);
   return ret;
 }
 
@@ -341,10 +309,10 @@ int cpuid_trace_seccomp(pid_t pid) {
       t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
       return 0;
     case SECCOMP_TAG_MASK_AT_EXIT: {
-      struct held h = {{0}, 0};
-      if ((r = run_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h))) return r;
+      struct pending h = {{0}, 0};
+      if ((r = tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h))) return r;
       if (task_sigmask(pid, &mask) == 0) t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
-      send_held(pid, t->tgid, &h);
+      tracee_send_pending(t->tgid, pid, &h);
       return 0;
     }
   }

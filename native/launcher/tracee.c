@@ -7,11 +7,17 @@
 #include <elf.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "../common/procfs.h"
+#include "faults.h"
 #include "seccomp_filter.h"
 
 #if defined(__aarch64__) && !defined(NT_ARM_SYSTEM_CALL)
@@ -132,6 +138,10 @@ static int synchronous_fault(pid_t pid) {
 }
 
 int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) {
+  static int stop_sent;
+  if (!stop_sent && (FAULT_IS("stop-held") || FAULT_IS("stop-cont-held") || FAULT_IS("stop-held-cont-pending")) &&
+      (stop_sent = 1))
+    syscall(SYS_tkill, pid, SIGSTOP); /* held back at its signal-delivery stop, below */
   if (ptrace(request, pid, 0, 0) != 0) return -errno;
   for (;;) {
     int st;
@@ -152,6 +162,7 @@ int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) 
        */
     } else if (event == 0 && sig != (SIGTRAP | 0x80) && pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0])) {
       pend->sigs[pend->n++] = sig;
+      if (sig == SIGSTOP && FAULT_IS("stop-cont-held")) syscall(SYS_tkill, pid, SIGCONT); /* held as well, next */
     }
     /* The helper's own injected ARCH_SET_CPUID runs on; anything else of that rule is refused. */
     if (event == PTRACE_EVENT_SECCOMP) {
@@ -162,7 +173,45 @@ int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) 
   }
 }
 
-void tracee_deliver_pending(pid_t pid, const struct pending *pend, int detach) {
-  for (int i = 1; i < pend->n; i++) kill(pid, pend->sigs[i]);
-  ptrace(detach ? PTRACE_DETACH : PTRACE_CONT, pid, 0, (void *)(long)(pend->n ? pend->sigs[0] : 0));
+/* 1 when a SIGCONT is pending for tid, to the thread or to its process (SigPnd, ShdPnd of /proc/<tid>/status). */
+static int cont_pending(pid_t tid) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+  if (hwcap_read_file(path, buf, sizeof buf) < 0) return 0;
+  const char *keys[] = {"\nSigPnd:", "\nShdPnd:"};
+  for (int k = 0; k < 2; k++) {
+    const char *p = strstr(buf, keys[k]);
+    if (p && (strtoull(p + 8, NULL, 16) >> (SIGCONT - 1)) & 1) return 1;
+  }
+  return 0;
+}
+
+void tracee_settle_pending(pid_t tid, struct pending *pend) {
+  int cont_after = cont_pending(tid), n = 0, kept[sizeof pend->sigs / sizeof pend->sigs[0]];
+  for (int i = pend->n - 1; i >= 0; i--) {
+    int sig = pend->sigs[i];
+    if (sig == SIGCONT) cont_after = 1;
+    else if (cont_after && is_stop_signal(sig)) continue;
+    kept[n++] = sig;
+  }
+  pend->n = n;
+  for (int i = 0; i < n; i++) pend->sigs[i] = kept[n - 1 - i];
+}
+
+void tracee_send_pending(pid_t tgid, pid_t tid, struct pending *pend) {
+  tracee_settle_pending(tid, pend);
+  for (int i = 0; i < pend->n; i++) syscall(SYS_tgkill, tgid, tid, pend->sigs[i]);
+  pend->n = 0;
+}
+
+void tracee_deliver_pending(pid_t pid, const struct pending *held, int detach) {
+  struct pending pend = *held;
+  if (FAULT_IS("stop-held-cont-pending"))
+    for (int i = 0; i < pend.n; i++)
+      if (is_stop_signal(pend.sigs[i])) syscall(SYS_tkill, pid, SIGCONT);
+  tracee_settle_pending(pid, &pend);
+  /* One goes through ptrace (its siginfo kept); more go by tkill in the order they came, then none through ptrace. */
+  if (pend.n > 1)
+    for (int i = 0; i < pend.n; i++) syscall(SYS_tkill, pid, pend.sigs[i]);
+  ptrace(detach ? PTRACE_DETACH : PTRACE_CONT, pid, 0, (void *)(long)(pend.n == 1 ? pend.sigs[0] : 0));
 }

@@ -72,7 +72,18 @@ extern pid_t tracee_own_call;
  */
 int tracee_cpuid_set_stop(pid_t pid);
 
-/* Resumes with the held-back signals: the first through ptrace, the rest by kill. */
+/*
+ * kernel/signal.c prepare_signal: a SIGCONT, when it is sent, discards the stop signals pending
+ * then. A held-back stop signal was pending as far as the program can tell, so one with a SIGCONT
+ * after it (held back too, or pending for tid now) is dropped: sent again, it would stop a program
+ * its sender has continued.
+ */
+void tracee_settle_pending(pid_t tid, struct pending *pend);
+
+/* Sends the held-back signals, settled, to the stopped thread tid of tgid by tgkill in their order; empties pend. */
+void tracee_send_pending(pid_t tgid, pid_t tid, struct pending *pend);
+
+/* Resumes with the held-back signals, settled: one alone through ptrace, more by tkill in their order. */
 void tracee_deliver_pending(pid_t pid, const struct pending *pend, int detach);
 
 #endif

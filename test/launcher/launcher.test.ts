@@ -29,6 +29,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env, bin = launche
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     timeout: 15_000,
+    killSignal: 'SIGKILL', // a program left stopped ignores SIGTERM until continued
     env,
   });
   if (r.error) throw r.error;
@@ -246,6 +247,40 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
     } finally {
       child.kill('SIGKILL');
     }
+  });
+  // A stop signal that arrives while the helper works on an exec stop is held back and sent again
+  // after it (HWCAP_EXEC_FAULT sends it then); a SIGCONT sent after it must still win, as the kernel
+  // has a SIGCONT discard the stop signals pending when it is sent.
+  describe('signals held back at an exec stop keep their order', () => {
+    it.each(['stop-cont-held', 'stop-held-cont-pending'])('%s: SIGSTOP then SIGCONT, and the program runs to its end', (fault) => {
+      const r = run(['--mode', 'ptrace', ...maskArgs, '--', '/bin/echo', 'ran'], { ...process.env, HWCAP_EXEC_FAULT: fault }, testLauncher);
+      expect([r.status, r.signal, r.stdout]).toEqual([0, null, 'ran\n']);
+      expect(r.records.filter((x) => x.stage === 'masked')).toHaveLength(1);
+    });
+
+    it('stop-held: a SIGSTOP alone is sent again, and the program stops until continued', async () => {
+      const child = cp.spawn(testLauncher, ['--mode', 'ptrace', ...maskArgs, '--', '/bin/echo', 'ran'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: { ...process.env, HWCAP_EXEC_FAULT: 'stop-held' },
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+      try {
+        let state = '';
+        for (let i = 0; i < 400 && state !== 'T' && state !== 't'; i++) {
+          await new Promise((r) => setTimeout(r, 25));
+          state = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1][0];
+        }
+        expect(state === 'T' || state === 't').toBe(true); // 't': a seized tracee in group-stop
+        expect(out).toBe('');
+        child.kill('SIGCONT');
+        expect(await exited).toEqual([0, null]);
+        expect(out).toBe('ran\n');
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
   });
 });
 

@@ -297,4 +297,20 @@ export default [
     edits: [{ file: 'native/launcher/tracee.c', find: '  if (tag != SECCOMP_TAG_CPUID_SET || pid == tracee_own_call) return 0;', replace: '  if (tag != SECCOMP_TAG_CPUID_SET || pid == tracee_own_call || 1) return 0;' }],
     tests: [[CPUID, 'refuses the escapes'], [HANDOVER, 'gets EPERM from the follow loop']],
   },
+  {
+    name: 'c-held-stop-outlives-cont',
+    claim: 'a held-back stop signal with a SIGCONT pending after it is dropped, not sent again to stop a continued program',
+    edits: [{ file: 'native/launcher/tracee.c', find: '  tracee_settle_pending(pid, &pend);\n', replace: '' }],
+    tests: [[LAUNCHER, 'stop-held-cont-pending']],
+  },
+  {
+    name: 'c-held-signals-out-of-order',
+    claim: 'signals held back at an exec stop are sent again in the order they came',
+    edits: [
+      { file: 'native/launcher/tracee.c', find: '    for (int i = 0; i < pend.n; i++) syscall(SYS_tkill, pid, pend.sigs[i]);', replace: '    for (int i = 1; i < pend.n; i++) syscall(SYS_tkill, pid, pend.sigs[i]);' },
+      { file: 'native/launcher/tracee.c', find: '(void *)(long)(pend.n == 1 ? pend.sigs[0] : 0)', replace: '(void *)(long)(pend.n ? pend.sigs[0] : 0)' },
+      { file: 'native/launcher/tracee.c', find: '    else if (cont_after && is_stop_signal(sig)) continue;', replace: '    else if (cont_after && is_stop_signal(sig) && 0) continue;' },
+    ],
+    tests: [[LAUNCHER, 'stop-cont-held']],
+  },
 ];
