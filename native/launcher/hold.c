@@ -100,9 +100,9 @@ static void on_report(struct held *h, pid_t pid, int st, const uint64_t keep[4])
       t->gone = 1;
       return;
     }
-    if (r == 0 && t->pend.n < (int)(sizeof t->pend.sigs / sizeof t->pend.sigs[0])) t->pend.sigs[t->pend.n++] = sig;
-  } else if (event == 0 && sig != (SIGTRAP | 0x80) && t->pend.n < (int)(sizeof t->pend.sigs / sizeof t->pend.sigs[0])) {
-    t->pend.sigs[t->pend.n++] = sig; /* a signal-delivery stop: the signal is held back */
+    if (r == 0) tracee_hold_signal(pid, &t->pend, sig);
+  } else if (event == 0 && sig != (SIGTRAP | 0x80)) {
+    tracee_hold_signal(pid, &t->pend, sig); /* a signal-delivery stop: the signal is held back */
   }
   t->stopped = 1;
 }

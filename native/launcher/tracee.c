@@ -18,6 +18,7 @@
 
 #include "../common/procfs.h"
 #include "faults.h"
+#include "report.h"
 #include "seccomp_filter.h"
 
 #if defined(__aarch64__) && !defined(NT_ARM_SYSTEM_CALL)
@@ -137,11 +138,26 @@ static int synchronous_fault(pid_t pid) {
   return ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0 && si.si_code > 0;
 }
 
+/*
+ * Test build: the signals a fault sends the program while the helper works on it, each one once
+ * the one before it is held back; 0 ends the list. The first goes at the first resume.
+ */
+static const int *fault_signals(void) {
+  static const int stop[] = {SIGSTOP, 0}, stop_cont[] = {SIGSTOP, SIGCONT, 0}, stop_cont_stop[] = {SIGSTOP, SIGCONT, SIGSTOP, 0};
+  if (FAULT_IS("stop-held") || FAULT_IS("stop-held-cont-pending")) return stop;
+  if (FAULT_IS("stop-cont-held")) return stop_cont;
+  if (FAULT_IS("stop-cont-stop-held")) return stop_cont_stop;
+  return NULL;
+}
+static int fault_sent; /* how many of them went */
+
+static void fault_send_next(pid_t pid, int held) {
+  const int *seq = fault_signals();
+  if (seq && seq[fault_sent] && (fault_sent == 0 || seq[fault_sent - 1] == held)) syscall(SYS_tkill, pid, seq[fault_sent++]);
+}
+
 int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) {
-  static int stop_sent;
-  if (!stop_sent && (FAULT_IS("stop-held") || FAULT_IS("stop-cont-held") || FAULT_IS("stop-held-cont-pending")) &&
-      (stop_sent = 1))
-    syscall(SYS_tkill, pid, SIGSTOP); /* held back at its signal-delivery stop, below */
+  if (!fault_sent) fault_send_next(pid, 0);
   if (ptrace(request, pid, 0, 0) != 0) return -errno;
   for (;;) {
     int st;
@@ -160,9 +176,9 @@ int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) 
        * back, and faults again then, to be answered or delivered by whoever traces it. Held and sent
        * again by tgkill after a release, it would kill the thread with a SIGSEGV nothing answers.
        */
-    } else if (event == 0 && sig != (SIGTRAP | 0x80) && pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0])) {
-      pend->sigs[pend->n++] = sig;
-      if (sig == SIGSTOP && FAULT_IS("stop-cont-held")) syscall(SYS_tkill, pid, SIGCONT); /* held as well, next */
+    } else if (event == 0 && sig != (SIGTRAP | 0x80)) {
+      tracee_hold_signal(pid, pend, sig);
+      fault_send_next(pid, sig);
     }
     /* The helper's own injected ARCH_SET_CPUID runs on; anything else of that rule is refused. */
     if (event == PTRACE_EVENT_SECCOMP) {
@@ -171,6 +187,18 @@ int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) 
     }
     if (ptrace(request, pid, 0, 0) != 0) return -errno;
   }
+}
+
+void tracee_hold_signal(pid_t tid, struct pending *pend, int sig) {
+  if (sig < 32) /* a standard signal: below the kernel's SIGRTMIN */
+    for (int i = 0; i < pend->n; i++)
+      if (pend->sigs[i] == sig) { /* moved to the end: where it stands against SIGCONT and the stops is its last */
+        memmove(&pend->sigs[i], &pend->sigs[i + 1], (size_t)(pend->n - i - 1) * sizeof pend->sigs[0]);
+        pend->sigs[pend->n - 1] = sig;
+        return;
+      }
+  if (pend->n < (int)(sizeof pend->sigs / sizeof pend->sigs[0])) pend->sigs[pend->n++] = sig;
+  else report_message("pid %d: signal %d dropped: %d signals came while the helper held it", (int)tid, sig, pend->n + 1);
 }
 
 /* 1 when a SIGCONT is pending for tid, to the thread or to its process (SigPnd, ShdPnd of /proc/<tid>/status). */

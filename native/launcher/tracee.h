@@ -34,9 +34,17 @@ int word_reader_get(struct word_reader *wr, uint64_t addr, uint64_t *out);
 
 /* Signals that arrive while the helper works on a stopped tracee; delivered when it resumes. */
 struct pending {
-  int sigs[8];
+  int sigs[64];
   int n;
 };
+
+/*
+ * Holds sig back for tid. A standard signal already held is not held twice: sent again while the
+ * thread is stopped, the two would be one pending signal anyway; it moves to the end, where its
+ * last arrival stands against SIGCONT and the stop signals. So every standard signal fits, with
+ * room for 33 real-time ones; past that a signal is dropped, and the helper says so on stderr.
+ */
+void tracee_hold_signal(pid_t tid, struct pending *pend, int sig);
 
 int is_stop_signal(int sig);
 

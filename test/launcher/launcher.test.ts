@@ -258,10 +258,10 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
       expect(r.records.filter((x) => x.stage === 'masked')).toHaveLength(1);
     });
 
-    it('stop-held: a SIGSTOP alone is sent again, and the program stops until continued', async () => {
+    it.each(['stop-held', 'stop-cont-stop-held'])('%s: the last signal a stop, the program stops until continued', async (fault) => {
       const child = cp.spawn(testLauncher, ['--mode', 'ptrace', ...maskArgs, '--', '/bin/echo', 'ran'], {
         stdio: ['ignore', 'pipe', 'ignore'],
-        env: { ...process.env, HWCAP_EXEC_FAULT: 'stop-held' },
+        env: { ...process.env, HWCAP_EXEC_FAULT: fault },
       });
       let out = '';
       child.stdout.on('data', (d) => (out += d));

@@ -313,4 +313,10 @@ export default [
     ],
     tests: [[LAUNCHER, 'stop-cont-held']],
   },
+  {
+    name: 'c-held-repeat-keeps-first-place',
+    claim: 'a standard signal held back twice stands where it came last: SIGSTOP, SIGCONT, SIGSTOP leaves the program stopped',
+    edits: [{ file: 'native/launcher/tracee.c', find: '        memmove(&pend->sigs[i], &pend->sigs[i + 1], (size_t)(pend->n - i - 1) * sizeof pend->sigs[0]);\n        pend->sigs[pend->n - 1] = sig;\n', replace: '' }],
+    tests: [[LAUNCHER, 'stop-cont-stop-held']],
+  },
 ];
