@@ -215,6 +215,9 @@ static int cont_pending(pid_t tid) {
 }
 
 void tracee_settle_pending(pid_t tid, struct pending *pend) {
+  int stops = 0;
+  for (int i = 0; i < pend->n; i++) stops |= is_stop_signal(pend->sigs[i]);
+  if (!stops) return; /* the common case: no /proc read at each exec */
   int cont_after = cont_pending(tid), n = 0, kept[sizeof pend->sigs / sizeof pend->sigs[0]];
   for (int i = pend->n - 1; i >= 0; i--) {
     int sig = pend->sigs[i];
