@@ -59,9 +59,9 @@ static int regs_set(pid_t pid, const struct user_regs_struct *r) {
  * the memory, then sets the registers to `after`. Returns the call's result or -errno.
  */
 #define DATA_ARG ((uint64_t)-77)
-static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *base, const struct user_regs_struct *after,
-                        uint64_t site, uint64_t patch_at, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-                        const void *data, size_t len) {
+static long remote_call(pid_t pid, const struct user_regs_struct *base, const struct user_regs_struct *after, uint64_t site,
+                        uint64_t patch_at, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, const void *data,
+                        size_t len) {
   unsigned char saved[256];
   struct pending h = {{0}, 0};
   if (len > sizeof saved) return -E2BIG;
@@ -101,7 +101,7 @@ static long remote_call(pid_t pid, pid_t tgid, const struct user_regs_struct *ba
   if (!site) ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)patch_at, (void *)code);
   if (len) tracee_write(pid, scratch, saved, len);
   if (ret != -ESRCH && (r = regs_set(pid, after))) ret = r;
-  tracee_send_pending(tgid, pid, &h);
+  tracee_send_pending(pid, &h);
   return ret;
 }
 
@@ -158,7 +158,7 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   struct user_regs_struct regs;
   TRY(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", regs_get(pid, &regs));
   long want = cpuid_trace_simulate ? 1 : 0;
-  long ret = remote_call(pid, pid, &regs, &regs, p->site, regs.rip, SYS_arch_prctl,
+  long ret = remote_call(pid, &regs, &regs, p->site, regs.rip, SYS_arch_prctl,
                          cpuid_trace_simulate ? ARCH_GET_CPUID : ARCH_SET_CPUID, 0, 0, 0, NULL, 0);
   if (ret != want) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
   p->armed = 1;
@@ -249,8 +249,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
       if ((r = regs_set(pid, &ans))) return r;
     } else {
       uint64_t act[4] = {p->disp == DISP_IGN ? (uint64_t)(uintptr_t)SIG_IGN : p->act[0], p->act[1], p->act[2], p->act[3]};
-      long ret =
-          remote_call(pid, t->tgid, &regs, &ans, p->site, regs.rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
+      long ret = remote_call(pid, &regs, &ans, p->site, regs.rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
       if (ret != 0) return ret < 0 && ret > -4096 ? (int)ret : -EPROTO;
     }
     cpuid_trace_stats.restores++;
@@ -312,7 +311,7 @@ int cpuid_trace_seccomp(pid_t pid) {
       struct pending h = {{0}, 0};
       if ((r = tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h))) return r;
       if (task_sigmask(pid, &mask) == 0) t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
-      tracee_send_pending(t->tgid, pid, &h);
+      tracee_send_pending(pid, &h);
       return 0;
     }
   }

@@ -264,9 +264,9 @@ struct step_error hold_call(struct held_task *t, long nr, const uint64_t args[5]
 }
 
 void hold_release_all(struct held *h, int detach, int stop) {
-  /* Held-back signals go by tgkill: a detach from an event stop would drop a signal passed with it. */
+  /* Held-back signals go by tkill: a detach from an event stop would drop a signal passed with it. */
   for (int i = 0; i < h->n; i++)
-    if (!h->t[i].gone) tracee_send_pending(h->t[i].tgid, h->t[i].tid, &h->t[i].pend);
+    if (!h->t[i].gone) tracee_send_pending(h->t[i].tid, &h->t[i].pend);
   if (stop)
     for (int i = 0; i < h->n; i++)
       if (!h->t[i].gone && h->t[i].tgid == h->t[i].tid) kill(h->t[i].tid, SIGSTOP);

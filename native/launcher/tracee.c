@@ -229,9 +229,9 @@ void tracee_settle_pending(pid_t tid, struct pending *pend) {
   for (int i = 0; i < n; i++) pend->sigs[i] = kept[n - 1 - i];
 }
 
-void tracee_send_pending(pid_t tgid, pid_t tid, struct pending *pend) {
+void tracee_send_pending(pid_t tid, struct pending *pend) {
   tracee_settle_pending(tid, pend);
-  for (int i = 0; i < pend->n; i++) syscall(SYS_tgkill, tgid, tid, pend->sigs[i]);
+  for (int i = 0; i < pend->n; i++) syscall(SYS_tkill, tid, pend->sigs[i]);
   pend->n = 0;
 }
 
@@ -242,7 +242,7 @@ void tracee_deliver_pending(pid_t pid, const struct pending *held, int detach) {
       if (is_stop_signal(pend.sigs[i])) syscall(SYS_tkill, pid, SIGCONT);
   tracee_settle_pending(pid, &pend);
   /* One goes through ptrace (its siginfo kept); more go by tkill in the order they came, then none through ptrace. */
-  if (pend.n > 1)
-    for (int i = 0; i < pend.n; i++) syscall(SYS_tkill, pid, pend.sigs[i]);
-  ptrace(detach ? PTRACE_DETACH : PTRACE_CONT, pid, 0, (void *)(long)(pend.n == 1 ? pend.sigs[0] : 0));
+  int one = pend.n == 1 ? pend.sigs[0] : 0;
+  if (pend.n > 1) tracee_send_pending(pid, &pend);
+  ptrace(detach ? PTRACE_DETACH : PTRACE_CONT, pid, 0, (void *)(long)one);
 }

@@ -88,8 +88,8 @@ int tracee_cpuid_set_stop(pid_t pid);
  */
 void tracee_settle_pending(pid_t tid, struct pending *pend);
 
-/* Sends the held-back signals, settled, to the stopped thread tid of tgid by tgkill in their order; empties pend. */
-void tracee_send_pending(pid_t tgid, pid_t tid, struct pending *pend);
+/* Sends the held-back signals, settled, to the stopped thread tid by tkill in their order; empties pend. */
+void tracee_send_pending(pid_t tid, struct pending *pend);
 
 /* Resumes with the held-back signals, settled: one alone through ptrace, more by tkill in their order. */
 void tracee_deliver_pending(pid_t pid, const struct pending *pend, int detach);

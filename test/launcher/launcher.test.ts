@@ -225,21 +225,24 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
     });
   });
 
+  /** Polls the state letter of /proc/PID/stat (up to 10 s) until want holds; whether it came to. */
+  const untilState = async (pid: number, want: (s: string) => boolean) => {
+    for (let i = 0; i < 400; i++) {
+      if (want(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0])) return true;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return false;
+  };
+  const stopped = (s: string) => s === 'T' || s === 't'; // 't': a seized tracee in group-stop
+
   it('passes stop and continue through: a stopped program resumes, then dies by SIGTERM', async () => {
     const child = cp.spawn(launcher, ['--mode', 'ptrace', ...maskArgs, '--', 'sleep', '20'], { stdio: 'ignore' });
-    const state = () => fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1][0];
-    const until = async (want: (s: string) => boolean) => {
-      for (let i = 0; i < 200; i++) {
-        if (want(state())) return true;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      return false;
-    };
+    const until = (want: (s: string) => boolean) => untilState(child.pid!, want);
     const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
     try {
       expect(await until((s) => s === 'S')).toBe(true);
       child.kill('SIGSTOP');
-      expect(await until((s) => s === 'T' || s === 't')).toBe(true);
+      expect(await until(stopped)).toBe(true);
       child.kill('SIGCONT');
       expect(await until((s) => s === 'S')).toBe(true);
       child.kill('SIGTERM');
@@ -267,12 +270,7 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
       child.stdout.on('data', (d) => (out += d));
       const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
       try {
-        let state = '';
-        for (let i = 0; i < 400 && state !== 'T' && state !== 't'; i++) {
-          await new Promise((r) => setTimeout(r, 25));
-          state = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1][0];
-        }
-        expect(state === 'T' || state === 't').toBe(true); // 't': a seized tracee in group-stop
+        expect(await untilState(child.pid!, stopped)).toBe(true);
         expect(out).toBe('');
         child.kill('SIGCONT');
         expect(await exited).toEqual([0, null]);

@@ -307,8 +307,8 @@ export default [
     name: 'c-held-signals-out-of-order',
     claim: 'signals held back at an exec stop are sent again in the order they came',
     edits: [
-      { file: 'native/launcher/tracee.c', find: '    for (int i = 0; i < pend.n; i++) syscall(SYS_tkill, pid, pend.sigs[i]);', replace: '    for (int i = 1; i < pend.n; i++) syscall(SYS_tkill, pid, pend.sigs[i]);' },
-      { file: 'native/launcher/tracee.c', find: '(void *)(long)(pend.n == 1 ? pend.sigs[0] : 0)', replace: '(void *)(long)(pend.n ? pend.sigs[0] : 0)' },
+      { file: 'native/launcher/tracee.c', find: '  if (pend.n > 1) tracee_send_pending(pid, &pend);', replace: '  for (int i = 1; i < pend.n; i++) syscall(SYS_tkill, pid, pend.sigs[i]);' },
+      { file: 'native/launcher/tracee.c', find: '  int one = pend.n == 1 ? pend.sigs[0] : 0;', replace: '  int one = pend.n ? pend.sigs[0] : 0;' },
       { file: 'native/launcher/tracee.c', find: '    else if (cont_after && is_stop_signal(sig)) continue;', replace: '    else if (cont_after && is_stop_signal(sig) && 0) continue;' },
     ],
     tests: [[LAUNCHER, 'stop-cont-held']],
