@@ -225,10 +225,12 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
     });
   });
 
-  /** Polls the state letter of /proc/PID/stat (up to 10 s) until want holds; whether it came to. */
+  /** The state letter of /proc/PID/stat. */
+  const stateOf = (pid: number) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
+  /** Polls stateOf(pid) (up to 10 s) until want holds; whether it came to. */
   const untilState = async (pid: number, want: (s: string) => boolean) => {
     for (let i = 0; i < 400; i++) {
-      if (want(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0])) return true;
+      if (want(stateOf(pid))) return true;
       await new Promise((r) => setTimeout(r, 25));
     }
     return false;
@@ -271,6 +273,11 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
       const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
       try {
         expect(await untilState(child.pid!, stopped)).toBe(true);
+        // A stop that lasts, not one of the helper's passing ptrace stops ('t' too): the program,
+        // a /bin/echo that ends in a few ms once running, has not ended half a second later.
+        const after = await Promise.race([exited.then(() => 'ended'), new Promise((r) => setTimeout(() => r('still stopped'), 500))]);
+        expect(after).toBe('still stopped');
+        expect(stopped(stateOf(child.pid!))).toBe(true);
         expect(out).toBe('');
         child.kill('SIGCONT');
         expect(await exited).toEqual([0, null]);
