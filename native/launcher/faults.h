@@ -8,7 +8,8 @@
  *   FAULT_IS("no-vdso-site")             1 when that fault is asked for
  *   FAULT_IS("descendant-mask-fails")    a later exec of the tree fails to mask (mask_exec.c)
  *   FAULT_IS("stop-cont-held")           signals sent to the program while the helper works on it (tracee.c:
- *                                        stop-held, stop-cont-held, stop-cont-stop-held, stop-held-cont-pending)
+ *                                        stop-held, stop-cont-held, stop-cont-stop-held, stop-held-cont-pending,
+ *                                        cont-held-stop-pending)
  */
 #ifndef HWCAP_LAUNCHER_FAULTS_H
 #define HWCAP_LAUNCHER_FAULTS_H

@@ -143,7 +143,9 @@ static int synchronous_fault(pid_t pid) {
  * the one before it is held back; 0 ends the list. The first goes at the first resume.
  */
 static const int *fault_signals(void) {
-  static const int stop[] = {SIGSTOP, 0}, stop_cont[] = {SIGSTOP, SIGCONT, 0}, stop_cont_stop[] = {SIGSTOP, SIGCONT, SIGSTOP, 0};
+  static const int stop[] = {SIGSTOP, 0}, cont[] = {SIGCONT, 0}, stop_cont[] = {SIGSTOP, SIGCONT, 0},
+                   stop_cont_stop[] = {SIGSTOP, SIGCONT, SIGSTOP, 0};
+  if (FAULT_IS("cont-held-stop-pending")) return cont;
   if (FAULT_IS("stop-held") || FAULT_IS("stop-held-cont-pending")) return stop;
   if (FAULT_IS("stop-cont-held")) return stop_cont;
   if (FAULT_IS("stop-cont-stop-held")) return stop_cont_stop;
@@ -201,29 +203,36 @@ void tracee_hold_signal(pid_t tid, struct pending *pend, int sig) {
   else report_message("pid %d: signal %d dropped: %d signals came while the helper held it", (int)tid, sig, pend->n + 1);
 }
 
-/* 1 when a SIGCONT is pending for tid, to the thread or to its process (SigPnd, ShdPnd of /proc/<tid>/status). */
-static int cont_pending(pid_t tid) {
+/* The signals pending for tid, to the thread or to its process (SigPnd | ShdPnd of /proc/<tid>/status); 0 when unreadable. */
+static uint64_t pending_now(pid_t tid) {
   char path[64], buf[4096];
   snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
   if (hwcap_read_file(path, buf, sizeof buf) < 0) return 0;
+  uint64_t set = 0;
   const char *keys[] = {"\nSigPnd:", "\nShdPnd:"};
   for (int k = 0; k < 2; k++) {
     const char *p = strstr(buf, keys[k]);
-    if (p && (strtoull(p + 8, NULL, 16) >> (SIGCONT - 1)) & 1) return 1;
+    if (p) set |= strtoull(p + 8, NULL, 16);
   }
-  return 0;
+  return set;
 }
 
+#define SIG_BIT(s) (1ULL << ((s)-1))
+
 void tracee_settle_pending(pid_t tid, struct pending *pend) {
-  int stops = 0;
-  for (int i = 0; i < pend->n; i++) stops |= is_stop_signal(pend->sigs[i]);
-  if (!stops) return; /* the common case: no /proc read at each exec */
-  int cont_after = cont_pending(tid), n = 0, kept[sizeof pend->sigs / sizeof pend->sigs[0]];
+  int stop_or_cont = 0;
+  for (int i = 0; i < pend->n; i++) stop_or_cont |= pend->sigs[i] == SIGCONT || is_stop_signal(pend->sigs[i]);
+  if (!stop_or_cont) return; /* the common case: no /proc read at each exec */
+  uint64_t now = pending_now(tid);
+  /* From the last one back: whether a SIGCONT, or a stop signal, came after this one. */
+  int cont_after = (now & SIG_BIT(SIGCONT)) != 0;
+  int stop_after = (now & (SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))) != 0;
+  int n = 0, kept[sizeof pend->sigs / sizeof pend->sigs[0]];
   for (int i = pend->n - 1; i >= 0; i--) {
-    int sig = pend->sigs[i];
-    if (sig == SIGCONT) cont_after = 1;
-    else if (cont_after && is_stop_signal(sig)) continue;
-    kept[n++] = sig;
+    int sig = pend->sigs[i], drop = 0;
+    if (sig == SIGCONT) drop = stop_after, cont_after = 1;
+    else if (is_stop_signal(sig)) drop = cont_after, stop_after = 1;
+    if (!drop) kept[n++] = sig;
   }
   pend->n = n;
   for (int i = 0; i < n; i++) pend->sigs[i] = kept[n - 1 - i];
@@ -237,9 +246,8 @@ void tracee_send_pending(pid_t tid, struct pending *pend) {
 
 void tracee_deliver_pending(pid_t pid, const struct pending *held, int detach) {
   struct pending pend = *held;
-  if (FAULT_IS("stop-held-cont-pending"))
-    for (int i = 0; i < pend.n; i++)
-      if (is_stop_signal(pend.sigs[i])) syscall(SYS_tkill, pid, SIGCONT);
+  if (pend.n && (FAULT_IS("stop-held-cont-pending") || FAULT_IS("cont-held-stop-pending")))
+    syscall(SYS_tkill, pid, pend.sigs[pend.n - 1] == SIGCONT ? SIGSTOP : SIGCONT); /* pending now, after the held */
   tracee_settle_pending(pid, &pend);
   /* One goes through ptrace (its siginfo kept); more go by tkill in the order they came, then none through ptrace. */
   int one = pend.n == 1 ? pend.sigs[0] : 0;

@@ -82,9 +82,10 @@ int tracee_cpuid_set_stop(pid_t pid);
 
 /*
  * kernel/signal.c prepare_signal: a SIGCONT, when it is sent, discards the stop signals pending
- * then. A held-back stop signal was pending as far as the program can tell, so one with a SIGCONT
- * after it (held back too, or pending for tid now) is dropped: sent again, it would stop a program
- * its sender has continued.
+ * then, and a stop signal discards a pending SIGCONT. A held-back signal was pending as far as the
+ * program can tell, so a held stop signal with a SIGCONT after it, or a held SIGCONT with a stop
+ * signal after it (held back too, or pending for tid now), is dropped: sent again, it would undo
+ * what came after it.
  */
 void tracee_settle_pending(pid_t tid, struct pending *pend);
 

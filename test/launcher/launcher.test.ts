@@ -255,7 +255,8 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
   });
   // A stop signal that arrives while the helper works on an exec stop is held back and sent again
   // after it (HWCAP_EXEC_FAULT sends it then); a SIGCONT sent after it must still win, as the kernel
-  // has a SIGCONT discard the stop signals pending when it is sent.
+  // has a SIGCONT discard the stop signals pending when it is sent, and a stop signal after a held
+  // SIGCONT wins the same way.
   describe('signals held back at an exec stop keep their order', () => {
     it.each(['stop-cont-held', 'stop-held-cont-pending'])('%s: SIGSTOP then SIGCONT, and the program runs to its end', (fault) => {
       const r = run(['--mode', 'ptrace', ...maskArgs, '--', '/bin/echo', 'ran'], { ...process.env, HWCAP_EXEC_FAULT: fault }, testLauncher);
@@ -263,7 +264,7 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
       expect(r.records.filter((x) => x.stage === 'masked')).toHaveLength(1);
     });
 
-    it.each(['stop-held', 'stop-cont-stop-held'])('%s: the last signal a stop, the program stops until continued', async (fault) => {
+    it.each(['stop-held', 'stop-cont-stop-held', 'cont-held-stop-pending'])('%s: the last signal a stop, the program stops until continued', async (fault) => {
       const child = cp.spawn(testLauncher, ['--mode', 'ptrace', ...maskArgs, '--', '/bin/echo', 'ran'], {
         stdio: ['ignore', 'pipe', 'ignore'],
         env: { ...process.env, HWCAP_EXEC_FAULT: fault },

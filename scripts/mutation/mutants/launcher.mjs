@@ -309,7 +309,7 @@ export default [
     edits: [
       { file: 'native/launcher/tracee.c', find: '  if (pend.n > 1) tracee_send_pending(pid, &pend);', replace: '  for (int i = 1; i < pend.n; i++) syscall(SYS_tkill, pid, pend.sigs[i]);' },
       { file: 'native/launcher/tracee.c', find: '  int one = pend.n == 1 ? pend.sigs[0] : 0;', replace: '  int one = pend.n ? pend.sigs[0] : 0;' },
-      { file: 'native/launcher/tracee.c', find: '    else if (cont_after && is_stop_signal(sig)) continue;', replace: '    else if (cont_after && is_stop_signal(sig) && 0) continue;' },
+      { file: 'native/launcher/tracee.c', find: '    if (!drop) kept[n++] = sig;', replace: '    kept[n++] = sig;' },
     ],
     tests: [[LAUNCHER, 'stop-cont-held']],
   },
@@ -318,5 +318,11 @@ export default [
     claim: 'a standard signal held back twice stands where it came last: SIGSTOP, SIGCONT, SIGSTOP leaves the program stopped',
     edits: [{ file: 'native/launcher/tracee.c', find: '        memmove(&pend->sigs[i], &pend->sigs[i + 1], (size_t)(pend->n - i - 1) * sizeof pend->sigs[0]);\n        pend->sigs[pend->n - 1] = sig;\n', replace: '' }],
     tests: [[LAUNCHER, 'stop-cont-stop-held']],
+  },
+  {
+    name: 'c-held-cont-outlives-stop',
+    claim: 'a held-back SIGCONT with a stop signal pending after it is dropped, not sent again to discard that stop',
+    edits: [{ file: 'native/launcher/tracee.c', find: 'if (sig == SIGCONT) drop = stop_after, cont_after = 1;', replace: 'if (sig == SIGCONT) drop = 0, cont_after = 1;' }],
+    tests: [[LAUNCHER, 'cont-held-stop-pending']],
   },
 ];
