@@ -22,6 +22,7 @@
 #include "control.h"
 #include "cpuid_mask.h"
 #include "cpuid_trace.h"
+#include "faults.h"
 #include "hold.h"
 #include "options.h"
 #include "report.h"
@@ -67,6 +68,7 @@ static struct step_error disarm_cpuid(struct held_task *t, int cpuid) {
   }
   ret = set_cpuid_on(t, &e);
   if (e.err) return e;
+  FAULT_LOG("disarm tid=%d ret=%ld\n", (int)t->tid, ret);
   if (simulated && ret == -ENODEV) ret = 0;
   if (ret != 0) return STEP_ERROR(STAGE_INJECT, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
   if (cpuid) cpuid_trace_set_armed(t->tid, 0);

@@ -21,6 +21,7 @@
  *                       kernel has x32 (x32 getpid answers; ENOSYS where it has not); then CPUID
  *     --unblock-segv    SIGSEGV blocked with SIG_BLOCK, then unblocked with SIG_UNBLOCK, then CPUID: SigBlk
  *                       before and after
+ *     --leaf LEAF [SUB] one CPUID (LEAF and SUB in hex, SUB 0 by default) in the main thread, as "LEAF.SUB": [...]
  *     --inherited-ign   nothing changed: SigIgn before and after a CPUID, and whether SIGSEGV is ignored
  *                       (run it as `sh -c "trap '' SEGV; exec hwcap-cpuid-probe --inherited-ign"`)
  *
@@ -341,6 +342,12 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "--escape-compat") == 0) return mode_escape_compat();
   if (strcmp(mode, "--unblock-segv") == 0) return mode_unblock_segv();
   if (strcmp(mode, "--inherited-ign") == 0) return mode_inherited_ign();
+  if (strcmp(mode, "--leaf") == 0 && i + 1 < argc) {
+    uint32_t leaf = (uint32_t)strtoul(argv[i + 1], NULL, 16), sub = i + 2 < argc ? (uint32_t)strtoul(argv[i + 2], NULL, 16) : 0;
+    cpuid(leaf, sub, r);
+    printf("{\"%x.%x\":[\"%08x\",\"%08x\",\"%08x\",\"%08x\"]}\n", leaf, sub, r[0], r[1], r[2], r[3]);
+    return 0;
+  }
   if (strcmp(mode, "--block-all") == 0) {
     /* With a SIGSEGV handler and a SIGTRAP handler: the forced signal would reset both if mishandled. */
     struct sigaction sa, now, trap_now;

@@ -4,6 +4,8 @@
 // family, and FeatureSet.isSubsetOf over the CPUID words. Format: see typescript.mjs and run.mjs.
 const CLAIMS = 'test/launcher/cpuid-claims.test.ts';
 const ARGV = 'test/launcher/cpuid-argv.test.ts';
+const HANDOVER = 'test/criu/handover.test.ts';
+const CPUID = 'test/launcher/cpuid.test.ts';
 
 export default [
   {
@@ -65,5 +67,45 @@ export default [
     claim: 'FeatureSet.isSubsetOf counts the x86-64 CPUID words, not the auxv words alone',
     edits: [{ file: 'lib/core/feature-set.ts', find: 'return this.#v.every((w, s) => (w & ~other.#w(s)) === 0n);', replace: 'return this.#v.every((w, s) => s >= 4 || (w & ~other.#w(s)) === 0n);' }],
     tests: [['test/core/fuzz-features.test.ts', 'set laws']],
+  },
+
+  // --- Beyond the list: claims of README.md and docs/cpuid.md that no mutant named ----------------
+  {
+    name: 'tests2-seccomp-i386-sigaction-numbers',
+    claim: 'a SIGSEGV handler installed through the i386 entry points (rt_sigaction, sigaction, signal) is refused with ENOSYS under a CPUID mask',
+    edits: [{ file: 'native/launcher/seccomp_filter.c', find: '{174, 67, 48}', replace: '{-1, -1, -1}' }],
+    tests: [[CLAIMS, 'refuses the escapes through int']],
+  },
+  {
+    name: 'tests2-cpuid-kernel-mode-allowed',
+    claim: '--cpuid needs ptrace mode: --mode kernel is refused (only a tracer can answer CPUID)',
+    edits: [{ file: 'native/launcher/cpuid_setup.c', find: '  if (o->mode == MODE_KERNEL) {\n    report_failure(STAGE_ARGS,', replace: '  if (0) {\n    report_failure(STAGE_ARGS,' }],
+    tests: [[CPUID, 'refuses --cpuid in kernel mode']],
+  },
+  {
+    name: 'tests2-release-no-disarm',
+    claim: 'release disarms CPUID faulting in every thread the helper armed before it lets the tree go',
+    edits: [{ file: 'native/launcher/release.c', find: '    e = disarm_cpuid(t, c->cpuid);\n', replace: '    e = STEP_OK;\n' }],
+    // The first is the simulated twin (any x86-64), the second needs real faulting.
+    tests: [[HANDOVER, 'release injects the disarm'], [HANDOVER, 'after release ARCH_GET_CPUID reads disarmed']],
+  },
+  {
+    name: 'tests2-release-disarm-not-injected',
+    claim: "release's disarm runs arch_prctl(ARCH_SET_CPUID, 1) in the thread; a disarm that only says so leaves faulting armed",
+    edits: [{ file: 'native/launcher/release.c', find: '  ret = set_cpuid_on(t, &e);\n', replace: '  ret = 0;\n  e = STEP_OK;\n' }],
+    // Where CPUID does not fault the twin sees 0 for the kernel's ENODEV; where it does, the real test sees it armed.
+    tests: [[HANDOVER, 'release injects the disarm'], [HANDOVER, 'after release ARCH_GET_CPUID reads disarmed']],
+  },
+  {
+    name: 'tests2-nest-cpuid-under-auxv-only',
+    claim: 'a CPUID mask nests only under a tree that masks CPUID itself: under an auxv-only tree it fails closed',
+    edits: [{ file: 'native/launcher/nest.c', find: '  if (req.ncpuid && !cpuid_mode) return -EOPNOTSUPP;\n', replace: '' }],
+    tests: [[CLAIMS, 'nested under an auxv-only tree']],
+  },
+  {
+    name: 'tests2-cpuid-out-of-range-unmasked',
+    claim: "an out-of-range leaf that answers as the highest basic leaf gets that leaf's mask: the mask cannot be read around",
+    edits: [{ file: 'native/launcher/cpuid_mask.c', find: '      mask_leaf = max_basic;\n      mask_key = top_key;\n', replace: '' }],
+    tests: [[CLAIMS, 'an out-of-range basic leaf']],
   },
 ];
