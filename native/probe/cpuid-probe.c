@@ -17,7 +17,8 @@
  *     --escape-wide     arch_prctl(ARCH_SET_CPUID, 1UL << 32) (nonzero only in its high half), then CPUID
  *     --escape-compat   the escapes through the other entry points: int $0x80 (the i386 table) from this
  *                       64-bit process, clone(CLONE_UNTRACED), arch_prctl(ARCH_SET_CPUID, 1) and
- *                       signal(SIGSEGV, SIG_IGN); and the x32 numbers (__X32_SYSCALL_BIT) where the
+ *                       signal(SIGSEGV, SIG_IGN), where int $0x80 works ("i386": false where the
+ *                       kernel has no IA32 emulation); and the x32 numbers (__X32_SYSCALL_BIT) where the
  *                       kernel has x32 (x32 getpid answers; ENOSYS where it has not); then CPUID
  *     --unblock-segv    SIGSEGV blocked with SIG_BLOCK, then unblocked with SIG_UNBLOCK, then CPUID: SigBlk
  *                       before and after
@@ -209,14 +210,28 @@ static long int80(long nr, long a, long b, long c, long d, long e) {
 
 #define X32_BIT 0x40000000L
 
+/* Whether int $0x80 works here: a kernel without IA32 emulation (or booted with ia32_emulation=0)
+ * kills it with SIGSEGV. Tried in a child, with getpid (i386 20). */
+static int ia32_works(void) {
+  pid_t pid = fork();
+  if (pid == 0) _exit(int80(20, 0, 0, 0, 0, 0) > 0 ? 0 : 1);
+  int st = 0;
+  if (pid < 0 || waitpid(pid, &st, 0) != pid) return 0;
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 static int mode_escape_compat(void) {
   /* i386: clone 120 (flags in ebx; stack 0 is the parent's, as fork), arch_prctl 384, signal 48. */
-  long c = int80(120, 0x00800000 | SIGCHLD, 0, 0, 0, 0);
-  if (c == 0) _exit(0);
-  if (c > 0) waitpid((pid_t)c, NULL, 0);
-  long set = int80(384, 0x1012, 1, 0, 0, 0);
-  long sig = int80(48, SIGSEGV, 1 /* SIG_IGN */, 0, 0, 0);
-  if (sig >= 0) int80(48, SIGSEGV, 0 /* SIG_DFL */, 0, 0, 0);
+  int ia32 = ia32_works();
+  long c = 0, set = 0, sig = 0;
+  if (ia32) {
+    c = int80(120, 0x00800000 | SIGCHLD, 0, 0, 0, 0);
+    if (c == 0) _exit(0);
+    if (c > 0) waitpid((pid_t)c, NULL, 0);
+    set = int80(384, 0x1012, 1, 0, 0, 0);
+    sig = int80(48, SIGSEGV, 1 /* SIG_IGN */, 0, 0, 0);
+    if (sig >= 0) int80(48, SIGSEGV, 0 /* SIG_DFL */, 0, 0, 0);
+  }
   /* x32: getpid 39 tells whether the kernel takes x32 calls at all; clone 56, arch_prctl 158. */
   long x32 = syscall(X32_BIT | 39);
   int x32_errno = x32 < 0 ? errno : 0;
@@ -229,9 +244,9 @@ static int mode_escape_compat(void) {
   uint32_t r[4];
   cpuid(7, 0, r);
   printf(
-      "{\"i386Clone\":%ld,\"i386SetCpuid\":%ld,\"i386SignalSegv\":%ld,\"x32Getpid\":%ld,\"x32GetpidErrno\":%d,"
+      "{\"i386\":%s,\"i386Clone\":%ld,\"i386SetCpuid\":%ld,\"i386SignalSegv\":%ld,\"x32Getpid\":%ld,\"x32GetpidErrno\":%d,"
       "\"x32Clone\":%ld,\"x32CloneErrno\":%d,\"x32SetCpuid\":%ld,\"x32SetCpuidErrno\":%d,\"leaf7ebx\":\"%08x\"}\n",
-      c, set, sig, x32, x32_errno, xc, xc_errno, xset, xset_errno, r[1]);
+      ia32 ? "true" : "false", c, set, sig, x32, x32_errno, xc, xc_errno, xset, xset_errno, r[1]);
   return 0;
 }
 

@@ -30,7 +30,7 @@ export default [
     name: 'tests2-seccomp-x32-bit-kept',
     claim: 'the seccomp filter takes the x32 numbers (__X32_SYSCALL_BIT) as their x86-64 calls: clone(CLONE_UNTRACED) and ARCH_SET_CPUID through them are refused',
     edits: [{ file: 'native/launcher/seccomp_filter.c', find: '  emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT));\n', replace: '' }],
-    tests: [[CLAIMS, 'refuses the escapes through int']],
+    tests: [[CLAIMS, 'refuses the escapes through the x32 numbers']],
   },
   {
     name: 'tests2-seccomp-set-cpuid-low-half-twice',
