@@ -166,9 +166,9 @@ const NAMED: NamedArch[] = [
     ldso: 'lib/s390x-linux-gnu/ld64.so.1',
     // _dl_s390_cap_flags[_DL_HWCAP_COUNT][9], followed by _dl_s390_platforms ("g5", "z900" …).
     table: { first: 'esan3', second: 'zarch', count: 64, stop: 'g5', split: 64 },
-    // qemu 7.2's TCG lacks facilities that every named model from z990 on requires ("Some
-    // features requested in the CPU model are not available in the configuration"), so the
-    // models are z900, qemu, max, and max with facilities turned off.
+    // Of qemu 7.2's named models only z900 and z800 run under TCG: every later one requires
+    // facilities TCG lacks ("Some features requested in the CPU model are not available in the
+    // configuration"). So the models are z900, qemu, max, and max with facilities turned off.
     cpus: cpusFrom(process.env.HWCAP_ARCHES_S390X_CPUS, ['z900', 'qemu', 'max', 'max,vxeh=off', 'max,vx=off,vxeh=off', 'max,msa=off', 'max,stfle=off']),
     source: 'sysdeps/s390/dl-procinfo-s390.c (_dl_s390_cap_flags)',
   },
