@@ -13,6 +13,8 @@
 #include <sys/ptrace.h>
 #include <unistd.h>
 
+#include "../common/procfs.h"
+
 static struct proc *procs;
 static struct task *tasks;
 static size_t n_procs, n_tasks, cap_procs, cap_tasks;
@@ -99,14 +101,15 @@ int task_sigmask(pid_t pid, uint64_t *mask) {
 }
 
 int read_status(pid_t tid, struct status *s) {
-  char path[64], buf[4096];
+  char path[64], *buf;
   snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return -EIO;
-  buf[n] = 0;
+  /* The whole file: a long Groups line (2,000 supplementary groups) pushes SigIgn and SigCgt past 4 KiB. */
+  long n = hwcap_read_file_all(path, &buf);
+  if (n < 0) return (int)n;
+  if (n == 0) {
+    free(buf);
+    return -EIO;
+  }
   memset(s, 0, sizeof *s);
   for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
     unsigned long long v;
@@ -117,6 +120,7 @@ int read_status(pid_t tid, struct status *s) {
     else if (sscanf(line, "SigIgn: %llx", &v) == 1) s->ign = v;
     else if (sscanf(line, "SigCgt: %llx", &v) == 1) s->cgt = v;
   }
+  free(buf);
   return s->tgid > 0 ? 0 : -EPROTO;
 }
 

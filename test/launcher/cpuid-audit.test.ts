@@ -1,0 +1,53 @@
+// The CPUID mask against programs that once broke it on a machine with real CPUID faulting
+// (issue 21): each case runs under real faulting (skipped where CPUID does not fault here) and,
+// where the simulation can show it, under the test build's simulated traps
+// (HWCAP_EXEC_FAULT=cpuid-simulate: `rdmsr` answered as a trapped CPUID). The programs are
+// test/probes/cpuid-audit-probe.c.
+import { describe, it, expect } from 'vitest';
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { canPtrace } from '../support/mask-fixture';
+import { cpuidFaulting, drop7, faultingSkip, host, isX64, launcherFor, reg, type Run } from '../support/cpuid-fixture';
+import { repoRoot, which } from '../support/helpers';
+
+const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
+const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
+/** CPUID.(7,0):EBX under the mask: the host's without the dropped bit. */
+const maskedEbx7 = host ? hex8(reg(host.main['7.0'], 1) & ~drop7) : '';
+const mask = ['--cpuid', `7.0:ebx=${hex8(~drop7)}`];
+const simSkip = !isX64 || !canPtrace || !fs.existsSync(auditProbe);
+const ways = [
+  { name: 'simulated traps (rdmsr, HWCAP_EXEC_FAULT=cpuid-simulate)', env: { HWCAP_EXEC_FAULT: 'cpuid-simulate' }, sim: ['--simulate'], skip: simSkip, why: simSkip ? ' (skipped: x86-64 with ptrace only)' : '' },
+  { name: 'real CPUID faulting', env: {} as Record<string, string>, sim: [] as string[], skip: !cpuidFaulting || !fs.existsSync(auditProbe), why: faultingSkip },
+];
+
+/** The launcher with the mask and a status pipe on fd 3, optionally under a wrapper (setpriv ...). */
+function launch(args: string[], extra: Record<string, string>, wrapper: string[] = [], timeout = 60_000): Run {
+  const env = { ...process.env, ...extra };
+  const argv = [...wrapper, launcherFor(env), '--status-fd', '3', ...mask, '--', ...args];
+  const r = cp.spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout, env });
+  if (r.error) throw r.error;
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    records: String(r.output[3] ?? '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+const lastJson = <T>(s: string): T => JSON.parse(s.trim().split('\n').pop()!) as T;
+
+const setpriv = which('setpriv');
+const isRoot = process.getuid?.() === 0;
+const groupsSkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to set 2,000 supplementary groups)' : '';
+
+describe.each(ways)('$name', ({ env, sim, skip, why }) => {
+  it.skipIf(skip || !!groupsSkip)(`with 2,000 supplementary groups (a /proc status file past 4 KiB), an inherited SIG_IGN of SIGSEGV survives a trapped CPUID${why}${groupsSkip}`, () => {
+    const groups = Array.from({ length: 2000 }, (_, i) => i + 1).join(',');
+    const r = launch(['sh', '-c', `trap '' SEGV; exec "$0" "$@"`, auditProbe, ...sim, 'segv-disposition'], env, [setpriv!, '--groups', groups, '--']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lastJson(r.stdout)).toEqual({ ebx7: maskedEbx7, segv: 'ign' });
+  });
+});
