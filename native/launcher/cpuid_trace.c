@@ -124,6 +124,34 @@ static uint64_t vdso_site(pid_t pid) {
   return 0;
 }
 
+/*
+ * The length of the CPUID at the start of b (n bytes read), or 0: `0f a2` (under cpuid-simulate
+ * also `0f 32`, rdmsr, which stands in for it, prefixes and all) behind any legacy prefixes
+ * (operand and address size, REP/REPNE, the segment overrides) and REX bytes, within the
+ * architectural limit of 15 bytes; a longer one raises #GP, which is the program's. LOCK is no
+ * prefix here: LOCK CPUID raises #UD. Intel SDM vol. 2, 2.1 (instruction format) and 2.2.1 (REX).
+ */
+static int cpuid_length(const unsigned char *b, size_t n) {
+  for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {
+    unsigned char c = b[i];
+    if (c == 0x0f) return b[i + 1] == 0xa2 || (cpuid_trace_simulate && b[i + 1] == 0x32) ? (int)i + 2 : 0;
+    int prefix = c == 0x66 || c == 0x67 || c == 0xf2 || c == 0xf3 || c == 0x2e || c == 0x36 || c == 0x3e || c == 0x26 ||
+                 c == 0x64 || c == 0x65 || (c & 0xf0) == 0x40;
+    if (!prefix) return 0;
+  }
+  return 0;
+}
+
+/* Up to len bytes at addr, fewer where the mapping ends: the count read, or 0. */
+static size_t read_code(pid_t pid, uint64_t addr, unsigned char *buf, size_t len) {
+  struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+  ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (r > 0) return (size_t)r;
+  /* An execute-only page: by PTRACE_PEEKDATA, which reads it, two words (or one where the mapping ends). */
+  if (tracee_read(pid, addr, buf, len) == 0) return len;
+  return tracee_read(pid, addr, buf, 8) == 0 ? 8 : 0;
+}
+
 /* ---- the interface ------------------------------------------------------------------------- */
 
 void cpuid_trace_init(void) {
@@ -221,10 +249,9 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   struct user_regs_struct regs;
   int r;
   if ((r = regs_get(pid, &regs))) return r;
-  unsigned char insn[2] = {0, 0};
-  if (tracee_read(pid, regs.rip, insn, 2)) return 0;
-  int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));
-  if (!is_cpuid) return 0;
+  unsigned char insn[16] = {0};
+  int length = cpuid_length(insn, read_code(pid, regs.rip, insn, 15));
+  if (!length) return 0;
 
   FAULT_POINT("helper-during-cpuid-trap");
   uint32_t leaf = (uint32_t)regs.rax, subleaf = (uint32_t)regs.rcx, out[4];
@@ -236,7 +263,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   ans.rbx = out[1];
   ans.rcx = out[2];
   ans.rdx = out[3];
-  ans.rip = regs.rip + 2;
+  ans.rip = regs.rip + (uint64_t)length;
   cpuid_trace_stats.traps++;
 
   /* Put back what the forced signal changed. */

@@ -50,4 +50,22 @@ describe.each(ways)('$name', ({ env, sim, skip, why }) => {
     expect(r.status).toBe(0);
     expect(lastJson(r.stdout)).toEqual({ ebx7: maskedEbx7, segv: 'ign' });
   });
+
+  it.skipIf(skip)(`answers CPUID behind legal prefixes (66, 48, f3, f2, the segment overrides, 67, REX, 66 48, 13 of them: 15 bytes) and steps over the whole instruction${why}`, () => {
+    const r = launch([auditProbe, ...sim, 'prefixes'], env);
+    expect(r.stderr).toBe('');
+    expect(r.signal).toBe(null);
+    expect(r.status).toBe(0);
+    const seen = lastJson<Record<string, string>>(r.stdout);
+    expect(Object.keys(seen)).toHaveLength(17);
+    for (const [form, ebx] of Object.entries(seen)) expect(`${form}: ${ebx}`).toBe(`${form}: ${maskedEbx7}`);
+  });
+
+  it.skipIf(skip)(`leaves a 16-byte CPUID (14 prefixes) to the program: the CPU refuses it with #GP, and the SIGSEGV is delivered as without the mask${why}`, () => {
+    const plain = cp.spawnSync(auditProbe, [...sim, 'overlong'], { encoding: 'utf8' });
+    expect(plain.signal).toBe('SIGSEGV');
+    const r = launch([auditProbe, ...sim, 'overlong'], env);
+    expect(r.signal).toBe('SIGSEGV');
+    expect(r.stdout).toBe('');
+  });
 });

@@ -15,4 +15,22 @@ export default [
     ],
     tests: [[AUDIT, 'supplementary groups']],
   },
+  {
+    name: 'c-cpuid-prefix-not-decoded',
+    claim: 'a CPUID behind legal prefixes (66, 48, f3, 2e, 66 48 ...) is answered, not left to kill the program',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {', replace: 'for (size_t i = 0; i + 1 < n && i < 1; i++) {' }],
+    tests: [[AUDIT, 'legal prefixes']],
+  },
+  {
+    name: 'c-cpuid-prefix-steps-two',
+    claim: 'an answered CPUID is stepped over by its whole length, prefixes included',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'ans.rip = regs.rip + (uint64_t)length;', replace: 'ans.rip = regs.rip + 2;' }],
+    tests: [[AUDIT, 'legal prefixes']],
+  },
+  {
+    name: 'c-cpuid-overlong-answered',
+    claim: 'a CPUID longer than 15 bytes (which the CPU refuses with #GP) is not answered: its SIGSEGV is the program\'s',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {', replace: 'for (size_t i = 0; i + 1 < n && i + 2 <= 16; i++) {' }],
+    tests: [[AUDIT, '16-byte CPUID']],
+  },
 ];
