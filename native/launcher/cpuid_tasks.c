@@ -142,15 +142,30 @@ int last_cpu(struct task *t) {
   return p ? atoi(p + 1) : -1;
 }
 
+size_t known_tasks(void) { return n_tasks; }
+
+int any_child_of(pid_t ppid) {
+  for (size_t i = 0; i < n_procs; i++) {
+    struct status s;
+    if (read_status(procs[i].tgid, &s) == 0 && s.ppid == ppid) return 1;
+  }
+  return 0;
+}
+
 /* A task seen for the first time: a thread of a known process, or a new process forked from a known one. */
 struct task *learn(pid_t tid) {
   struct task *t = find_task(tid);
-  if (t) return t;
+  return t ? t : learn_from(tid, 0);
+}
+
+struct task *learn_from(pid_t tid, pid_t creator) {
+  struct task *t, *ct = creator > 0 ? find_task(creator) : NULL;
   struct status s;
   if (read_status(tid, &s)) return NULL;
   struct proc *p = find_proc(s.tgid);
   if (!p) {
-    struct proc *parent = find_proc(s.ppid);
+    /* The creator's process where the event named it; without an event (a task found at its first stop), its parent. */
+    struct proc *parent = creator > 0 ? (ct ? find_proc(ct->tgid) : NULL) : find_proc(s.ppid);
     struct proc copy = parent ? *parent : (struct proc){0};
     if (!(p = add_proc(s.tgid))) return NULL;
     if (parent) *p = copy; /* fork copies dispositions, faulting and the vDSO */
@@ -162,7 +177,7 @@ struct task *learn(pid_t tid) {
   }
   uint64_t mask;
   if (!(t = add_task(tid, s.tgid))) return NULL;
-  t->armed = p->armed;
+  t->armed = ct ? ct->armed : p->armed; /* faulting is copied from the creating thread */
   t->segv_blocked = (task_sigmask(tid, &mask) == 0 ? mask : s.blk) & SEGV_BIT ? 1 : 0;
   return t;
 }

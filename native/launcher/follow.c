@@ -154,6 +154,7 @@ void follow_run(const struct follow_config *c) {
       continue;
     }
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    if (c->cpuid && cpuid_trace_hold(pid, st)) continue;                   /* a new task, before its creator's event */
     if (c->cpuid && event != PTRACE_EVENT_EXEC) cpuid_trace_stop(pid, st); /* learns a new task */
     if (nest_hold(pid, st)) continue; /* a new task of a narrowed tree, before its creator's event */
     switch (event) {
@@ -169,7 +170,15 @@ void follow_run(const struct follow_config *c) {
       case PTRACE_EVENT_VFORK:
       case PTRACE_EVENT_CLONE: {
         unsigned long child = 0;
-        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) nest_forked(pid, (pid_t)child); /* inherits the mask */
+        int held;
+        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) {
+          nest_forked(pid, (pid_t)child); /* inherits the mask */
+          /* Armed as its creator: a held child goes on from its first stop, a group stop's or not. */
+          if (c->cpuid && cpuid_trace_forked(pid, (pid_t)child, &held)) {
+            if (is_stop_signal(WSTOPSIG(held))) ptrace(PTRACE_LISTEN, (pid_t)child, 0, 0);
+            else resume((pid_t)child, 0);
+          }
+        }
         resume(pid, 0);
         break;
       }

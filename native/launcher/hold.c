@@ -73,6 +73,10 @@ static void on_report(struct held *h, pid_t pid, int st, const uint64_t keep[4])
     }
   } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
     t->event = event;
+    unsigned long child = 0;
+    int ignored;
+    /* Armed as its creator (cpuid_trace.h); nothing is held while the tree is. */
+    if (h->cpuid && ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) cpuid_trace_forked(pid, (pid_t)child, &ignored);
   } else if (event == PTRACE_EVENT_SECCOMP) {
     /*
      * A traced call of the CPUID room's filter, stopped before it runs: tracked as the follow loop

@@ -68,4 +68,19 @@ describe.each(ways)('$name', ({ env, sim, skip, why }) => {
     expect(r.signal).toBe('SIGSEGV');
     expect(r.stdout).toBe('');
   });
+
+  it.skipIf(skip)(`a daemon's grandchild (an orphan, PPid 1, by its first stop) is armed as its creator was: 20 double forks, every one masked${why}`, () => {
+    const r = launch([auditProbe, ...sim, 'daemon', '20'], env);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lastJson<{ ebx7: string[] }>(r.stdout).ebx7).toEqual(Array(20).fill(maskedEbx7));
+  });
+
+  it.skipIf(skip)(`a CLONE_PARENT child (its PPid the program's untraced parent) is armed as its creator was: 20 rounds, every one masked${why}`, () => {
+    // Under sh, which outlives the siblings' exits and leaves them to init: the program's parent is sh.
+    const r = launch([auditProbe, ...sim, 'clone-parent', '20'], env, ['sh', '-c', '"$@"; exit $?', 'sh']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lastJson<{ ebx7: string[] }>(r.stdout).ebx7).toEqual(Array(20).fill(maskedEbx7));
+  });
 });

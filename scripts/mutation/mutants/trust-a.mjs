@@ -33,4 +33,16 @@ export default [
     edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {', replace: 'for (size_t i = 0; i + 1 < n && i + 2 <= 16; i++) {' }],
     tests: [[AUDIT, '16-byte CPUID']],
   },
+  {
+    name: 'c-cpuid-new-task-armed-by-ppid',
+    claim: "a new task is armed as its creator (the fork or clone event's tracee), not as its /proc PPid: a CLONE_PARENT child's parent is untraced",
+    edits: [{ file: 'native/launcher/cpuid_tasks.c', find: 'struct proc *parent = creator > 0 ? (ct ? find_proc(ct->tgid) : NULL) : find_proc(s.ppid);', replace: 'struct proc *parent = find_proc(s.ppid);' }],
+    tests: [[AUDIT, 'CLONE_PARENT']],
+  },
+  {
+    name: 'c-cpuid-held-child-killed-by-ppid',
+    claim: "a new task held for its creator's event is killed only when no possible creator lives; a CLONE_PARENT child's parent is not its creator",
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'find_proc(s.ppid) || any_child_of(s.ppid)', replace: 'find_proc(s.ppid)' }],
+    tests: [[AUDIT, 'CLONE_PARENT']],
+  },
 ];
