@@ -245,6 +245,8 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   siginfo_t si;
   memset(&si, 0, sizeof si);
   if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0) return -errno;
+  /* Not the stop that was reported: the thread is gone and its pid names the exec'ing thread, at its exec stop. */
+  if (si.si_signo != SIGSEGV) return -ESRCH;
   if (si.si_code != 0x80 /* SI_KERNEL */) return 0;
   struct user_regs_struct regs;
   int r;

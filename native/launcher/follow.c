@@ -120,6 +120,12 @@ static void on_signal_cpuid(pid_t pid, int sig) {
   int r = cpuid_trace_signal(pid, sig);
   if (r == 1) {
     resume(pid, 0);
+  } else if (r == -ESRCH) {
+    /*
+     * The thread is gone: killed by another thread's exec (de_thread) or exit while it waited
+     * here. Nothing of it runs again, so its trap is dropped; killing "it" would kill the
+     * process, whose new image may have its pid by now.
+     */
   } else if (r < 0) {
     report_message("pid %d: answering CPUID: %s; killed it", (int)pid, errno_code(-r));
     kill(pid, SIGKILL);

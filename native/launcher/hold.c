@@ -99,7 +99,7 @@ static void on_report(struct held *h, pid_t pid, int st, const uint64_t keep[4])
     /* A CPUID trap (SIGSEGV, SI_KERNEL, 0f a2 at the pc) is answered here, its signal dropped; any other SIGSEGV is held. */
     int r = cpuid_trace_signal(pid, sig);
     if (r < 0) {
-      kill(pid, SIGKILL);
+      if (r != -ESRCH) kill(pid, SIGKILL); /* ESRCH: gone (another thread's exec or exit); its pid may be the new image's */
       ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
       t->gone = 1;
       return;

@@ -127,7 +127,7 @@ int tracee_cpuid_set_stop(pid_t pid) {
   int e = tracee_get_regs(pid, &r);
   if (!e) e = tracee_skip_call(pid, &r, -EPERM);
   if (!e) return 1;
-  kill(pid, SIGKILL);
+  if (e != -ESRCH) kill(pid, SIGKILL); /* ESRCH: gone (another thread's exec or exit); its pid may be the new image's */
   return e;
 }
 

@@ -8,7 +8,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { canPtrace } from '../support/mask-fixture';
-import { cpuidFaulting, drop7, faultingSkip, host, isX64, launcherFor, reg, type Run } from '../support/cpuid-fixture';
+import { cpuidFaulting, cpuidProbe, drop7, faultingSkip, host, isX64, launcherFor, reg, type Run } from '../support/cpuid-fixture';
 import { repoRoot, which } from '../support/helpers';
 
 const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
@@ -82,5 +82,14 @@ describe.each(ways)('$name', ({ env, sim, skip, why }) => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(lastJson<{ ebx7: string[] }>(r.stdout).ebx7).toEqual(Array(20).fill(maskedEbx7));
+  });
+
+  it.skipIf(skip)(`a thread execs while 8 others trap CPUID: the threads that vanish drop their traps, and the new image runs masked (20 runs, none killed)${why}`, () => {
+    for (let i = 0; i < 20; i++) {
+      const r = launch([auditProbe, ...sim, 'threads-exec', cpuidProbe, ...sim], env);
+      expect(`run ${i}: ${r.signal ?? r.status} ${r.stderr}`).toBe(`run ${i}: 0 `);
+      const v = lastJson<{ main: Record<string, [string, string, string, string]> }>(r.stdout);
+      expect(v.main['7.0']![1]).toBe(maskedEbx7);
+    }
   });
 });

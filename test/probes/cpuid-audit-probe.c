@@ -6,7 +6,7 @@
  *     segv-disposition     CPUID, then SIGSEGV's disposition: "ign", "dfl" or "handler"
  *     daemon N             N rounds: a double fork whose grandchild (an orphan by then) runs CPUID
  *     clone-parent N       N rounds: clone(CLONE_PARENT) children run CPUID
- *     threads-exec PROG..  8 threads loop CPUID while a ninth execs PROG
+ *     threads-exec PROG..  8 threads and the leader loop CPUID while a ninth thread execs PROG
  *     prefixes             CPUID behind legal prefixes (66, 48, f3, 2e, 66 48, ...), from an mmap'd page
  *     overlong             CPUID behind 14 prefixes: 16 bytes, which the CPU refuses (#GP)
  *     seccomp-fake-arm PROG..  a seccomp filter answers arch_prctl(ARCH_SET_CPUID) with 0, then execs PROG
@@ -122,7 +122,8 @@ static int threads_exec(char **argv) {
   for (int i = 0; i < 8; i++)
     if (pthread_create(&t, NULL, cpuid_loop, NULL) != 0) return 2;
   if (pthread_create(&t, NULL, exec_thread, NULL) != 0) return 2;
-  for (;;) pause();
+  cpuid_loop(NULL); /* the leader too: its pid becomes the new image's */
+  return 2;
 }
 
 /* CPUID (or rdmsr) behind each prefix form, in an executable page: "bytes": [eax, ebx] as seen. */

@@ -45,4 +45,10 @@ export default [
     edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'find_proc(s.ppid) || any_child_of(s.ppid)', replace: 'find_proc(s.ppid)' }],
     tests: [[AUDIT, 'CLONE_PARENT']],
   },
+  {
+    name: 'c-cpuid-vanished-thread-kills',
+    claim: "a thread that vanished while its trap was answered (ESRCH: another thread's exec) is dropped, not killed with the new image",
+    edits: [{ file: 'native/launcher/follow.c', find: '  } else if (r == -ESRCH) {', replace: '  } else if (r == -ESRCH && 0) {' }],
+    tests: [[AUDIT, 'a thread execs']],
+  },
 ];
