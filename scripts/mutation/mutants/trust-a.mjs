@@ -30,13 +30,19 @@ export default [
   {
     name: 'c-cpuid-overlong-answered',
     claim: 'a CPUID longer than 15 bytes (which the CPU refuses with #GP) is not answered: its SIGSEGV is the program\'s',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {', replace: 'for (size_t i = 0; i + 1 < n && i + 2 <= 16; i++) {' }],
+    edits: [
+      { file: 'native/launcher/cpuid_trace.c', find: 'for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {', replace: 'for (size_t i = 0; i + 1 < n && i + 2 <= 16; i++) {' },
+      { file: 'native/launcher/cpuid_trace.c', find: 'read_code(pid, regs.rip, insn, 15)', replace: 'read_code(pid, regs.rip, insn, 16)' },
+    ],
     tests: [[AUDIT, '16-byte CPUID']],
   },
   {
     name: 'c-cpuid-new-task-armed-by-ppid',
     claim: "a new task is armed as its creator (the fork or clone event's tracee), not as its /proc PPid: a CLONE_PARENT child's parent is untraced",
-    edits: [{ file: 'native/launcher/cpuid_tasks.c', find: 'struct proc *parent = creator > 0 ? (ct ? find_proc(ct->tgid) : NULL) : find_proc(s.ppid);', replace: 'struct proc *parent = find_proc(s.ppid);' }],
+    edits: [
+      { file: 'native/launcher/cpuid_tasks.c', find: 'struct proc *parent = creator > 0 ? (ct ? find_proc(ct->tgid) : NULL) : find_proc(s.ppid);', replace: 'struct proc *parent = find_proc(s.ppid);' },
+      { file: 'native/launcher/cpuid_tasks.c', find: 't->armed = ct ? ct->armed : p->armed;', replace: 't->armed = p->armed;' },
+    ],
     tests: [[AUDIT, 'CLONE_PARENT']],
   },
   {
