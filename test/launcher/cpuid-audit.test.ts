@@ -48,7 +48,7 @@ describe.each(ways)('$name', ({ env, sim, skip, why }) => {
     const r = launch(['sh', '-c', `trap '' SEGV; exec "$0" "$@"`, auditProbe, ...sim, 'segv-disposition'], env, [setpriv!, '--groups', groups, '--']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(lastJson(r.stdout)).toEqual({ ebx7: maskedEbx7, segv: 'ign' });
+    expect(lastJson(r.stdout)).toEqual({ ebx7: maskedEbx7, before: 'ign', segv: 'ign' });
   });
 
   it.skipIf(skip)(`answers CPUID behind legal prefixes (66, 48, f3, f2, the segment overrides, 67, REX, 66 48, 13 of them: 15 bytes) and steps over the whole instruction${why}`, () => {
@@ -92,4 +92,29 @@ describe.each(ways)('$name', ({ env, sim, skip, why }) => {
       expect(v.main['7.0']![1]).toBe(maskedEbx7);
     }
   });
+
+  it.skipIf(skip)(`the CPUID that proves the arming leaves SIGSEGV as execve left it: ignored, or blocked, before the program's first instruction${why}`, () => {
+    const ign = launch(['sh', '-c', `trap '' SEGV; exec "$0" "$@"`, auditProbe, ...sim, 'segv-disposition'], env);
+    expect(ign.stderr).toBe('');
+    expect(lastJson(ign.stdout)).toEqual({ ebx7: maskedEbx7, before: 'ign', segv: 'ign' });
+    const blocked = launch([auditProbe, 'block-segv', auditProbe, ...sim, 'segv-disposition'], env);
+    expect(blocked.stderr).toBe('');
+    expect(lastJson(blocked.stdout)).toEqual({ ebx7: maskedEbx7, before: 'dfl+blocked', segv: 'dfl+blocked' });
+  });
+});
+
+it.skipIf(!cpuidFaulting || !fs.existsSync(auditProbe))(`a program whose own seccomp filter answers arch_prctl(ARCH_SET_CPUID) with 0 is not taken for armed: the CPUID that must trap after the arming does not, and the image is killed before it runs (stage cpuid-arm)${faultingSkip}`, () => {
+  // The probe is the first image (armed as always); the filter fakes the arming of the image it execs.
+  const r = launch([auditProbe, 'seccomp-fake-arm', cpuidProbe], {});
+  expect(r.stdout).toBe('');
+  expect(r.signal).toBe('SIGKILL');
+  expect(r.stderr).toMatch(/cpuid-arm: cpuid: EOPNOTSUPP; killed it/);
+});
+
+it.skipIf(simSkip)(`simulated: where the CPUID after the arming does not trap (test build: cpuid-simulate,arm-not-trapping runs a real CPUID, which nothing armed traps), the image is killed before it runs${simSkip ? ' (skipped: x86-64 with ptrace only)' : ''}`, () => {
+  const r = launch([cpuidProbe, '--simulate'], { HWCAP_EXEC_FAULT: 'cpuid-simulate,arm-not-trapping' });
+  expect(r.stdout).toBe('');
+  expect(r.signal).toBe('SIGKILL');
+  expect(r.records.find((x) => x.stage === 'cpuid-arm')).toMatchObject({ syscall: 'cpuid', code: 'EOPNOTSUPP' });
+  expect(r.records.some((x) => x.stage === 'masked')).toBe(false);
 });

@@ -3,7 +3,9 @@
  * Each prints one JSON line; "ebx7" is CPUID.(7,0):EBX as the program saw it.
  *
  *   hwcap-cpuid-audit-probe [--simulate] MODE [ARGS]
- *     segv-disposition     CPUID, then SIGSEGV's disposition: "ign", "dfl" or "handler"
+ *     segv-disposition     SIGSEGV's disposition ("ign", "dfl" or "handler"; "+blocked" where the thread
+ *                          blocks it) as the image starts and after a CPUID
+ *     block-segv PROG..    blocks SIGSEGV, then execs PROG
  *     daemon N             N rounds: a double fork whose grandchild (an orphan by then) runs CPUID
  *     clone-parent N       N rounds: clone(CLONE_PARENT) children run CPUID
  *     threads-exec PROG..  8 threads and the leader loop CPUID while a ninth thread execs PROG
@@ -43,13 +45,33 @@ static uint32_t ebx7(void) {
   return b;
 }
 
-static int segv_disposition(void) {
-  uint32_t b = ebx7();
+/* SIGSEGV's disposition, and whether this thread blocks it: "ign", "dfl" or "handler", then "+blocked". */
+static void segv_state(char *buf, size_t len) {
   struct sigaction sa;
+  sigset_t set;
   sigaction(SIGSEGV, NULL, &sa);
+  sigprocmask(SIG_BLOCK, NULL, &set);
   const char *d = sa.sa_handler == SIG_IGN ? "ign" : sa.sa_handler == SIG_DFL ? "dfl" : "handler";
-  printf("{\"ebx7\":\"%08x\",\"segv\":\"%s\"}\n", b, d);
+  snprintf(buf, len, "%s%s", d, sigismember(&set, SIGSEGV) ? "+blocked" : "");
+}
+
+static int segv_disposition(void) {
+  char before[32], after[32];
+  segv_state(before, sizeof before); /* as the image starts: before its first CPUID */
+  uint32_t b = ebx7();
+  segv_state(after, sizeof after);
+  printf("{\"ebx7\":\"%08x\",\"before\":\"%s\",\"segv\":\"%s\"}\n", b, before, after);
   return 0;
+}
+
+static int block_segv_exec(char **argv) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGSEGV);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  execv(argv[0], argv);
+  perror("execv");
+  return 127;
 }
 
 static int daemon_rounds(int rounds) {
@@ -208,6 +230,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "prefixes") == 0) return prefixes(0);
   if (strcmp(mode, "overlong") == 0) return prefixes(1);
   if (strcmp(mode, "seccomp-fake-arm") == 0 && i < argc) return seccomp_fake_arm(argv + i);
+  if (strcmp(mode, "block-segv") == 0 && i < argc) return block_segv_exec(argv + i);
   fprintf(stderr, "usage: hwcap-cpuid-audit-probe [--simulate] MODE [ARGS]\n");
   return 2;
 }

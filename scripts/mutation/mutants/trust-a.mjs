@@ -57,4 +57,22 @@ export default [
     edits: [{ file: 'native/launcher/follow.c', find: '  } else if (r == -ESRCH) {', replace: '  } else if (r == -ESRCH && 0) {' }],
     tests: [[AUDIT, 'a thread execs']],
   },
+  {
+    name: 'c-cpuid-arm-trusts-result',
+    claim: "the arming is proven by a CPUID that traps, not by arch_prctl's result, which a seccomp filter of the program's own fakes",
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '    else if (!trapped) e = STEP_ERROR(STAGE_CPUID_ARM, "cpuid", ENOTSUP);', replace: '' }],
+    tests: [[AUDIT, 'arm-not-trapping'], [AUDIT, 'own seccomp filter']],
+  },
+  {
+    name: 'c-cpuid-arm-proof-leaves-segv-reset',
+    claim: 'the CPUID that proves the arming leaves an ignored SIGSEGV ignored before the program runs',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  if (p->disp == DISP_IGN) {\n    uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};', replace: '  if (0) {\n    uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};' }],
+    tests: [[AUDIT, 'proves the arming']],
+  },
+  {
+    name: 'c-cpuid-arm-proof-leaves-segv-unblocked',
+    claim: 'the CPUID that proves the arming leaves a blocked SIGSEGV blocked before the program runs',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  if (t->segv_blocked) {\n    uint64_t mask;\n    if ((r = task_sigmask(pid, &mask))) return STEP_ERROR', replace: '  if (0) {\n    uint64_t mask;\n    if ((r = task_sigmask(pid, &mask))) return STEP_ERROR' }],
+    tests: [[AUDIT, 'proves the arming']],
+  },
 ];
