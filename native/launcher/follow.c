@@ -21,6 +21,9 @@
 #include "report.h"
 #include "seccomp_filter.h"
 
+#define COMPAT_IMAGE_REASON \
+  " (a 32-bit program: the helper masks 64-bit programs only; it cannot mask a 32-bit image's auxv or answer its CPUID)"
+
 struct follow_state {
   const struct follow_config *c;
   int first; /* the program's first image is still to come */
@@ -88,13 +91,16 @@ static void on_exec(struct follow_state *s, pid_t pid) {
     kill(pid, SIGKILL);
     ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
     const char *st = stage_name(e.stage);
+    /* A 32-bit (i386) image: its register set is the compat one, smaller than the helper's (tracee.c). */
+    const char *why = e.stage == STAGE_EXEC_STOP && e.err == ENOEXEC ? COMPAT_IMAGE_REASON : "";
     if (s->first) {
-      report_failure(e.stage, e.syscall, e.err, "pid %d: %s: %s: %s; killed it", (int)pid, st, e.syscall, errno_code(e.err));
+      report_failure(e.stage, e.syscall, e.err, "pid %d: %s: %s: %s%s; killed it", (int)pid, st, e.syscall, errno_code(e.err),
+                     why);
       first_done(s);
     } else if (nest_fd >= 0) {
       nest_report(nest_fd, e, pid); /* the inner caller's setup error, as its own helper would give it */
     } else {
-      report_message("pid %d: %s: %s: %s; killed it", (int)pid, st, e.syscall, errno_code(e.err));
+      report_message("pid %d: %s: %s: %s%s; killed it", (int)pid, st, e.syscall, errno_code(e.err), why);
     }
     report_stderr_of(0);
     return;

@@ -3,11 +3,13 @@
 // where the simulation can show it, under the test build's simulated traps
 // (HWCAP_EXEC_FAULT=cpuid-simulate: `rdmsr` answered as a trapped CPUID). The programs are
 // test/probes/cpuid-audit-probe.c.
-import { describe, it, expect } from 'vitest';
+import { afterAll, describe, it, expect } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { canPtrace } from '../support/mask-fixture';
+import { spawnSync, type HwcapError } from '../../lib';
+import { AUXV_ONLY, canPtrace, keep } from '../support/mask-fixture';
 import { cpuidFaulting, cpuidProbe, drop7, faultingSkip, host, isX64, launcherFor, reg, type Run } from '../support/cpuid-fixture';
 import { repoRoot, which } from '../support/helpers';
 
@@ -41,6 +43,23 @@ const lastJson = <T>(s: string): T => JSON.parse(s.trim().split('\n').pop()!) as
 const setpriv = which('setpriv');
 const isRoot = process.getuid?.() === 0;
 const groupsSkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to set 2,000 supplementary groups)' : '';
+
+// A static i386 program (CPUID, then exit through int 0x80), assembled with binutils' 32-bit
+// support: no 32-bit libc needed.
+const i386 = path.join(os.tmpdir(), `hwcap-audit-i386-${process.pid}`);
+const built32 = (() => {
+  const as = which('as');
+  const ld = which('ld');
+  if (!as || !ld || !isX64) return false;
+  const src = `${i386}.s`;
+  fs.writeFileSync(src, '.globl _start\n_start: mov $7, %eax\nxor %ecx, %ecx\ncpuid\nmov $1, %eax\nxor %ebx, %ebx\nint $0x80\n');
+  const ok = cp.spawnSync(as, ['--32', '-o', `${i386}.o`, src]).status === 0 && cp.spawnSync(ld, ['-m', 'elf_i386', '-o', i386, `${i386}.o`]).status === 0;
+  fs.rmSync(src, { force: true });
+  fs.rmSync(`${i386}.o`, { force: true });
+  return ok && cp.spawnSync(i386).status === 0;
+})();
+const i386Skip = built32 ? '' : ' (skipped: no 32-bit program can be built or run here: binutils `as --32` / `ld -m elf_i386`, or a kernel without IA32 emulation)';
+afterAll(() => fs.rmSync(i386, { force: true }));
 
 describe.each(ways)('$name', ({ env, sim, skip, why }) => {
   it.skipIf(skip || !!groupsSkip)(`with 2,000 supplementary groups (a /proc status file past 4 KiB), an inherited SIG_IGN of SIGSEGV survives a trapped CPUID${why}${groupsSkip}`, () => {
@@ -101,6 +120,17 @@ describe.each(ways)('$name', ({ env, sim, skip, why }) => {
     expect(blocked.stderr).toBe('');
     expect(lastJson(blocked.stdout)).toEqual({ ebx7: maskedEbx7, before: 'dfl+blocked', segv: 'dfl+blocked' });
   });
+
+  it.skipIf(skip || !built32)(`a 32-bit program fails closed with a message that says so, as the first image and as a later one${why}${i386Skip}`, () => {
+    const first = launch([i386], env);
+    expect(first.signal).toBe('SIGKILL');
+    const rec = first.records.find((x) => x.stage === 'exec-stop');
+    expect(rec).toMatchObject({ syscall: 'ptrace(PTRACE_GETREGSET)', code: 'ENOEXEC' });
+    expect(String(rec?.message)).toMatch(/32-bit program.*64-bit programs only/);
+    const later = launch(['sh', '-c', `"$0"; echo "sh: $?"`, i386], env);
+    expect(later.stderr).toMatch(/32-bit program.*64-bit programs only/);
+    expect(later.stdout).toBe('sh: 137\n');
+  });
 });
 
 it.skipIf(!cpuidFaulting || !fs.existsSync(auditProbe))(`a program whose own seccomp filter answers arch_prctl(ARCH_SET_CPUID) with 0 is not taken for armed: the CPUID that must trap after the arming does not, and the image is killed before it runs (stage cpuid-arm)${faultingSkip}`, () => {
@@ -117,4 +147,12 @@ it.skipIf(simSkip)(`simulated: where the CPUID after the arming does not trap (t
   expect(r.signal).toBe('SIGKILL');
   expect(r.records.find((x) => x.stage === 'cpuid-arm')).toMatchObject({ syscall: 'cpuid', code: 'EOPNOTSUPP' });
   expect(r.records.some((x) => x.stage === 'masked')).toBe(false);
+});
+
+it.skipIf(!canPtrace || !built32)(`spawn of a 32-bit program in ptrace mode: a HwcapError (stage exec-stop, ENOEXEC) whose hint names the cause${i386Skip}`, () => {
+  const r = spawnSync(i386, [], { hwcaps: keep, mode: 'ptrace', ...AUXV_ONLY });
+  const err = r.error as HwcapError;
+  expect(err).toMatchObject({ stage: 'exec-stop', code: 'ENOEXEC' });
+  expect(err.hint).toMatch(/32-bit \(i386\) program.*64-bit programs only/);
+  expect(String(err.detail)).toMatch(/a 32-bit program/);
 });

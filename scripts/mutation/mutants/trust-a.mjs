@@ -75,4 +75,16 @@ export default [
     edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  if (t->segv_blocked) {\n    uint64_t mask;\n    if ((r = task_sigmask(pid, &mask))) return STEP_ERROR', replace: '  if (0) {\n    uint64_t mask;\n    if ((r = task_sigmask(pid, &mask))) return STEP_ERROR' }],
     tests: [[AUDIT, 'proves the arming']],
   },
+  {
+    name: 'c-compat-image-reason-dropped',
+    claim: 'a 32-bit program killed at its exec stop is named as one, not left at "ptrace(PTRACE_GETREGSET): ENOEXEC"',
+    edits: [{ file: 'native/launcher/follow.c', find: 'const char *why = e.stage == STAGE_EXEC_STOP && e.err == ENOEXEC ? COMPAT_IMAGE_REASON : "";', replace: 'const char *why = "";' }],
+    tests: [[AUDIT, '32-bit program fails closed']],
+  },
+  {
+    name: 'ts-compat-hint-dropped',
+    claim: "a 32-bit program's exec-stop ENOEXEC gets a hint that names the cause, not the stage's generic one",
+    edits: [{ file: 'lib/launcher/status.ts', find: "(stage === 'exec-stop' && rec?.code === 'ENOEXEC' ? COMPAT_HINT : known?.hint)", replace: 'known?.hint' }],
+    tests: [[AUDIT, 'spawn of a 32-bit program']],
+  },
 ];
