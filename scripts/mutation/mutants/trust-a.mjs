@@ -1,6 +1,7 @@
 // Mutants of the CPUID audit's fixes (issue 21, cases 1-6, 9, 13-15): each undoes one fix, and
 // the listed tests must fail. Format: see typescript.mjs and run.mjs.
 const AUDIT = 'test/launcher/cpuid-audit.test.ts';
+const ADOPT = 'test/launcher/adopt-refusals.test.ts';
 
 export default [
   {
@@ -86,5 +87,30 @@ export default [
     claim: "a 32-bit program's exec-stop ENOEXEC gets a hint that names the cause, not the stage's generic one",
     edits: [{ file: 'lib/launcher/status.ts', find: "(stage === 'exec-stop' && rec?.code === 'ENOEXEC' ? COMPAT_HINT : known?.hint)", replace: 'known?.hint' }],
     tests: [[AUDIT, 'spawn of a 32-bit program']],
+  },
+  {
+    name: 'c-adopt-kthread-not-named',
+    claim: 'the launcher refuses to adopt a kernel thread as one, not as "no such process"',
+    edits: [{ file: 'native/launcher/adopt.c', find: '  if (f[9] & PF_KTHREAD)\n', replace: '  if (0)\n' }],
+    tests: [[ADOPT, 'kernel thread']],
+  },
+  {
+    name: 'c-adopt-zombie-not-named',
+    claim: 'the launcher refuses to adopt a zombie as one',
+    edits: [{ file: 'native/launcher/adopt.c', find: "  if (state == 'Z' || state == 'X')\n", replace: '  if (0)\n' }],
+    tests: [[ADOPT, 'a zombie']],
+  },
+  {
+    name: 'ts-adopt-saved-words-unchecked',
+    claim: "reading a kernel thread's saved auxv (the keep-set path) says it is a kernel thread, not that ptrace is not permitted",
+    edits: [{ file: 'lib/launcher/handover.ts', find: '  checkPid(pid);\n  checkAdoptable(pid);\n  let buf: Buffer;', replace: '  checkPid(pid);\n  let buf: Buffer;' }],
+    tests: [[ADOPT, 'kernel thread']],
+  },
+  {
+    name: 'c-adopt-init-allowed',
+    claim: "adopt refuses a tree that holds a pid namespace's init unless --allow-init: the namespace would end with the helper",
+    edits: [{ file: 'native/launcher/adopt.c', find: '  if (allow) return 0;\n  int np = tree_processes(root, procs, TREE_MAX);', replace: '  return 0;\n  int np = tree_processes(root, procs, TREE_MAX);' }],
+    // Not the pid 1 test: under this mutant it would seize this machine's init.
+    tests: [[ADOPT, 'unshare']],
   },
 ];
