@@ -156,3 +156,38 @@ it.skipIf(!canPtrace || !built32)(`spawn of a 32-bit program in ptrace mode: a H
   expect(err.hint).toMatch(/32-bit \(i386\) program.*64-bit programs only/);
   expect(String(err.detail)).toMatch(/a 32-bit program/);
 });
+
+describe('HWCAP_TEST_LAUNCHER outside the test runner', () => {
+  // The environment a user's shell would give: the test build asked for, no VITEST marker.
+  const outside = (): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HWCAP_TEST_LAUNCHER: '1', HWCAP_EXEC_FAULT: 'cpuid-simulate' };
+    delete env.VITEST;
+    return env;
+  };
+  const cli = path.join(repoRoot, 'dist', 'cli.js');
+  const distLib = path.join(repoRoot, 'dist', 'index.js');
+
+  it.skipIf(!isX64)('hwcap exec refuses it (EPERM, naming the variable) and runs nothing, rather than simulate CPUID traps and mask nothing', () => {
+    const marker = path.join(os.tmpdir(), `hwcap-test-launcher-ran-${process.pid}`);
+    fs.rmSync(marker, { force: true });
+    const r = cp.spawnSync(process.execPath, [cli, 'exec', '--drop', 'avx2', '--', 'sh', '-c', `touch ${marker}`], { encoding: 'utf8', env: outside() });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/HWCAP_TEST_LAUNCHER=1 is refused outside the test runner/);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it.skipIf(!isX64)('spawnSync throws a HwcapError (EPERM, syscall HWCAP_TEST_LAUNCHER) before anything runs', () => {
+    const code = `const h = require(${JSON.stringify(distLib)});
+      let out;
+      try {
+        const r = h.spawnSync('true', [], { hwcaps: { hwcap: 0n }, auxvOnly: true, mode: 'ptrace' });
+        out = { ran: r.status };
+      } catch (e) {
+        out = { name: e.name, code: e.code, syscall: e.syscall };
+      }
+      console.log(JSON.stringify(out));`;
+    const r = cp.spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env: outside() });
+    expect(JSON.parse(r.stdout.trim())).toEqual({ name: 'HwcapError', code: 'EPERM', syscall: 'HWCAP_TEST_LAUNCHER' });
+  });
+});
+

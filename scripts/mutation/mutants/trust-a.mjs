@@ -113,4 +113,10 @@ export default [
     // Not the pid 1 test: under this mutant it would seize this machine's init.
     tests: [[ADOPT, 'unshare']],
   },
+  {
+    name: 'ts-test-launcher-outside-runner',
+    claim: 'HWCAP_TEST_LAUNCHER=1 (the simulating test build) is refused outside the test runner: a simulation never passes for masking',
+    edits: [{ file: 'lib/launcher/paths.ts', find: "if (process.env.HWCAP_TEST_LAUNCHER === '1' && !process.env.VITEST) {", replace: 'if (false) {' }],
+    tests: [[AUDIT, 'outside the test runner']],
+  },
 ];
