@@ -308,6 +308,7 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
   const int ignored[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
   for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
   prctl(PR_SET_NAME, (unsigned long)"hwcap-exec-helper", 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* out of the tree's reach, as exec's helper (handshake.c) */
 
   char line[1400];
   static pid_t stopped[TREE_MAX];

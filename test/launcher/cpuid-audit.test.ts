@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync, type HwcapError } from '../../lib';
 import { AUXV_ONLY, canPtrace, keep } from '../support/mask-fixture';
-import { cpuidFaulting, cpuidProbe, drop7, faultingSkip, host, isX64, launcherFor, reg, type Run } from '../support/cpuid-fixture';
+import { cpuidFaulting, cpuidProbe, drop7, faultingSkip, host, isX64, launcher, launcherFor, reg, type Run } from '../support/cpuid-fixture';
 import { repoRoot, which } from '../support/helpers';
 
 const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
@@ -43,6 +43,10 @@ const lastJson = <T>(s: string): T => JSON.parse(s.trim().split('\n').pop()!) as
 const setpriv = which('setpriv');
 const isRoot = process.getuid?.() === 0;
 const groupsSkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to set 2,000 supplementary groups)' : '';
+const NOBODY = [setpriv ?? 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
+const nobodySkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to run as nobody)' : '';
+const EACCES = 13;
+const EPERM = 1;
 
 // A static i386 program (CPUID, then exit through int 0x80), assembled with binutils' 32-bit
 // support: no 32-bit libc needed.
@@ -131,6 +135,14 @@ describe.each(ways)('$name', ({ env, sim, skip, why }) => {
     expect(later.stderr).toMatch(/32-bit program.*64-bit programs only/);
     expect(later.stdout).toBe('sh: 137\n');
   });
+
+  it.skipIf(skip || !!nobodySkip)(`a program of the tree, its helper's user (nobody), cannot reach the helper: /proc/<TracerPid>/mem, PTRACE_SEIZE and process_vm_readv are refused${why}${nobodySkip}`, () => {
+    const r = launch([auditProbe, 'reach-helper'], env, NOBODY);
+    expect(r.stderr).toBe('');
+    const v = lastJson<{ tracer: number; mem: number; seize: number; vm: number }>(r.stdout);
+    expect(v.tracer).toBeGreaterThan(0);
+    expect(v).toMatchObject({ mem: EACCES, seize: EPERM, vm: EPERM });
+  });
 });
 
 it.skipIf(!cpuidFaulting || !fs.existsSync(auditProbe))(`a program whose own seccomp filter answers arch_prctl(ARCH_SET_CPUID) with 0 is not taken for armed: the CPUID that must trap after the arming does not, and the image is killed before it runs (stage cpuid-arm)${faultingSkip}`, () => {
@@ -188,6 +200,29 @@ describe('HWCAP_TEST_LAUNCHER outside the test runner', () => {
       console.log(JSON.stringify(out));`;
     const r = cp.spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env: outside() });
     expect(JSON.parse(r.stdout.trim())).toEqual({ name: 'HwcapError', code: 'EPERM', syscall: 'HWCAP_TEST_LAUNCHER' });
+  });
+});
+
+describe.skipIf(!canPtrace || !!nobodySkip)(`the helper, not dumpable, out of its tree's reach${nobodySkip}`, () => {
+  it('an auxv-only helper too: a program of the tree (nobody) cannot open its mem, seize it or read its memory', () => {
+    const r = cp.spawnSync(NOBODY[0]!, [...NOBODY.slice(1), launcher, '--mode', 'ptrace', '--hwcap', 'fffffffffffffffe', '--', auditProbe, 'reach-helper'], { encoding: 'utf8' });
+    expect(lastJson(r.stdout)).toMatchObject({ mem: EACCES, seize: EPERM, vm: EPERM });
+  });
+
+  it("its user (nobody, outside the tree) still releases the tree and adopts it back: through the helper's socket, whose owner must be the helper", () => {
+    const tree = cp.spawn(NOBODY[0]!, [...NOBODY.slice(1), launcher, '--mode', 'ptrace', '--hwcap', 'fffffffffffffffe', '--', 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      const tracer = (): number => Number(/TracerPid:\s*(\d+)/.exec(fs.readFileSync(`/proc/${tree.pid}/status`, 'latin1'))?.[1]);
+      for (let i = 0; i < 500 && !(tracer() > 0 && fs.readFileSync(`/proc/${tree.pid}/comm`, 'latin1').startsWith('sleep')); i++) cp.spawnSync('sleep', ['0.01']);
+      const helper = tracer();
+      expect(helper).toBeGreaterThan(0);
+      const rel = cp.spawnSync(NOBODY[0]!, [...NOBODY.slice(1), launcher, '--release', String(tree.pid)], { encoding: 'utf8' });
+      expect(JSON.parse(rel.stdout)).toMatchObject({ released: tree.pid, helper, stopped: true });
+      const back = cp.spawnSync(NOBODY[0]!, [...NOBODY.slice(1), launcher, '--adopt', String(tree.pid)], { encoding: 'utf8' });
+      expect(JSON.parse(back.stdout)).toMatchObject({ adopted: tree.pid, tasks: 1 });
+    } finally {
+      tree.kill('SIGKILL');
+    }
   });
 });
 

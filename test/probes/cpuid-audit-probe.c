@@ -6,6 +6,8 @@
  *     segv-disposition     SIGSEGV's disposition ("ign", "dfl" or "handler"; "+blocked" where the thread
  *                          blocks it) as the image starts and after a CPUID
  *     block-segv PROG..    blocks SIGSEGV, then execs PROG
+ *     reach-helper         tries its tracer (the helper): opens /proc/<TracerPid>/mem for writing,
+ *                          PTRACE_SEIZE, process_vm_readv; each one's errno (0: it worked)
  *     daemon N             N rounds: a double fork whose grandchild (an orphan by then) runs CPUID
  *     clone-parent N       N rounds: clone(CLONE_PARENT) children run CPUID
  *     threads-exec PROG..  8 threads and the leader loop CPUID while a ninth thread execs PROG
@@ -20,6 +22,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -32,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,6 +201,27 @@ static int prefixes(int overlong) {
   return 0;
 }
 
+static int reach_helper(void) {
+  FILE *f = fopen("/proc/self/status", "re");
+  char line[256];
+  int tracer = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "TracerPid: %d", &tracer) == 1) break;
+  if (f) fclose(f);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/mem", tracer);
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  int mem = fd >= 0 ? 0 : errno;
+  if (fd >= 0) close(fd);
+  int seize = syscall(SYS_ptrace, 0x4206 /* PTRACE_SEIZE */, tracer, 0, 0) == 0 ? 0 : errno;
+  if (!seize) syscall(SYS_ptrace, 17 /* PTRACE_DETACH */, tracer, 0, 0);
+  char buf[8];
+  struct iovec local = {buf, sizeof buf}, remote = {(void *)0x400000, sizeof buf};
+  int vm = process_vm_readv(tracer, &local, 1, &remote, 1, 0) >= 0 || errno == EFAULT ? 0 : errno;
+  printf("{\"tracer\":%d,\"mem\":%d,\"seize\":%d,\"vm\":%d}\n", tracer, mem, seize, vm);
+  return 0;
+}
+
 static int seccomp_fake_arm(char **argv) {
   struct sock_filter f[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
@@ -231,6 +256,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "overlong") == 0) return prefixes(1);
   if (strcmp(mode, "seccomp-fake-arm") == 0 && i < argc) return seccomp_fake_arm(argv + i);
   if (strcmp(mode, "block-segv") == 0 && i < argc) return block_segv_exec(argv + i);
+  if (strcmp(mode, "reach-helper") == 0) return reach_helper();
   fprintf(stderr, "usage: hwcap-cpuid-audit-probe [--simulate] MODE [ARGS]\n");
   return 2;
 }

@@ -119,4 +119,16 @@ export default [
     edits: [{ file: 'lib/launcher/paths.ts', find: "if (process.env.HWCAP_TEST_LAUNCHER === '1' && !process.env.VITEST) {", replace: 'if (false) {' }],
     tests: [[AUDIT, 'outside the test runner']],
   },
+  {
+    name: 'c-helper-dumpable',
+    claim: "exec's helper is not dumpable: a program of its tree (same user) cannot open its /proc/<pid>/mem or ptrace it",
+    edits: [{ file: 'native/launcher/handshake.c', find: '  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);\n', replace: '' }],
+    tests: [[AUDIT, 'cannot reach the helper']],
+  },
+  {
+    name: 'c-control-no-socket-for-user',
+    claim: "the tree's own user (no CAP_SYS_PTRACE, so no pidfd_getfd of the undumpable helper) still releases it, through the helper's socket",
+    edits: [{ file: 'native/launcher/control.c', find: '  if (ctl < 0 && (e == EPERM || e == EACCES)) ctl = connect_socket(helper, syscall_name), e = ctl < 0 ? -ctl : 0;\n', replace: '' }],
+    tests: [[AUDIT, 'still releases the tree']],
+  },
 ];
