@@ -37,4 +37,16 @@ export default [
     edits: [{ file: 'lib/launcher/plan.ts', find: "    hwcap: here.words.hwcap & (k.hwcap ?? ~0n),\n", replace: "    hwcap: here.words.hwcap | (k.hwcap ?? ~0n),\n" }],
     tests: [['test/launcher/plan.test.ts', 'AND only']],
   },
+  {
+    name: 'plan-adopt-cpuid-rules-dropped',
+    claim: "adopt applies the CPUID rules its keep set implies (hwcap adopt --drop ht,avx2 masks the next exec's CPUID as hwcap exec --drop ht,avx2 did)",
+    edits: [{ file: 'lib/launcher/handover.ts', find: '    rules.push(...plan.cpuidArgs);\n', replace: '' }],
+    tests: ['test/criu/adopt-drop.test.ts'],
+  },
+  {
+    name: 'plan-adopt-drop-alone-refused',
+    claim: 'hwcap adopt takes --drop LIST alone on x86-64, as hwcap exec does (its CPUID rules are those the drop implies)',
+    edits: [{ file: 'lib/cli/verbs/adopt.ts', find: 'keepNames === undefined && dropNames === undefined && values.cpuid', replace: 'keepNames === undefined && values.cpuid' }],
+    tests: ['test/criu/adopt-drop.test.ts'],
+  },
 ];
