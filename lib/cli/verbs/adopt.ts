@@ -45,10 +45,10 @@ export const adopt = defineVerb({
   },
   positionals: { min: 1, max: 1, name: 'PID' },
   examples: [
-    'criu restore -D img -d --shell-job && hwcap adopt --baseline b.json 4242',
-    'hwcap adopt --cpuid 7.0:ebx=f1bf078b 4242',
-    'hwcap adopt --auxv-only 4242',
-    'hwcap adopt --drop ht,avx2 4242',
+    'criu restore -D img -d --shell-job && hwcap adopt --baseline baseline.json "$PID"',
+    'hwcap adopt --auxv-only "$PID"',
+    'hwcap adopt --cpuid 7.0:ebx=ffffffdf "$PID"   # x86-64, CPUID faulting',
+    'hwcap adopt --drop ht,avx2 "$PID"   # x86-64, CPUID faulting',
   ],
   async run({ values, positionals }) {
     const pid = pidArg('adopt', positionals[0]);

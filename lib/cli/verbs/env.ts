@@ -45,8 +45,8 @@ export const env = defineVerb({
   examples: [
     'eval "$(hwcap env --baseline baseline.json)"',
     'node $(hwcap env --node-flags --baseline baseline.json) app.js',
-    'hwcap env --features x86-64-v3',
-    'hwcap env --drop avx512f --json',
+    'hwcap env --features x86-64-v3   # x86-64',
+    'hwcap env --drop avx512f --json   # x86-64',
   ],
   run({ values }) {
     const here = host().FeatureSet.current('process');

@@ -83,8 +83,12 @@ export const exec = defineVerb({
     "where 'hwcap probe' shows inheritance, else ptrace. Every exec in the command's\n" +
     'process tree is masked unless --no-follow.\n' +
     'On x86-64 a keep set that removes CPUID features masks CPUID too (ptrace mode,\n' +
-    "CPUID faulting: 'hwcap probe'); without faulting that is exit 125 (fail\n" +
-    'closed), and --auxv-only masks the auxv words alone. --runtime-env also sets the\n' +
+    "CPUID faulting: 'hwcap probe'). It may not remove the x86-64 baseline (fpu, cmov,\n" +
+    'cx8, fxsr, mmx, syscall, sse, sse2): every dynamic glibc program refuses to start\n' +
+    'under such a CPUID, so that is exit 2 before anything runs; --features x86-64,…\n' +
+    'keeps it, and --allow-below-baseline allows it for a static program. Without\n' +
+    'faulting a CPUID mask is exit 125 (fail closed), and --auxv-only masks the auxv\n' +
+    'words alone (CPUID, and the floor, stay the CPU\'s). --runtime-env also sets the\n' +
     "runtime knobs of 'hwcap env' (GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_*,\n" +
     "NPY_DISABLE_CPU_FEATURES) for what is dropped, merged into the command's\n" +
     "environment so that they only ever turn more off: a second layer for runtimes\n" +
@@ -115,11 +119,13 @@ export const exec = defineVerb({
   },
   positionals: { min: 0, max: Infinity, name: 'CMD' },
   stopAtCommand: true,
+  // A trailing `# …` says where an example runs (test/cli/cli-examples.test.ts runs each as written).
   examples: [
-    'hwcap exec --baseline baseline.json -- java -jar app.jar',
-    'hwcap exec --drop sve,sve2 -- ./bench',
-    'hwcap exec --features fpu,sse,sse2 -- env LD_SHOW_AUXV=1 /bin/true',
-    'hwcap exec --auxv-only --runtime-env --features x86-64-v2 -- ./app',
+    'hwcap exec --baseline baseline.json -- ./app',
+    'hwcap exec --drop sve,sve2 -- ./app   # arm64',
+    'hwcap exec --features x86-64-v2 -- env LD_SHOW_AUXV=1 /bin/true   # x86-64, CPUID faulting',
+    'hwcap exec --drop avx512f,avx2 -v -- ./app   # x86-64, CPUID faulting',
+    'hwcap exec --auxv-only --runtime-env --features x86-64-v2 -- ./app   # x86-64',
   ],
   run({ values, positionals }) {
     const [file, ...args] = positionals;
