@@ -1,4 +1,4 @@
-// Fuzz of spawn / spawnSync / execFile / execFileSync option validation (lib/spawn.ts): any
+// Fuzz of spawn / spawnSync / execFile / execFileSync option validation (lib/spawn/): any
 // file, args and options either throw a typed error at once, or start the
 // launcher for a program that does not exist and end in child_process's own
 // ENOENT — never a crash, an engine TypeError or a hang. The program is always
