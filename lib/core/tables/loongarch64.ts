@@ -7,7 +7,7 @@
 // no HWCAP bit in the uapi header, so they cannot appear in the auxv.)
 //
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 export const FEATURES: readonly Feature[] = [
   { name: 'cpucfg', word: 'AT_HWCAP', bit: 0 },

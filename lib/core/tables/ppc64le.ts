@@ -9,7 +9,7 @@
 // ("Reserved - do not use 0x00000004").
 //
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 const hwcap = (name: string, mask: number): Feature => ({ name, word: 'AT_HWCAP', bit: Math.log2(mask) });
 const hwcap2 = (name: string, mask: number): Feature => ({ name, word: 'AT_HWCAP2', bit: Math.log2(mask) });

@@ -8,7 +8,7 @@
 // through the riscv_hwprobe syscall instead.
 //
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 const letter = (c: string): Feature => ({ name: c, word: 'AT_HWCAP', bit: c.charCodeAt(0) - 'a'.charCodeAt(0) });
 

@@ -9,7 +9,7 @@
 // Bits 32–63 of AT_HWCAP are reserved for libc.
 //
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 const NAMES = [
   'esan3', 'zarch', 'stfle', 'msa', 'ldisp', 'eimm', 'dfp', 'edat', 'etf3eh', 'highgprs', 'te',
