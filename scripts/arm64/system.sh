@@ -131,14 +131,15 @@ build_initramfs() {
   rm -rf "$r" && mkdir -p "$r"/{bin,etc,proc,sys,dev,tmp}
   cp "$dir/busybox" "$r/bin/busybox"
   # The sources binding.gyp lists (its launcher_sources and launcher_common), and the generated security table.
-  local gen=$dir/gen launcher_src probe_src=native/probe/hwcap-probe.c
+  local gen=$dir/gen launcher_src probe_src="native/probe/hwcap-probe.c native/common/errno_name.c"
   node scripts/gen-security-header.js lib/core/tables/security.json "$gen/security_features.h"
   # binding.gyp is a Python literal (with # comments), as gyp reads it, not JSON.
   launcher_src=$(python3 -c 'import ast; g = ast.literal_eval(open("binding.gyp").read()); print(" ".join(g["variables"]["launcher_sources"] + g["variables"]["launcher_common"]))')
   # shellcheck disable=SC2086 # a list of paths without spaces
   "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$gen" -o "$r/bin/hwcap-exec" $launcher_src 2> "$dir/build-hwcap-exec.log" \
     || { cat "$dir/build-hwcap-exec.log" >&2; unavailable "${cross}gcc -static hwcap-exec failed"; return 1; }
-  "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -o "$r/bin/hwcap-probe" "$probe_src" 2> "$dir/build-hwcap-probe.log" \
+  # shellcheck disable=SC2086
+  "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -o "$r/bin/hwcap-probe" $probe_src 2> "$dir/build-hwcap-probe.log" \
     || { cat "$dir/build-hwcap-probe.log" >&2; unavailable "${cross}gcc -static $probe_src failed"; return 1; }
   ln -s busybox "$r/bin/sh"
   printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$r/etc/passwd"
