@@ -1,0 +1,16 @@
+// The packed package as a user installs it (npm run test:packed): needs prebuilds/ (npm run
+// prebuilds) and the tarball scripts/packed/run.sh packs; its files end in .packed.ts so that
+// `npm test` skips them.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  test: {
+    include: ['test/packed/**/*.packed.ts'],
+    pool: 'forks',
+    testTimeout: 120_000,
+    // npm install under qemu-user, and the source build the install time is compared with.
+    hookTimeout: 900_000,
+  },
+});
