@@ -18,9 +18,32 @@
 # never does (it builds from source), and prebuilds/ exists in a checkout only after this ran.
 #
 #   HWCAP_PREBUILD_ARCHES="x64 arm64"   which to make (default both)
+#   --check   make nothing: fail unless every prebuilt binary is there and newer than the sources
+#             it is built from. package.json's prepack runs this, so that `npm pack` and `npm
+#             publish` never ship a package without them, or with stale ones; for npm's other
+#             packs (a git dependency being installed, whose install builds from source) it
+#             only warns.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+if [ "${1:-}" = --check ]; then
+  status=0
+  for arch in x64 arm64; do
+    for f in hwcap.napi.glibc.node hwcap-exec hwcap-probe; do
+      p=prebuilds/linux-$arch/$f
+      if [ ! -f "$p" ]; then
+        echo "prebuild: $p is missing: run npm run prebuilds before packing" >&2; status=1
+      elif newer=$(find native binding.gyp scripts/build-launcher.sh scripts/gen-security-header.js lib/core/tables/security.json -newer "$p" -type f -print -quit) && [ -n "$newer" ]; then
+        echo "prebuild: $p is older than $newer: run npm run prebuilds before packing" >&2; status=1
+      fi
+    done
+  done
+  if [ "$status" != 0 ] && [ "${npm_command:-pack}" != pack ] && [ "${npm_command:-}" != publish ]; then
+    echo "prebuild: packing without them (npm $npm_command): the install builds from source" >&2; status=0
+  fi
+  exit "$status"
+fi
 out=$root/prebuilds
 stage=$root/.prebuild
 arches=${HWCAP_PREBUILD_ARCHES:-x64 arm64}

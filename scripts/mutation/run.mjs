@@ -77,8 +77,8 @@ function buildsOf(m) {
       // The C launcher's security table is generated from the TypeScript catalogue's JSON.
       if (e.file.endsWith('.json')) b.add('c');
     }
-    // Plain JavaScript that tests run as it is (scripts/install.js): nothing to rebuild.
-    else if (/^scripts\/[^/]+\.js$/.test(e.file)) continue;
+    // Scripts that tests run as they are (scripts/install.js, scripts/prebuild.sh): nothing to rebuild.
+    else if (/^scripts\/[^/]+\.(js|sh)$/.test(e.file)) continue;
     else if (!e.file.startsWith('test/')) throw new Error(`${m.name}: no rule to rebuild after an edit of ${e.file}`);
   }
   return b;

@@ -224,3 +224,35 @@ describe('the install script, with no build tools on PATH', () => {
     }
   });
 });
+
+describe('prepack: npm pack and npm publish only with fresh prebuilt binaries', () => {
+  it('fails without them or with ones older than their sources; another pack (a git dependency) only warns', () => {
+    const root = path.join(tmp, 'prepack');
+    const sources = ['native/common/x.c', 'binding.gyp', 'scripts/build-launcher.sh', 'scripts/gen-security-header.js', 'lib/core/tables/security.json'];
+    for (const f of sources) {
+      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      fs.writeFileSync(path.join(root, f), '');
+    }
+    fs.copyFileSync(path.join(repoRoot, 'scripts', 'prebuild.sh'), path.join(root, 'scripts', 'prebuild.sh'));
+    const check = (env: Record<string, string> = {}) => spawnSync('bash', [path.join(root, 'scripts', 'prebuild.sh'), '--check'], { encoding: 'utf8', env: { PATH: process.env.PATH, npm_command: 'pack', ...env } });
+    const files = ['x64', 'arm64'].flatMap((a) => ['hwcap.napi.glibc.node', 'hwcap-exec', 'hwcap-probe'].map((f) => `prebuilds/linux-${a}/${f}`));
+    let r = check();
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(files.map((f) => `prebuild: ${f} is missing: run npm run prebuilds before packing`));
+    const past = new Date(Date.now() - 3600_000);
+    for (const f of sources) fs.utimesSync(path.join(root, f), past, past);
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      fs.writeFileSync(path.join(root, f), '');
+    }
+    r = check({ npm_command: 'publish' });
+    expect(r.status, r.stderr).toBe(0);
+    fs.utimesSync(path.join(root, 'native/common/x.c'), new Date(), new Date(Date.now() + 60_000));
+    r = check();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('prebuild: prebuilds/linux-arm64/hwcap-exec is older than native/common/x.c: run npm run prebuilds before packing');
+    r = check({ npm_command: 'install' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/packing without them \(npm install\): the install builds from source\n$/);
+  });
+});

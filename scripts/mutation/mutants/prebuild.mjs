@@ -40,4 +40,10 @@ export default [
     edits: [{ file: 'scripts/install.js', find: '  if (forced) return buildFromSource(forced, env);\n', replace: '' }],
     tests: [[PREBUILD, 'build-from-source|HWCAP_BUILD_FROM_SOURCE']],
   },
+  {
+    name: 'sh-prepack-ships-stale',
+    claim: 'npm pack refuses prebuilt binaries older than the sources they are built from',
+    edits: [{ file: 'scripts/prebuild.sh', find: '      elif newer=$(find native', replace: '      elif false && newer=$(find native' }],
+    tests: [[PREBUILD, 'prepack']],
+  },
 ];
