@@ -216,6 +216,21 @@ describe('the install script, with no build tools on PATH', () => {
     });
   }
 
+  it.runIf(glibcNode)("says where Node's headers would come from: not cached (node-gyp downloads them), or missing from npm_config_nodedir", () => {
+    const home = path.join(tmp, 'empty-home');
+    fs.mkdirSync(home, { recursive: true });
+    const forced = { npm_config_build_from_source: 'true', HOME: home, XDG_CACHE_HOME: path.join(home, '.cache') };
+    let r = install(makePackage('install-headers-none'), forced);
+    expect(r.stderr.split('\n')[1]).toMatch(new RegExp(`; and Node's headers for ${process.version.replace(/\./g, '\\.')} are not cached; node-gyp downloads them \\(offline: install them`));
+    r = install(makePackage('install-headers-bad'), { ...forced, npm_config_nodedir: path.join(tmp, 'no-node-here') });
+    expect(r.stderr.split('\n')[1]).toContain(`; and Node's headers are not in npm_config_nodedir=${path.join(tmp, 'no-node-here')} (include/node/node_api.h)`);
+    const headers = path.join(tmp, 'headers');
+    fs.mkdirSync(path.join(headers, 'include', 'node'), { recursive: true });
+    fs.writeFileSync(path.join(headers, 'include', 'node', 'node_api.h'), '');
+    r = install(makePackage('install-headers-ok'), { ...forced, npm_config_nodedir: headers });
+    expect(r.stderr.split('\n')[1]).not.toMatch(/Node's headers/);
+  });
+
   it.runIf(glibcNode)('npm_config_build_from_source=false, or naming another package, does not force a build', () => {
     for (const v of ['false', '', 'other']) {
       const r = install(makePackage(`install-noforce-${v || 'empty'}`), { npm_config_build_from_source: v });
