@@ -9,7 +9,9 @@ export default defineConfig({
   test: {
     include: ['test/packed/**/*.packed.ts'],
     pool: 'forks',
-    testTimeout: 120_000,
+    // npx and npm under qemu-user, and node-gyp, take minutes on a loaded machine (each run is
+    // bounded by its own timeout in support.ts).
+    testTimeout: 900_000,
     // npm install under qemu-user, and the source build the install time is compared with.
     hookTimeout: 900_000,
   },
