@@ -51,7 +51,7 @@
     {
       "target_name": "hwcap-probe",
       "type": "executable",
-      "sources": ["native/probe/hwcap-probe.c"],
+      "sources": ["native/probe/hwcap-probe.c", "native/common/errno_name.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
       "conditions": [["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]]
     },
