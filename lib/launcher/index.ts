@@ -10,7 +10,7 @@ export type { StatusRecord, Outcome } from './status';
 export { LAUNCHER_STAGES, stageOf } from './stages';
 export type { LauncherStage } from './stages';
 export { probeCpuidFault, probeInheritance, probePtrace } from './probes';
-export { probe, nodeReport } from './machine';
+export { probe, nodeReport, resolveMode } from './machine';
 export { release, adopt, savedWords, HandoverError } from './handover';
 export { keepCpuid, keepFeatureSet, keepWords } from './keep';
 export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './handover';
