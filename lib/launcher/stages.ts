@@ -14,7 +14,12 @@ export interface LauncherStage {
   readonly hint: string;
   /** The spawn option that decides or avoids this failure. */
   readonly option?: string;
+  /** Failures of this stage with a cause of their own: that system call and errno get this hint and option instead. */
+  readonly cases?: readonly { readonly syscall: string; readonly errno: number; readonly hint: string; readonly option?: string }[];
 }
+
+/** Linux's errno 95, EOPNOTSUPP, which libuv (and so Node and this package) names ENOTSUP. */
+const ENOTSUP = 95;
 
 export const LAUNCHER_STAGES: readonly LauncherStage[] = Object.freeze([
   { name: 'args', kind: 'setup', source: 'launcher', hint: "the launcher refused its command line; this is a bug in hwcap's argv (lib/launcher/argv.ts) or a launcher of another version" },
@@ -36,6 +41,15 @@ export const LAUNCHER_STAGES: readonly LauncherStage[] = Object.freeze([
     source: 'launcher',
     hint: "ptrace is denied here (Yama ptrace_scope 2 or 3, seccomp, a LSM), the process is already traced, or the helper died before it seized the launcher; mode 'kernel' needs no ptrace where the kernel inherits",
     option: 'mode',
+    cases: [
+      {
+        // native/launcher/handshake.c nest_or_refuse: the tree's helper masks the auxv only and answers no CPUID.
+        syscall: 'prctl(PR_HWCAP_NEST)',
+        errno: ENOTSUP,
+        hint: "this spawn runs inside a masked tree whose mask is auxv only: its helper answers no CPUID, so a CPUID mask cannot be added under it; pass auxvOnly: true to mask only the auxv words here, or give the outer spawn a CPUID mask",
+        option: 'auxvOnly',
+      },
+    ],
   },
   {
     name: 'check-target',
@@ -54,7 +68,7 @@ export const LAUNCHER_STAGES: readonly LauncherStage[] = Object.freeze([
     name: 'cpuid-fault',
     kind: 'setup',
     source: 'launcher',
-    hint: 'the mask removes CPUID features, and CPUID faulting is unavailable here (ENODEV: the CPU or hypervisor lacks it; EOPNOTSUPP: advertised but CPUID did not trap); pass auxvOnly: true to mask only the auxv words (a program that executes CPUID then sees this CPU\'s features), or run on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM)',
+    hint: 'the mask removes CPUID features, and CPUID faulting is unavailable here (ENODEV: the CPU or hypervisor lacks it; ENOTSUP (errno 95, EOPNOTSUPP): advertised but CPUID did not trap); pass auxvOnly: true to mask only the auxv words (a program that executes CPUID then sees this CPU\'s features), or run on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM)',
     option: 'hwcaps',
   },
   { name: 'seccomp', kind: 'setup', source: 'launcher', hint: "the launcher could not install the seccomp filter that keeps the tree traced (no seccomp in this kernel, or no-new-privs refused)", option: 'follow' },
