@@ -109,17 +109,25 @@ export function missing(need: string): string | undefined {
       return which('java') ? undefined : 'no java here (scripts/install-java.sh)';
     case 'podman':
     case 'runc':
-    case 'hwcap-runtime':
       return which(need) ? undefined : `no ${need} here`;
+    case 'hwcap-runtime':
+      return need in packageBins() ? undefined : `the package has no ${need} command yet`;
     default:
       return `unknown need '${need}'`;
   }
 }
 
+/** The package's commands (package.json "bin"): name → file in the checkout. */
+export function packageBins(): Record<string, string> {
+  const bin = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin ?? {};
+  return bin;
+}
+
 // ---- the scratch directory: a project that installed hwcap ----------------------------------
 
 /**
- * A new directory with node_modules/hwcap (a link to this checkout) and node_modules/.bin/hwcap,
+ * A new directory with node_modules/hwcap (a link to this checkout) and node_modules/.bin/hwcap
+ * (and the package's other commands),
  * as `npm install hwcap` leaves it; the run puts node_modules/.bin first on PATH, as npm's
  * scripts do, so `hwcap` and `npx hwcap` are this checkout's and nothing is fetched.
  */
@@ -127,7 +135,7 @@ export function scratch(prefix = 'hwcap-docs-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
   fs.symlinkSync(repoRoot, path.join(dir, 'node_modules', 'hwcap'));
-  fs.symlinkSync(cliPath, path.join(dir, 'node_modules', '.bin', 'hwcap'));
+  for (const [name, file] of Object.entries(packageBins())) fs.symlinkSync(path.join(repoRoot, file), path.join(dir, 'node_modules', '.bin', name));
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'docs-scratch', private: true }));
   return dir;
 }
@@ -155,23 +163,39 @@ const GIVEN: Record<string, (dir: string) => void> = {
     fs.writeFileSync(path.join(dir, 'server'), '#!/bin/sh\necho served\nexec sleep infinity\n');
     fs.chmodSync(path.join(dir, 'server'), 0o755);
   },
+  './prog': (dir) => {
+    fs.writeFileSync(path.join(dir, 'prog'), '#!/bin/sh\necho prog\n');
+    fs.chmodSync(path.join(dir, 'prog'), 0o755);
+  },
   'app.js': (dir) => fs.writeFileSync(path.join(dir, 'app.js'), "console.log('app', process.arch);\n"),
   'worker.js': (dir) => fs.writeFileSync(path.join(dir, 'worker.js'), "console.log('worker', process.pid);\n"),
   Makefile: (dir) => fs.writeFileSync(path.join(dir, 'Makefile'), 'all:\n\t@echo made\n'),
-  // A jar, made with the JDK's own tools through the runtime (a JRE's modules have javac and jar).
+  // A jar, made once per run with the JDK's own tools through the runtime (a JRE's modules have
+  // javac and jar), then copied.
   'app.jar': (dir) => {
-    fs.writeFileSync(path.join(dir, 'App.java'), 'public class App { public static void main(String[] a) { System.out.println("app " + System.getProperty("java.version")); } }\n');
-    fs.writeFileSync(
-      path.join(dir, 'Build.java'),
-      'import java.util.spi.ToolProvider;\n' +
-        'public class Build { public static void main(String[] a) {\n' +
-        '  int c = ToolProvider.findFirst("javac").get().run(System.out, System.err, "-d", "classes", "App.java");\n' +
-        '  if (c == 0) c = ToolProvider.findFirst("jar").get().run(System.out, System.err, "--create", "--file", "app.jar", "--main-class", "App", "-C", "classes", ".");\n' +
-        '  System.exit(c);\n} }\n',
-    );
-    cp.execFileSync('java', ['Build.java'], { cwd: dir, stdio: 'pipe' });
+    if (jarDir === undefined) {
+      const made = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-docs-jar-'));
+      process.on('exit', () => fs.rmSync(made, { recursive: true, force: true }));
+      jarDir = makeJar(made);
+    }
+    fs.copyFileSync(path.join(jarDir, 'app.jar'), path.join(dir, 'app.jar'));
   },
 };
+
+let jarDir: string | undefined;
+function makeJar(dir: string): string {
+  fs.writeFileSync(path.join(dir, 'App.java'), 'public class App { public static void main(String[] a) { System.out.println("app " + System.getProperty("java.version")); } }\n');
+  fs.writeFileSync(
+    path.join(dir, 'Build.java'),
+    'import java.util.spi.ToolProvider;\n' +
+      'public class Build { public static void main(String[] a) {\n' +
+      '  int c = ToolProvider.findFirst("javac").get().run(System.out, System.err, "-d", "classes", "App.java");\n' +
+      '  if (c == 0) c = ToolProvider.findFirst("jar").get().run(System.out, System.err, "--create", "--file", "app.jar", "--main-class", "App", "-C", "classes", ".");\n' +
+      '  System.exit(c);\n} }\n',
+  );
+  cp.execFileSync('java', ['Build.java'], { cwd: dir, stdio: 'pipe' });
+  return dir;
+}
 
 export function give(dir: string, names: readonly string[]): void {
   for (const n of names) {

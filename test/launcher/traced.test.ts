@@ -64,7 +64,7 @@ describe.skipIf(!canPtrace)(`an already traced launcher fails closed, with a hin
 
   it.skipIf(notX64 !== '' || !leaf7)(`the same from the command: exit 125 and the hint says --auxv-only${notX64}`, () => {
     const cli = path.resolve(__dirname, '../../dist/cli.js');
-    const r = cp.spawnSync(process.execPath, [cli, 'exec', '--auxv-only', '--drop', 'fpu', '--', process.execPath, cli, 'exec', '--drop', leaf7, '--', '/bin/echo', 'ran'], { encoding: 'utf8' });
+    const r = cp.spawnSync(process.execPath, [cli, 'exec', '--auxv-only', '--drop', 'fpu', '--', process.execPath, cli, 'exec', '--drop', leaf7!, '--', '/bin/echo', 'ran'], { encoding: 'utf8' });
     expect(r.status).toBe(125);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/hwcap exec: cannot run \/bin\/echo masked: prctl\(PR_HWCAP_NEST\) failed at launcher step seize \(ENOTSUP\).*\nhint: this spawn runs inside a masked tree whose mask is auxv only: .*pass --auxv-only/);
