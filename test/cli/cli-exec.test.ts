@@ -100,16 +100,24 @@ describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
   it('--pid-file: written whole once the command runs masked and followed, with its pid; removed when it ends', async () => {
     const file = path.join(dir, 'cmd.pid');
     const child = spawnChild(process.execPath, [cliPath, 'exec', '--auxv-only', '--drop', victim, '--pid-file', file, '--', 'sleep', '60'], { stdio: 'ignore' });
+    // Read the file the moment it appears (a busy loop, no await), and the process with it: a
+    // file written before the launcher had exec'd the command would show hwcap-exec there.
     let text: string | undefined;
-    while (text === undefined && child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 20));
-      text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    let comm: string | undefined;
+    const deadline = Date.now() + 20_000;
+    while (text === undefined && Date.now() < deadline) {
+      try {
+        text = fs.readFileSync(file, 'utf8');
+        comm = fs.readFileSync(`/proc/${Number(text)}/comm`, 'utf8');
+      } catch {
+        // not yet
+      }
     }
-    // No temporary file is left beside it, and the file is never seen half written.
+    // The file is never seen half written.
     expect(text).toMatch(/^\d+\n$/);
     const pid = Number(text);
     // The pid is the command's (it kept the launcher's pid, hwcap's child), followed by the helper.
-    expect(fs.readFileSync(`/proc/${pid}/comm`, 'utf8')).toBe('sleep\n');
+    expect(comm).toBe('sleep\n');
     expect(Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])).toBe(child.pid);
     expect(Number(/TracerPid:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1])).toBeGreaterThan(0);
     expect(fs.readdirSync(dir).filter((f) => f.includes('cmd.pid'))).toEqual(['cmd.pid']);

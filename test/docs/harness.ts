@@ -226,10 +226,10 @@ export function envFor(dir: string): NodeJS.ProcessEnv {
 
 /**
  * Runs a shell block as written with `bash -e` (a failing command fails the block) in dir, in a
- * session of its own; afterwards every process still running whose cwd is in dir is killed
- * (a restored server, an adopted tree).
+ * session of its own; afterwards (unless `cleanup` is false) every process still running whose
+ * cwd is in dir is killed (a restored server, an adopted tree).
  */
-export async function runShell(code: string, dir: string, timeoutMs = 120_000): Promise<Ran> {
+export async function runShell(code: string, dir: string, timeoutMs = 120_000, cleanup = true): Promise<Ran> {
   const child = cp.spawn('bash', ['-e', '-c', code], { cwd: dir, env: envFor(dir), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
@@ -245,7 +245,7 @@ export async function runShell(code: string, dir: string, timeoutMs = 120_000): 
   }, timeoutMs);
   const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
   clearTimeout(timer);
-  killIn(dir);
+  if (cleanup) killIn(dir);
   return { status, signal, stdout, stderr };
 }
 
