@@ -28,7 +28,9 @@ export type HandoverReason =
   | 'cpuid-running'
   | 'cpuid-unknown'
   | 'cpuid-fault'
-  | 'cpuid-arm';
+  | 'cpuid-arm'
+  | 'not-adoptable'
+  | 'init';
 
 const HINTS: Record<HandoverReason, string> = {
   'no-such-process': 'check the pid (after a restore, the pid CRIU restored)',
@@ -48,6 +50,8 @@ const HINTS: Record<HandoverReason, string> = {
     "CPUID faulting does not work on this host, so the tree's CPUID cannot be masked here; the tree was not touched: adopt it on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM), or pass no CPUID rules (auxvOnly: true, no options.cpuid) to accept CPUID unmasked",
   'cpuid-arm':
     'the helper could not arm CPUID faulting in a thread of the tree (arch_prctl(ARCH_SET_CPUID)); the tree was not continued: every process is left stopped and untraced',
+  'not-adoptable': 'adopt takes a live tree of user programs (a restored checkpoint): give the pid of its root process',
+  init: "pass allowInit: true (--allow-init) to adopt a pid namespace's init anyway, accepting that the namespace ends with the helper",
 };
 
 /** The launcher stage a CPUID refusal names (HwcapError.stage). */
@@ -109,6 +113,12 @@ export interface AdoptOptions {
   cpuid?: readonly string[];
   /** Mask only the auxv words: options.hwcaps gives no CPUID rules (options.cpuid still applies). */
   auxvOnly?: boolean;
+  /**
+   * Adopt a tree that holds the init of a pid namespace (pid 1 here, or a container's init: NSpid
+   * ends in 1). Refused by default ('init'): the helper traces with EXITKILL, so if it ends, that
+   * init is killed, and with it every process of its namespace. Default false.
+   */
+  allowInit?: boolean;
 }
 
 export interface AdoptResult {
@@ -226,9 +236,36 @@ function checkRules(v: unknown): string[] {
 }
 
 
+const PF_KTHREAD = 0x00200000; // include/linux/sched.h: /proc/<pid>/stat field 9
+
+/**
+ * Why pid cannot be adopted, in words, or undefined: a kernel thread (no user memory: its auxv
+ * reads ESRCH) or a zombie (exited). proc(5): stat fields 3 (state) and 9 (flags).
+ */
+export function notAdoptable(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(stat.indexOf('(') + 1, close);
+  const fields = stat.slice(close + 2).split(' ');
+  if ((Number(fields[6]) & PF_KTHREAD) !== 0) return `pid ${pid} is a kernel thread (${comm}): it has no user memory and runs no program, so there is nothing to adopt`;
+  if (fields[0] === 'Z' || fields[0] === 'X') return `pid ${pid} (${comm}) has exited: a zombie, not yet reaped by its parent, runs nothing, so there is nothing to adopt`;
+  return undefined;
+}
+
+function checkAdoptable(pid: number): void {
+  const why = notAdoptable(pid);
+  if (why) throw new HandoverError('not-adoptable', pid, errnoOf(why.includes('kernel thread') ? 'EINVAL' : 'ESRCH'), 'open(/proc/<pid>/stat)', why);
+}
+
 /** The AT_HWCAP* words of pid's saved auxv (what CRIU restored). */
 export function savedWords(pid: number): HwcapWords {
   checkPid(pid);
+  checkAdoptable(pid);
   let buf: Buffer;
   try {
     buf = fs.readFileSync(`/proc/${pid}/auxv`);
@@ -248,9 +285,11 @@ export function savedWords(pid: number): HwcapWords {
  */
 export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptResult> {
   checkPid(pid);
-  const o = checkOptions(options, ['hwcaps', 'allowSecurityMasking', 'cpuid', 'auxvOnly']);
+  const o = checkOptions(options, ['hwcaps', 'allowSecurityMasking', 'cpuid', 'auxvOnly', 'allowInit']);
   const allow = checkBoolean(o, 'allowSecurityMasking', false);
   const auxvOnly = checkBoolean(o, 'auxvOnly', false);
+  const allowInit = checkBoolean(o, 'allowInit', false);
+  checkAdoptable(pid);
   const rules = checkRules(o.cpuid);
   if (rules.length && hostArch() !== 'x86_64') throw invalidArgValue('options.cpuid', `holds CPUID rules, which only x86-64 has; this machine is ${hostArch()}`, rules);
   // x86-64: a checkpoint keeps neither the CPUID rules nor the faulting state, so nothing in the
@@ -282,6 +321,7 @@ export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptR
   }
   for (const r of rules) args.push('--cpuid', r);
   if (allow) args.push('--allow-security-masking');
+  if (allowInit) args.push('--allow-init');
   const a = await runLauncher(pid, args);
   const w = Array.isArray(a.words) ? a.words.map((x) => BigInt(String(x))) : [];
   const words: HwcapWords = { hwcap: w[0] ?? 0n, hwcap2: w[1] ?? 0n, hwcap3: w[2] ?? 0n, hwcap4: w[3] ?? 0n };

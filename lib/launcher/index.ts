@@ -11,6 +11,6 @@ export { LAUNCHER_STAGES, stageOf } from './stages';
 export type { LauncherStage } from './stages';
 export { probeCpuidFault, probeInheritance, probePtrace } from './probes';
 export { probe, nodeReport, resolveMode } from './machine';
-export { release, adopt, savedWords, HandoverError } from './handover';
+export { release, adopt, savedWords, notAdoptable, HandoverError } from './handover';
 export { keepCpuid, keepFeatureSet, keepWords } from './keep';
 export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './handover';

@@ -236,7 +236,7 @@ async function main() {
   // One built copy of the package; every mutant starts from a copy of it.
   fs.rmSync(base, { recursive: true, force: true });
   fs.mkdirSync(base, { recursive: true });
-  const tar = spawnSync('bash', ['-c', `tar -C "$1" --exclude=./build --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./.arm64 --exclude=./bench/results -cf - . | tar -C "$2" -xf -`, '-', root, base], { stdio: 'inherit' });
+  const tar = spawnSync('bash', ['-c', `tar -C "$1" --exclude=./build --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./.arm64 --exclude=./.arches --exclude=./bench/results -cf - . | tar -C "$2" -xf -`, '-', root, base], { stdio: 'inherit' });
   if (tar.status !== 0) throw new Error('mutation: copying the package failed');
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(base, 'node_modules'));
   const err = await build(base, new Set(['c', 'configure', 'ts']));

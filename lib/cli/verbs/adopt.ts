@@ -28,9 +28,13 @@ export const adopt = defineVerb({
     'With any rule, faulting is armed in every thread before the tree runs again;\n' +
     'where that fails (no CPUID faulting here) the adopt fails and the tree is\n' +
     'not continued.\n' +
-    'Exit status: 0 adopted; 2 no such pid, another tracer holds a task, no\n' +
-    'permission, a wider keep set, CPUID rules not given (x86-64), or the helper\n' +
-    'could not seize the tree.',
+    "A kernel thread or a zombie is not adopted. Nor is a tree that holds a pid\n" +
+    "namespace's init (pid 1, a container's init), unless --allow-init: the\n" +
+    'helper traces with EXITKILL, so if it ends, that init is killed and the\n' +
+    'kernel then kills its whole namespace.\n' +
+    'Exit status: 0 adopted; 2 no such pid, a kernel thread or zombie, a\n' +
+    "namespace's init, another tracer holds a task, no permission, a wider keep\n" +
+    'set, CPUID rules not given (x86-64), or the helper could not seize the tree.',
   options: {
     baseline: { type: 'string', value: 'FILE', help: 'keep only the features of this baseline or report' },
     features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
@@ -38,6 +42,7 @@ export const adopt = defineVerb({
     'allow-security-masking': { type: 'boolean', help: 'allow dropping security features the saved auxv shows' },
     cpuid: { type: 'string', multiple: true, value: 'RULE', help: "a CPUID rule LEAF[.SUBLEAF]:REG=KEEP, as 'hwcap release' printed it (repeatable)" },
     'auxv-only': { type: 'boolean', help: 'the keep set masks only the auxv words (no CPUID rules of its own)' },
+    'allow-init': { type: 'boolean', help: "adopt a tree that holds a pid namespace's init (refused: the namespace would end with the helper)" },
     json: jsonOption('print the result as one line of JSON'),
   },
   positionals: { min: 1, max: 1, name: 'PID' },
@@ -80,6 +85,7 @@ export const adopt = defineVerb({
       allowSecurityMasking: values['allow-security-masking'],
       ...(values.cpuid ? { cpuid: values.cpuid } : {}),
       auxvOnly: values['auxv-only'] === true,
+      allowInit: values['allow-init'] === true,
     });
     if (values.json) out(jsonLine(r));
     else {
@@ -95,6 +101,9 @@ export const adopt = defineVerb({
 });
 
 function savedWordsOf(h: ReturnType<typeof host>, pid: number) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const why = (require('../../launcher') as typeof Launcher).notAdoptable(pid);
+  if (why) throw new CliError(why, 'adopt takes a live tree of user programs (a restored checkpoint): give the pid of its root process');
   let buf: Buffer;
   try {
     buf = fs.readFileSync(`/proc/${pid}/auxv`);
