@@ -50,7 +50,14 @@ function codeOf(errno: number): string {
   return name ?? ERRNO_NAMES.get(errno) ?? `E${errno}`;
 }
 
+// Where libuv's text is not Linux's: errno 95 is EOPNOTSUPP and ENOTSUP alike on Linux, and libuv
+// names it ENOTSUP with the BSD text of EOPNOTSUPP, "operation not supported on socket", which
+// misleads for an operation on anything but a socket.
+const LINUX_MESSAGES: ReadonlyMap<number, string> = new Map([[95, 'operation not supported']]);
+
 function messageOf(errno: number): string {
+  const linux = LINUX_MESSAGES.get(errno);
+  if (linux !== undefined) return linux;
   const entry = util.getSystemErrorMap().get(-errno);
   if (entry) return entry[1];
   return FALLBACK_MESSAGES[codeOf(errno)] ?? `errno ${errno}`;

@@ -47,11 +47,10 @@ export type { NfdNode, NfdOptions } from './core/nfd';
 export { libcInfo } from './host/report';
 
 // What this machine allows, and the one rule for spawn's mode 'auto'.
-export { resolveMode } from './host/probe';
 export type { SpawnMode, ModeFacts, InheritanceProbe, PtraceProbe, ProbeResult, ProbeOptions } from './host/probe';
 
 // The launcher: where it is, its stages, and the answers about this machine that run it.
-export { launcherPath, probePath, probeInheritance, probePtrace, probe, nodeReport, LAUNCHER_STAGES } from './launcher';
+export { launcherPath, probePath, probeInheritance, probePtrace, probe, nodeReport, resolveMode, LAUNCHER_STAGES } from './launcher';
 export type { LauncherStage } from './launcher';
 // Checkpoint and restore: hand a followed tree over before a dump, take a restored one back.
 export { release, adopt, HandoverError } from './launcher';

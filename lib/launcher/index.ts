@@ -10,7 +10,7 @@ export type { StatusRecord, Outcome } from './status';
 export { LAUNCHER_STAGES, LIBRARY_NAMES, stageOf, stageHint } from './stages';
 export type { LauncherStage, OptionNamer } from './stages';
 export { probeCpuidFault, probeInheritance, probePtrace } from './probes';
-export { probe, nodeReport } from './machine';
+export { probe, nodeReport, resolveMode } from './machine';
 export { release, adopt, savedWords, notAdoptable, HandoverError } from './handover';
 export { maskPlan, isMaskPlan, checkPlanOptions, belowBaselineHint, BelowBaselineError } from './plan';
 export type { MaskPlan, MaskPlanOptions, MaskPlanJSON, PlanHwcaps, Unmasked, LauncherExtras } from './plan';

@@ -27,10 +27,21 @@ export interface LauncherStage {
   readonly hint: string;
   /** The spawn option that decides or avoids this failure. */
   readonly option?: string;
+  /** Failures of this stage with a cause of their own: that system call and errno get this hint and option instead. */
+  readonly cases?: readonly { readonly syscall: string; readonly errno: number; readonly hint: string; readonly option?: string }[];
 }
 
-/** A row: its hint as text, or as a text naming options through a namer. */
-type Row = Omit<LauncherStage, 'hint'> & ({ hint: string; say?: undefined } | { say: (n: OptionNamer) => string; hint?: undefined });
+/** Linux's errno 95, EOPNOTSUPP, which libuv (and so Node and this package) names ENOTSUP. */
+const ENOTSUP = 95;
+
+/** A hint as text, or as a text naming options through a namer. */
+type Said = { hint: string; say?: undefined } | { say: (n: OptionNamer) => string; hint?: undefined };
+/** A failure of a stage with a cause of its own: that system call and errno. */
+type Case = { readonly syscall: string; readonly errno: number; readonly option?: string } & Said;
+/** A row: its hint (and its cases' hints) as text, or as a text naming options through a namer. */
+type Row = Omit<LauncherStage, 'hint' | 'cases'> & Said & { readonly cases?: readonly Case[] };
+
+const said = (r: Said, names: OptionNamer): string => (r.say ? r.say(names) : r.hint!);
 
 const ROWS: readonly Row[] = [
   { name: 'args', kind: 'setup', source: 'launcher', hint: "the launcher refused its command line; this is a bug in hwcap's argv (lib/launcher/argv.ts) or a launcher of another version" },
@@ -52,6 +63,16 @@ const ROWS: readonly Row[] = [
     source: 'launcher',
     say: (n) => `ptrace is denied here (Yama ptrace_scope 2 or 3, seccomp, a LSM), the process is already traced, or the helper died before it seized the launcher; ${n('mode', 'kernel')} needs no ptrace where the kernel inherits`,
     option: 'mode',
+    cases: [
+      {
+        // native/launcher/handshake.c nest_or_refuse: the tree's helper masks the auxv only and answers no CPUID.
+        syscall: 'prctl(PR_HWCAP_NEST)',
+        errno: ENOTSUP,
+        say: (n) =>
+          `this spawn runs inside a masked tree whose mask is auxv only: its helper answers no CPUID, so a CPUID mask cannot be added under it; pass ${n('auxvOnly', true)} to mask only the auxv words here, or give the outer spawn a CPUID mask`,
+        option: 'auxvOnly',
+      },
+    ],
   },
   {
     name: 'check-target',
@@ -71,7 +92,7 @@ const ROWS: readonly Row[] = [
     kind: 'setup',
     source: 'launcher',
     say: (n) =>
-      `the mask removes CPUID features, and CPUID faulting is unavailable here (ENODEV: the CPU or hypervisor lacks it; EOPNOTSUPP: advertised but CPUID did not trap); pass ${n('auxvOnly', true)} to mask only the auxv words (a program that executes CPUID then sees this CPU's features), or run on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM)`,
+      `the mask removes CPUID features, and CPUID faulting is unavailable here (ENODEV: the CPU or hypervisor lacks it; ENOTSUP (errno 95, EOPNOTSUPP): advertised but CPUID did not trap); pass ${n('auxvOnly', true)} to mask only the auxv words (a program that executes CPUID then sees this CPU's features), or run on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM)`,
     option: 'hwcaps',
   },
   { name: 'seccomp', kind: 'setup', source: 'launcher', hint: "the launcher could not install the seccomp filter that keeps the tree traced (no seccomp in this kernel, or no-new-privs refused)", option: 'follow' },
@@ -83,16 +104,27 @@ const ROWS: readonly Row[] = [
 ];
 
 export const LAUNCHER_STAGES: readonly LauncherStage[] = Object.freeze(
-  ROWS.map(({ say, hint, ...row }) => Object.freeze({ ...row, hint: say ? say(LIBRARY_NAMES) : hint! })),
+  ROWS.map(({ say, hint, cases, ...row }) =>
+    Object.freeze({
+      ...row,
+      hint: say ? say(LIBRARY_NAMES) : hint!,
+      ...(cases ? { cases: Object.freeze(cases.map((c) => Object.freeze({ syscall: c.syscall, errno: c.errno, option: c.option, hint: said(c, LIBRARY_NAMES) }))) } : {}),
+    }),
+  ),
 );
 
 const BY_NAME: ReadonlyMap<string, LauncherStage> = new Map(LAUNCHER_STAGES.map((s) => [s.name, s]));
 const ROW_BY_NAME: ReadonlyMap<string, Row> = new Map(ROWS.map((r) => [r.name, r]));
 
-/** A stage's hint with its options named by `names` (the CLI's flags); undefined for an unknown stage. */
-export function stageHint(name: string, names: OptionNamer): string | undefined {
+/**
+ * A stage's hint with its options named by `names` (the CLI's flags), or the hint of its case for
+ * that system call and errno where it has one; undefined for an unknown stage.
+ */
+export function stageHint(name: string, names: OptionNamer, syscall?: string, errno?: number): string | undefined {
   const r = ROW_BY_NAME.get(name);
-  return r === undefined ? undefined : r.say ? r.say(names) : r.hint;
+  if (r === undefined) return undefined;
+  const c = r.cases?.find((x) => x.syscall === syscall && x.errno === errno);
+  return said(c ?? r, names);
 }
 
 /** The stage of that name, or undefined for a name the launcher does not report. */

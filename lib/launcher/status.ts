@@ -61,11 +61,12 @@ export function setupError(outcome: Extract<Outcome, { ok: false }>, file: strin
   const rec = outcome.record;
   const stage = rec?.stage ?? 'helper';
   const known = stageOf(stage);
+  const special = known?.cases?.find((c) => c.syscall === rec?.syscall && c.errno === outcome.errno);
   return new HwcapError({
     errno: outcome.errno,
     syscall: rec?.syscall ?? 'ptrace',
-    option: known?.option,
-    hint: outcome.reason ?? (stage === 'exec-stop' && rec?.code === 'ENOEXEC' ? COMPAT_HINT : known?.hint),
+    option: special?.option ?? known?.option,
+    hint: outcome.reason ?? special?.hint ?? (stage === 'exec-stop' && rec?.code === 'ENOEXEC' ? COMPAT_HINT : known?.hint),
     path: file,
     stage,
     detail: typeof rec?.message === 'string' ? rec.message : undefined,

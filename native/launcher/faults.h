@@ -7,6 +7,7 @@
  *   FAULT_POINT("helper-before-seize")   the process raises SIGKILL there
  *   FAULT_IS("no-vdso-site")             1 when that fault is asked for
  *   FAULT_IS("descendant-mask-fails")    a later exec of the tree fails to mask (mask_exec.c)
+ *   FAULT_IS("pause-at-exec-stop")       the helper waits 0.5 s at the first exec stop before it masks (follow.c)
  *   FAULT_IS("stop-cont-held")           signals sent to the program while the helper works on it (tracee.c:
  *                                        stop-held, stop-cont-held, stop-cont-stop-held, stop-held-cont-pending,
  *                                        cont-held-stop-pending)

@@ -82,6 +82,8 @@ static void on_exec(struct follow_state *s, pid_t pid) {
     return;
   }
   if (s->first) FAULT_POINT("helper-at-exec-stop");
+  /* Test build: the program waits at its first exec stop, so a test can kill it there. */
+  if (s->first && FAULT_IS("pause-at-exec-stop")) usleep(500 * 1000);
   struct pending pend = {{0}, 0};
   struct step_error e = mask_exec(pid, keep, s->first, &pend);
   if (!e.err && s->c->cpuid) e = cpuid_trace_exec(pid, 1);

@@ -97,6 +97,43 @@ describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
     expect({ code, signal }, stderr).toEqual({ code: 128 + 15, signal: null });
   });
 
+  it('--pid-file: written whole once the command runs masked and followed, with its pid; removed when it ends', async () => {
+    const file = path.join(dir, 'cmd.pid');
+    const child = spawnChild(process.execPath, [cliPath, 'exec', '--auxv-only', '--drop', victim, '--pid-file', file, '--', 'sleep', '60'], { stdio: 'ignore' });
+    // Read the file the moment it appears (a busy loop, no await), and the process with it: a
+    // file written before the launcher had exec'd the command would show hwcap-exec there.
+    let text: string | undefined;
+    let comm: string | undefined;
+    const deadline = Date.now() + 20_000;
+    while (text === undefined && Date.now() < deadline) {
+      try {
+        text = fs.readFileSync(file, 'utf8');
+        comm = fs.readFileSync(`/proc/${Number(text)}/comm`, 'utf8');
+      } catch {
+        // not yet
+      }
+    }
+    // The file is never seen half written.
+    expect(text).toMatch(/^\d+\n$/);
+    const pid = Number(text);
+    // The pid is the command's (it kept the launcher's pid, hwcap's child), followed by the helper.
+    expect(comm).toBe('sleep\n');
+    expect(Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])).toBe(child.pid);
+    expect(Number(/TracerPid:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1])).toBeGreaterThan(0);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('cmd.pid'))).toEqual(['cmd.pid']);
+    process.kill(pid, 'SIGTERM');
+    await new Promise((r) => child.on('close', r));
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('--pid-file in a directory that cannot be written: exit 2 and the command never runs', () => {
+    const marker = path.join(dir, 'pid-never');
+    const r = hwcap(['exec', '--auxv-only', '--drop', victim, '--pid-file', path.join(dir, 'no', 'such', 'dir', 'x.pid'), '--', 'sh', '-c', `touch ${marker}`]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^hwcap exec: --pid-file .*x\.pid: cannot create .*: ENOENT\nhint: /m);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
   it('-v says what is kept, what is removed and which mode runs', () => {
     const r = hwcap(['exec', '--auxv-only', '-v', '--drop', victim, '/bin/true']);
     expect(r.status).toBe(0);

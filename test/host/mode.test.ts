@@ -35,6 +35,14 @@ describe('resolveMode', () => {
     expect(() => resolveMode(3 as never, { inheritance: inherits(true) })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/"mode"/) }));
   });
 
+  it("resolveMode() with no facts decides for this machine, from its own probes (probe().autoMode)", () => {
+    expect(resolveMode()).toBe(machineProbe().autoMode);
+    expect(resolveMode('auto')).toBe(machineProbe().autoMode);
+    expect(resolveMode('ptrace')).toBe('ptrace');
+    expect(() => resolveMode('magic' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => resolveMode('auto', null as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/"facts"/) }));
+  });
+
   it("probe().autoMode is resolveMode's answer on this machine's probes", () => {
     expect(machineProbe().autoMode).toBe(resolveMode('auto', { inheritance: probeInheritance(), ptrace: probePtrace() }));
   });

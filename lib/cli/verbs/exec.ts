@@ -101,6 +101,9 @@ export const exec = defineVerb({
     '--runtime-env sets, name → value), nodeFlags (the V8 flags it puts after node),\n' +
     'launcher (the launcher\'s flags before --)}: the plan it passes on (maskPlan).\n' +
     "stdout stays the command's.\n" +
+    "--pid-file FILE: the command keeps the launcher's pid; FILE gets it (one line,\n" +
+    'written whole) once the command runs masked and followed, so a script can wait\n' +
+    "for FILE and hand that pid to 'hwcap release'; FILE is removed when it ends.\n" +
     "Exit status: the command's own; 128+N if a signal N killed it; 127 command not\n" +
     'found; 126 not executable; 125 hwcap could not run it masked. SIGTERM, SIGHUP,\n' +
     'SIGUSR1 and SIGUSR2 sent to hwcap are passed on to the command.',
@@ -116,6 +119,7 @@ export const exec = defineVerb({
     'runtime-env': { type: 'boolean', help: "x86-64: also set the runtime knobs ('hwcap env') for what is dropped, merged into the environment" },
     verbose: { type: 'boolean', short: 'v', help: 'say on stderr what is kept and which mode runs' },
     json: jsonOption('say the same on stderr as one line of JSON'),
+    'pid-file': { type: 'string', value: 'FILE', help: "write the command's pid to FILE once it runs masked (for 'hwcap release'); removed when it ends" },
   },
   positionals: { min: 0, max: Infinity, name: 'CMD' },
   stopAtCommand: true,
@@ -192,6 +196,7 @@ export const exec = defineVerb({
     const commandArgs = [...nodeFlags, ...args];
     const rules = plan.cpuidArgs;
     const knobEnv = plan.runtimeEnv;
+    const pidFile = values['pid-file'] === undefined ? undefined : openPidFile(values['pid-file']);
     if (values.json) {
       const j = plan.toJSON();
       err(jsonLine({ arch: j.arch, mode, resolvedMode: j.resolvedMode, follow, keep: j.keep, dropped: j.lost, absent: j.absent, words: j.words, cpuid: j.cpuid, auxvOnly, unmasked, runtimeEnv: knobEnv, nodeFlags, launcher: plan.launcherPrefix() }));
@@ -232,6 +237,7 @@ export const exec = defineVerb({
       for (const s of FORWARDED) process.on(s, forward);
       for (const s of FROM_TERMINAL) process.on(s, ignore);
       const done = (status: number) => {
+        pidFile?.remove();
         for (const s of FORWARDED) process.off(s, forward);
         for (const s of FROM_TERMINAL) process.off(s, ignore);
         resolve(status);
@@ -248,6 +254,17 @@ export const exec = defineVerb({
         return;
       }
       for (const s of early.splice(0)) forward(s);
+      // 'spawn' comes once the launcher has reported the command exec'd and (ptrace) masked.
+      child.on('spawn', () => {
+        if (child?.pid === undefined || !pidFile) return;
+        try {
+          pidFile.write(child.pid);
+        } catch (e) {
+          // Asked for and not written: whoever waits for FILE would wait for ever.
+          err(`hwcap exec: --pid-file: ${(e as Error).message}; killing the command`);
+          child.kill('SIGKILL');
+        }
+      });
       child.on('error', (e) => done(printError(execFailure(e, file, lc), 'exec')));
       child.on('exit', (code, signal) => {
         if (signal) done(128 + ((os.constants.signals as Record<string, number>)[signal] ?? 0));
@@ -256,6 +273,47 @@ export const exec = defineVerb({
     });
   },
 });
+
+/**
+ * --pid-file FILE: a temporary file beside FILE is created before anything runs (so a path that
+ * cannot be written is a usage error, exit 2, and the command never starts), then filled with
+ * the pid and renamed over FILE, so a reader sees no file or the whole line, never half of it.
+ */
+function openPidFile(file: string): { write(pid: number): void; remove(): void } {
+  if (file === '') throw usageError('exec', '--pid-file must not be empty');
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o644);
+  } catch (e) {
+    const x = e as NodeJS.ErrnoException;
+    throw new CliError(`--pid-file ${file}: cannot create ${tmp}: ${x.code ?? x.message}`, 'give a file in a directory you can write');
+  }
+  let written: number | undefined;
+  let closed = false;
+  const close = () => {
+    if (!closed) fs.closeSync(fd);
+    closed = true;
+  };
+  return {
+    write(pid) {
+      fs.writeSync(fd, `${pid}\n`);
+      close();
+      fs.renameSync(tmp, file);
+      written = pid;
+    },
+    remove() {
+      close();
+      fs.rmSync(tmp, { force: true });
+      // Only the file this run wrote, and only while it still names that pid.
+      try {
+        if (written !== undefined && fs.readFileSync(file, 'utf8') === `${written}\n`) fs.unlinkSync(file);
+      } catch {
+        // gone already
+      }
+    },
+  };
+}
 
 /** A failure to start CMD, with the exit status env(1) and the shells use. */
 function execFailure(e: unknown, file: string, lc: typeof Launcher): CliError {
@@ -267,7 +325,9 @@ function execFailure(e: unknown, file: string, lc: typeof Launcher): CliError {
   // A stage's hint names options: said again with the command's flags (lib/cli/flags.ts), where
   // the error carries that stage's hint and not a reason of its own.
   const stage = x.stage === undefined ? undefined : lc.stageOf(x.stage);
-  const hint = stage !== undefined && x.hint === stage.hint ? lc.stageHint(stage.name, CLI_NAMES) : x.hint;
+  const errno = (x as { errno?: number }).errno;
+  const ownCase = stage?.cases?.find((c) => c.syscall === x.syscall && c.errno === errno);
+  const hint = stage !== undefined && x.hint === (ownCase ?? stage).hint ? lc.stageHint(stage.name, CLI_NAMES, x.syscall, errno) : x.hint;
   // The launcher's own words where they name what the cause does not: the file, the tracer, the feature.
   const detail = x.detail && ['check-target', 'seize', 'security'].includes(x.stage ?? '') && x.detail !== `${x.syscall}: ${x.code}` ? `: ${x.detail}` : '';
   const cause = x.stage ? `${x.syscall ?? 'setup'} failed at launcher step ${x.stage} (${x.code})${detail}` : x.message;

@@ -1,0 +1,285 @@
+// The docs test's machinery (npm run test:docs): the fenced blocks of README.md and docs/*.md
+// with the marker before each, a scratch directory laid out as a project that installed hwcap,
+// the files a block is given, the machine features a block needs (each probed, and named when
+// it is missing), and a run of a block as written.
+//
+// A marker is an HTML comment on the line before the block's fence, which Markdown does not show:
+//   <!-- docs-test: run -->                                   run it; it must exit 0
+//   <!-- docs-test: run; needs criu cpuid-fault; given b.json ./server -->
+//   <!-- docs-test: run; in checkout -->                      run it in the checkout, not a scratch directory
+//   <!-- docs-test: illustration: WHY -->                     not run, and says why
+// Every `sh` and `js` block must carry one (a block without one fails the test).
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FeatureSet, catalog } from '../../lib';
+import { repoRoot, which } from '../support/helpers';
+import { canPtrace } from '../support/mask-fixture';
+import { cpuidFaulting, faultProbe, isX64 } from '../support/cpuid-fixture';
+import { probeCriu, type CriuProbe } from '../criu/support';
+
+export const cliPath = path.join(repoRoot, 'dist', 'cli.js');
+
+export interface Block {
+  file: string; // relative to the repository
+  line: number; // of the opening fence, 1-based
+  lang: string;
+  code: string;
+  /** The Markdown section (## heading) the block is in. */
+  section: string;
+  marker?: Marker;
+}
+
+export type Marker = { kind: 'run'; needs: string[]; given: string[]; inCheckout: boolean } | { kind: 'illustration'; why: string } | { kind: 'bad'; text: string };
+
+export function parseMarker(text: string): Marker {
+  const m = /^<!--\s*docs-test:\s*(.*?)\s*-->$/.exec(text.trim());
+  if (!m) return { kind: 'bad', text };
+  const body = m[1]!;
+  const ill = /^illustration:\s*(\S.*)$/.exec(body);
+  if (ill) return { kind: 'illustration', why: ill[1]! };
+  const parts = body.split(';').map((s) => s.trim());
+  if (parts[0] !== 'run') return { kind: 'bad', text };
+  const needs: string[] = [];
+  const given: string[] = [];
+  let inCheckout = false;
+  for (const p of parts.slice(1)) {
+    const [key, ...words] = p.split(/\s+/);
+    if (key === 'needs') needs.push(...words);
+    else if (key === 'given') given.push(...words);
+    else if (key === 'in' && words.join(' ') === 'checkout') inCheckout = true;
+    else return { kind: 'bad', text };
+  }
+  return { kind: 'run', needs, given, inCheckout };
+}
+
+/** The fenced blocks of a Markdown file, each with the marker on the line before it (if any). */
+export function blocksOf(rel: string): Block[] {
+  const lines = fs.readFileSync(path.join(repoRoot, rel), 'utf8').split('\n');
+  const out: Block[] = [];
+  let section = '';
+  for (let i = 0; i < lines.length; i++) {
+    const h = /^##\s+(.*)$/.exec(lines[i]!);
+    if (h) section = h[1]!;
+    const open = /^(\s*)```(\S*)\s*$/.exec(lines[i]!);
+    if (!open) continue;
+    const indent = open[1]!;
+    let j = i + 1;
+    while (j < lines.length && lines[j]!.trim() !== '```') j++;
+    const code = lines
+      .slice(i + 1, j)
+      .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l))
+      .join('\n');
+    let k = i - 1;
+    while (k >= 0 && lines[k]!.trim() === '') k--;
+    const prev = k >= 0 ? lines[k]!.trim() : '';
+    out.push({ file: rel, line: i + 1, lang: open[2]!, code, section, marker: prev.startsWith('<!--') && prev.includes('docs-test') ? parseMarker(prev) : undefined });
+    i = j;
+  }
+  return out;
+}
+
+export const docFiles = (): string[] => ['README.md', ...fs.readdirSync(path.join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'bench/README.md'];
+
+// ---- what a block may need, probed ----------------------------------------------------------
+
+let criu: CriuProbe | undefined;
+export function criuProbe(): CriuProbe {
+  criu ??= canPtrace ? probeCriu() : { ok: false, reason: 'ptrace mode unavailable here' };
+  return criu;
+}
+
+/** Why this machine cannot run a block that needs `need`, or undefined when it can. */
+export function missing(need: string): string | undefined {
+  switch (need) {
+    case 'ptrace':
+      return canPtrace ? undefined : 'ptrace mode unavailable here';
+    case 'x86-64':
+      return isX64 ? undefined : `x86-64 only; this is ${os.arch()}`;
+    case 'cpuid-fault':
+      // Only x86-64 has CPUID to mask; elsewhere a block's mask is the auxv's.
+      if (!isX64) return undefined;
+      return cpuidFaulting ? undefined : `CPUID faulting unavailable here (${faultProbe.syscall ?? ''} ${faultProbe.code ?? ''})`;
+    case 'criu': {
+      const c = criuProbe();
+      return c.ok ? undefined : c.reason;
+    }
+    case 'java':
+      return which('java') ? undefined : 'no java here (scripts/install-java.sh)';
+    case 'podman':
+    case 'runc':
+      return which(need) ? undefined : `no ${need} here`;
+    case 'hwcap-runtime':
+      return need in packageBins() ? undefined : `the package has no ${need} command yet`;
+    default:
+      return `unknown need '${need}'`;
+  }
+}
+
+/** The package's commands (package.json "bin"): name → file in the checkout. */
+export function packageBins(): Record<string, string> {
+  const bin = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin ?? {};
+  return bin;
+}
+
+// ---- the scratch directory: a project that installed hwcap ----------------------------------
+
+/**
+ * A new directory with node_modules/hwcap (a link to this checkout) and node_modules/.bin/hwcap
+ * (and the package's other commands),
+ * as `npm install hwcap` leaves it; the run puts node_modules/.bin first on PATH, as npm's
+ * scripts do, so `hwcap` and `npx hwcap` are this checkout's and nothing is fetched.
+ */
+export function scratch(prefix = 'hwcap-docs-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
+  fs.symlinkSync(repoRoot, path.join(dir, 'node_modules', 'hwcap'));
+  for (const [name, file] of Object.entries(packageBins())) fs.symlinkSync(path.join(repoRoot, file), path.join(dir, 'node_modules', '.bin', name));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'docs-scratch', private: true }));
+  return dir;
+}
+
+const here = FeatureSet.current('process');
+/** What a cluster baseline drops here: a CPUID feature on x86-64 (avx2 where present), else the highest AT_HWCAP one. */
+export const dropped = ((): string => {
+  if (here.arch === 'x86_64') return here.has('avx2') ? 'avx2' : here.names().filter((n) => catalog('x86_64').find((r) => r.name === n)?.word.startsWith('CPUID.7'))[0]!;
+  const rows = new Set(catalog(here.arch).filter((r) => r.word === 'AT_HWCAP').map((r) => r.name));
+  return here.names().filter((n) => rows.has(n)).at(-1)!;
+})();
+
+const cli = (args: string[], cwd: string): string => cp.execFileSync(process.execPath, [cliPath, ...args], { cwd, encoding: 'utf8' });
+
+/** The files a block may be given, each made in dir by its maker. */
+const GIVEN: Record<string, (dir: string) => void> = {
+  // Two nodes: this one, and one that lacks `dropped`; their baseline is b.json.
+  'node-a.json': (dir) => fs.writeFileSync(path.join(dir, 'node-a.json'), cli(['report', '--hostname', 'node-a'], dir)),
+  'node-b.json': (dir) => fs.writeFileSync(path.join(dir, 'node-b.json'), JSON.stringify(here.without([dropped]).toJSON())),
+  'b.json': (dir) => fs.writeFileSync(path.join(dir, 'b.json'), JSON.stringify(here.without([dropped]).toJSON())),
+  'baseline.json': (dir) => fs.writeFileSync(path.join(dir, 'baseline.json'), JSON.stringify(here.without([dropped]).toJSON())),
+  // A server that runs until it is killed, one process (its sh execs sleep), so that a restore on
+  // the node it was dumped on finds its one pid free once hwcap exec has reaped it.
+  './server': (dir) => {
+    fs.writeFileSync(path.join(dir, 'server'), '#!/bin/sh\necho served\nexec sleep infinity\n');
+    fs.chmodSync(path.join(dir, 'server'), 0o755);
+  },
+  './prog': (dir) => {
+    fs.writeFileSync(path.join(dir, 'prog'), '#!/bin/sh\necho prog\n');
+    fs.chmodSync(path.join(dir, 'prog'), 0o755);
+  },
+  'app.js': (dir) => fs.writeFileSync(path.join(dir, 'app.js'), "console.log('app', process.arch);\n"),
+  'worker.js': (dir) => fs.writeFileSync(path.join(dir, 'worker.js'), "console.log('worker', process.pid);\n"),
+  Makefile: (dir) => fs.writeFileSync(path.join(dir, 'Makefile'), 'all:\n\t@echo made\n'),
+  // A jar, made once per run with the JDK's own tools through the runtime (a JRE's modules have
+  // javac and jar), then copied.
+  'app.jar': (dir) => {
+    if (jarDir === undefined) {
+      const made = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-docs-jar-'));
+      process.on('exit', () => fs.rmSync(made, { recursive: true, force: true }));
+      jarDir = makeJar(made);
+    }
+    fs.copyFileSync(path.join(jarDir, 'app.jar'), path.join(dir, 'app.jar'));
+  },
+};
+
+let jarDir: string | undefined;
+function makeJar(dir: string): string {
+  fs.writeFileSync(path.join(dir, 'App.java'), 'public class App { public static void main(String[] a) { System.out.println("app " + System.getProperty("java.version")); } }\n');
+  fs.writeFileSync(
+    path.join(dir, 'Build.java'),
+    'import java.util.spi.ToolProvider;\n' +
+      'public class Build { public static void main(String[] a) {\n' +
+      '  int c = ToolProvider.findFirst("javac").get().run(System.out, System.err, "-d", "classes", "App.java");\n' +
+      '  if (c == 0) c = ToolProvider.findFirst("jar").get().run(System.out, System.err, "--create", "--file", "app.jar", "--main-class", "App", "-C", "classes", ".");\n' +
+      '  System.exit(c);\n} }\n',
+  );
+  cp.execFileSync('java', ['Build.java'], { cwd: dir, stdio: 'pipe' });
+  return dir;
+}
+
+export function give(dir: string, names: readonly string[]): void {
+  for (const n of names) {
+    const make = GIVEN[n];
+    if (!make) throw new Error(`no maker for given file '${n}' (test/docs/harness.ts GIVEN)`);
+    make(dir);
+  }
+}
+
+export const knownGiven = (n: string): boolean => n in GIVEN;
+
+// ---- running ---------------------------------------------------------------------------------
+
+export interface Ran {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a run: node_modules/.bin first on PATH, and CRIU's directory when there is one. */
+export function envFor(dir: string): NodeJS.ProcessEnv {
+  const extra = [path.join(dir, 'node_modules', '.bin')];
+  const c = criu?.ok ? path.dirname(criu.bin) : undefined;
+  if (c) extra.push(c);
+  return { ...process.env, PATH: [...extra, process.env.PATH ?? ''].join(':'), FORCE_COLOR: undefined, NO_COLOR: '1', npm_config_yes: 'false', npm_config_offline: 'true' };
+}
+
+/**
+ * Runs a shell block as written with `bash -e` (a failing command fails the block) in dir, in a
+ * session of its own; afterwards (unless `cleanup` is false) every process still running whose
+ * cwd is in dir is killed (a restored server, an adopted tree).
+ */
+export async function runShell(code: string, dir: string, timeoutMs = 120_000, cleanup = true): Promise<Ran> {
+  const child = cp.spawn('bash', ['-e', '-c', code], { cwd: dir, env: envFor(dir), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => {
+    stderr += `\n[docs test: killed after ${timeoutMs} ms]`;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }, timeoutMs);
+  const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  if (cleanup) killIn(dir);
+  return { status, signal, stdout, stderr };
+}
+
+/** Runs a CommonJS script in dir with node. */
+export function runNode(code: string, dir: string, timeoutMs = 60_000): Ran {
+  const file = path.join(dir, 'block.js');
+  fs.writeFileSync(file, code);
+  const r = cp.spawnSync(process.execPath, [file], { cwd: dir, env: envFor(dir), encoding: 'utf8', timeout: timeoutMs });
+  killIn(dir);
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Kills every process whose cwd is dir or below it (SIGKILL, which a stopped tree takes too). */
+export function killIn(dir: string): void {
+  const real = fs.realpathSync(dir);
+  // Only a scratch directory of this test: never the checkout, where this run itself works.
+  if (!path.basename(real).startsWith('hwcap-docs-') || path.dirname(real) !== fs.realpathSync(os.tmpdir())) return;
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    let cwd: string;
+    try {
+      cwd = fs.readlinkSync(`/proc/${p}/cwd`);
+    } catch {
+      continue;
+    }
+    if (cwd !== real && !cwd.startsWith(`${real}/`)) continue;
+    try {
+      process.kill(Number(p), 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+export function describeRun(r: Ran): string {
+  return `status ${r.status}${r.signal ? ` signal ${r.signal}` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}

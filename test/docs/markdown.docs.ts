@@ -1,0 +1,64 @@
+// Every `sh` and `js` block of README.md, docs/*.md and bench/README.md carries a marker (an HTML
+// comment on the line before it: test/docs/harness.ts), and every block marked `run` runs as
+// written in a scratch directory laid out as a project that installed hwcap: `sh` blocks with
+// `bash -e`, JS blocks with node after the blocks marked `run` before them in the same section
+// (the README's library section reads as one program). A block needing a machine feature is
+// skipped by its probe, which the title names.
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import { repoRoot } from '../support/helpers';
+import { blocksOf, describeRun, docFiles, give, knownGiven, missing, runNode, runShell, scratch, type Block } from './harness';
+
+const checked = (b: Block) => b.lang === 'sh' || b.lang === 'js' || b.lang === 'bash';
+const where = (b: Block) => `${b.file}:${b.line}`;
+
+describe('every sh and js block is marked as a run or as an illustration that says why', () => {
+  for (const file of docFiles()) {
+    it(file, () => {
+      const bad = blocksOf(file)
+        .filter(checked)
+        .flatMap((b) => {
+          const m = b.marker;
+          if (!m) return [`${where(b)}: no <!-- docs-test: … --> marker before this ${b.lang} block`];
+          if (m.kind === 'bad') return [`${where(b)}: a marker neither 'run[; needs …][; given …]' nor 'illustration: WHY': ${m.text}`];
+          if (m.kind === 'run') {
+            return [
+              ...m.given.filter((g) => !knownGiven(g)).map((g) => `${where(b)}: given '${g}' has no maker`),
+              ...m.needs.filter((n) => missing(n)?.startsWith('unknown need')).map((n) => `${where(b)}: unknown need '${n}'`),
+            ];
+          }
+          return [];
+        });
+      expect(bad).toEqual([]);
+    });
+  }
+});
+
+for (const file of docFiles()) {
+  const blocks = blocksOf(file).filter((b) => checked(b) && b.marker?.kind === 'run');
+  if (blocks.length === 0) continue;
+  describe(file, () => {
+    for (const b of blocks) {
+      const m = b.marker as Extract<Block['marker'], { kind: 'run' }>;
+      // A JS block runs after the earlier run blocks of its section, whose names it uses.
+      const before = b.lang === 'js' ? blocks.filter((p) => p.lang === 'js' && p.section === b.section && p.line < b.line) : [];
+      const needs = [...new Set([...before.flatMap((p) => (p.marker as typeof m).needs), ...m.needs])];
+      const given = [...new Set([...before.flatMap((p) => (p.marker as typeof m).given), ...m.given])];
+      const why = needs.map(missing).filter((w) => w !== undefined);
+      const title = `${where(b)} (${b.lang}${needs.length ? `; needs ${needs.join(' ')}` : ''})${why.length ? ` (skipped: ${why.join('; ')})` : ''}: ${b.code.split('\n')[0]}`;
+      it.skipIf(why.length > 0)(title, async () => {
+        const dir = scratch();
+        try {
+          give(dir, given);
+          const r =
+            b.lang === 'js'
+              ? runNode(`(async () => {\n${[...before, b].map((p) => p.code).join('\n')}\n})().catch((e) => { console.error(e); process.exit(1); });\n`, dir)
+              : await runShell(b.code, m.inCheckout ? repoRoot : dir);
+          expect(r.status, describeRun(r)).toBe(0);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
+  });
+}
