@@ -103,7 +103,10 @@ export default [
   {
     name: 'ts-adopt-saved-words-unchecked',
     claim: "reading a kernel thread's saved auxv (the keep-set path) says it is a kernel thread, not that ptrace is not permitted",
-    edits: [{ file: 'lib/launcher/handover.ts', find: '  checkPid(pid);\n  checkAdoptable(pid);\n  let buf: Buffer;', replace: '  checkPid(pid);\n  let buf: Buffer;' }],
+    edits: [
+      { file: 'lib/launcher/handover.ts', find: '  checkPid(pid);\n  checkAdoptable(pid);\n  let buf: Buffer;', replace: '  checkPid(pid);\n  let buf: Buffer;' },
+      { file: 'lib/launcher/handover.ts', find: "  const allowInit = checkBoolean(o, 'allowInit', false);\n  checkAdoptable(pid);\n", replace: "  const allowInit = checkBoolean(o, 'allowInit', false);\n" },
+    ],
     tests: [[ADOPT, 'kernel thread']],
   },
   {
