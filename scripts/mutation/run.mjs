@@ -225,6 +225,9 @@ async function main() {
   }
   const t0 = Date.now();
   const work = process.env.HWCAP_MUTATION_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-mutation-'));
+  // Tests that run the launcher as another user (nobody: the helper's reach, release by its own
+  // user) need to reach the scratch copy, as they reach a clone: mkdtemp makes it 0700.
+  fs.chmodSync(work, 0o755);
   const base = path.join(work, 'base');
   const cleanup = () => {
     if (keep) console.log(`mutation: kept ${work}`);
