@@ -189,10 +189,7 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     const b = bundle({ args: ['/bin/true'], annotations });
     const before = fs.readFileSync(path.join(b.dir, 'config.json'));
     const log = path.join(dir, `${b.id}.log`);
-    const r = cp.spawnSync(path.join(repoRoot, 'bin', 'hwcap-runtime'), ['--root', path.join(root, 'runc'), '--log', log, '--log-format', 'json', 'create', '--bundle', b.dir, b.id], {
-      encoding: 'utf8',
-      env: { ...process.env, HWCAP_NODE: process.execPath },
-    });
+    const r = runtime(root, ['create', '--bundle', b.dir, b.id], { globals: ['--log', log, '--log-format', 'json'], timeout: 30_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(new RegExp(`^hwcap-runtime: create ${b.id}: `));

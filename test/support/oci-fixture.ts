@@ -95,13 +95,13 @@ export interface Run {
 }
 
 /** hwcap-runtime (or runc itself with `real`) with a private runc root; stdout and stderr through files, so that a detached container's open ends never hold the call. */
-export function runtime(root: string, args: string[], opts: { env?: NodeJS.ProcessEnv; real?: boolean; cwd?: string; timeout?: number } = {}): Run {
+export function runtime(root: string, args: string[], opts: { env?: NodeJS.ProcessEnv; real?: boolean; cwd?: string; timeout?: number; globals?: string[] } = {}): Run {
   const out = path.join(root, `out-${process.pid}-${Math.random().toString(36).slice(2)}`);
   fs.mkdirSync(root, { recursive: true });
   const o = fs.openSync(`${out}.1`, 'w');
   const e = fs.openSync(`${out}.2`, 'w');
   try {
-    const r = cp.spawnSync(opts.real ? runc! : runtimeBin, ['--root', path.join(root, 'runc'), ...args], {
+    const r = cp.spawnSync(opts.real ? runc! : runtimeBin, ['--root', path.join(root, 'runc'), ...(opts.globals ?? []), ...args], {
       stdio: ['ignore', o, e],
       env: { ...process.env, HWCAP_NODE: process.execPath, ...opts.env },
       cwd: opts.cwd,
