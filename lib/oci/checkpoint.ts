@@ -90,6 +90,25 @@ function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
   }
 }
 
+/** Whether SIGCONT is pending for the process (SigPnd or ShdPnd of /proc/<pid>/status, bit 17) in any of its threads. */
+function contPending(pid: number): boolean {
+  const bit = 1n << 17n;
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tids.some((t) => {
+    try {
+      const s = fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
+      return [...s.matchAll(/\n(?:SigPnd|ShdPnd):\t([0-9a-f]+)/g)].some((m) => (BigInt(`0x${m[1]}`) & bit) !== 0n);
+    } catch {
+      return false;
+    }
+  });
+}
+
 function stateOf(pid: number): string | undefined {
   try {
     return /\nState:\t(\S)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -129,20 +148,37 @@ export async function checkpoint(runtime: string, p: RuncArgv): Promise<number> 
   }
   const pid = st.pid;
   const freezer = freezerOf(pid);
-  let rel;
-  try {
-    rel = await release(pid, { stop: true });
-  } catch (e) {
-    throw new OciError('checkpoint', { message: `the container's helper did not let go: ${(e as Error).message}`, hint: 'the container runs on, masked', errno: 'EBUSY' });
+  // A SIGCONT that a task blocks stays pending in the frozen task, and CRIU 4.1.1 fails to restore
+  // a pending SIGCONT ("stopped by signal 5"). Such a hold is taken back (the tree runs on,
+  // masked) and tried again a few times; then the checkpoint is refused.
+  let rel: Awaited<ReturnType<typeof release>> | undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rel = await release(pid, { stop: true });
+    } catch (e) {
+      throw new OciError('checkpoint', { message: `the container's helper did not let go: ${(e as Error).message}`, hint: 'the container runs on, masked', errno: 'EBUSY' });
+    }
+    // Held by the freezer, not by SIGSTOP: CRIU seizes frozen tasks, and hangs on stopped ones.
+    try {
+      await freezer.freeze();
+      signalAll(freezer.procs(), 'SIGCONT');
+    } catch (e) {
+      await takeBack(runtime, p, id, pid, freezer, rel.cpuid, `the container could not be frozen (${(e as Error).message})`);
+      throw e;
+    }
+    const pending = freezer.procs().filter(contPending);
+    if (pending.length === 0) break;
+    await takeBack(runtime, p, id, pid, freezer, rel.cpuid, 'a task held SIGCONT pending');
+    if (attempt === 5) {
+      throw new OciError('checkpoint', {
+        message: `pid ${pending.join(', ')} kept a blocked SIGCONT pending in ${attempt} tries; CRIU cannot restore a pending SIGCONT`,
+        hint: 'the container runs on, masked; try again',
+        errno: 'EAGAIN',
+      });
+    }
+    await sleep(50 * attempt);
   }
-  // Held by the freezer, not by SIGSTOP: CRIU seizes frozen tasks, and hangs on stopped ones.
-  try {
-    await freezer.freeze();
-    signalAll(freezer.procs(), 'SIGCONT');
-  } catch (e) {
-    await takeBack(runtime, p, id, pid, freezer, rel.cpuid, `the container could not be frozen (${(e as Error).message})`);
-    throw e;
-  }
+  if (!rel) throw new Error('unreachable');
   const status = await delegate(runtime, p.argv);
   const leave = opt(p, 'leave-running') === 'true';
   if (status === 0) {

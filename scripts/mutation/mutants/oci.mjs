@@ -57,4 +57,16 @@ export default [
     edits: [{ file: 'native/launcher/release.c', find: '  if (nh <= 1) return 0;\n', replace: '  if (nh >= 1) return 0;\n' }],
     tests: [['test/oci/runc.test.ts', 'hwcap release, run on the host']],
   },
+  {
+    name: 'oci-restore-node-lacks-ignored',
+    claim: "a restore onto a node that lacks a feature of the saved mask is refused before anything is restored, naming the feature",
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: '  const lacks = FeatureSet.fromNames(here.arch, mask.keep).diff(here).extra;\n', replace: '  const lacks: string[] = [];\n' }],
+    tests: [['test/oci/checkpoint.test.ts', 'refuses, before anything is restored']],
+  },
+  {
+    name: 'oci-restore-adopt-failure-not-killed',
+    claim: 'fail closed: a restored container whose adopt fails is killed, never left to run (or wait) unmasked',
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: '    killContainer(runtime, p, id);\n    throw new OciError(\'adopt\', { message: `the restored container', replace: '    throw new OciError(\'adopt\', { message: `the restored container' }],
+    tests: [['test/oci/checkpoint.test.ts', 'kills the restored container when the adopt fails']],
+  },
 ];
