@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import type { FeatureSet } from '../../core/features';
 import type * as Launcher from '../../launcher';
 import { featureNames, loadDocument } from '../documents';
+import { readHandover } from '../handover-file';
 import { host } from '../host';
 import { CliError, EXIT_OK, jsonLine, out, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
@@ -28,6 +29,8 @@ export const adopt = defineVerb({
     'With any rule, faulting is armed in every thread before the tree runs again;\n' +
     'where that fails (no CPUID faulting here) the adopt fails and the tree is\n' +
     'not continued.\n' +
+    "--from FILE takes the rules that 'hwcap release --save FILE' wrote, after checking\n" +
+    'that this machine has every feature the tree keeps (else exit 2, the tree untouched).\n' +
     'Exit status: 0 adopted; 2 no such pid, another tracer holds a task, no\n' +
     'permission, a wider keep set, CPUID rules not given (x86-64), or the helper\n' +
     'could not seize the tree.',
@@ -38,12 +41,14 @@ export const adopt = defineVerb({
     'allow-security-masking': { type: 'boolean', help: 'allow dropping security features the saved auxv shows' },
     cpuid: { type: 'string', multiple: true, value: 'RULE', help: "a CPUID rule LEAF[.SUBLEAF]:REG=KEEP, as 'hwcap release' printed it (repeatable)" },
     'auxv-only': { type: 'boolean', help: 'the keep set masks only the auxv words (no CPUID rules of its own)' },
+    from: { type: 'string', value: 'FILE', help: "what 'hwcap release --save FILE' wrote: its CPUID rules; refused where this machine lacks a kept feature" },
     json: jsonOption('print the result as one line of JSON'),
   },
   positionals: { min: 1, max: 1, name: 'PID' },
   examples: [
     'criu restore -D img -d --shell-job && hwcap adopt --baseline b.json 4242',
     'hwcap adopt --cpuid 7.0:ebx=f1bf078b 4242',
+    'hwcap adopt --from img/hwcap.json 4242',
     'hwcap adopt --auxv-only 4242',
   ],
   async run({ values, positionals }) {
@@ -52,6 +57,10 @@ export const adopt = defineVerb({
     if (baselineFile !== undefined && keepNames !== undefined) throw usageError('adopt', 'give --baseline or --features, not both');
     const h = host();
     const arch = h.hostArch();
+    if (values.from !== undefined) {
+      if (values.cpuid !== undefined) throw usageError('adopt', 'give --from or --cpuid, not both');
+      values.cpuid = readHandover(h, values.from).cpuid;
+    }
     if (arch === 'x86_64' && baselineFile === undefined && keepNames === undefined && values.cpuid === undefined && values['auxv-only'] !== true) {
       throw new CliError(
         `pid ${pid}'s CPUID rules are not known: a checkpoint keeps neither them nor the faulting state, so adopt cannot tell whether the tree's CPUID was masked`,

@@ -69,4 +69,10 @@ export default [
     edits: [{ file: 'lib/oci/checkpoint.ts', find: '    killContainer(runtime, p, id);\n    throw new OciError(\'adopt\', { message: `the restored container', replace: '    throw new OciError(\'adopt\', { message: `the restored container' }],
     tests: [['test/oci/checkpoint.test.ts', 'kills the restored container when the adopt fails']],
   },
+  {
+    name: 'oci-adopt-from-node-lacks-ignored',
+    claim: 'hwcap adopt --from FILE refuses a machine that lacks a feature the released tree keeps, before the tree is touched',
+    edits: [{ file: 'lib/cli/handover-file.ts', find: '  if (lacks.length) {\n', replace: '  if (lacks.length < 0) {\n' }],
+    tests: [['test/criu/handover-file.test.ts', 'carries what the tree keeps']],
+  },
 ];
