@@ -41,6 +41,7 @@ const ALLOWED_NOT_MEASURED: { id: RegExp; reason: RegExp; absent: () => boolean 
   { id: /-one-cpu$/, reason: /^taskset did not run here$/, absent: () => which('taskset') === undefined },
   // hwcap-runtime's rows need runc (and podman) with a static busybox (scripts/install-containers.sh).
   { id: /^oci-state$/, reason: /^no runc or static busybox here$/, absent: () => which('runc') === undefined || !fs.existsSync('/bin/busybox') },
+  { id: /^oci-checkpoint-restore$/, reason: /^no podman, runc, CRIU 4\.1\.1/, absent: () => which('podman') === undefined || !(fs.existsSync(path.join(repoRoot, '.criu', 'bin', 'criu')) || (process.env.HWCAP_CRIU_DIR !== undefined && fs.existsSync(path.join(process.env.HWCAP_CRIU_DIR, 'bin', 'criu')))) },
   { id: /^oci-podman-true$/, reason: /^no podman, runc or static busybox here$/, absent: () => which('runc') === undefined || which('podman') === undefined || !fs.existsSync('/bin/busybox') },
 ];
 
