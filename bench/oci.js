@@ -47,7 +47,7 @@ function annotations() {
   return faults ? { 'io.hwcap.drop': 'avx2' } : { 'io.hwcap.drop': 'avx2', 'io.hwcap.auxv-only': 'true' };
 }
 
-async function benchOci({ row, scale, only }) {
+async function benchOci({ row, scale, only, quick }) {
   const runc = which('runc');
   const podman = which('podman');
   const want = (id) => !only || id.includes(only) || 'oci'.includes(only);
@@ -142,13 +142,14 @@ async function benchOci({ row, scale, only }) {
         start('plain', ['--runtime', runc]);
         const cycle = (name) => ms(() => cp.spawnSync(podman, [...g, 'container', 'checkpoint', name], { env: crEnv })) + ms(() => cp.spawnSync(podman, [...g, 'container', 'restore', name], { env: crEnv }));
         try {
-          const runs = scale(10, 2);
+          const runs = scale(10, 1);
+          const warm = quick ? 0 : 1;
           const masked = [];
           const plain = [];
-          for (let i = 0; i < runs + 1; i++) {
+          for (let i = 0; i < runs + warm; i++) {
             const a = cycle('masked');
             const b = cycle('plain');
-            if (i < 1) continue;
+            if (i < warm) continue;
             masked.push(a);
             plain.push(b);
           }
