@@ -10,6 +10,8 @@
  *   FAULT_IS("stop-cont-held")           signals sent to the program while the helper works on it (tracee.c:
  *                                        stop-held, stop-cont-held, stop-cont-stop-held, stop-held-cont-pending,
  *                                        cont-held-stop-pending)
+ *   FAULT_IS("cpuid-security-present")   the CPUID security check (cpuid_setup.c) takes every CPUID security
+ *                                        feature as present on this CPU, to test its refusal on a CPU without them
  */
 #ifndef HWCAP_LAUNCHER_FAULTS_H
 #define HWCAP_LAUNCHER_FAULTS_H
