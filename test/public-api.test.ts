@@ -30,6 +30,8 @@ const DOCUMENTED = [
   'release', 'adopt', 'HandoverError',
   // containers
   'OCI_ANNOTATIONS', 'MASK_ANNOTATION', 'OciError', 'decidePolicy', 'policyFromAnnotations', 'readNodeConfig', 'editBundle', 'editConfig', 'editProcess', 'maskOf', 'filterCpuinfo',
+  // the one mask plan
+  'maskPlan', 'BelowBaselineError',
 ];
 
 describe('public API', () => {

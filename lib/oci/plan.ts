@@ -1,12 +1,11 @@
 // A policy made into what the container gets: the kept set, the launcher's flags, the runtime
-// knobs. The one place the OCI side derives a mask; it takes hwcap exec's rules
-// (lib/cli/verbs/exec.ts: maskable names, the security refusal) and the spawn family's
-// (lib/spawn/options.ts resolveHwcapOptions: the keep words, the CPUID rules, the mode).
-import { FeatureSet, catalog, runtimeEnv } from '../core/features';
+// knobs. The mask itself is the one mask plan's (lib/launcher/plan.ts maskPlan); what is the
+// container's own is here: the keep set of a policy (and the node default it narrows), the
+// refusal of a node that lacks the baseline, of a security feature dropped, and of CPUID rules
+// where CPUID does not fault, all before the real runtime runs.
+import { FeatureSet } from '../core/features';
+import { BelowBaselineError, maskPlan } from '../launcher/plan';
 import { probeCpuidFault } from '../launcher/probes';
-import { cpuidRuleArg } from '../launcher/cpuid';
-import { launcherArgv } from '../launcher/argv';
-import { resolveHwcapOptions } from '../spawn/options';
 import { OciError, type Policy } from './policy';
 
 /** The mask applied to a container, as the bundle edit records it (annotation io.hwcap.mask). */
@@ -27,15 +26,6 @@ export interface MaskRecord {
   auxvOnly: boolean;
   allowSecurityMasking: boolean;
   arch: string;
-}
-
-/** What the launcher can hide (exec.ts maskableNames): every word but CPUID leaf 0xD's; with auxv-only, the auxv words. */
-function maskable(arch: string, auxvOnly: boolean): (name: string) => boolean {
-  const rows = catalog(arch);
-  const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX').map((r) => r.name));
-  const inAuxv = new Set(rows.filter((r) => r.word.startsWith('AT_HWCAP') || r.also?.word.startsWith('AT_HWCAP')).map((r) => r.name));
-  if (auxvOnly) return (name) => inAuxv.has(name) || /@AT_HWCAP\d?$/.test(name);
-  return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
 }
 
 function keepSetOf(p: Policy, here: FeatureSet): FeatureSet {
@@ -64,9 +54,17 @@ export function containerMask(p: Policy, launcher: string, here: FeatureSet = Fe
       });
     }
   }
-  const masked = maskable(here.arch, p.auxvOnly);
-  const lost = here.securityNames().filter((n) => !keep.has(n) && masked(n));
-  if (lost.length && !p.allowSecurityMasking) {
+  let plan;
+  try {
+    plan = maskPlan(keep, { mode: 'ptrace', follow: true, auxvOnly: p.auxvOnly, allowSecurityMasking: p.allowSecurityMasking, runtimeEnv: p.runtimeEnv, env: {} }, here);
+  } catch (e) {
+    if (e instanceof BelowBaselineError) {
+      throw new OciError('policy', { message: `${p.from}: ${e.message}`, hint: 'keep the x86-64 baseline (dynamic glibc programs stop below it), or set io.hwcap.auxv-only=true', source: p.from });
+    }
+    throw e;
+  }
+  if (plan.security.length && !p.allowSecurityMasking) {
+    const lost = plan.security;
     throw new OciError('security', {
       message: `${p.from}: masking would drop security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect${lost.length === 1 ? 's' : ''} the container`,
       hint: 'set io.hwcap.allow-security-masking=true if that is what you want',
@@ -75,11 +73,7 @@ export function containerMask(p: Policy, launcher: string, here: FeatureSet = Fe
       errno: 'EPERM',
     });
   }
-  const kept = keep.intersect(here);
-  const absent = keep.diff(here).extra.filter(masked);
-  const resolved = resolveHwcapOptions({ hwcaps: keep, auxvOnly: p.auxvOnly, allowSecurityMasking: p.allowSecurityMasking, follow: true, mode: 'ptrace' });
-  if (!resolved) throw new Error('unreachable: hwcaps given');
-  const cpuid = (resolved.cpuid ?? []).map(cpuidRuleArg);
+  const cpuid = [...plan.cpuidArgs];
   if (cpuid.length) {
     const f = probeCpuidFault();
     if (!f.ok) {
@@ -91,8 +85,10 @@ export function containerMask(p: Policy, launcher: string, here: FeatureSet = Fe
       });
     }
   }
-  const flags = launcherArgv({ ...resolved, noNewPrivs: false }, '', []).slice(0, -2);
-  const env = p.runtimeEnv ? runtimeEnv(keep, { relativeTo: here, allowSecurityMasking: p.allowSecurityMasking }) : {};
+  const flags = plan.launcherPrefix();
+  const env = { ...plan.runtimeEnv };
+  const kept = plan.kept;
+  const absent = [...plan.absent];
   return { v: 1, launcher, flags, env, keep: kept.names(), absent, cpuid, auxvOnly: p.auxvOnly, allowSecurityMasking: p.allowSecurityMasking, arch: here.arch };
 }
 
