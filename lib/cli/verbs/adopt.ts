@@ -51,7 +51,7 @@ export const adopt = defineVerb({
   examples: [
     'criu restore -D img -d --shell-job && hwcap adopt --baseline baseline.json "$PID"',
     'hwcap adopt --auxv-only "$PID"',
-    'hwcap adopt --from img/hwcap.json "$PID"',
+    'hwcap adopt --from handover.json "$PID"',
     'hwcap adopt --cpuid 7.0:ebx=ffffffdf "$PID"   # x86-64, CPUID faulting',
     'hwcap adopt --drop ht,avx2 "$PID"   # x86-64, CPUID faulting',
   ],

@@ -36,7 +36,7 @@ export const release = defineVerb({
     json: jsonOption('print the result as one line of JSON'),
   },
   positionals: { min: 1, max: 1, name: 'PID' },
-  examples: ['hwcap release "$PID" && criu dump -t "$PID" -D img --shell-job', 'hwcap release --save img/hwcap.json "$PID"', 'hwcap release --no-stop "$PID"'],
+  examples: ['hwcap release "$PID" && criu dump -t "$PID" -D img --shell-job', 'hwcap release --save handover.json "$PID"', 'hwcap release --no-stop "$PID"'],
   async run({ values, positionals }) {
     const pid = pidArg('release', positionals[0]);
     const r = await host().release(pid, { stop: !values['no-stop'], allowUnmaskedCpuid: values['allow-unmasked-cpuid'] === true });
