@@ -1,7 +1,7 @@
 // hwcap release --save FILE and hwcap adopt --from FILE: the CPUID rules and the kept features
 // travel in a file, and an adopt on a machine that lacks a kept feature is refused before the
 // tree is touched. No CRIU: release and adopt of a live tree, as handover.test.ts does.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +10,9 @@ import { cpuidFaulting, drop7, faultingSkip } from '../support/cpuid-fixture';
 import { canPtrace, ptraceSkip } from '../support/mask-fixture';
 import { auxvDrop, lackedFeature } from '../support/oci-fixture';
 import { killIf, stateOf, tmpDir, tracerOf, until } from './support';
+
+// Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const work = tmpDir('hwcap-handover-file-');

@@ -3,7 +3,7 @@
 // refusals). After each restore the running processes go on, a new helper follows pid 1 (its
 // TracerPid, seen from the host: the helper runs in the host's pid namespace), and what the
 // container execs is masked, CPUID too where CPUID faults.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +11,9 @@ import { catalog, FeatureSet, hwcapWords } from '../../lib';
 import { probeCriu } from '../criu/support';
 import { cpuidFaulting, drop7, faultingSkip, reg, type ProbeView } from '../support/cpuid-fixture';
 import { auxvDrop, lackedFeature, makeBundle, makeRootfs, odHwcap, podman, podmanSkip, runcSkip, runtime, runtimeBin, tmp } from '../support/oci-fixture';
+
+// Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const criu = runcSkip ? undefined : probeCriu();
 const criuSkip = runcSkip || (criu && !criu.ok ? ` (skipped: ${criu.reason})` : '');

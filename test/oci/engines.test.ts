@@ -2,12 +2,15 @@
 // (--runtime, image from `podman import` of a busybox rootfs; private storage) and containerd
 // 1.6.20's runc shim (`ctr run --runc-binary`, a private containerd: its own config, root,
 // state and socket) with the node's default policy.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FeatureSet, hwcapWords } from '../../lib';
 import { auxvDrop, containerdSkip, ctr, containerd, lackedFeature, makeRootfs, odHwcap, podman, podmanSkip, runc, runtimeBin, tmp } from '../support/oci-fixture';
+
+// Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 const IMAGE = 'localhost/hwcap-oci-test:1';

@@ -1,7 +1,7 @@
 // hwcap-runtime over a real runc (1.1.5 on bookworm): what a container gets, and what is
 // refused before runc runs. Each container runs a rootfs of static busybox (and a static CPUID
 // probe), with a private runc root; the views are cross-checked against this host's.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +10,9 @@ import { cpuidFaulting, drop7, faultingSkip, reg, type ProbeView } from '../supp
 import { repoRoot } from '../support/helpers';
 import { canPtrace } from '../support/mask-fixture';
 import { auxvDrop, lackedFeature, makeBundle, makeRootfs, odHwcap, runcSkip, runtime, tmp, type BundleOptions } from '../support/oci-fixture';
+
+// Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const hwcapCli = path.join(repoRoot, 'dist', 'cli.js');
 
