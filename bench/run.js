@@ -425,9 +425,10 @@ async function main() {
     ['spawn-one-cpu', benchSpawnOneCpu],
     ['require', benchRequire],
     ['cpuid', () => require('./cpuid').benchCpuid({ row, scale, quick })],
+    ['oci', () => require('./oci').benchOci({ row, scale, quick, only })],
   ];
   for (const [name, fn] of steps) {
-    if (only && !name.includes(only) && !(name === 'spawn' && only.startsWith('spawn'))) continue;
+    if (only && !name.includes(only) && !(name === 'spawn' && only.startsWith('spawn')) && !(name === 'oci' && only.startsWith('oci'))) continue;
     try {
       await fn();
     } catch (err) {

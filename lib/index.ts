@@ -59,6 +59,10 @@ export { maskPlan, BelowBaselineError } from './launcher';
 export type { MaskPlan, MaskPlanOptions, MaskPlanJSON, PlanHwcaps, Unmasked, LauncherExtras, LauncherOptions, CpuidKeep, CpuidReg } from './launcher';
 export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './launcher';
 
+// Containers: the OCI bundle and process-spec edit that hwcap-runtime makes.
+export { OCI_ANNOTATIONS, MASK_ANNOTATION, OciError, decidePolicy, policyFromAnnotations, readNodeConfig, editBundle, editConfig, editProcess, maskOf, filterCpuinfo } from './oci';
+export type { NodeConfig, OciErrorReason, Policy, EditOptions, EditResult, MaskRecord, OciConfig, ProcessSpec } from './oci';
+
 // Masked children, as node:child_process has them.
 export { spawn, spawnSync, execFile, execFileSync, exec, execSync, fork } from './spawn';
 export type {

@@ -39,6 +39,10 @@ const ALLOWED_NOT_MEASURED: { id: RegExp; reason: RegExp; absent: () => boolean 
   // A program's own CPUIDs trap only with real CPUID faulting, which the launcher probes.
   { id: /^cpuid-traps-/, reason: /^CPUID faulting unavailable here \(arch_prctl\(ARCH_SET_CPUID\): E[A-Z]+\)$/, absent: () => noCpuidFaulting() },
   { id: /-one-cpu$/, reason: /^taskset did not run here$/, absent: () => which('taskset') === undefined },
+  // hwcap-runtime's rows need runc (and podman) with a static busybox (scripts/install-containers.sh).
+  { id: /^oci-state$/, reason: /^no runc or static busybox here$/, absent: () => which('runc') === undefined || !fs.existsSync('/bin/busybox') },
+  { id: /^oci-checkpoint-restore$/, reason: /^no podman, runc, CRIU 4\.1\.1/, absent: () => which('podman') === undefined || !(fs.existsSync(path.join(repoRoot, '.criu', 'bin', 'criu')) || (process.env.HWCAP_CRIU_DIR !== undefined && fs.existsSync(path.join(process.env.HWCAP_CRIU_DIR, 'bin', 'criu')))) },
+  { id: /^oci-podman-true$/, reason: /^no podman, runc or static busybox here$/, absent: () => which('runc') === undefined || which('podman') === undefined || !fs.existsSync('/bin/busybox') },
 ];
 
 /** hwcap-exec --probe-cpuid-fault says CPUID faulting does not work here (or this is not x86-64). */
@@ -59,7 +63,7 @@ describe('npm run bench', () => {
       const { rows, quick } = JSON.parse(fs.readFileSync(out, 'utf8')) as { rows: Row[]; quick: boolean };
       expect(quick).toBe(true);
       const ids = rows.map((x) => x.id);
-      for (const id of ['getauxval', 'featureset-has', 'cpu-features', 'spawn-true', 'spawn-sh50', 'spawn-node', 'spawn-breakdown-4', 'spawn-true-one-cpu', 'spawn-sh50-one-cpu', 'require']) {
+      for (const id of ['getauxval', 'featureset-has', 'cpu-features', 'spawn-true', 'spawn-sh50', 'spawn-node', 'spawn-breakdown-4', 'spawn-true-one-cpu', 'spawn-sh50-one-cpu', 'require', 'oci-state', 'oci-podman-true']) {
         expect(ids).toContain(id);
       }
       for (const row of rows) {

@@ -28,6 +28,8 @@ const DOCUMENTED = [
   'spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork',
   // checkpoint and restore
   'release', 'adopt', 'HandoverError',
+  // containers
+  'OCI_ANNOTATIONS', 'MASK_ANNOTATION', 'OciError', 'decidePolicy', 'policyFromAnnotations', 'readNodeConfig', 'editBundle', 'editConfig', 'editProcess', 'maskOf', 'filterCpuinfo',
   // the one mask plan
   'maskPlan', 'BelowBaselineError',
 ];

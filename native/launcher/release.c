@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,9 +16,11 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/procfs.h"
 #include "answer.h"
 #include "control.h"
 #include "cpuid_mask.h"
@@ -163,11 +166,98 @@ void release_poll(const struct follow_config *c) {
 /* ------------------------------------------------------------------------------------------ */
 /* Requester side: hwcap-exec --release PID [--no-stop]                                       */
 
-/* 1 when exe (a /proc/<pid>/exe link) is an hwcap-exec launcher, of this build or another. */
-static int is_launcher(const char *exe) {
+/*
+ * Every launcher build carries this text, so that a requester knows a helper by its executable
+ * wherever that is: a container sees the launcher at the path it was bind-mounted at
+ * (hwcap-runtime: /.hwcap-exec), and /proc/<helper>/exe names that path.
+ */
+__attribute__((used)) static const char launcher_mark[] = "hwcap-exec launcher: release and adopt channel 1";
+
+/* 1 when the file at `path` holds the launcher's mark. */
+static int has_launcher_mark(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  static char buf[65536 + sizeof launcher_mark];
+  size_t keep = 0, mark = sizeof launcher_mark - 1;
+  int found = 0;
+  for (size_t total = 0; !found && total < (64u << 20);) {
+    ssize_t n = read(fd, buf + keep, sizeof buf - keep);
+    if (n <= 0) break;
+    total += (size_t)n;
+    size_t have = keep + (size_t)n;
+    found = memmem(buf, have, launcher_mark, mark) != NULL;
+    keep = have < mark ? have : mark - 1;
+    memmove(buf, buf + have - keep, keep);
+  }
+  close(fd);
+  return found;
+}
+
+/* 1 when exe (the /proc/<helper>/exe link) is an hwcap-exec launcher, of this build or another, at any path. */
+static int is_launcher(int helper, const char *exe) {
   const char *base = strrchr(exe, '/');
   base = base ? base + 1 : exe;
-  return strncmp(base, "hwcap-exec", 10) == 0;
+  if (strncmp(base, "hwcap-exec", 10) == 0) return 1;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/exe", helper);
+  return has_launcher_mark(path);
+}
+
+/* The NSpid line of /proc/<pid>/status: the pid in each namespace from ours inward; the count, or -errno. */
+static int ns_pids(pid_t pid, int *out, int max) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  long len = hwcap_read_file(path, buf, sizeof buf);
+  if (len < 0) return (int)len;
+  const char *p = strstr(buf, "\nNSpid:");
+  if (!p) return -ENOENT;
+  p += 7;
+  int n = 0;
+  while (n < max) {
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p) break;
+    out[n++] = (int)v;
+    p = end;
+    if (*p == '\n') break;
+  }
+  return n;
+}
+
+/*
+ * A helper in a pid namespace below ours (a container's, released from the host): the request
+ * must name the pid as the helper sees it, and the mem file must be of the helper's /proc. So
+ * the requester joins the helper's pid and mount namespaces (setns through a pidfd), and a
+ * child, which is in them, makes the request. Returns 0 in that child (*pid and *tracer as the
+ * helper sees them) or when the helper is in our namespace; else the child's exit status + 1
+ * in the parent, or -errno.
+ */
+static int enter_helper_ns(pid_t *pid, int *tracer) {
+  int hp[8], tp[8];
+  int nh = ns_pids(*tracer, hp, 8), nt = ns_pids(*pid, tp, 8);
+  if (nh < 0) return nh;
+  if (nt < 0) return nt;
+  if (nh <= 1) return 0;
+  if (nt < nh) return -EXDEV;
+  int pfd = (int)syscall(SYS_pidfd_open, *tracer, 0);
+  if (pfd < 0) return -errno;
+  if (setns(pfd, CLONE_NEWPID | CLONE_NEWNS) != 0) {
+    int e = errno;
+    close(pfd);
+    return -e;
+  }
+  close(pfd);
+  fflush(stdout);
+  pid_t child = fork();
+  if (child < 0) return -errno;
+  if (child == 0) {
+    *pid = tp[nh - 1];
+    *tracer = hp[nh - 1];
+    return 0;
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  return 1 + (WIFEXITED(status) ? WEXITSTATUS(status) : 2);
 }
 
 /* The JSON array of the reply's "cpuid=R1,R2" ("-": none). */
@@ -226,9 +316,18 @@ int release_main(int argc, char **argv) {
     return answer_fail("not-followed", errno, "readlink(/proc/<helper>/exe)", "cannot read pid %d's tracer (pid %d)", (int)pid,
                        tracer);
   exe[len] = 0;
-  if (!is_launcher(exe))
+  if (!is_launcher(tracer, exe))
     return answer_fail("not-followed", ENOENT, "readlink(/proc/<helper>/exe)",
                        "pid %d is traced by pid %d (%s), not by an hwcap helper", (int)pid, tracer, exe);
+  int entered = enter_helper_ns(&pid, &tracer);
+  if (entered > 0) return entered - 1;
+  if (entered == -EXDEV)
+    return answer_fail("not-followed", EXDEV, "open(/proc/<pid>/status)", "pid %d is not in its helper's (pid %d) pid namespace",
+                       (int)pid, tracer);
+  if (entered < 0)
+    return answer_fail("permission", -entered, "setns(CLONE_NEWPID|CLONE_NEWNS)",
+                       "cannot enter the pid and mount namespaces of pid %d's helper (pid %d, in a container): %s", (int)pid,
+                       tracer, errno_code(-entered));
 
   /* The kernel's ptrace access check on PID itself (PTRACE_MODE_ATTACH_FSCREDS). */
   snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);

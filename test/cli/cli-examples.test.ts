@@ -53,6 +53,8 @@ beforeAll(() => {
   fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'nfd', 'nodes.json'), path.join(dir, 'nodes.json'));
   fs.writeFileSync(path.join(dir, 'app'), '#!/bin/sh\necho app ran\n', { mode: 0o755 });
   fs.writeFileSync(path.join(dir, 'app.js'), "console.log('app.js ran');\n");
+  // What 'hwcap release --save handover.json' writes for a tree without CPUID rules, for adopt --from.
+  fs.writeFileSync(path.join(dir, 'handover.json'), JSON.stringify({ schema: 'hwcap.handover/1', arch: h.hostArch(), pid: 1, cpuid: [], words: {}, keep: [] }));
 });
 afterAll(() => {
   for (const pid of trees) {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import type { FeatureSet } from '../../core/features';
 import type * as Launcher from '../../launcher';
 import { featureNames, loadDocument } from '../documents';
+import { readHandover } from '../handover-file';
 import { host } from '../host';
 import { planFailure } from '../flags';
 import { CliError, EXIT_OK, EXIT_USAGE, jsonLine, out, usageError } from '../output';
@@ -30,13 +31,16 @@ export const adopt = defineVerb({
     'With any rule, faulting is armed in every thread before the tree runs again;\n' +
     'where that fails (no CPUID faulting here) the adopt fails and the tree is\n' +
     'not continued.\n' +
+    "--from FILE takes the rules that 'hwcap release --save FILE' wrote, after checking\n" +
+    'that this machine has every feature the tree keeps (else exit 2, the tree untouched).\n' +
     "A kernel thread or a zombie is not adopted. Nor is a tree that holds a pid\n" +
     "namespace's init (pid 1, a container's init), unless --allow-init: the\n" +
     'helper traces with EXITKILL, so if it ends, that init is killed and the\n' +
     'kernel then kills its whole namespace.\n' +
     'Exit status: 0 adopted; 2 no such pid, a kernel thread or zombie, a\n' +
     "namespace's init, another tracer holds a task, no permission, a wider keep\n" +
-    'set, CPUID rules not given (x86-64), or the helper could not seize the tree.',
+    'set, CPUID rules not given (x86-64), a machine that lacks a feature of\n' +
+    '--from, or the helper could not seize the tree.',
   options: {
     baseline: { type: 'string', value: 'FILE', help: 'keep only the features of this baseline or report' },
     features: { type: 'string', multiple: true, value: 'LIST', help: 'keep only these features (comma-separated, repeatable)' },
@@ -45,6 +49,7 @@ export const adopt = defineVerb({
     cpuid: { type: 'string', multiple: true, value: 'RULE', help: "a CPUID rule LEAF[.SUBLEAF]:REG=KEEP, as 'hwcap release' printed it (repeatable)" },
     'auxv-only': { type: 'boolean', help: 'the keep set masks only the auxv words (no CPUID rules of its own)' },
     'allow-init': { type: 'boolean', help: "adopt a tree that holds a pid namespace's init (refused: the namespace would end with the helper)" },
+    from: { type: 'string', value: 'FILE', help: "what 'hwcap release --save FILE' wrote: its CPUID rules; refused where this machine lacks a kept feature" },
     'allow-below-baseline': { type: 'boolean', help: 'x86-64: allow CPUID rules below the x86-64 baseline (static programs only)' },
     json: jsonOption('print the result as one line of JSON'),
   },
@@ -52,6 +57,7 @@ export const adopt = defineVerb({
   examples: [
     'criu restore -D img -d --shell-job && hwcap adopt --baseline baseline.json "$PID"',
     'hwcap adopt --auxv-only "$PID"',
+    'hwcap adopt --from handover.json "$PID"',
     'hwcap adopt --cpuid 7.0:ebx=ffffffdf "$PID"   # x86-64, CPUID faulting',
     'hwcap adopt --drop ht,avx2 "$PID"   # x86-64, CPUID faulting',
   ],
@@ -61,6 +67,10 @@ export const adopt = defineVerb({
     if (baselineFile !== undefined && keepNames !== undefined) throw usageError('adopt', 'give --baseline or --features, not both');
     const h = host();
     const arch = h.hostArch();
+    if (values.from !== undefined) {
+      if (values.cpuid !== undefined) throw usageError('adopt', 'give --from or --cpuid, not both');
+      values.cpuid = readHandover(h, values.from).cpuid;
+    }
     if (arch === 'x86_64' && baselineFile === undefined && keepNames === undefined && dropNames === undefined && values.cpuid === undefined && values['auxv-only'] !== true) {
       throw new CliError(
         `pid ${pid}'s CPUID rules are not known: a checkpoint keeps neither them nor the faulting state, so adopt cannot tell whether the tree's CPUID was masked`,

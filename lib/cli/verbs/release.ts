@@ -1,6 +1,8 @@
 // hwcap release: hand a followed process tree over for a checkpoint (docs/checkpoint.md).
+import * as fs from 'node:fs';
+import { handoverOf, type HandoverFile } from '../handover-file';
 import { host } from '../host';
-import { EXIT_OK, jsonLine, out, usageError } from '../output';
+import { CliError, EXIT_OK, jsonLine, out, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
 /** A PID positional: digits only, 1 and up. */
@@ -24,18 +26,21 @@ export const release = defineVerb({
     "pass them to 'hwcap adopt --cpuid RULE ...', which arms faulting again. Such a\n" +
     'tree is not released running (--no-stop) unless --allow-unmasked-cpuid: with\n' +
     'faulting disarmed it would run CPUID unmasked until the adopt.\n' +
+    '--save FILE writes the rules and the kept features for hwcap adopt --from FILE.\n' +
     'Exit status: 0 released; 2 no such pid, no hwcap helper follows it, no\n' +
     'permission, or the helper could not let go (the tree is then as it was).',
   options: {
+    save: { type: 'string', value: 'FILE', help: "write what 'hwcap adopt --from FILE' needs (the CPUID rules, the kept features)" },
     'no-stop': { type: 'boolean', help: 'leave the tree running (default: stopped, so nothing runs before the dump)' },
     'allow-unmasked-cpuid': { type: 'boolean', help: 'with --no-stop, accept that a CPUID-masked tree runs CPUID unmasked while released' },
     json: jsonOption('print the result as one line of JSON'),
   },
   positionals: { min: 1, max: 1, name: 'PID' },
-  examples: ['mkdir -p img && hwcap release "$PID" && criu dump -t "$PID" -D img --shell-job', 'hwcap release --no-stop "$PID"'],
+  examples: ['mkdir -p img && hwcap release "$PID" && criu dump -t "$PID" -D img --shell-job', 'hwcap release --save handover.json "$PID"', 'hwcap release --no-stop "$PID"'],
   async run({ values, positionals }) {
     const pid = pidArg('release', positionals[0]);
     const r = await host().release(pid, { stop: !values['no-stop'], allowUnmaskedCpuid: values['allow-unmasked-cpuid'] === true });
+    if (values.save !== undefined) writeHandover(values.save, handoverOf(host(), pid, r.cpuid));
     if (values.json) out(jsonLine(r));
     else {
       out(
@@ -48,3 +53,15 @@ export const release = defineVerb({
     return EXIT_OK;
   },
 });
+
+/** The tree is released already: a file that cannot be written is said, with the rules to carry by hand. */
+function writeHandover(file: string, doc: HandoverFile): void {
+  try {
+    fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  } catch (e) {
+    throw new CliError(
+      `released pid ${doc.pid}, but cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      doc.cpuid.length ? `take it back with hwcap adopt ${doc.cpuid.map((c) => `--cpuid ${c}`).join(' ')} PID` : 'take it back with hwcap adopt --auxv-only PID',
+    );
+  }
+}

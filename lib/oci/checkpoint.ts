@@ -1,0 +1,274 @@
+// hwcap-runtime checkpoint and restore of a masked container (docs/containers.md). An unmasked
+// container's pass through untouched.
+//
+// checkpoint: the container's helper lets go (release: CPUID faulting disarmed, every process
+//   stopped, detached), the container's freezer cgroup is frozen and the processes continued
+//   inside it (CRIU's PTRACE_SEIZE hangs on a stopped task in a frozen cgroup, and runc has CRIU
+//   freeze the cgroup; a frozen task runs nothing), then the real runtime checkpoints. The mask
+//   travels in config.json's io.hwcap.mask (podman's spec.dump) and in hwcap-mask.json of the
+//   image directory (podman's checkpoint/). If the checkpoint fails, or with --leave-running,
+//   the tree is stopped, thawed and adopted back; if that adopt fails, the container is killed.
+// restore: the saved mask is read from the bundle (or the image directory); a node that lacks a
+//   kept feature is refused before anything is restored; the bundle's mounts are made this
+//   node's (the launcher, a new filtered cpuinfo), CRIU is told to leave the tree stopped
+//   (org.criu.config: leave-stopped), the real runtime restores, and the tree is adopted: a new
+//   helper follows it and arms CPUID faulting in every thread before anything runs. If the
+//   adopt fails, the container is killed: it never runs unmasked.
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FeatureSet } from '../core/features';
+import { adopt, release } from '../launcher/handover';
+import { launcherPath } from '../launcher/paths';
+import { probeCpuidFault } from '../launcher/probes';
+import { CPUINFO_FILE, maskOf, type MaskRecord, type OciConfig } from './bundle';
+import { filterCpuinfo } from './cpuinfo';
+import { OciError } from './policy';
+import { containerState, delegate, type RuncArgv } from './runtime';
+
+/** The file of the image directory that carries the mask. */
+export const MASK_FILE = 'hwcap-mask.json';
+/** The CRIU configuration written into the bundle at restore (runc's org.criu.config annotation). */
+export const CRIU_CONFIG_FILE = 'hwcap-criu.conf';
+const CRIU_CONFIG_ANNOTATION = 'org.criu.config';
+
+const opt = (p: RuncArgv, ...names: string[]): string | undefined => names.map((n) => p.options.get(n)?.at(-1)).find((v) => v !== undefined);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The container's freezer: cgroup v1's freezer.state, else v2's cgroup.freeze. */
+interface Freezer {
+  freeze(): Promise<void>;
+  thaw(): void;
+  procs(): number[];
+}
+
+function freezerOf(pid: number): Freezer {
+  const lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+  const v1 = lines.map((l) => /^\d+:([^:]*):(.*)$/.exec(l)).find((m) => m && m[1]!.split(',').includes('freezer'));
+  const procsIn = (dir: string) => () =>
+    fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  if (v1 && fs.existsSync(path.join('/sys/fs/cgroup/freezer', v1[2]!, 'freezer.state'))) {
+    const dir = path.join('/sys/fs/cgroup/freezer', v1[2]!);
+    const state = path.join(dir, 'freezer.state');
+    return {
+      async freeze() {
+        fs.writeFileSync(state, 'FROZEN');
+        for (let i = 0; i < 500; i++) {
+          if (fs.readFileSync(state, 'utf8').trim() === 'FROZEN') return;
+          await sleep(10);
+        }
+        throw new OciError('checkpoint', { message: `the freezer cgroup ${dir} did not freeze within 5 s`, errno: 'ETIMEDOUT' });
+      },
+      thaw: () => fs.writeFileSync(state, 'THAWED'),
+      procs: procsIn(dir),
+    };
+  }
+  const v2 = lines.map((l) => /^0::(.*)$/.exec(l)).find(Boolean);
+  const dir = v2 ? ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'].map((r) => path.join(r, v2[1]!)).find((d) => fs.existsSync(path.join(d, 'cgroup.freeze'))) : undefined;
+  if (!dir) throw new OciError('checkpoint', { message: `pid ${pid} is in no freezer cgroup (v1 freezer or v2 cgroup.freeze)`, errno: 'ENOENT' });
+  return {
+    async freeze() {
+      fs.writeFileSync(path.join(dir, 'cgroup.freeze'), '1');
+      for (let i = 0; i < 500; i++) {
+        if (/^frozen 1$/m.test(fs.readFileSync(path.join(dir, 'cgroup.events'), 'utf8'))) return;
+        await sleep(10);
+      }
+      throw new OciError('checkpoint', { message: `the cgroup ${dir} did not freeze within 5 s`, errno: 'ETIMEDOUT' });
+    },
+    thaw: () => fs.writeFileSync(path.join(dir, 'cgroup.freeze'), '0'),
+    procs: procsIn(dir),
+  };
+}
+
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Whether SIGCONT is pending for the process (SigPnd or ShdPnd of /proc/<pid>/status, bit 17) in any of its threads. */
+function contPending(pid: number): boolean {
+  const bit = 1n << 17n;
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tids.some((t) => {
+    try {
+      const s = fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
+      return [...s.matchAll(/\n(?:SigPnd|ShdPnd):\t([0-9a-f]+)/g)].some((m) => (BigInt(`0x${m[1]}`) & bit) !== 0n);
+    } catch {
+      return false;
+    }
+  });
+}
+
+function stateOf(pid: number): string | undefined {
+  try {
+    return /\nState:\t(\S)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kills the container through the real runtime (fail closed: it must not run unmasked). */
+function killContainer(runtime: string, p: RuncArgv, id: string): void {
+  cp.spawnSync(runtime, [...p.globals, 'kill', '--all', id, 'KILL'], { stdio: 'ignore' });
+}
+
+/** Stops every process of the frozen container, thaws it, waits until each shows T, then adopts pid 1; kills the container if that fails. */
+async function takeBack(runtime: string, p: RuncArgv, id: string, pid: number, freezer: Freezer, rules: readonly string[], why: string): Promise<void> {
+  const procs = freezer.procs();
+  signalAll(procs, 'SIGSTOP');
+  freezer.thaw();
+  for (let i = 0; i < 500 && procs.some((q) => !['T', 'Z', 'X', undefined].includes(stateOf(q))); i++) await sleep(10);
+  try {
+    await adopt(pid, { cpuid: [...rules], auxvOnly: rules.length === 0 });
+  } catch (e) {
+    killContainer(runtime, p, id);
+    throw new OciError('adopt', { message: `${why}, and the container could not be taken back, so it was killed: ${(e as Error).message}`, errno: 'EIO' });
+  }
+}
+
+export async function checkpoint(runtime: string, p: RuncArgv): Promise<number> {
+  const id = p.positionals[0];
+  if (id === undefined) return delegate(runtime, p.argv);
+  const st = containerState(runtime, p, id);
+  const mask = maskOf(st.annotations);
+  if (!mask) return delegate(runtime, p.argv);
+  if (st.status !== 'running' || !st.pid) throw new OciError('checkpoint', { message: `the container is ${st.status ?? 'not running'}; a masked container is checkpointed running`, errno: 'EINVAL' });
+  if (opt(p, 'pre-dump') === 'true' || opt(p, 'lazy-pages') === 'true') {
+    throw new OciError('checkpoint', { message: '--pre-dump and --lazy-pages leave the tree running between steps; a masked container is not checkpointed that way', errno: 'EOPNOTSUPP' });
+  }
+  const pid = st.pid;
+  const freezer = freezerOf(pid);
+  // A SIGCONT that a task blocks stays pending in the frozen task, and CRIU 4.1.1 fails to restore
+  // a pending SIGCONT ("stopped by signal 5"). Such a hold is taken back (the tree runs on,
+  // masked) and tried again a few times; then the checkpoint is refused.
+  let rel: Awaited<ReturnType<typeof release>> | undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rel = await release(pid, { stop: true });
+    } catch (e) {
+      throw new OciError('checkpoint', { message: `the container's helper did not let go: ${(e as Error).message}`, hint: 'the container runs on, masked', errno: 'EBUSY' });
+    }
+    // Held by the freezer, not by SIGSTOP: CRIU seizes frozen tasks, and hangs on stopped ones.
+    try {
+      await freezer.freeze();
+      signalAll(freezer.procs(), 'SIGCONT');
+    } catch (e) {
+      await takeBack(runtime, p, id, pid, freezer, rel.cpuid, `the container could not be frozen (${(e as Error).message})`);
+      throw e;
+    }
+    const pending = freezer.procs().filter(contPending);
+    if (pending.length === 0) break;
+    await takeBack(runtime, p, id, pid, freezer, rel.cpuid, 'a task held SIGCONT pending');
+    if (attempt === 5) {
+      throw new OciError('checkpoint', {
+        message: `pid ${pending.join(', ')} kept a blocked SIGCONT pending in ${attempt} tries; CRIU cannot restore a pending SIGCONT`,
+        hint: 'the container runs on, masked; try again',
+        errno: 'EAGAIN',
+      });
+    }
+    await sleep(50 * attempt);
+  }
+  if (!rel) throw new Error('unreachable');
+  const status = await delegate(runtime, p.argv);
+  const leave = opt(p, 'leave-running') === 'true';
+  if (status === 0) {
+    const images = path.resolve(opt(p, 'image-path') ?? 'checkpoint');
+    const saved: MaskRecord = { ...mask, cpuid: rel.cpuid.length ? rel.cpuid : mask.cpuid };
+    try {
+      fs.writeFileSync(path.join(images, MASK_FILE), `${JSON.stringify(saved)}\n`);
+    } catch {
+      // config.json (spec.dump) carries the mask too
+    }
+  }
+  if (status !== 0 || leave) {
+    await takeBack(runtime, p, id, pid, freezer, rel.cpuid, status !== 0 ? `the checkpoint failed (exit ${status})` : 'checkpointed with --leave-running');
+  }
+  return status;
+}
+
+/** The mask a restore reads: the bundle's config.json, else the image directory's file. */
+function savedMask(config: OciConfig | undefined, images: string): MaskRecord | undefined {
+  const own = maskOf(config?.annotations);
+  if (own) return own;
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(images, MASK_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return maskOf({ 'io.hwcap.mask': text.trim() });
+}
+
+/** Refuses a node that lacks a feature the restored container keeps, or CPUID faulting for its rules. */
+function checkNode(mask: MaskRecord): void {
+  const here = FeatureSet.current();
+  if (mask.arch !== here.arch) throw new OciError('node-lacks', { message: `the checkpoint is of a ${mask.arch} container; this node is ${here.arch}`, errno: 'ENOTSUP' });
+  const lacks = FeatureSet.fromNames(here.arch, mask.keep).diff(here).extra;
+  if (lacks.length) {
+    throw new OciError('node-lacks', {
+      message: `this node lacks ${lacks.join(' ')} of the saved mask (io.hwcap.mask): the restored container uses ${lacks.length === 1 ? 'it' : 'them'} and would fail (SIGILL)`,
+      hint: 'restore it on a node that has the baseline (hwcap check), nothing was restored',
+      source: 'io.hwcap.mask',
+      value: lacks.join(','),
+      errno: 'ENOTSUP',
+    });
+  }
+  if (mask.cpuid.length) {
+    const f = probeCpuidFault();
+    if (!f.ok) throw new OciError('cpuid-fault', { message: `the container masks CPUID, and CPUID faulting does not work on this node (${f.reason}); nothing was restored`, errno: 'ENODEV' });
+  }
+}
+
+export async function restore(runtime: string, p: RuncArgv): Promise<number> {
+  const id = p.positionals[0];
+  const bundle = path.resolve(opt(p, 'bundle', 'b') ?? '.');
+  const images = path.resolve(opt(p, 'image-path') ?? 'checkpoint');
+  const file = path.join(bundle, 'config.json');
+  let config: OciConfig | undefined;
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8')) as OciConfig;
+  } catch {
+    config = undefined;
+  }
+  const mask = savedMask(config, images);
+  if (!mask || id === undefined || !config) return delegate(runtime, p.argv);
+  checkNode(mask);
+  // The bundle made this node's: the launcher here, cpuinfo filtered from this host's, and CRIU
+  // told to leave the restored tree stopped until the adopt.
+  const cpuinfo = path.join(bundle, CPUINFO_FILE);
+  fs.writeFileSync(cpuinfo, filterCpuinfo(fs.readFileSync('/proc/cpuinfo', 'utf8'), mask.arch, mask.keep), { mode: 0o444 });
+  const criuConf = path.join(bundle, CRIU_CONFIG_FILE);
+  const theirs = config.annotations?.[CRIU_CONFIG_ANNOTATION];
+  const base = theirs && theirs !== criuConf && fs.existsSync(theirs) ? fs.readFileSync(theirs, 'utf8') : '';
+  fs.writeFileSync(criuConf, `${base}${base && !base.endsWith('\n') ? '\n' : ''}leave-stopped\n`);
+  const mounts = (config.mounts ?? []).map((m) => {
+    if (m.destination === mask.launcher) return { ...m, source: fs.realpathSync(launcherPath()) };
+    if (m.destination === '/proc/cpuinfo') return { ...m, source: cpuinfo };
+    return m;
+  });
+  const edited = { ...config, mounts, annotations: { ...(config.annotations ?? {}), [CRIU_CONFIG_ANNOTATION]: criuConf, 'io.hwcap.mask': JSON.stringify(mask) } };
+  fs.writeFileSync(file, `${JSON.stringify(edited)}\n`);
+  const status = await delegate(runtime, p.argv);
+  if (status !== 0) return status;
+  let pid: number | undefined;
+  try {
+    const pidFile = opt(p, 'pid-file');
+    pid = pidFile ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : containerState(runtime, p, id).pid;
+    if (!pid) throw new Error('no pid');
+    await adopt(pid, { cpuid: mask.cpuid, auxvOnly: mask.cpuid.length === 0 });
+  } catch (e) {
+    killContainer(runtime, p, id);
+    throw new OciError('adopt', { message: `the restored container could not be taken back (adopt of pid ${pid ?? '?'}), so it was killed: ${(e as Error).message}`, errno: 'EIO' });
+  }
+  return 0;
+}
