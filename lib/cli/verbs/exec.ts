@@ -27,7 +27,9 @@ const EXIT_EXEC = 125;
  */
 function maskableNames(arch: string, auxvOnly: boolean): (name: string) => boolean {
   const rows = catalog(arch);
-  const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX').map((r) => r.name));
+  // Leaf 0xD stays the CPU's, and CPUID.1:ECX OSXSAVE stays true to the OS (the launcher keeps it:
+  // it reports the XCR0 that xgetbv reads, and xgetbv cannot be trapped; docs/cpuid.md).
+  const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX' || r.name === 'osxsave').map((r) => r.name));
   const inAuxv = new Set(rows.filter((r) => r.word.startsWith('AT_HWCAP') || r.also?.word.startsWith('AT_HWCAP')).map((r) => r.name));
   if (auxvOnly) return (name) => inAuxv.has(name) || /@AT_HWCAP\d?$/.test(name);
   return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
@@ -158,9 +160,14 @@ export const exec = defineVerb({
     const unmasked = auxvOnly && here.arch === 'x86_64' ? removed : removed.filter((n) => !masked(n));
     if (unmasked.length && !values.json) {
       const names = values.verbose ? unmasked.join(' ') : some(unmasked);
+      const leafD = unmasked.filter((n) => n !== 'osxsave');
+      const parts = [
+        ...(unmasked.includes('osxsave') ? ["osxsave in CPUID.1:ECX, which stays true to the OS (it reports the XCR0 that xgetbv reads, and xgetbv cannot be trapped; what it gates is dropped)"] : []),
+        ...(leafD.length ? [`${values.verbose ? leafD.join(' ') : some(leafD)} in CPUID leaf 0xD, which stays the CPU's`] : []),
+      ];
       const what = auxvOnly
         ? `--auxv-only: the command still sees ${unmasked.length} feature${unmasked.length === 1 ? '' : 's'} in CPUID: ${names}`
-        : `the command still sees ${names} in CPUID leaf 0xD, which stays the CPU's`;
+        : `the command still sees ${parts.join(', and ')}`;
       const knobs = values['runtime-env'] ? '--runtime-env sets' : "--runtime-env (or 'hwcap env') sets";
       const v8 = isNodeCommand(file) ? ` (and V8's flags, for node)` : '';
       err(`hwcap exec: note: ${what}; ${knobs} the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them${v8}`);
