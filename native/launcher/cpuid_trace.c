@@ -41,6 +41,12 @@ int cpuid_trace_simulate;
 #define SEGV_BIT (1ULL << (SIGSEGV - 1))
 #define RED_ZONE 128
 #define USER_CS64 0x33 /* arch/x86/include/asm/segment.h __USER_CS */
+/*
+ * At rt_sigreturn's entry, sp + 296 holds the frame's uc_sigmask: the frame starts at sp - 8 with
+ * pretcode (8), so struct ucontext starts at sp: uc_flags (8), uc_link (8), uc_stack (24),
+ * uc_mcontext (struct sigcontext, 256), uc_sigmask (arch/x86/include/uapi/asm/sigcontext.h, asm/ucontext.h).
+ */
+#define RT_SIGFRAME_SIGMASK (8 + 8 + 24 + 256)
 
 /* ---- the tracee ---------------------------------------------------------------------------- */
 
@@ -401,6 +407,18 @@ int cpuid_trace_seccomp(pid_t pid) {
       t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
       return 0;
     case SECCOMP_TAG_MASK_AT_EXIT: {
+      /*
+       * A 64-bit rt_sigreturn sets the mask to its frame's uc_sigmask (arch/x86/kernel/signal_64.c
+       * sys_rt_sigreturn: the frame is at sp - 8, struct rt_sigframe in asm/sigframe.h), so it is read
+       * here, at entry: no stop at the exit, where the cost of every handled signal went. A frame
+       * the helper cannot read (the kernel then cannot either, and raises SIGSEGV) and the compat
+       * forms go to the exit stop as before.
+       */
+      if (regs.orig_rax == SYS_rt_sigreturn && regs.cs == USER_CS64 &&
+          tracee_read(pid, regs.rsp + RT_SIGFRAME_SIGMASK, &set, 8) == 0) {
+        t->segv_blocked = (set & SEGV_BIT) ? 1 : 0;
+        return 0;
+      }
       struct pending h = {{0}, 0};
       if ((r = tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h))) return r;
       if (task_sigmask(pid, &mask) == 0) t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;

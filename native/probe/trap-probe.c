@@ -12,12 +12,13 @@
  *   --ignore-segv     SIGSEGV ignored
  *   --block-segv      a SIGSEGV handler, SIGSEGV blocked
  *   --compat          run each CPUID in compat mode (a 32-bit code segment, 0x23)
+ *   --handler-returns a SIGUSR1 handler whose sa_mask blocks SIGSEGV runs and returns (rt_sigreturn)
  *   --simulate        rdmsr (0f 32) where CPUID would be: the test launcher's cpuid-simulate
  *   --pause           after printing, wait for a signal (pause): for the tests that end the tree
  *
  * Other modes:
  *   --segv-loop N     take N SIGSEGVs of its own (a load from address 0, a handler that steps over
- *                     it), then print {"segvs":N}: the bench's handled-SIGSEGV row
+ *                     it), then print {"segvs":N,"nsPerSegv":T}: the bench's handled-SIGSEGV row
  *   --block CALL      print "ready" and block in CALL (nanosleep 2 s, poll 2 s, futex 2 s, read of
  *                     stdin, waitpid of a child that exits after 2 s, pause... ): prints
  *                     {"call":CALL,"ret":R,"errno":E,"elapsedMs":T,"data":"..."} when it returns
@@ -244,8 +245,10 @@ int main(int argc, char **argv) {
       sa.sa_sigaction = step_over;
       sa.sa_flags = SA_SIGINFO;
       sigaction(SIGSEGV, &sa, NULL);
+      double t0 = now_ms();
       for (long k = 0; k < n; k++) __asm__ volatile(".byte 0x8b, 0x00" : : "a"(0L) : "memory");
-      printf("{\"segvs\":%ld}\n", (long)segvs);
+      double t1 = now_ms();
+      printf("{\"segvs\":%ld,\"nsPerSegv\":%.0f}\n", (long)segvs, n ? (t1 - t0) * 1e6 / (double)n : 0.0);
       return segvs == n ? 0 : 1;
     }
     if (strcmp(a, "--block") == 0 && i + 1 < argc) return block_in(argv[i + 1]);
@@ -268,6 +271,13 @@ int main(int argc, char **argv) {
       sigaddset(&s, SIGSEGV);
       sigprocmask(SIG_BLOCK, &s, NULL);
       block = 1;
+    } else if (strcmp(a, "--handler-returns") == 0) {
+      struct sigaction sa;
+      memset(&sa, 0, sizeof sa);
+      sa.sa_handler = never;
+      sigaddset(&sa.sa_mask, SIGSEGV);
+      sigaction(SIGUSR1, &sa, NULL);
+      raise(SIGUSR1);
     } else if (strcmp(a, "--compat") == 0) {
       compat_init();
     } else {
@@ -285,10 +295,10 @@ int main(int argc, char **argv) {
   sigprocmask(SIG_SETMASK, NULL, &mask);
   printf(
       "{\"main\":{\"1\":[\"%08x\",\"%08x\",\"%08x\",\"%08x\"],\"7.0\":[\"%08x\",\"%08x\",\"%08x\",\"%08x\"],"
-      "\"80000001\":[\"%08x\",\"%08x\",\"%08x\",\"%08x\"]},\"ignored\":%s,\"blocked\":%s}\n",
+      "\"80000001\":[\"%08x\",\"%08x\",\"%08x\",\"%08x\"]},\"ignored\":%s,\"blocked\":%s,\"segvBlocked\":%s}\n",
       l1[0], l1[1], l1[2], l1[3], l7[0], l7[1], l7[2], l7[3], l81[0], l81[1], l81[2], l81[3],
       ignore ? (now.sa_handler == SIG_IGN ? "true" : "false") : "null",
-      block ? (sigismember(&mask, SIGSEGV) ? "true" : "false") : "null");
+      block ? (sigismember(&mask, SIGSEGV) ? "true" : "false") : "null", sigismember(&mask, SIGSEGV) ? "true" : "false");
   fflush(stdout);
   while (wait_after) pause();
   return 0;

@@ -103,6 +103,16 @@ describe.each(ways)('$name', ({ fault, probeArgs, skip, why }) => {
     expect(stats(r).restores).toBeGreaterThanOrEqual(3);
   });
 
+  // A handler's sa_mask blocks SIGSEGV while it runs; its rt_sigreturn unblocks it again, and the
+  // helper reads that from the signal frame at the call's entry (bench/README.md, handled SIGSEGVs).
+  it.skipIf(skip)(`a handler whose sa_mask blocks SIGSEGV returns, then CPUID: SIGSEGV is not blocked after the trap${why}`, async () => {
+    const r = await run([...cpuidArgs, '--', trapProbe, ...probeArgs, '--handler-returns'], env, 20_000);
+    expect(r.status).toBe(0);
+    const v = JSON.parse(r.stdout) as View & { segvBlocked: boolean };
+    expectMaskedLeaves(v.main, expect);
+    expect(v.segvBlocked).toBe(false);
+  });
+
   // The test build's no-vdso-site: the helper finds no syscall instruction at all.
   it.skipIf(skip || !fs.existsSync(testLauncher))(`no syscall instruction anywhere, one thread: the call runs at the trap's own instruction, patched and put back${why}`, async () => {
     const r = await run([...cpuidArgs, '--', trapProbe, ...probeArgs, '--unmap-vdso', '--ignore-segv'], withFault('no-vdso-site'), 20_000);

@@ -58,4 +58,12 @@ export default [
     edits: [{ file: 'native/launcher/follow.c', find: '    report_stderr_of(pid);\n    report_message("pid %d: answering CPUID', replace: '    report_message("pid %d: answering CPUID' }],
     tests: [[REMOTE_CALL, 'two threads']],
   },
+
+  // --- Case 16: a handled SIGSEGV costs one stop less under a CPUID mask ----------------------
+  {
+    name: 'c-sigreturn-mask-not-read',
+    claim: "at a 64-bit rt_sigreturn's entry the helper reads the mask it sets from the frame's uc_sigmask, so a handler's blocked SIGSEGV is known to be unblocked again",
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '        t->segv_blocked = (set & SEGV_BIT) ? 1 : 0;\n        return 0;', replace: '        return 0;' }],
+    tests: [[REMOTE_CALL, 'handler whose sa_mask']],
+  },
 ];
