@@ -66,4 +66,12 @@ export default [
     edits: [{ file: 'native/launcher/cpuid_trace.c', find: '        t->segv_blocked = (set & SEGV_BIT) ? 1 : 0;\n        return 0;', replace: '        return 0;' }],
     tests: [[REMOTE_CALL, 'handler whose sa_mask']],
   },
+
+  // --- Case 10: dropping a feature drops what the kernel, GCC and LLVM say implies it ----------
+  {
+    name: 'ts-drop-ignores-compiler-implications',
+    claim: 'without() drops every feature that the kernel, GCC or LLVM takes to imply a dropped one (avx2 takes avx_vnni, vaes and AVX-512 with it)',
+    edits: [{ file: 'lib/core/decode.ts', find: '    for (const m of x86Dependents(key)) if (t.byName.has(m)) add(m, arg);\n', replace: '' }],
+    tests: ['test/core/x86-implies.test.ts'],
+  },
 ];
