@@ -51,7 +51,7 @@
     {
       "target_name": "hwcap-probe",
       "type": "executable",
-      "sources": ["native/probe/hwcap-probe.c"],
+      "sources": ["native/probe/hwcap-probe.c", "native/common/errno_name.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
       "conditions": [["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]]
     },
@@ -76,6 +76,14 @@
         ["target_arch!='x64'", {"sources!": ["native/probe/trap-probe.c"], "type": "none"}],
         ["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]
       ]
+    },
+    {
+      "target_name": "hwcap-cpuid-audit-probe",
+      "type": "executable",
+      "sources": ["test/probes/cpuid-audit-probe.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pthread"],
+      "ldflags": ["-pthread"],
+      "conditions": [["target_arch!='x64'", {"sources!": ["test/probes/cpuid-audit-probe.c"], "type": "none"}]]
     }
   ],
   "conditions": [

@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', '.arm64/', '.kernel/', '.criu/', 'bench/results/', 'coverage/', 'reports/', '.stryker-tmp/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', '.arm64/', '.arches/', '.kernel/', '.criu/', 'bench/results/', 'coverage/', 'reports/', '.stryker-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

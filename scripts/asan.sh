@@ -25,7 +25,7 @@ t0=$(date +%s)
 
 echo "asan: copying the package to $work"
 mkdir -p "$work"
-tar -C "$root" --exclude=./build --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./.arm64 --exclude=./.criu --exclude=./bench/results -cf - . | tar -C "$work" -xf -
+tar -C "$root" --exclude=./build --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./.arm64 --exclude=./.arches --exclude=./.criu --exclude=./bench/results -cf - . | tar -C "$work" -xf -
 ln -sfn "$root/node_modules" "$work/node_modules"
 cd "$work"
 

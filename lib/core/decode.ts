@@ -13,24 +13,10 @@ import { FEATURES as PPC64LE } from './tables/ppc64le';
 import { FEATURES as S390X } from './tables/s390x';
 import { FEATURES as LOONGARCH64 } from './tables/loongarch64';
 
-export type WordName = 'AT_HWCAP' | 'AT_HWCAP2' | 'AT_HWCAP3' | 'AT_HWCAP4';
+import type { Feature, WordName } from './row';
+
 export type { CpuidWordName } from './cpuid';
-
-/** A place a feature has: a word and a bit. */
-export interface Place {
-  readonly word: WordName | CpuidWordName;
-  readonly bit: number;
-}
-
-export interface Feature extends Place {
-  readonly name: string;
-  /** A second place of the same feature (x86-64 fsgsbase: CPUID.7.0:EBX bit 0 and AT_HWCAP2 bit 1). */
-  readonly also?: Place;
-  /** Masking this feature turns a protection off (pointer auth, BTI, MTE, shadow stack …). */
-  readonly security?: true;
-  /** false: /proc/cpuinfo never prints this name (the kernel header gives the bit no name). */
-  readonly procfs?: false;
-}
+export type { Feature, Place, WordName } from './row';
 
 export const WORD_NAMES: readonly WordName[] = Object.freeze(['AT_HWCAP', 'AT_HWCAP2', 'AT_HWCAP3', 'AT_HWCAP4']);
 export const WORD_KEYS = ['hwcap', 'hwcap2', 'hwcap3', 'hwcap4'] as const;
@@ -153,6 +139,14 @@ export function levelFeatures(arch: Arch, name: string): string[] | undefined {
   return LEVELS.slice(0, i + 1).flatMap((l) => [...l.adds]);
 }
 
+/** What a psABI level name keeps in a name list: its features and its `keeps` (tables/x86_64.ts), and every level's below. */
+function levelKeeps(arch: Arch, name: string): string[] | undefined {
+  if (arch !== 'x86_64') return undefined;
+  const i = LEVEL_NAMES.indexOf(name.trim().toLowerCase());
+  if (i < 0) return undefined;
+  return LEVELS.slice(0, i + 1).flatMap((l) => [...l.adds, ...l.keeps]);
+}
+
 /** What dropping a level removes: what it adds and what every level above it adds. */
 function levelDrop(name: string): string[] {
   const i = LEVEL_NAMES.indexOf(name.trim().toLowerCase());
@@ -210,7 +204,7 @@ export function slotsFromNames(t: Table, names: unknown, argName: string): bigin
   const v = t.slots.map(() => 0n);
   iterate(names, argName).forEach((n, i) => {
     const arg = `${argName}[${i}]`;
-    const level = typeof n === 'string' ? levelFeatures(t.arch, n) : undefined;
+    const level = typeof n === 'string' ? levelKeeps(t.arch, n) : undefined;
     for (const name of level ?? [n]) for (const [s, bit] of locate(t, name, arg)) v[s] = (v[s] ?? 0n) | (1n << BigInt(bit));
   });
   return v;

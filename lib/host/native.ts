@@ -1,8 +1,9 @@
-// The one declared surface of the native addon (native/addon.cc). Every
+// The one declared surface of the native addon (native/addon/addon.cc). Every
 // export is typed here; nothing else in lib/ loads the addon.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { AddonLoadError, HwcapError } from '../errors';
+import { findAddon } from './prebuild';
 
 export interface NativeAddon {
   /** getauxval(3); undefined when libc reports ENOENT. */
@@ -33,20 +34,20 @@ export interface NativeAddon {
   readonly arch: string;
 }
 
-/** The directory holding the loaded addon (build/Release or build/Debug). */
+/** The directory holding the loaded addon (build/Release, build/Debug or prebuilds/<platform>-<arch>). */
 export let addonDir = '';
 
 function load(): NativeAddon {
   try {
-    // `bindings` searches the usual build locations and, on failure, lists every
-    // path it tried in its error. The launcher executables sit beside the addon.
+    // The package's own source build, else the prebuilt binary for this platform (prebuild.ts).
+    // The launcher executables sit beside the addon either way.
+    const found = findAddon();
+    if (found.file === undefined) {
+      throw new Error(`no hwcap.node for ${process.platform}-${process.arch}${found.libc ? ` (${found.libc})` : ''}; tried: ${found.tried.join(', ')}`);
+    }
+    addonDir = path.dirname(fs.realpathSync(found.file));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const bindings = require('bindings') as (opts: { bindings: string; path?: boolean }) => unknown;
-    const file = bindings({ bindings: 'hwcap', path: true }) as unknown as string;
-    addonDir = path.dirname(fs.realpathSync(file));
-    // The search is done: load the file it found rather than search again.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(file) as NativeAddon;
+    return require(found.file) as NativeAddon;
   } catch (err) {
     throw new AddonLoadError(err);
   }

@@ -3,15 +3,14 @@
 // with one JSON line on stdout (native/launcher/release.h, adopt.h):
 //   release(pid, { stop, allowUnmaskedCpuid })
 //                            hwcap-exec --release PID [--no-stop [--allow-unmasked-cpuid]]
-//   adopt(pid, { hwcaps, cpuid, auxvOnly })
+//   adopt(pid, { hwcaps, cpuid, auxvOnly })  (hwcaps through the mask plan, lib/launcher/plan.ts)
 //                            hwcap-exec --adopt PID [--hwcap W]... [--cpuid RULE]... [--allow-security-masking]
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import { decodeWords, hostArch } from '../core/features';
 import { parseAuxvBytes, WORD_KEYS, wordsOf, type HwcapMask, type HwcapWords } from '../core/words';
 import { errnoOf, HwcapError, invalidArgType, invalidArgValue, outOfRange } from '../errors';
-import { cpuidRuleArg } from './cpuid';
-import { keepCpuid, keepWords } from './keep';
+import { checkPlanOptions, isMaskPlan, maskPlan, type MaskPlan } from './plan';
 import { launcherPath } from './paths';
 
 /** Why a release or an adopt was refused (the launcher's `error` field). */
@@ -28,7 +27,9 @@ export type HandoverReason =
   | 'cpuid-running'
   | 'cpuid-unknown'
   | 'cpuid-fault'
-  | 'cpuid-arm';
+  | 'cpuid-arm'
+  | 'not-adoptable'
+  | 'init';
 
 const HINTS: Record<HandoverReason, string> = {
   'no-such-process': 'check the pid (after a restore, the pid CRIU restored)',
@@ -48,6 +49,8 @@ const HINTS: Record<HandoverReason, string> = {
     "CPUID faulting does not work on this host, so the tree's CPUID cannot be masked here; the tree was not touched: adopt it on a host with faulting (Intel Ivy Bridge on, AMD with CpuidUserDis on Linux 6.17+, KVM), or pass no CPUID rules (auxvOnly: true, no options.cpuid) to accept CPUID unmasked",
   'cpuid-arm':
     'the helper could not arm CPUID faulting in a thread of the tree (arch_prctl(ARCH_SET_CPUID)); the tree was not continued: every process is left stopped and untraced',
+  'not-adoptable': 'adopt takes a live tree of user programs (a restored checkpoint): give the pid of its root process',
+  init: "pass allowInit: true (--allow-init) to adopt a pid namespace's init anyway, accepting that the namespace ends with the helper",
 };
 
 /** The launcher stage a CPUID refusal names (HwcapError.stage). */
@@ -94,8 +97,8 @@ export interface ReleaseResult {
 }
 
 export interface AdoptOptions {
-  /** The features to keep: a FeatureSet, feature names, or words of bits. Default: what the saved auxv shows. */
-  hwcaps?: { readonly words: HwcapWords; readonly arch?: string } | readonly string[] | HwcapMask;
+  /** The features to keep: a FeatureSet, feature names, words of bits, or a plan (maskPlan). Default: what the saved auxv shows. */
+  hwcaps?: { readonly words: HwcapWords; readonly arch?: string } | readonly string[] | HwcapMask | MaskPlan;
   /** Allow removing security features the saved auxv shows. */
   allowSecurityMasking?: boolean;
   /**
@@ -109,6 +112,14 @@ export interface AdoptOptions {
   cpuid?: readonly string[];
   /** Mask only the auxv words: options.hwcaps gives no CPUID rules (options.cpuid still applies). */
   auxvOnly?: boolean;
+  /**
+   * Adopt a tree that holds the init of a pid namespace (pid 1 here, or a container's init: NSpid
+   * ends in 1). Refused by default ('init'): the helper traces with EXITKILL, so if it ends, that
+   * init is killed, and with it every process of its namespace. Default false.
+   */
+  allowInit?: boolean;
+  /** x86-64: allow CPUID rules of options.hwcaps below the x86-64 baseline (maskPlan's option; for static programs). */
+  allowBelowBaseline?: boolean;
 }
 
 export interface AdoptResult {
@@ -226,9 +237,36 @@ function checkRules(v: unknown): string[] {
 }
 
 
+const PF_KTHREAD = 0x00200000; // include/linux/sched.h: /proc/<pid>/stat field 9
+
+/**
+ * Why pid cannot be adopted, in words, or undefined: a kernel thread (no user memory: its auxv
+ * reads ESRCH) or a zombie (exited). proc(5): stat fields 3 (state) and 9 (flags).
+ */
+export function notAdoptable(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(stat.indexOf('(') + 1, close);
+  const fields = stat.slice(close + 2).split(' ');
+  if ((Number(fields[6]) & PF_KTHREAD) !== 0) return `pid ${pid} is a kernel thread (${comm}): it has no user memory and runs no program, so there is nothing to adopt`;
+  if (fields[0] === 'Z' || fields[0] === 'X') return `pid ${pid} (${comm}) has exited: a zombie, not yet reaped by its parent, runs nothing, so there is nothing to adopt`;
+  return undefined;
+}
+
+function checkAdoptable(pid: number): void {
+  const why = notAdoptable(pid);
+  if (why) throw new HandoverError('not-adoptable', pid, errnoOf(why.includes('kernel thread') ? 'EINVAL' : 'ESRCH'), 'open(/proc/<pid>/stat)', why);
+}
+
 /** The AT_HWCAP* words of pid's saved auxv (what CRIU restored). */
 export function savedWords(pid: number): HwcapWords {
   checkPid(pid);
+  checkAdoptable(pid);
   let buf: Buffer;
   try {
     buf = fs.readFileSync(`/proc/${pid}/auxv`);
@@ -248,9 +286,12 @@ export function savedWords(pid: number): HwcapWords {
  */
 export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptResult> {
   checkPid(pid);
-  const o = checkOptions(options, ['hwcaps', 'allowSecurityMasking', 'cpuid', 'auxvOnly']);
-  const allow = checkBoolean(o, 'allowSecurityMasking', false);
+  const o = checkOptions(options, ['hwcaps', 'allowSecurityMasking', 'cpuid', 'auxvOnly', 'allowBelowBaseline', 'allowInit']);
+  let allow = checkBoolean(o, 'allowSecurityMasking', false);
   const auxvOnly = checkBoolean(o, 'auxvOnly', false);
+  const allowBelowBaseline = checkBoolean(o, 'allowBelowBaseline', false);
+  const allowInit = checkBoolean(o, 'allowInit', false);
+  checkAdoptable(pid);
   const rules = checkRules(o.cpuid);
   if (rules.length && hostArch() !== 'x86_64') throw invalidArgValue('options.cpuid', `holds CPUID rules, which only x86-64 has; this machine is ${hostArch()}`, rules);
   // x86-64: a checkpoint keeps neither the CPUID rules nor the faulting state, so nothing in the
@@ -262,7 +303,16 @@ export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptR
   }
   const args = ['--adopt', String(pid)];
   if (o.hwcaps !== undefined) {
-    const keep = keepWords(o.hwcaps);
+    // The plan of the keep set: its auxv words and the CPUID rules it implies on this CPU.
+    let plan: MaskPlan;
+    if (isMaskPlan(o.hwcaps)) {
+      checkPlanOptions(o.hwcaps, o);
+      plan = o.hwcaps;
+      allow = plan.allowSecurityMasking;
+    } else {
+      plan = maskPlan(o.hwcaps as Exclude<AdoptOptions['hwcaps'], MaskPlan | undefined>, { auxvOnly, allowSecurityMasking: allow, allowBelowBaseline });
+    }
+    const keep = plan.keep;
     const saved = savedWords(pid);
     const extra: Partial<HwcapWords> = {};
     for (const k of WORD_KEYS) {
@@ -278,10 +328,11 @@ export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptR
       const v = keep[k];
       if (v !== undefined) args.push(`--${k}`, `0x${v.toString(16)}`);
     }
-    if (!auxvOnly) rules.push(...keepCpuid(o.hwcaps).map(cpuidRuleArg));
+    rules.push(...plan.cpuidArgs);
   }
   for (const r of rules) args.push('--cpuid', r);
   if (allow) args.push('--allow-security-masking');
+  if (allowInit) args.push('--allow-init');
   const a = await runLauncher(pid, args);
   const w = Array.isArray(a.words) ? a.words.map((x) => BigInt(String(x))) : [];
   const words: HwcapWords = { hwcap: w[0] ?? 0n, hwcap2: w[1] ?? 0n, hwcap3: w[2] ?? 0n, hwcap4: w[3] ?? 0n };

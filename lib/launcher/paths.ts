@@ -33,9 +33,20 @@ function builtExecutable(name: string): string {
  * The hwcap-exec launcher, next to the loaded addon. HWCAP_TEST_LAUNCHER=1 in this process's
  * environment picks the test build next to it (hwcap-exec-test, with fault points), which only a
  * checkout builds: an installed package has none, so the variable there is an error, never a
- * silent fallback to a launcher without the faults a test asked for.
+ * silent fallback to a launcher without the faults a test asked for. Only under the test runner
+ * (its own marker, VITEST, in the environment): elsewhere the variable is refused (EPERM), since
+ * the test build's HWCAP_EXEC_FAULT=cpuid-simulate answers `rdmsr` and masks no real CPUID, and
+ * a simulation must never pass for masking.
  */
 export function launcherPath(): string {
+  if (process.env.HWCAP_TEST_LAUNCHER === '1' && !process.env.VITEST) {
+    throw new HwcapError({
+      errno: 1,
+      syscall: 'HWCAP_TEST_LAUNCHER',
+      message: 'HWCAP_TEST_LAUNCHER=1 is refused outside the test runner: the test build of the launcher simulates CPUID traps (HWCAP_EXEC_FAULT) and masks nothing real',
+      hint: "unset HWCAP_TEST_LAUNCHER (and HWCAP_EXEC_FAULT); the test build is for the package's own tests (vitest sets VITEST)",
+    });
+  }
   return builtExecutable(process.env.HWCAP_TEST_LAUNCHER === '1' ? 'hwcap-exec-test' : 'hwcap-exec');
 }
 

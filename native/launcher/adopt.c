@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -46,6 +47,7 @@ struct adopt_args {
   uint64_t keep[HWCAP_WORDS];
   int given[HWCAP_WORDS];
   int allow_security;
+  int allow_init; /* --allow-init: a pid namespace's init may be adopted */
 };
 
 static int parse(struct adopt_args *a, int argc, char **argv) {
@@ -67,12 +69,14 @@ static int parse(struct adopt_args *a, int argc, char **argv) {
       if (cpuid_mask_add_rule(argv[++i], err, sizeof err) != 0) return answer_fail("usage", EINVAL, "argv", "%s", err);
     } else if (strcmp(argv[i], "--allow-security-masking") == 0) {
       a->allow_security = 1;
+    } else if (strcmp(argv[i], "--allow-init") == 0) {
+      a->allow_init = 1;
     } else if (!pid_arg && argv[i][0] != '-') {
       pid_arg = argv[i];
     } else {
       return answer_fail("usage", EINVAL, "argv",
                          "unexpected argument '%s' (usage: hwcap-exec --adopt PID [--hwcap W]... [--cpuid RULE]... "
-                         "[--allow-security-masking])",
+                         "[--allow-security-masking] [--allow-init])",
                          argv[i]);
     }
   }
@@ -103,6 +107,70 @@ static struct step_error arm_cpuid(struct held_task *t) {
   if (cpuid_trace_set_armed(t->tid, 1) != 0) return STEP_ERROR(STAGE_CPUID_ARM, "open(/proc/<pid>/status)", ESRCH);
   return STEP_OK;
 #endif
+}
+
+#define PF_KTHREAD 0x00200000 /* include/linux/sched.h: the flags of /proc/<pid>/stat, field 9 */
+
+/*
+ * What adopt cannot take, said as what it is (proc(5) stat fields 3 and 9): a kernel thread has no
+ * user memory (its auxv reads ESRCH), a zombie has exited. 0, or the answer's exit status.
+ */
+static int refuse_unadoptable(pid_t pid) {
+  char pidstr[16], comm[64] = "?";
+  uint64_t f[HWCAP_STAT_FIELDS];
+  snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+  int state = tree_state(pid);
+  if (hwcap_read_stat(pidstr, f, 9) != 0) return 0; /* gone or unreadable: the checks below say which */
+  tree_comm(pid, comm, sizeof comm);
+  if (f[9] & PF_KTHREAD)
+    return answer_fail("not-adoptable", EINVAL, "open(/proc/<pid>/stat)",
+                       "pid %d is a kernel thread (%s): it has no user memory and runs no program, so there is nothing to adopt",
+                       (int)pid, comm);
+  if (state == 'Z' || state == 'X')
+    return answer_fail(
+        "not-adoptable", ESRCH, "open(/proc/<pid>/stat)",
+        "pid %d (%s) has exited: a zombie, not yet reaped by its parent, runs nothing, so there is nothing to adopt", (int)pid,
+        comm);
+  return 0;
+}
+
+/* 1 when pid is the init of a pid namespace: its innermost pid (the last of NSpid in /proc/<pid>/status) is 1. */
+static int namespace_init(pid_t pid) {
+  char path[64], *buf;
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  if (hwcap_read_file_all(path, &buf) < 0) return 0;
+  const char *p = strstr(buf, "\nNSpid:");
+  long last = -1;
+  if (p)
+    for (char *s = (char *)p + 7, *end;; s = end) {
+      long v = strtol(s, &end, 10);
+      if (end == s) break;
+      last = v;
+    }
+  free(buf);
+  return last == 1;
+}
+
+/*
+ * A pid namespace's init under the root (the root itself, pid 1 here, a container's init): with
+ * EXITKILL, the helper's end kills it, and the kernel then kills its whole namespace. Refused
+ * unless --allow-init. 0, or the answer's exit status.
+ */
+static int refuse_init(pid_t root, int allow) {
+  static pid_t procs[TREE_MAX];
+  if (allow) return 0;
+  int np = tree_processes(root, procs, TREE_MAX);
+  for (int i = 0; i < np; i++) {
+    if (!namespace_init(procs[i])) continue;
+    char comm[64] = "?";
+    tree_comm(procs[i], comm, sizeof comm);
+    return answer_fail("init", EPERM, "open(/proc/<pid>/status)",
+                       "pid %d (%s) is the init of a pid namespace (NSpid ends in 1)%s: adopted, it would die with the helper "
+                       "(EXITKILL), and the kernel would then kill every process of its namespace; pass --allow-init to adopt it "
+                       "anyway",
+                       (int)procs[i], comm, procs[i] == root ? "" : ", in the tree under the pid");
+  }
+  return 0;
 }
 
 /* The words to keep: the saved auxv's, ANDed with each word given; a wider word is refused. */
@@ -240,6 +308,7 @@ static __attribute__((noreturn)) void adopt_helper(const struct adopt_args *a, c
   const int ignored[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
   for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
   prctl(PR_SET_NAME, (unsigned long)"hwcap-exec-helper", 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* out of the tree's reach, as exec's helper (handshake.c) */
 
   char line[1400];
   static pid_t stopped[TREE_MAX];
@@ -325,6 +394,7 @@ int adopt_main(int argc, char **argv) {
   int tr = tree_tracer_of(a.pid);
   if (tr == -ENOENT || tr == -ESRCH)
     return answer_fail("no-such-process", ESRCH, "open(/proc/<pid>/status)", "no process has pid %d", (int)a.pid);
+  if ((r = refuse_unadoptable(a.pid)) || (r = refuse_init(a.pid, a.allow_init))) return r;
   char line[1400];
   if (other_tracer(a.pid, getpid(), line, sizeof line)) {
     fputs(line, stdout);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,7 +31,9 @@
 #define REQUEST_MAX 256
 #define REPLY_TIMEOUT_MS 60000
 
-static int own_end = -1;         /* the helper reads requests here */
+static int own_end = -1; /* the helper reads requests here */
+static int listen_end =
+    -1; /* or from a connection to its socket (control_socket_name), for a requester without ptrace access to it */
 static atomic_int request_state; /* 0 idle, 1 a checked request waits, 2 the main thread has it */
 static struct control_request request;
 
@@ -85,7 +89,7 @@ static int parse_request(const char *msg, pid_t *pid, int *stop, int *unmasked_c
 }
 
 /* One message: checked, then handed to the main thread. Returns the reply fd it keeps, or -1. */
-static void handle_message(void) {
+static void handle_message(int from) {
   char data[REQUEST_MAX + 1];
   union {
     char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(4 * sizeof(int))];
@@ -97,7 +101,7 @@ static void handle_message(void) {
   mh.msg_iovlen = 1;
   mh.msg_control = ctl.buf;
   mh.msg_controllen = sizeof ctl.buf;
-  ssize_t n = recvmsg(own_end, &mh, MSG_CMSG_CLOEXEC);
+  ssize_t n = recvmsg(from, &mh, MSG_CMSG_CLOEXEC);
   if (n < 0) return;
   data[n] = 0;
   int fds[4], nfds = 0, have_cred = 0;
@@ -158,16 +162,57 @@ static void handle_message(void) {
   if (w == 0) _exit(0);
 }
 
+/* A connection to the helper's socket: one request, read within a second, then closed (the reply goes on the fd it sent). */
+static void handle_connection(void) {
+  int c = accept4(listen_end, NULL, NULL, SOCK_CLOEXEC), on = 1;
+  if (c < 0) return;
+  setsockopt(c, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+  struct pollfd p = {c, POLLIN, 0};
+  if (poll(&p, 1, 1000) == 1) handle_message(c);
+  close(c);
+}
+
 static void *control_thread(void *arg) {
   (void)arg;
   for (;;) {
-    struct pollfd p = {own_end, POLLIN, 0};
-    if (poll(&p, 1, -1) < 0) {
+    struct pollfd p[2] = {{own_end, POLLIN, 0}, {listen_end, POLLIN, 0}};
+    if (poll(p, listen_end >= 0 ? 2 : 1, -1) < 0) {
       if (errno == EINTR) continue;
       return NULL;
     }
-    handle_message();
+    if (p[0].revents) handle_message(own_end);
+    if (listen_end >= 0 && p[1].revents) handle_connection();
   }
+}
+
+/* The helper's socket: "hwcap-exec-helper.<pid>" in the abstract namespace of its network namespace. */
+static socklen_t control_socket_name(pid_t helper, struct sockaddr_un *a) {
+  memset(a, 0, sizeof *a);
+  a->sun_family = AF_UNIX;
+  int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "hwcap-exec-helper.%d", (int)helper);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+/*
+ * The socket: where a requester of the helper's user who may not ptrace it (it is not dumpable)
+ * sends its request. The request is checked as one that came through the fd (handle_message: not
+ * from the tree, with a mem fd of the pid that proves ptrace access to the tree), so the socket
+ * opens nothing the fd did not. Without it (the name taken), only the fd serves.
+ */
+static void open_socket(void) {
+  struct sockaddr_un a;
+  socklen_t len = control_socket_name(getpid(), &a);
+  int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), on = 1;
+  if (s < 0) return;
+  int high = fcntl(s, F_DUPFD_CLOEXEC, 100);
+  close(s);
+  if (high < 0) return;
+  if (setsockopt(high, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0 || bind(high, (struct sockaddr *)&a, len) != 0 ||
+      listen(high, 4) != 0) {
+    close(high);
+    return;
+  }
+  listen_end = high;
 }
 
 int control_open(void) {
@@ -185,6 +230,7 @@ int control_open(void) {
   }
   if (sv[0] != HWCAP_CONTROL_FD) close(sv[0]);
   own_end = own;
+  open_socket();
   /* The thread must not take the signals the main thread waits out. */
   sigset_t all, old;
   sigfillset(&all);
@@ -224,6 +270,32 @@ void control_reply(struct control_request *rq, const char *fmt, ...) {
 /* ------------------------------------------------------------------------------------------ */
 /* Requester side                                                                             */
 
+/*
+ * A connection to the helper's socket, for a requester that may not ptrace the helper: the
+ * socket's owner (SO_PEERCRED, as the kernel recorded it at listen) must be the helper itself,
+ * or the request (with its mem fd of the tree) would go to whoever took the name. The fd, or -errno.
+ */
+static int connect_socket(pid_t helper, const char **syscall_name) {
+  struct sockaddr_un a;
+  socklen_t len = control_socket_name(helper, &a);
+  *syscall_name = "connect";
+  int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (s < 0) return -errno;
+  struct ucred peer = {0, 0, 0};
+  socklen_t plen = sizeof peer;
+  if (connect(s, (struct sockaddr *)&a, len) != 0) {
+    int e = errno;
+    close(s);
+    return e == ECONNREFUSED || e == ENOENT ? -EPERM : -e; /* no socket: the fd was the way, and it was refused */
+  }
+  *syscall_name = "getsockopt(SO_PEERCRED)";
+  if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &peer, &plen) != 0 || peer.pid != helper) {
+    close(s);
+    return -EPERM;
+  }
+  return s;
+}
+
 int control_send(pid_t helper, const char *line, int mem_fd, char *buf, size_t cap, const char **syscall_name) {
   *syscall_name = "pidfd_open";
   int pidfd = (int)syscall(SYS_pidfd_open, helper, 0);
@@ -232,6 +304,8 @@ int control_send(pid_t helper, const char *line, int mem_fd, char *buf, size_t c
   int ctl = (int)syscall(SYS_pidfd_getfd, pidfd, HWCAP_CONTROL_FD, 0);
   int e = errno;
   close(pidfd);
+  /* EPERM: the helper is not dumpable, and only CAP_SYS_PTRACE takes its fd; its user has its socket. */
+  if (ctl < 0 && (e == EPERM || e == EACCES)) ctl = connect_socket(helper, syscall_name), e = ctl < 0 ? -ctl : 0;
   if (ctl < 0) return -e;
   int sv[2];
   *syscall_name = "socketpair";

@@ -10,14 +10,26 @@
  *   FAULT_IS("stop-cont-held")           signals sent to the program while the helper works on it (tracee.c:
  *                                        stop-held, stop-cont-held, stop-cont-stop-held, stop-held-cont-pending,
  *                                        cont-held-stop-pending)
+ *   FAULT_LOG(fmt, ...)                  appends a line to the file HWCAP_EXEC_FAULT_LOG names (if set): what a
+ *                                        test must see the helper do where the program cannot (release.c: each
+ *                                        disarm injected, with the kernel's answer to it)
+ *   FAULT_IS("cpuid-synthetic-top")      cpuid_raw (cpuid_mask.c) answers the highest basic leaf and every basic
+ *                                        leaf above it with the same synthetic words (an Intel-style CPU whose
+ *                                        highest leaf is not zeros)
+ *   FAULT_IS("cpuid-security-present")   the CPUID security check (cpuid_setup.c) takes every CPUID security
+ *                                        feature as present on this CPU, to test its refusal on a CPU without them
  */
 #ifndef HWCAP_LAUNCHER_FAULTS_H
 #define HWCAP_LAUNCHER_FAULTS_H
 
 #ifdef HWCAP_TEST_FAULTS
+#include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* HWCAP_EXEC_FAULT holds one name or a comma-separated list ("cpuid-simulate,helper-at-cpuid-arm"). */
 static inline int fault_is(const char *name) {
@@ -35,9 +47,30 @@ static inline int fault_is(const char *name) {
   do {                                  \
     if (fault_is(name)) raise(SIGKILL); \
   } while (0)
-/* The program never sees the variable that drove the test build. */
-#define FAULTS_FORGET() unsetenv("HWCAP_EXEC_FAULT")
+__attribute__((format(printf, 1, 2))) static inline void fault_log(const char *fmt, ...) {
+  const char *file = getenv("HWCAP_EXEC_FAULT_LOG");
+  if (!file || !*file) return;
+  char line[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || n <= 0) {
+    if (fd >= 0) close(fd);
+    return;
+  }
+  ssize_t w = write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  (void)w;
+  close(fd);
+}
+#define FAULT_LOG(...) fault_log(__VA_ARGS__)
+/* The program never sees the variables that drove the test build. */
+#define FAULTS_FORGET() (unsetenv("HWCAP_EXEC_FAULT"), unsetenv("HWCAP_EXEC_FAULT_LOG"))
 #else
+#define FAULT_LOG(...) \
+  do {                 \
+  } while (0)
 #define FAULT_IS(name) 0
 #define FAULT_POINT(name) \
   do {                    \

@@ -88,6 +88,14 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   const int ignored[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
   for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
   prctl(PR_SET_NAME, (unsigned long)"hwcap-exec-helper", 0, 0, 0);
+  /*
+   * Out of the tree's reach: not dumpable, so a process of the tree (same user) can neither open
+   * its /proc/<pid>/mem nor ptrace it, and so cannot rewrite its rules (ptrace_may_access). Its
+   * own ptrace of the tree and its reads of the tree's /proc files are the tracer's, unchanged.
+   * Only CAP_SYS_PTRACE reaches it now (README: not a sandbox); a release by its user goes
+   * through the control channel's socket (control.c).
+   */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   /* Wait until the target has named this helper its ptracer (Yama); EOF: it is gone. */
   char byte;

@@ -14,6 +14,17 @@
  *                       some out-of-range leaves, as "LEAF.SUB": [eax, ebx, ecx, edx]
  *     --cpuid-in-handler  CPUID inside a SIGUSR1 handler whose sa_mask blocks SIGSEGV, with a
  *                       SIGSEGV handler installed: the handler and the masks after
+ *     --escape-wide     arch_prctl(ARCH_SET_CPUID, 1UL << 32) (nonzero only in its high half), then CPUID
+ *     --escape-compat   the escapes through the other entry points: int $0x80 (the i386 table) from this
+ *                       64-bit process, clone(CLONE_UNTRACED), arch_prctl(ARCH_SET_CPUID, 1) and
+ *                       signal(SIGSEGV, SIG_IGN), where int $0x80 works ("i386": false where the
+ *                       kernel has no IA32 emulation); and the x32 numbers (__X32_SYSCALL_BIT) where the
+ *                       kernel has x32 (x32 getpid answers; ENOSYS where it has not); then CPUID
+ *     --unblock-segv    SIGSEGV blocked with SIG_BLOCK, then unblocked with SIG_UNBLOCK, then CPUID: SigBlk
+ *                       before and after
+ *     --leaf LEAF [SUB] one CPUID (LEAF and SUB in hex, SUB 0 by default) in the main thread, as "LEAF.SUB": [...]
+ *     --inherited-ign   nothing changed: SigIgn before and after a CPUID, and whether SIGSEGV is ignored
+ *                       (run it as `sh -c "trap '' SEGV; exec hwcap-cpuid-probe --inherited-ign"`)
  *
  * --simulate executes `rdmsr` (0f 32) where CPUID would be: at CPL 3 it raises
  * the same forced SIGSEGV (SI_KERNEL) that a faulting CPUID does, so a test build
@@ -172,6 +183,101 @@ static int mode_escape(void) {
   return 0;
 }
 
+static int mode_escape_wide(void) {
+  errno = 0;
+  long set = syscall(SYS_arch_prctl, 0x1012, 1UL << 32);
+  int set_errno = set ? errno : 0;
+  uint32_t r[4];
+  cpuid(7, 0, r);
+  printf("{\"setCpuidWide\":%ld,\"setCpuidWideErrno\":%d,\"leaf7ebx\":\"%08x\"}\n", set, set_errno, r[1]);
+  return 0;
+}
+
+/*
+ * A system call through int $0x80 from 64-bit code: the kernel takes it as an i386 call (its
+ * numbers, its argument registers, AUDIT_ARCH_I386 for seccomp). Pointer arguments would have to
+ * be below 4 GiB; these calls take none. Returns the raw result (-errno on failure). r8-r11 are
+ * listed as clobbered: kernels before 4.17 zeroed them on return from int $0x80.
+ */
+static long int80(long nr, long a, long b, long c, long d, long e) {
+  long ret;
+  __asm__ volatile("int $0x80"
+                   : "=a"(ret)
+                   : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e)
+                   : "memory", "r8", "r9", "r10", "r11");
+  return ret;
+}
+
+#define X32_BIT 0x40000000L
+
+/* Whether int $0x80 works here: a kernel without IA32 emulation (or booted with ia32_emulation=0)
+ * kills it with SIGSEGV. Tried in a child, with getpid (i386 20). */
+static int ia32_works(void) {
+  pid_t pid = fork();
+  if (pid == 0) _exit(int80(20, 0, 0, 0, 0, 0) > 0 ? 0 : 1);
+  int st = 0;
+  if (pid < 0 || waitpid(pid, &st, 0) != pid) return 0;
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static int mode_escape_compat(void) {
+  /* i386: clone 120 (flags in ebx; stack 0 is the parent's, as fork), arch_prctl 384, signal 48. */
+  int ia32 = ia32_works();
+  long c = 0, set = 0, sig = 0;
+  if (ia32) {
+    c = int80(120, 0x00800000 | SIGCHLD, 0, 0, 0, 0);
+    if (c == 0) _exit(0);
+    if (c > 0) waitpid((pid_t)c, NULL, 0);
+    set = int80(384, 0x1012, 1, 0, 0, 0);
+    sig = int80(48, SIGSEGV, 1 /* SIG_IGN */, 0, 0, 0);
+    if (sig >= 0) int80(48, SIGSEGV, 0 /* SIG_DFL */, 0, 0, 0);
+  }
+  /* x32: getpid 39 tells whether the kernel takes x32 calls at all; clone 56, arch_prctl 158. */
+  long x32 = syscall(X32_BIT | 39);
+  int x32_errno = x32 < 0 ? errno : 0;
+  long xc = syscall(X32_BIT | 56, 0x00800000 | SIGCHLD, 0, 0, 0, 0);
+  if (xc == 0) _exit(0);
+  int xc_errno = xc < 0 ? errno : 0;
+  if (xc > 0) waitpid((pid_t)xc, NULL, 0);
+  long xset = syscall(X32_BIT | 158, 0x1012, 1);
+  int xset_errno = xset < 0 ? errno : 0;
+  uint32_t r[4];
+  cpuid(7, 0, r);
+  printf(
+      "{\"i386\":%s,\"i386Clone\":%ld,\"i386SetCpuid\":%ld,\"i386SignalSegv\":%ld,\"x32Getpid\":%ld,\"x32GetpidErrno\":%d,"
+      "\"x32Clone\":%ld,\"x32CloneErrno\":%d,\"x32SetCpuid\":%ld,\"x32SetCpuidErrno\":%d,\"leaf7ebx\":\"%08x\"}\n",
+      ia32 ? "true" : "false", c, set, sig, x32, x32_errno, xc, xc_errno, xset, xset_errno, r[1]);
+  return 0;
+}
+
+static int mode_unblock_segv(void) {
+  sigset_t segv;
+  sigemptyset(&segv);
+  sigaddset(&segv, SIGSEGV);
+  sigprocmask(SIG_BLOCK, &segv, NULL);
+  unsigned long long blocked = status_field("SigBlk:");
+  sigprocmask(SIG_UNBLOCK, &segv, NULL);
+  unsigned long long before = status_field("SigBlk:");
+  uint32_t r[4];
+  cpuid(1, 0, r);
+  unsigned long long after = status_field("SigBlk:");
+  printf("{\"blocked\":\"%llx\",\"before\":\"%llx\",\"after\":\"%llx\"}\n", blocked, before, after);
+  return 0;
+}
+
+static int mode_inherited_ign(void) {
+  unsigned long long before = status_field("SigIgn:");
+  uint32_t r[4];
+  cpuid(1, 0, r);
+  cpuid(7, 0, r);
+  unsigned long long after = status_field("SigIgn:");
+  struct sigaction now;
+  sigaction(SIGSEGV, NULL, &now);
+  printf("{\"before\":\"%llx\",\"after\":\"%llx\",\"ignored\":%s,\"leaf7ebx\":\"%08x\"}\n", before, after,
+         now.sa_handler == SIG_IGN ? "true" : "false", r[1]);
+  return 0;
+}
+
 static int mode_sweep(void) {
   cpu_set_t one;
   CPU_ZERO(&one);
@@ -247,6 +353,16 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "--escape") == 0) return mode_escape();
   if (strcmp(mode, "--sweep") == 0) return mode_sweep();
   if (strcmp(mode, "--cpuid-in-handler") == 0) return mode_cpuid_in_handler();
+  if (strcmp(mode, "--escape-wide") == 0) return mode_escape_wide();
+  if (strcmp(mode, "--escape-compat") == 0) return mode_escape_compat();
+  if (strcmp(mode, "--unblock-segv") == 0) return mode_unblock_segv();
+  if (strcmp(mode, "--inherited-ign") == 0) return mode_inherited_ign();
+  if (strcmp(mode, "--leaf") == 0 && i + 1 < argc) {
+    uint32_t leaf = (uint32_t)strtoul(argv[i + 1], NULL, 16), sub = i + 2 < argc ? (uint32_t)strtoul(argv[i + 2], NULL, 16) : 0;
+    cpuid(leaf, sub, r);
+    printf("{\"%x.%x\":[\"%08x\",\"%08x\",\"%08x\",\"%08x\"]}\n", leaf, sub, r[0], r[1], r[2], r[3]);
+    return 0;
+  }
   if (strcmp(mode, "--block-all") == 0) {
     /* With a SIGSEGV handler and a SIGTRAP handler: the forced signal would reset both if mishandled. */
     struct sigaction sa, now, trap_now;

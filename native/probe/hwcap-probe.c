@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../common/auxv_words.h"
+#include "../common/errno_name.h"
 #include "../common/prctl_compat.h"
 
 static const char *const keys[4] = {"hwcap", "hwcap2", "hwcap3", "hwcap4"};
@@ -64,11 +65,12 @@ int main(int argc, char **argv, char **envp) {
   uint64_t kbuf[512];
   memset(kbuf, 0, sizeof kbuf);
   long r = prctl(PR_GET_AUXV, (unsigned long)kbuf, sizeof kbuf, 0, 0);
+  int gerr = errno;
   printf(",");
   if (r < 0) {
     printf("\"prGetAuxv\":null");
     elen += (size_t)snprintf(errors + elen, sizeof errors - elen, "%s\"prGetAuxv\":\"%s\"", elen ? "," : "",
-                             strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+                             hwcap_errno_name(gerr) ? hwcap_errno_name(gerr) : "?");
   } else {
     print_words("prGetAuxv", kbuf, sizeof kbuf / 8);
   }
@@ -84,7 +86,7 @@ int main(int argc, char **argv, char **envp) {
   if (len < 0) {
     printf("\"procAuxv\":null");
     elen += (size_t)snprintf(errors + elen, sizeof errors - elen, "%s\"procAuxv\":\"%s\"", elen ? "," : "",
-                             strerrorname_np(err) ? strerrorname_np(err) : "?");
+                             hwcap_errno_name(err) ? hwcap_errno_name(err) : "?");
   } else {
     print_words("procAuxv", pbuf, (size_t)len / 8);
   }

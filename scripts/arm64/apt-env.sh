@@ -1,6 +1,9 @@
 # Sourced by scripts/arm64/install.sh and scripts/arm64/system.sh: the private apt state that
 # fetches arm64 packages (.arm64/apt). It lists only arm64, so the host's dpkg keeps its
 # architectures and its apt lists stay as they were. Needs $work (the .arm64 directory).
+# scripts/arches/install.sh sources it too, with $work=.arches and apt_archs=(ppc64el s390x):
+# the Debian architectures the state lists, the first one the default (arm64 when unset).
+[ -n "${apt_archs+x}" ] || apt_archs=(arm64)
 apt_root=$work/apt
 apt_opts=(
   -o "Dir::Etc=$apt_root/etc"
@@ -13,12 +16,12 @@ apt_opts=(
   -o "Dir::State=$apt_root/state"
   -o "Dir::State::status=$apt_root/status"
   -o "Dir::Cache=$apt_root/cache"
-  -o "APT::Architecture=arm64"
-  -o "APT::Architectures::=arm64"
+  -o "APT::Architecture=${apt_archs[0]}"
   -o "APT::Sandbox::User=root"
   -o "Acquire::Languages=none"
   -o "Debug::NoLocking=1"
 )
+for a in "${apt_archs[@]}"; do apt_opts+=(-o "APT::Architectures::=$a"); done
 
 # Creates the state with the host's own source entries (whatever Debian mirror this machine
 # uses), copied as they are. Keeps an existing state.

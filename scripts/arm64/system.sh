@@ -11,6 +11,8 @@
 #   run      test/arm64/system (its own vitest config): boots every CPU model and judges the
 #            result lines the guest printed; prints `N passed, N failed`.
 # HWCAP_ARM64_KERNEL=release takes the release's own kernel instead of backports'.
+# HWCAP_ARM64_PREBUILT=DIR boots DIR's hwcap-exec and hwcap-probe (prebuilds/linux-arm64, as
+# npm run prebuilds made them for the packed package) instead of compiling them.
 # Cached in .arm64/system (the kernel Image and its config, busybox); a second run only rebuilds
 # the initramfs. When qemu-system-aarch64 or the kernel cannot be had, the reason goes to
 # .arm64/system/unavailable.txt and the tests skip saying so.
@@ -44,8 +46,8 @@ as_root() {
 install_qemu() {
   if command -v "${HWCAP_QEMU_SYSTEM:-qemu-system-aarch64}" >/dev/null; then return 0; fi
   log "installing qemu-system-arm"
-  as_root apt-get update -qq \
-    && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-arm >/dev/null \
+  as_root apt-get -o DPkg::Lock::Timeout=900 update -qq \
+    && as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends qemu-system-arm >/dev/null \
     || { unavailable "qemu-system-aarch64 is missing and apt-get install qemu-system-arm failed (needs root or sudo)"; return 1; }
 }
 
@@ -130,16 +132,26 @@ build_initramfs() {
   local r=$dir/root
   rm -rf "$r" && mkdir -p "$r"/{bin,etc,proc,sys,dev,tmp}
   cp "$dir/busybox" "$r/bin/busybox"
-  # The sources binding.gyp lists (its launcher_sources and launcher_common), and the generated security table.
-  local gen=$dir/gen launcher_src probe_src=native/probe/hwcap-probe.c
-  node scripts/gen-security-header.js lib/core/tables/security.json "$gen/security_features.h"
-  # binding.gyp is a Python literal (with # comments), as gyp reads it, not JSON.
-  launcher_src=$(python3 -c 'import ast; g = ast.literal_eval(open("binding.gyp").read()); print(" ".join(g["variables"]["launcher_sources"] + g["variables"]["launcher_common"]))')
-  # shellcheck disable=SC2086 # a list of paths without spaces
-  "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$gen" -o "$r/bin/hwcap-exec" $launcher_src 2> "$dir/build-hwcap-exec.log" \
-    || { cat "$dir/build-hwcap-exec.log" >&2; unavailable "${cross}gcc -static hwcap-exec failed"; return 1; }
-  "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -o "$r/bin/hwcap-probe" "$probe_src" 2> "$dir/build-hwcap-probe.log" \
-    || { cat "$dir/build-hwcap-probe.log" >&2; unavailable "${cross}gcc -static $probe_src failed"; return 1; }
+  if [ -n "${HWCAP_ARM64_PREBUILT:-}" ]; then
+    # The binaries the packed package ships (npm run prebuilds' prebuilds/linux-arm64), as they are.
+    for f in hwcap-exec hwcap-probe; do
+      [ -x "$HWCAP_ARM64_PREBUILT/$f" ] || { unavailable "HWCAP_ARM64_PREBUILT: no executable $HWCAP_ARM64_PREBUILT/$f"; return 1; }
+      cp "$HWCAP_ARM64_PREBUILT/$f" "$r/bin/$f"
+    done
+    log "hwcap-exec and hwcap-probe from $HWCAP_ARM64_PREBUILT (the prebuilt binaries)"
+  else
+    # The sources binding.gyp lists (its launcher_sources and launcher_common), and the generated security table.
+    local gen=$dir/gen launcher_src probe_src="native/probe/hwcap-probe.c native/common/errno_name.c"
+    node scripts/gen-security-header.js lib/core/tables/security.json "$gen/security_features.h"
+    # binding.gyp is a Python literal (with # comments), as gyp reads it, not JSON.
+    launcher_src=$(python3 -c 'import ast; g = ast.literal_eval(open("binding.gyp").read()); print(" ".join(g["variables"]["launcher_sources"] + g["variables"]["launcher_common"]))')
+    # shellcheck disable=SC2086 # a list of paths without spaces
+    "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$gen" -o "$r/bin/hwcap-exec" $launcher_src 2> "$dir/build-hwcap-exec.log" \
+      || { cat "$dir/build-hwcap-exec.log" >&2; unavailable "${cross}gcc -static hwcap-exec failed"; return 1; }
+    # shellcheck disable=SC2086
+    "${cross}gcc" -static -O2 -Wall -Wextra -D_GNU_SOURCE -o "$r/bin/hwcap-probe" $probe_src 2> "$dir/build-hwcap-probe.log" \
+      || { cat "$dir/build-hwcap-probe.log" >&2; unavailable "${cross}gcc -static $probe_src failed"; return 1; }
+  fi
   ln -s busybox "$r/bin/sh"
   printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$r/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"

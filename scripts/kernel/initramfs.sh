@@ -3,7 +3,7 @@
 # root), from this checkout as it is built (npm ci / npm run build first):
 #   /usr/bin/node and the shared libraries ldd names for it (the host's node);
 #   /hwcap      the package: package.json, dist/, build/Release/{hwcap.node,hwcap-exec,
-#               hwcap-probe}, node_modules/{bindings,file-uri-to-path} (its runtime dependency);
+#               hwcap-probe} (the addon is loaded without a runtime dependency);
 #   /hwcap-guest  test/kernel/guest/{checks.js,views.js,names.js,cpuinfo-names.js}, and
 #               kernel.config: the booted kernel's .config (argument 1: run.sh passes the
 #               config cached beside the bzImage; else .kernel/linux/.config), read by names.js;
@@ -24,7 +24,7 @@ node_bin=${HWCAP_KERNEL_NODE:-$(command -v node)}
 log() { printf 'kernel: %s\n' "$*" >&2; }
 cd "$root"
 
-for f in dist/index.js dist/cli.js build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-probe node_modules/bindings/bindings.js; do
+for f in dist/index.js dist/cli.js build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-probe; do
   [ -e "$f" ] || { log "$f is missing: run npm ci (or npm run build) first"; exit 1; }
 done
 
@@ -58,7 +58,6 @@ done
 cp package.json "$r/hwcap/"
 cp -r dist "$r/hwcap/dist"
 cp build/Release/hwcap.node build/Release/hwcap-exec build/Release/hwcap-probe "$r/hwcap/build/Release/"
-for m in bindings file-uri-to-path; do cp -r "node_modules/$m" "$r/hwcap/node_modules/$m"; done
 cp test/kernel/guest/checks.js test/kernel/guest/views.js test/kernel/guest/names.js test/kernel/guest/cpuinfo-names.js "$r/hwcap-guest/"
 config=${1:-$work/linux/.config}
 [ -f "$config" ] || { log "$config is missing: run scripts/kernel/build.sh first"; exit 1; }

@@ -12,8 +12,10 @@
 //   3. runs only the test files listed with the mutant, one after the other, and stops at the
 //      first that fails.
 // It prints `killed NAME (by FILE)` or `SURVIVED NAME`, and exits non-zero on any survivor,
-// stale mutant or failed build, or a mutant none of whose tests could run here (all skipped). Before the mutants, the same test files run once on the
-// unmutated copy: a test that already fails there would "kill" every mutant for nothing.
+// stale mutant or failed build, or a mutant none of whose tests ran here (all skipped by a probe,
+// or none registered: a -t pattern that matches nothing, an it.each over an empty list). Before the
+// mutants, the same test files run once on the unmutated copy: a test that already fails there
+// would "kill" every mutant for nothing, and a selection that registers no test here is an error.
 //
 //   HWCAP_MUTATION_DIR=/path   work there instead of a fresh temporary directory
 import { spawn, spawnSync } from 'node:child_process';
@@ -77,6 +79,8 @@ function buildsOf(m) {
       // The C launcher's security table is generated from the TypeScript catalogue's JSON.
       if (e.file.endsWith('.json')) b.add('c');
     }
+    // Scripts that tests run as they are (scripts/install.js, scripts/prebuild.sh): nothing to rebuild.
+    else if (/^scripts\/[^/]+\.(js|sh)$/.test(e.file)) continue;
     else if (!e.file.startsWith('test/')) throw new Error(`${m.name}: no rule to rebuild after an edit of ${e.file}`);
   }
   return b;
@@ -171,9 +175,11 @@ function transpile(dir, files) {
 }
 
 /**
- * Runs one test file (with an optional -t pattern). Resolves to { passed, ran, failed, out }:
+ * Runs one test file (with an optional -t pattern). Resolves to { passed, ran, failed, matched, out }:
  * `ran` counts the tests that ran (passed or failed), so that a selection that matches nothing
- * is an error and never a kill.
+ * is an error and never a kill; `matched` counts the tests the file registered here whose name the
+ * pattern selects, run or skipped. `matched` 0 is a selection that can never run on this machine:
+ * a pattern that matches nothing (stale), or an `it.each` over a list that is empty here.
  */
 let reportSeq = 0;
 async function vitest(dir, test) {
@@ -190,11 +196,19 @@ async function vitest(dir, test) {
   } finally {
     fs.rmSync(report, { force: true });
   }
-  if (!j) return { passed: false, ran: 0, failed: 0, suiteFailed: true, out: r.out };
+  if (!j) return { passed: false, ran: 0, failed: 0, matched: 0, suiteFailed: true, out: r.out };
+  // vitest's -t is a regular expression tested against each test's full name (its describe titles and its own).
+  const re = pattern ? new RegExp(pattern) : null;
+  const matched = (j.testResults ?? []).flatMap((t) => t.assertionResults ?? []).filter((a) => !re || re.test(a.fullName ?? '') || re.test(a.title ?? '')).length;
   const failedSuites = (j.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
-  return { passed: r.code === 0, ran: j.numPassedTests + j.numFailedTests, failed: j.numFailedTests, suiteFailed: failedSuites > 0, out: r.out };
+  return { passed: r.code === 0, ran: j.numPassedTests + j.numFailedTests, failed: j.numFailedTests, matched, suiteFailed: failedSuites > 0, out: r.out };
 }
 const testLabel = (t) => (Array.isArray(t) ? `${t[0]} -t ${JSON.stringify(t[1])}` : t);
+/** Why a selection ran nothing, for the message. */
+const ranNothing = (t, r) =>
+  r.matched === 0
+    ? `${testLabel(t)} registers no test${Array.isArray(t) ? ' that the pattern selects (a stale pattern, or an it.each over a list that is empty on this machine)' : ' here'}`
+    : `${testLabel(t)}: all ${r.matched} selected tests were skipped here (a probe said no)`;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -224,7 +238,7 @@ async function main() {
   // One built copy of the package; every mutant starts from a copy of it.
   fs.rmSync(base, { recursive: true, force: true });
   fs.mkdirSync(base, { recursive: true });
-  const tar = spawnSync('bash', ['-c', `tar -C "$1" --exclude=./build --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./.arm64 --exclude=./bench/results -cf - . | tar -C "$2" -xf -`, '-', root, base], { stdio: 'inherit' });
+  const tar = spawnSync('bash', ['-c', `tar -C "$1" --exclude=./build --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./.arm64 --exclude=./.arches --exclude=./.prebuild --exclude=./prebuilds --exclude=./bench/results -cf - . | tar -C "$2" -xf -`, '-', root, base], { stdio: 'inherit' });
   if (tar.status !== 0) throw new Error('mutation: copying the package failed');
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(base, 'node_modules'));
   const err = await build(base, new Set(['c', 'configure', 'ts']));
@@ -240,13 +254,17 @@ async function main() {
   if (!noBaseline) {
     const tests = [...new Map(mutants.flatMap((m) => m.tests).map((t) => [testLabel(t), t])).values()];
     const failed = [];
+    const empty = [];
     await pool(tests, jobs, async (t) => {
       const r = await vitest(base, t);
       if (!r.passed) failed.push({ t, out: r.out });
-      else if (r.ran === 0) console.log(`mutation: ${testLabel(t)} runs no test here (skipped on this machine, or a pattern that matches nothing)`);
+      else if (r.matched === 0) empty.push(t);
+      else if (r.ran === 0) console.log(`mutation: ${ranNothing(t, r)}`);
     });
-    if (failed.length) {
+    if (failed.length || empty.length) {
       for (const f of failed) console.error(`mutation: fails without any mutant: ${testLabel(f.t)}\n${f.out.slice(-4000)}`);
+      // A selection that registers no test here can kill nothing here: an error, never a silent pass.
+      for (const t of empty) console.error(`mutation: ERROR ${ranNothing(t, { matched: 0 })}; used by ${mutants.filter((m) => m.tests.some((x) => testLabel(x) === testLabel(t))).map((m) => m.name).join(', ')}`);
       cleanup();
       process.exit(2);
     }
@@ -281,15 +299,18 @@ async function runMutant(m, work, base) {
     const err = await build(dir, what, m.env ?? {});
     if (err) return { name: m.name, status: 'unbuildable', line: `UNBUILDABLE ${m.name}`, detail: err };
     let ran = 0;
+    const why = [];
     for (const t of m.tests) {
       const r = await vitest(dir, t);
       if (r.failed > 0) return { name: m.name, status: 'killed', line: `killed ${m.name} (by ${testLabel(t)})` };
       if (r.suiteFailed) return { name: m.name, status: 'killed', line: `killed ${m.name} (by ${testLabel(t)}: the file failed to load or its hooks failed)` };
       if (!r.passed) return { name: m.name, status: 'error', line: `ERROR ${m.name}: vitest failed on ${testLabel(t)} without a failed test`, detail: r.out.slice(-3000) };
       if (r.ran > 0) ran++;
+      else why.push(ranNothing(t, r));
     }
-    // Every selection skipped here (a probe said no): nothing could kill it, which is not a kill.
-    if (ran === 0) return { name: m.name, status: 'error', line: `ERROR ${m.name}: none of its tests ran here`, detail: m.tests.map(testLabel).join(', ') };
+    // No selection ran a test here (skipped by a probe, or none registered): nothing could kill it,
+    // which is not a kill.
+    if (ran === 0) return { name: m.name, status: 'error', line: `ERROR ${m.name}: none of its tests ran here, so nothing could kill it`, detail: why.join('\n') };
     return { name: m.name, status: 'survived', line: `SURVIVED ${m.name}`, detail: `${m.claim}\nran: ${m.tests.map(testLabel).join(', ')}` };
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { expectCode, probeLdShowAuxv, skipNote } from '../support/helpers';
 import { runs } from '../support/fuzz-helpers';
 import fc from 'fast-check';
 import { hwcapWords } from '../../lib';
-import { ARCHES, FeatureSet, HwcapSchemaError, catalog, closeMatches, decodeWords, hostArch, normalizeArch } from '../../lib';
+import { ARCHES, CPUID_WORD_NAMES, FeatureSet, HwcapSchemaError, catalog, closeMatches, decodeWords, hostArch, normalizeArch } from '../../lib';
 
 const isX86 = hostArch() === 'x86_64';
 const cpuinfoFlags = (() => {
@@ -101,15 +101,18 @@ describe('this machine (x86-64 cross-checks against /proc/cpuinfo)', () => {
 
 const word = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const wordsArb = fc.record({ hwcap: word, hwcap2: word, hwcap3: word, hwcap4: word });
+/** x86-64's CPUID words (CPUID.1:EDX is AT_HWCAP's low half, given by the words), any of them left out. */
+const cpuidArb = fc.record(Object.fromEntries(CPUID_WORD_NAMES.filter((n) => n !== 'CPUID.1:EDX').map((n) => [n, fc.integer({ min: 0, max: 0xffffffff })])) as Record<string, fc.Arbitrary<number>>, { requiredKeys: [] }) as fc.Arbitrary<Record<string, number>>;
 
 describe('round trips on every architecture', () => {
   for (const arch of ARCHES) {
-    it(`${arch}: words → names → words, and JSON, keep every bit (unknown ones included)`, () => {
+    it(`${arch}: words → names → words, and JSON, keep every bit (unknown ones included${arch === 'x86_64' ? ', CPUID words too' : ''})`, () => {
       fc.assert(
-        fc.property(wordsArb, (w) => {
-          const a = FeatureSet.fromWords(arch, w);
+        fc.property(wordsArb, arch === 'x86_64' ? cpuidArb : fc.constant({}), (w, cw) => {
+          const a = FeatureSet.fromWords(arch, w, cw as never);
           const b = FeatureSet.fromNames(arch, a.names());
           expect(b.words).toEqual(w);
+          expect(b.cpuid).toEqual(a.cpuid);
           expect(b.equals(a)).toBe(true);
           const c = FeatureSet.fromJSON(JSON.stringify(a));
           expect(c.equals(a)).toBe(true);

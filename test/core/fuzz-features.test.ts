@@ -1,6 +1,6 @@
 // Fuzz and property tests of feature names, FeatureSet, node reports,
-// baselines, check() and the NFD import (lib/features.ts, lib/report.ts,
-// lib/nfd.ts): any input answers or throws a typed error (a string `code`:
+// baselines, check() and the NFD import (lib/core/feature-set.ts, lib/core/report.ts,
+// lib/core/nfd.ts): any input answers or throws a typed error (a string `code`:
 // ERR_* argument errors, HwcapSchemaError ERR_HWCAP_*, MixedArchError), and
 // the set algebra holds on random sets of every architecture.
 import * as fs from 'node:fs';
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as h from '../../lib';
-import { ARCHES, FeatureSet, catalog, closeMatches, decodeWords, normalizeArch, type Arch } from '../../lib';
+import { ARCHES, CPUID_WORD_NAMES, FeatureSet, catalog, closeMatches, decodeWords, normalizeArch, type Arch } from '../../lib';
 import { parseReport } from '../../lib';
 import { counted, counter, expectTypedCode, expectTypedOrValue, runs, u64, weird } from '../support/fuzz-helpers';
 import { repoRoot } from '../support/helpers';
@@ -19,8 +19,16 @@ const docValue = fc.oneof(weird, fc.jsonValue());
 const archLike = fc.oneof(weird, fc.constantFrom<unknown>(...ARCHES, 'x64', 'arm64', 'ppc64', 'loong64', 'X86_64', 'i386', 'ppc64be', 'riscv32', 'mips', 'constructor', '__proto__'));
 const arch = fc.constantFrom<Arch>(...ARCHES);
 const words = fc.record({ hwcap: u64, hwcap2: u64, hwcap3: u64, hwcap4: u64 }, { requiredKeys: [] });
-/** A random set of one architecture, with named and unnamed bits. */
-const setOf = (a: Arch) => words.map((w) => FeatureSet.fromWords(a, w));
+/**
+ * x86-64: random CPUID words (uint32, any of them left out), every slot a FeatureSet carries
+ * beside the auxv words; CPUID.1:EDX is AT_HWCAP and comes from `words`. Elsewhere none.
+ */
+const u32 = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 1, 0x80000000, 0xffffffff));
+const cpuidWords = fc.record(Object.fromEntries(CPUID_WORD_NAMES.filter((n) => n !== 'CPUID.1:EDX').map((n) => [n, u32])) as Record<string, fc.Arbitrary<number>>, { requiredKeys: [] });
+const cpuidOf = (a: Arch): fc.Arbitrary<Record<string, number>> => (a === 'x86_64' ? (cpuidWords as fc.Arbitrary<Record<string, number>>) : fc.constant({}));
+const fromWords = (a: Arch, w: Partial<h.HwcapWords>, c: Record<string, number>): FeatureSet => FeatureSet.fromWords(a, w, c as never);
+/** A random set of one architecture, with named and unnamed bits, and on x86-64 its CPUID words. */
+const setOf = (a: Arch) => fc.tuple(words, cpuidOf(a)).map(([w, c]) => fromWords(a, w, c));
 const twoSets = arch.chain((a) => fc.tuple(setOf(a), setOf(a), setOf(a)));
 const nameLike = (a: Arch) =>
   fc.oneof(
@@ -70,10 +78,10 @@ describe('fuzz: architectures and names', () => {
 });
 
 describe('fuzz: FeatureSet', () => {
-  it('fromWords(arch, words) round-trips through names(), fromNames and JSON', () => {
+  it('fromWords(arch, words, cpuid) round-trips through names(), fromNames and JSON', () => {
     fc.assert(
-      fc.property(arch, words, counted((a, w) => {
-        const s = FeatureSet.fromWords(a, w);
+      fc.property(arch.chain((a) => fc.tuple(fc.constant(a), words, cpuidOf(a))), counted(([a, w, c]) => {
+        const s = fromWords(a, w, c);
         expect(FeatureSet.fromNames(a, s.names()).equals(s)).toBe(true);
         expect(FeatureSet.fromJSON(JSON.stringify(s)).equals(s)).toBe(true);
         expect(FeatureSet.fromJSON(s.toJSON()).equals(s)).toBe(true);
@@ -117,11 +125,28 @@ describe('fuzz: FeatureSet', () => {
         expect(u.equals(b.union(a))).toBe(true);
         expect(a.intersect(b.union(c)).equals(i.union(a.intersect(c)))).toBe(true);
         const d = a.diff(b);
-        expect(FeatureSet.fromNames(a.arch, d.missing).equals(b.without(a.names()))).toBe(true);
-        expect(FeatureSet.fromNames(a.arch, d.extra).equals(a.without(b.names()))).toBe(true);
+        const missing = FeatureSet.fromNames(a.arch, d.missing);
+        const extra = FeatureSet.fromNames(a.arch, d.extra);
+        expect(missing.union(i).equals(b) && missing.intersect(a).size === 0).toBe(true);
+        expect(extra.union(i).equals(a) && extra.intersect(b).size === 0).toBe(true);
+        // without() also drops what needs a dropped feature on x86-64 (avx, avx512f … and their
+        // dependents, decode.ts slotsToDrop): there it removes at least what diff names.
+        expect(b.without(a.names()).isSubsetOf(missing)).toBe(true);
+        expect(a.without(b.names()).isSubsetOf(extra)).toBe(true);
+        if (a.arch !== 'x86_64') {
+          expect(missing.equals(b.without(a.names()))).toBe(true);
+          expect(extra.equals(a.without(b.names()))).toBe(true);
+        }
         expect(a.isSubsetOf(b)).toBe(d.extra.length === 0);
         expect(a.equals(b)).toBe(d.extra.length === 0 && d.missing.length === 0);
         expect(a.without(a.names()).size).toBe(0);
+        // The CPUID words count (x86-64): a set is within its own auxv words alone only where it
+        // has no CPUID bit beyond CPUID.1:EDX (which is AT_HWCAP).
+        const auxvPart = FeatureSet.fromWords(a.arch, a.words);
+        const cpuidBits = Object.entries(a.cpuid).some(([n, v]) => n !== 'CPUID.1:EDX' && v !== 0);
+        expect(a.isSubsetOf(auxvPart)).toBe(!cpuidBits);
+        expect(auxvPart.isSubsetOf(a)).toBe(true);
+        expect(a.equals(auxvPart)).toBe(!cpuidBits);
       })),
       { numRuns: RUNS },
     );
@@ -225,24 +250,24 @@ describe('fuzz: FeatureSet', () => {
 describe('fuzz: reports, baselines, check', () => {
   const here = h.nodeReport();
   const { cpuid: _cpuid, cpu: _cpu, level: _level, ...base } = here;
-  const reportOf = (a: Arch, w: Partial<h.HwcapWords>, host: string) => {
-    const j = FeatureSet.fromWords(a, w).toJSON();
+  const reportOf = (a: Arch, w: Partial<h.HwcapWords>, host: string, c: Record<string, number> = {}) => {
+    const j = fromWords(a, w, c).toJSON();
     return parseReport({ ...base, hostname: host, arch: a, words: j.words, ...(j.cpuid ? { cpuid: j.cpuid } : {}), names: j.names });
   };
 
   it('baseline(reports) is within every report, and check() agrees with isSubsetOf', () => {
     fc.assert(
       fc.property(
-        arch.chain((a) => fc.tuple(fc.constant(a), fc.array(words, { minLength: 1, maxLength: 8 }), words)),
-        counted(([a, ws, probe]) => {
-          const reports = ws.map((w, i) => (i % 2 ? reportOf(a, w, `node-${i}`) : FeatureSet.fromWords(a, w)));
+        arch.chain((a) => fc.tuple(fc.constant(a), fc.array(fc.tuple(words, cpuidOf(a)), { minLength: 1, maxLength: 8 }), fc.tuple(words, cpuidOf(a)))),
+        counted(([a, ws, [probe, probeCpuid]]) => {
+          const reports = ws.map(([w, c], i) => (i % 2 ? reportOf(a, w, `node-${i}`, c) : fromWords(a, w, c)));
           const b = h.baseline(reports);
           for (const r of reports) {
             const set = r instanceof FeatureSet ? r : FeatureSet.fromJSON({ ...r, schema: 'hwcap.featureset/1' });
             expect(b.isSubsetOf(set)).toBe(true);
             expect(h.check(b, r)).toEqual({ ok: true, missing: [] });
           }
-          const node = FeatureSet.fromWords(a, probe);
+          const node = fromWords(a, probe, probeCpuid);
           const c = h.check(b, node);
           expect(c.ok).toBe(b.isSubsetOf(node));
           expect(c.missing).toEqual(node.diff(b).missing);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as h from '../../lib';
 import { AUXV_ONLY, canPtrace, keep, present, removed, hex } from '../support/mask-fixture';
 import { runNode, which } from '../support/helpers';
-import { cpuidFaulting, drop7, faultingSkip, host, isX64, reg } from '../support/cpuid-fixture';
+import { cpuidFaulting, drop7, faultProbe, faultingSkip, host, isX64, reg } from '../support/cpuid-fixture';
 import { compileFixture, killIf, parseViews, readIf, stateOf, statusField, tmpDir, tracerOf, until } from './support';
 
 const skip = canPtrace ? '' : ' (skipped: ptrace mode unavailable here)';
@@ -225,9 +225,13 @@ describe.sequential(`adopt${skip}`, () => {
     const cli = cp.spawnSync(process.execPath, [cliPath, 'adopt', String(pid)], { encoding: 'utf8' });
     expect(cli.status).toBe(2);
     expect(cli.stderr).toMatch(new RegExp(`^hwcap adopt: pid ${pid}'s CPUID rules are not known.*\\nhint: pass the rules 'hwcap release' printed \\(--cpuid RULE \\.\\.\\.\\).*--auxv-only`, 'm'));
-    // --drop alone narrows what the tree shows; it says nothing of its CPUID rules either.
+    // --drop alone narrows what the tree shows, with the CPUID rules it implies (as hwcap exec
+    // --drop; test/criu/adopt-drop.test.ts): here the lowest AT_HWCAP bit, fpu, below the x86-64
+    // baseline, refused before the tree is touched.
     const low = h.decodeWords(h.hostArch(), { hwcap: removed.hwcap })[0]!;
-    expect(cp.spawnSync(process.execPath, [cliPath, 'adopt', '--drop', low, String(pid)], { encoding: 'utf8' }).status).toBe(2);
+    const below = cp.spawnSync(process.execPath, [cliPath, 'adopt', '--drop', low, String(pid)], { encoding: 'utf8' });
+    expect(below.status).toBe(2);
+    expect(below.stderr).toMatch(new RegExp(`^hwcap adopt: the mask removes the x86-64 baseline feature ${low} from CPUID`));
     expect(tracerOf(pid)).toBe(0);
     expect(stateOf(pid)).toBe('T');
     // Told: the rules release gave (none), and the tree is followed again.
@@ -407,12 +411,12 @@ async function beatsAfter(dir: string, what: string, ok: (b: LoopBeat) => boolea
 
 let loopBin: string | undefined;
 /** cpuid-loop spawned with a CPUID mask (7.0:EBX without drop7); simulated traps unless real. */
-async function maskedLoop(real = false, busy = false, escape = false): Promise<{ pid: number; dir: string; child: cp.ChildProcess }> {
+async function maskedLoop(real = false, busy = false, escape = false, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ pid: number; dir: string; child: cp.ChildProcess }> {
   loopBin ??= compileFixture('cpuid-loop', work);
   const dir = fs.mkdtempSync(path.join(work, 'loop-'));
   const fsCur = h.FeatureSet.current();
   const hwcaps = { arch: fsCur.arch, words: fsCur.words, cpuid: { 'CPUID.7.0:EBX': kept7 } };
-  const env: NodeJS.ProcessEnv = real ? { ...process.env } : { ...process.env, ...SIMULATED };
+  const env: NodeJS.ProcessEnv = real ? { ...process.env, ...extraEnv } : { ...process.env, ...SIMULATED, ...extraEnv };
   // The fixture is not instrumented: a sanitizer preloaded by test:asan would turn its fatal
   // SIGSEGV (an unanswered trap) into an abort.
   delete env.LD_PRELOAD;
@@ -473,6 +477,27 @@ describe.skipIf(cpuidSkip).sequential(`the CPUID hand-over${cpuidWhy}`, () => {
     const bare = await withEnv(SIMULATED, () => h.adopt(pid, AUXV_ONLY));
     expect(bare.cpuid).toEqual([]);
     expect(await died).toBe('SIGSEGV');
+  });
+
+  // The twin of the real-faulting test below ("after release ARCH_GET_CPUID reads disarmed"): in the
+  // simulation nothing is armed for the kernel, so a thread cannot show the disarm. The test build
+  // logs each disarm the release injects (HWCAP_EXEC_FAULT_LOG) with the kernel's answer to that
+  // arch_prctl(ARCH_SET_CPUID, 1), which proves it ran in the thread: ENODEV where CPUID does not
+  // fault, 0 where it does.
+  it('simulated traps: release injects the disarm, arch_prctl(ARCH_SET_CPUID, 1), into every thread it armed, and the kernel answers it', async () => {
+    const log = path.join(work, `disarm-${process.pid}.log`);
+    fs.rmSync(log, { force: true });
+    const { pid } = await maskedLoop(false, false, false, { HWCAP_EXEC_FAULT_LOG: log });
+    const tids = fs.readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b);
+    expect(tids).toHaveLength(2);
+    expect(readIf(log) ?? '').toBe(''); // nothing disarmed before the release
+    const r = await h.release(pid);
+    expect(r).toMatchObject({ pid, stopped: true, tasks: 2 });
+    const want = faultProbe.code === 'ENODEV' ? -19 : 0;
+    const lines = (readIf(log) ?? '').trim().split('\n').filter(Boolean);
+    const seen = lines.map((l) => /^disarm tid=(\d+) ret=(-?\d+)$/.exec(l)).map((m) => (m ? [Number(m[1]), Number(m[2])] : [0, NaN]));
+    expect(seen.map(([t]) => t).sort((a, b) => a! - b!)).toEqual(tids);
+    for (const [, ret] of seen) expect(ret).toBe(want);
   });
 
   it('a thread caught at a CPUID trap by the hold is answered there: repeated release and adopt of a thread that traps back to back', async () => {

@@ -53,6 +53,31 @@ describe('cpuidKeepOf: the rules for a feature set', () => {
       { leaf: 0x80000001, reg: 'edx', keep: (0x20000000 | (0x178bfbff & 0x0183f3ff)) >>> 0 },
     ]);
   });
+
+  // Synthetic AMD words (an EPYC's CPUID.1:EDX 0x178bfbff and CPUID.80000001:EDX 0x2fd3fbff, whose
+  // bits 0-9, 12-17, 23, 24 copy CPUID.1:EDX; AMD APM vol. 3, E.4.2). A feature set carries the
+  // copies once, in CPUID.1:EDX (its 80000001:EDX word has the AMD-only bits), so a set without
+  // fpu (bit 0) and mmx (bit 23) must clear them in 80000001:EDX too.
+  it('the AMD mirror bits of CPUID.80000001:EDX follow what CPUID.1:EDX drops, and only those', () => {
+    const MIRROR = 0x0183f3ff;
+    const edx1 = 0x178bfbff & ~((1 << 0) | (1 << 23));
+    const own = 0x2fd3fbff & ~MIRROR; // syscall, nx, mmxext, fxsr_opt, pdpe1gb, rdtscp, lm, 3dnow bits
+    const { rules } = cpuidKeepOf({ 'CPUID.1:EDX': edx1 >>> 0, 'CPUID.80000001:EDX': own >>> 0 });
+    const keep = rules.find((r) => r.leaf === 0x80000001 && r.reg === 'edx')!.keep;
+    expect(keep & (1 << 0)).toBe(0);
+    expect(keep & (1 << 23)).toBe(0);
+    expect((keep & MIRROR) >>> 0).toBe((edx1 & MIRROR) >>> 0);
+    expect((keep & ~MIRROR) >>> 0).toBe(own >>> 0);
+    // Every CPUID.1:EDX: the mirror part of the keep word is CPUID.1:EDX's, bit for bit.
+    for (let bit = 0; bit < 32; bit++) {
+      const e = (0xffffffff & ~(1 << bit)) >>> 0;
+      const k = cpuidKeepOf({ 'CPUID.1:EDX': e, 'CPUID.80000001:EDX': own >>> 0 }).rules.find((r) => r.leaf === 0x80000001)!.keep;
+      expect([bit, (k & MIRROR) >>> 0]).toEqual([bit, (e & MIRROR) >>> 0]);
+    }
+    // A carrier without CPUID.1:EDX keeps the mirror bits (nothing says they are dropped).
+    const alone = cpuidKeepOf({ 'CPUID.80000001:EDX': own >>> 0 }).rules.find((r) => r.leaf === 0x80000001)!.keep;
+    expect((alone & MIRROR) >>> 0).toBe(MIRROR);
+  });
 });
 
 describe('probe().cpuidFault', () => {

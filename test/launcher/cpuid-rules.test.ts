@@ -18,16 +18,18 @@ const simulate: NodeJS.ProcessEnv = { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-s
 const lastJson = <T>(s: string): T => JSON.parse(s.trim().split('\n').pop()!) as T;
 const REGS = ['EAX', 'EBX', 'ECX', 'EDX'];
 
-/** The CPUID rows of the security table (CPUID.7.0:ECX pku …) that this CPU has, as --cpuid rules that clear them. */
-const presentSecurity = (isX64 && host ? security.x86_64 : []).flatMap((row) => {
+/** The CPUID rows of the security table (CPUID.7.0:ECX pku …), as --cpuid rules that clear them. */
+const cpuidSecurity = (isX64 && host ? security.x86_64 : []).flatMap((row) => {
   const m = /^CPUID\.([0-9A-F]+)\.([0-9A-F]+):(E[ABCD]X)$/.exec(row.word);
   if (!m) return [];
   const leaf = `${parseInt(m[1]!, 16).toString(16)}.${parseInt(m[2]!, 16).toString(16)}`;
   const r = REGS.indexOf(m[3]!);
   const regs = host!.main[leaf];
-  if (!regs || !((reg(regs, r) >>> row.bit) & 1)) return [];
-  return [{ name: row.name, leaf, r, bit: row.bit, rule: `${leaf}:${m[3]!.toLowerCase()}=${hex8(~(1 << row.bit))}` }];
+  const present = regs !== undefined && ((reg(regs, r) >>> row.bit) & 1) === 1;
+  return [{ name: row.name, leaf, r, bit: row.bit, present, rule: `${leaf}:${m[3]!.toLowerCase()}=${hex8(~(1 << row.bit))}` }];
 });
+/** Those this CPU has. */
+const presentSecurity = cpuidSecurity.filter((s) => s.present);
 const securitySkip = !isX64 ? ' (skipped: x86-64 only)' : presentSecurity.length === 0 ? ' (skipped: this CPU has none of pku, ospke, user_shstk, ibt)' : '';
 
 describe.skipIf(securitySkip !== '')(`a --cpuid rule that clears a security feature of this CPU${securitySkip}`, () => {
@@ -47,6 +49,44 @@ describe.skipIf(securitySkip !== '')(`a --cpuid rule that clears a security feat
 
   it.skipIf(!canPtrace).each(presentSecurity)('$name: with --allow-security-masking it is masked (simulated traps)', ({ leaf, r: i, bit, rule }) => {
     const r = run(['--allow-security-masking', '--cpuid', rule, '--', cpuidProbe, '--simulate'], simulate);
+    expect(r.status, r.stderr).toBe(0);
+    const v = lastJson<ProbeView>(r.stdout);
+    for (const where of ['main', 'thread', 'child'] as const) expect(reg(v[where][leaf]!, i)).toBe((reg(host!.main[leaf]!, i) & ~(1 << bit)) >>> 0);
+  });
+});
+
+// The same refusal on any CPU: the test build's fault cpuid-security-present makes the launcher's
+// security check (cpuid_setup.c, security_keep_cpuid) read every CPUID security bit as set, so the
+// real refusal code runs where this CPU has none of them (and for the features it lacks).
+const present: NodeJS.ProcessEnv = { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-security-present' };
+const presentSimulated: NodeJS.ProcessEnv = { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-security-present,cpuid-simulate' };
+const synthSkip = !isX64 ? ' (skipped: x86-64 only)' : '';
+
+describe.skipIf(synthSkip !== '')(`a --cpuid rule that clears a CPUID security feature, on any CPU (test build: every security bit read as present)${synthSkip}`, () => {
+  it('the table has the four CPUID security features', () => {
+    expect(cpuidSecurity.map((s) => s.name).sort()).toEqual(['ibt', 'ospke', 'pku', 'user_shstk']);
+  });
+
+  it.each(cpuidSecurity)('$name (synthetic): refused without --allow-security-masking (exit 125, stage security), before the faulting probe, nothing run', ({ name, rule }) => {
+    const marker = path.join(os.tmpdir(), `hwcap-cpuid-security-synth-${process.pid}`);
+    fs.rmSync(marker, { force: true });
+    for (const env of [present, presentSimulated]) {
+      const r = run(['--cpuid', rule, '--', 'sh', '-c', `touch ${marker}`], env);
+      expect(r.status).toBe(125);
+      expect(r.records).toEqual([expect.objectContaining({ stage: 'security', code: 'EPERM' })]);
+      expect(String(r.records[0]!.message)).toContain(`'${name}'`);
+      expect(String(r.records[0]!.message)).toContain('--allow-security-masking');
+      expect(fs.existsSync(marker)).toBe(false);
+    }
+  });
+
+  it.skipIf(!canPtrace)('(synthetic) rules that clear no security feature run: the refusal is the rule\'s, not the fault\'s (simulated traps)', () => {
+    const r = run([...cpuidArgs, '--', cpuidProbe, '--simulate'], presentSimulated);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it.skipIf(!canPtrace).each(cpuidSecurity)('$name (synthetic): with --allow-security-masking it is masked (simulated traps)', ({ leaf, r: i, bit, rule }) => {
+    const r = run(['--allow-security-masking', '--cpuid', rule, '--', cpuidProbe, '--simulate'], presentSimulated);
     expect(r.status, r.stderr).toBe(0);
     const v = lastJson<ProbeView>(r.stdout);
     for (const where of ['main', 'thread', 'child'] as const) expect(reg(v[where][leaf]!, i)).toBe((reg(host!.main[leaf]!, i) & ~(1 << bit)) >>> 0);

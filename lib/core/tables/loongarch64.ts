@@ -6,8 +6,16 @@
 // (The kernel also prints "lam_bh" and "scq" there from its cpu_has_* checks, but those have
 // no HWCAP bit in the uapi header, so they cannot appear in the auxv.)
 //
+// Unchecked: no oracle that names these bits runs here. Debian 12's qemu-user has
+// qemu-loongarch64 (la464), but Debian 12 has no loong64 port: no loongarch64 glibc (not even as
+// a -cross package, so no LD_SHOW_AUXV=1, which prints the word in hex there anyway), no GNU cross
+// toolchain and no kernel to boot for /proc/cpuinfo's "Features" line; qemu-user 7.2 passes the
+// host's /proc/cpuinfo through. (Debian 12's clang-16 could build a freestanding probe, but it
+// would only read back the word qemu chose; nothing would name its bits.) The names rest on the
+// uapi header and arch/loongarch/kernel/proc.c alone.
+//
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 export const FEATURES: readonly Feature[] = [
   { name: 'cpucfg', word: 'AT_HWCAP', bit: 0 },

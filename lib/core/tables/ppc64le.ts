@@ -8,8 +8,16 @@
 // __builtin_cpu_supports() accepts. Bits 2–5 of AT_HWCAP are unused or reserved
 // ("Reserved - do not use 0x00000004").
 //
+// Checked against glibc (npm run test:arches; test/core/arch-oracles.test.ts on every npm test):
+// every bit of both words has exactly the name of _dl_powerpc_cap_flags as compiled into Debian
+// 12's ppc64el ld.so (glibc 2.36), unnamed bits included, and under qemu-ppc64le 7.2's power8,
+// power9 and power10 hwcap's names for the words are exactly the ones LD_SHOW_AUXV=1 prints.
+// No difference was found. Those models set only part of the table (vsx arch_2_06 dfp fpu
+// altivec ppc64; vcrypto tar isel arch_2_07, plus darn ieee128 arch_3_00 on power9 and mma
+// arch_3_1 on power10); the other bits are checked by name against glibc's table alone.
+//
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 const hwcap = (name: string, mask: number): Feature => ({ name, word: 'AT_HWCAP', bit: Math.log2(mask) });
 const hwcap2 = (name: string, mask: number): Feature => ({ name, word: 'AT_HWCAP2', bit: Math.log2(mask) });

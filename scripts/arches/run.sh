@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# npm run test:arches — the ppc64le, s390x and riscv64 tables against outside oracles under
+# qemu-user: install (qemu-user on the host; Debian's glibc for each architecture in
+# .arches/<arch>/sysroot, scripts/arches/install.sh), then test/arches under its own vitest config
+# (glibc's LD_SHOW_AUXV=1 names and compiled name tables for ppc64le and s390x, the CPU models'
+# extensions for riscv64), then a summary with the `N passed, N failed` line.
+# A second run reuses the sysroots (delete .arches/ to start over). HWCAP_ARCHES_RECORD=1 rewrites
+# test/fixtures/arches/oracles.json from what the run saw.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+export HWCAP_ARCHES_DIR=${HWCAP_ARCHES_DIR:-$root/.arches}
+work=$HWCAP_ARCHES_DIR
+cd "$root"
+mkdir -p "$work"
+
+now() { date +%s.%N; }
+t0=$(now)
+scripts/arches/install.sh
+t1=$(now)
+rm -f "$work/vitest.json" "$work/observed.json"
+status=0
+node_modules/.bin/vitest run --config test/arches/vitest.config.mts --reporter=verbose \
+  --reporter=json --outputFile.json="$work/vitest.json" || status=$?
+t2=$(now)
+
+HWCAP_ARM64_TIMES="$t0 $t1 $t2" node scripts/arches/summary.mjs "$work" || status=$?
+exit "$status"

@@ -1,0 +1,45 @@
+// Prints the results of npm run test:arches: per architecture, each CPU model's words and the
+// names the oracle gave (also written to .arches/results.md for docs/testing.md), the phase
+// timings, and the `N passed, N failed` line. Exits 1 when a test failed or the file did not run.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { counts, phases, readJson } from '../arm64/vitest-counts.mjs';
+
+const work = process.argv[2];
+const observed = readJson(path.join(work, 'observed.json')) ?? {};
+const vitest = readJson(path.join(work, 'vitest.json'));
+
+const out = [];
+for (const arch of ['ppc64le', 's390x']) {
+  const o = observed[arch];
+  if (!o) continue;
+  out.push(`${arch}: ${o.source}`, '', '| `-cpu` | `AT_HWCAP` | `AT_HWCAP2` | glibc\'s names |', '|---|---|---|---|');
+  for (const m of o.models) {
+    const names = [m.glibc.AT_HWCAP, m.glibc.AT_HWCAP2].filter(Boolean).join(' · ');
+    out.push(`| \`${m.cpu}\` | \`${m.words.AT_HWCAP ?? '—'}\` | \`${m.words.AT_HWCAP2 ?? '—'}\` | ${names} |`);
+  }
+  out.push('');
+}
+if (observed.riscv64) {
+  const o = observed.riscv64;
+  out.push(`riscv64: ${o.source}`, '', '| `-cpu` | `AT_HWCAP` | extensions |', '|---|---|---|');
+  for (const m of o.models) out.push(`| \`${m.cpu}\` | \`${m.AT_HWCAP || '—'}\` | ${m.letters.join('')} |`);
+  out.push('');
+}
+fs.writeFileSync(path.join(work, 'results.md'), `${out.join('\n')}\n`);
+
+for (const arch of ['ppc64le', 's390x', 'riscv64']) {
+  const f = path.join(work, arch, 'unavailable.txt');
+  // A part that did not run and that install.sh gave no reason for: say so where .ci/run looks.
+  if (!observed[arch] && !fs.existsSync(f)) {
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, `the ${arch} tests did not run (see the output of test/arches above)\n`);
+  }
+  if (fs.existsSync(f)) out.push(`arches: ${arch} not run: ${fs.readFileSync(f, 'utf8').trim()}`);
+}
+const { passed, failed, skipped } = counts(vitest);
+console.log(`\n${out.join('\n')}`);
+if (!vitest) console.log('arches: the test file did not run (see the errors above)');
+console.log(`arches: ${phases(['install', 'run'])}`);
+console.log(`arches: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed ? 1 : 0);
