@@ -67,6 +67,17 @@
       ]
     },
     {
+      "target_name": "hwcap-trap-probe",
+      "type": "executable",
+      "sources": ["native/probe/trap-probe.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pthread"],
+      "ldflags": ["-pthread"],
+      "conditions": [
+        ["target_arch!='x64'", {"sources!": ["native/probe/trap-probe.c"], "type": "none"}],
+        ["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]
+      ]
+    },
+    {
       "target_name": "hwcap-cpuid-audit-probe",
       "type": "executable",
       "sources": ["test/probes/cpuid-audit-probe.c"],

@@ -5,6 +5,9 @@
 //   cpuid-trap-cost  one trapped CPUID against one real CPUID (hwcap-cpuid-probe --loop)
 //   cpuid-node       masked node -e 0 against plain (target <= 1.15x)
 //   cpuid-sh50       the sh loop of 50 execs, masked against plain
+//   segv-handled-auxv, segv-handled-cpuid
+//                    one SIGSEGV the program takes and handles itself (hwcap-trap-probe --segv-loop),
+//                    under an auxv-only follow and under a CPUID mask, against the same loop unmasked
 // Without CPUID faulting (the launcher's --probe-cpuid-fault says why), the
 // traps are simulated with the launcher's test switch (rdmsr raises the same
 // forced SIGSEGV): the trap cost is then that of the simulated trap, and the
@@ -20,6 +23,7 @@ const launcher = path.join(root, 'build', 'Release', 'hwcap-exec');
 // Simulated traps need the test build (HWCAP_EXEC_FAULT=cpuid-simulate).
 const testLauncher = path.join(root, 'build', 'Release', 'hwcap-exec-test');
 const probe = path.join(root, 'build', 'Release', 'hwcap-cpuid-probe');
+const trapProbe = path.join(root, 'build', 'Release', 'hwcap-trap-probe');
 
 /** Drops avx2 (7.0:EBX bit 5) and the lowest bit of 80000001:ECX other than lahf_lm and abm, as the
  * tests do (test/support/cpuid-fixture.ts). */
@@ -32,6 +36,18 @@ function maskArgs() {
   const drop81 = ((rest || ecx) & -(rest || ecx)) >>> 0;
   const hex8 = (x) => (x >>> 0).toString(16).padStart(8, '0');
   return ['--cpuid', `7.0:ebx=${hex8(~drop7)}`, '--cpuid', `80000001:ecx=${hex8(~drop81)}`];
+}
+
+/** AT_HWCAP of this process less its lowest set bit: an auxv-only mask that removes something. */
+function auxvKeep() {
+  const b = fs.readFileSync('/proc/self/auxv');
+  for (let i = 0; i + 16 <= b.length; i += 16) {
+    if (b.readBigUInt64LE(i) === 16n) {
+      const v = b.readBigUInt64LE(i + 8);
+      return v & (v - 1n);
+    }
+  }
+  return 0n;
 }
 
 /** One launcher run; returns the helper's stats line. */
@@ -103,6 +119,31 @@ async function benchCpuid({ row, scale, quick }) {
       ratio: c / b,
       notes: [how],
     });
+  }
+
+  // A SIGSEGV the program handles itself: each one stops for the helper, which only passes it on.
+  // The probe times its own loop; the three runs alternate, and each figure is their median.
+  if (fs.existsSync(trapProbe)) {
+    const segvs = quick ? 2000 : 20000;
+    const ns = (argv, e) => JSON.parse(cp.execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', env: e })).nsPerSegv;
+    const auxvArgs = ['--mode', 'ptrace', '--hwcap', `0x${auxvKeep().toString(16)}`];
+    const plain = [];
+    const auxv = [];
+    const cpuid = [];
+    for (let i = 0; i < loops; i++) {
+      plain.push(ns([trapProbe, '--segv-loop', String(segvs)], process.env));
+      auxv.push(ns([launcher, ...auxvArgs, '--', trapProbe, '--segv-loop', String(segvs)], process.env));
+      cpuid.push(ns([masked, ...mask, '--', trapProbe, '--segv-loop', String(segvs)], env));
+    }
+    const b = median(plain) / 1000;
+    const spread = (xs) => `${(Math.min(...xs) / 1000).toFixed(1)}-${(Math.max(...xs) / 1000).toFixed(1)} us over ${xs.length} runs`;
+    for (const [id, what, xs, note] of [
+      ['segv-handled-auxv', 'one handled SIGSEGV of the program, auxv-only follow vs unmasked', auxv, 'ptrace follow, no CPUID mask'],
+      ['segv-handled-cpuid', 'one handled SIGSEGV of the program, CPUID mask vs unmasked', cpuid, how],
+    ]) {
+      const c = median(xs) / 1000;
+      row({ id, what, candidateText: `${c.toFixed(1)} us`, baselineText: `${b.toFixed(2)} us`, ratio: c / b, notes: [note, `${segvs} SIGSEGVs per run; ${spread(xs)}; unmasked ${spread(plain)}`] });
+    }
   }
 
   // Whole programs: masked against plain, interleaved.

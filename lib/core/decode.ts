@@ -1,6 +1,7 @@
 // The tables, precomputed once per architecture, and the one pure decoder: words → names,
 // names → words. A "slot" is one word a FeatureSet carries: the four auxv words, then (x86-64
 // only) the CPUID words of cpuid.ts except CPUID.1:EDX, which is slot 0, AT_HWCAP.
+import { x86Dependents } from './tables/x86-implies';
 import { invalidArgType, invalidArgValue } from '../errors';
 import { editDistance } from './suggest';
 import { normalizeArch, type Arch } from './arch';
@@ -213,7 +214,9 @@ export function slotsFromNames(t: Table, names: unknown, argName: string): bigin
  * The bits to clear for without(names): each name's places; a level name drops what it and
  * every level above it add (the set then meets at most the level below); dropping the head of an
  * XSAVE group (avx, avx512f, amx_tile, apx; or xsave/osxsave for all of them) drops the whole
- * group, as the kernel's cpuid-deps.c does, since runtimes such as Go test avx2 without avx.
+ * group, as the kernel's cpuid-deps.c does, since runtimes such as Go test avx2 without avx;
+ * and every feature that the kernel, GCC or LLVM takes to imply a dropped one goes too
+ * (tables/x86-implies.ts), since a compiler's -march=native enables what such a feature implies.
  */
 export function slotsToDrop(t: Table, names: unknown, argName: string): bigint[] {
   const v = t.slots.map(() => 0n);
@@ -228,6 +231,9 @@ export function slotsToDrop(t: Table, names: unknown, argName: string): bigint[]
       const all = key === 'xsave' || key === 'osxsave';
       if (all || key === members[0] || (group === 'avx512' && key === 'avx')) for (const m of members) add(m, arg);
     }
+    // What any of the kernel, GCC and LLVM takes to imply it (tables/x86-implies.ts), and what
+    // implies those in turn: `--drop avx2` drops avx_vnni, vaes and AVX-512 too.
+    for (const m of x86Dependents(key)) if (t.byName.has(m)) add(m, arg);
   };
   iterate(names, argName).forEach((n, i) => {
     const arg = `${argName}[${i}]`;

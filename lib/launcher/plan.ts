@@ -45,7 +45,8 @@ export interface MaskPlanOptions {
 /** A feature the target still sees, and why the launcher cannot hide it. */
 export interface Unmasked {
   readonly name: string;
-  readonly why: 'auxv-only' | 'cpuid-leaf-0xd';
+  /** auxv-only: --auxv-only leaves CPUID alone; cpuid-leaf-0xd: leaf 0xD stays the CPU's; cpuid-osxsave: OSXSAVE stays true to the OS. */
+  readonly why: 'auxv-only' | 'cpuid-leaf-0xd' | 'cpuid-osxsave';
 }
 
 /** What the launcher needs per call, besides the plan. */
@@ -308,7 +309,9 @@ function setOfWords(r: Read, here: FeatureSet): FeatureSet {
  */
 function maskableNames(arch: Arch, auxvOnly: boolean): (name: string) => boolean {
   const rows = catalog(arch);
-  const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX').map((r) => r.name));
+  // Leaf 0xD stays the CPU's, and CPUID.1:ECX OSXSAVE stays true to the OS (the launcher keeps it:
+  // it reports the XCR0 that xgetbv reads, and xgetbv cannot be trapped; docs/cpuid.md).
+  const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX' || r.name === 'osxsave').map((r) => r.name));
   const inAuxv = new Set(rows.filter((r) => r.word.startsWith('AT_HWCAP') || r.also?.word.startsWith('AT_HWCAP')).map((r) => r.name));
   if (auxvOnly) return (name) => inAuxv.has(name) || /@AT_HWCAP\d?$/.test(name);
   return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
@@ -362,7 +365,7 @@ export function maskPlan(hwcaps: PlanHwcaps, options: MaskPlanOptions = {}, here
     if (below.length) throw new BelowBaselineError(below);
   }
   const unmasked: Unmasked[] =
-    auxvOnly && x86 ? removed.map((name) => ({ name, why: 'auxv-only' as const })) : removed.filter((n) => !masked(n)).map((name) => ({ name, why: 'cpuid-leaf-0xd' as const }));
+    auxvOnly && x86 ? removed.map((name) => ({ name, why: 'auxv-only' as const })) : removed.filter((n) => !masked(n)).map((name) => ({ name, why: name === 'osxsave' ? ('cpuid-osxsave' as const) : ('cpuid-leaf-0xd' as const) }));
 
   let knobs: Record<string, string> = {};
   let env: Record<string, string | undefined> | undefined;
