@@ -256,7 +256,16 @@ function replaceOption(p: RuncArgv, long: string, short: string, value: string):
 /** The commands that need the mask; every other one passes through. */
 export const MASKING_COMMANDS = ['create', 'run', 'exec', 'checkpoint', 'restore'];
 
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * checkpoint and restore (checkpoint.ts), given by the entry that starts main (lib/runtime.ts):
+ * checkpoint.ts builds on this file's runc helpers, so this file does not import it.
+ */
+export interface CheckpointCommands {
+  checkpoint(runtime: string, p: RuncArgv): Promise<number>;
+  restore(runtime: string, p: RuncArgv): Promise<number>;
+}
+
+export async function main(argv: readonly string[], cr?: CheckpointCommands): Promise<number> {
   let p: RuncArgv | undefined;
   try {
     p = parseRuncArgv(argv);
@@ -265,8 +274,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!p.command || !MASKING_COMMANDS.includes(p.command) || opt(p, 'help', 'h')) return await delegate(runtime, argv);
     if (p.command === 'create' || p.command === 'run') return await create(runtime, node, p);
     if (p.command === 'exec') return await exec(runtime, p);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const cr = require('./checkpoint') as typeof import('./checkpoint');
+    if (!cr) throw new OciError('usage', { message: `${p.command}: this entry of hwcap-runtime has no checkpoint or restore` });
     return p.command === 'checkpoint' ? await cr.checkpoint(runtime, p) : await cr.restore(runtime, p);
   } catch (e) {
     if (!(e instanceof OciError)) {

@@ -118,14 +118,14 @@ function cycles(g: Map<string, string[]>): string[][] {
   return out;
 }
 
-/** The layers, lowest first: a file may import only from its own layer or one below (core ← host ← launcher ← spawn ← the package entry ← cli). */
+/** The layers, lowest first: a file may import only from its own layer or one below (core ← host ← launcher ← spawn and oci ← the package entry ← cli and hwcap-runtime's entry). */
 const LAYERS: [RegExp, number][] = [
   [/^core\/|^errors\.ts$/, 0],
   [/^host\//, 1],
   [/^launcher\//, 2],
-  [/^spawn\//, 3],
+  [/^spawn\/|^oci\//, 3],
   [/^index\.ts$/, 4],
-  [/^cli\/|^cli\.ts$/, 5],
+  [/^cli\/|^cli\.ts$|^runtime\.ts$/, 5],
 ];
 const layerOf = (f: string): number => LAYERS.find(([re]) => re.test(f))?.[1] ?? -1;
 
