@@ -129,7 +129,9 @@ async function takeBack(runtime: string, p: RuncArgv, id: string, pid: number, f
   freezer.thaw();
   for (let i = 0; i < 500 && procs.some((q) => !['T', 'Z', 'X', undefined].includes(stateOf(q))); i++) await sleep(10);
   try {
-    await adopt(pid, { cpuid: [...rules], auxvOnly: rules.length === 0 });
+    // A container's pid 1 is its pid namespace's init: taken back as it was started, under a
+    // helper whose end (EXITKILL) ends the container, which is what a masked container wants.
+    await adopt(pid, { cpuid: [...rules], auxvOnly: rules.length === 0, allowInit: true });
   } catch (e) {
     killContainer(runtime, p, id);
     throw new OciError('adopt', { message: `${why}, and the container could not be taken back, so it was killed: ${(e as Error).message}`, errno: 'EIO' });
@@ -265,7 +267,7 @@ export async function restore(runtime: string, p: RuncArgv): Promise<number> {
     const pidFile = opt(p, 'pid-file');
     pid = pidFile ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : containerState(runtime, p, id).pid;
     if (!pid) throw new Error('no pid');
-    await adopt(pid, { cpuid: mask.cpuid, auxvOnly: mask.cpuid.length === 0 });
+    await adopt(pid, { cpuid: mask.cpuid, auxvOnly: mask.cpuid.length === 0, allowInit: true });
   } catch (e) {
     killContainer(runtime, p, id);
     throw new OciError('adopt', { message: `the restored container could not be taken back (adopt of pid ${pid ?? '?'}), so it was killed: ${(e as Error).message}`, errno: 'EIO' });
