@@ -22,7 +22,11 @@ const PATH = criu?.ok ? `${path.dirname(criu.bin)}:${process.env.PATH}` : proces
 const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 const IMAGE = 'localhost/hwcap-oci-cr:1';
 const OD_AUXV = ['od', '-A', 'n', '-t', 'x8', '-v', '/proc/self/auxv'];
-const COUNTER = ['/bin/sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done'];
+// A counter that never forks: it waits in sh's own `read -t` on a FIFO, with no signal blocked. A
+// shell that waits for a child (`sleep 0.05`) blocks signals meanwhile, so the SIGCONT of the
+// checkpoint's hold stays pending there, and CRIU 4.1.1 cannot restore a pending SIGCONT: the
+// checkpoint then refuses after its tries (docs/containers.md).
+const COUNTER = ['/bin/sh', '-c', 'busybox mkfifo /tmp/tick; exec 3<>/tmp/tick; i=0; while true; do i=$((i+1)); echo $i > /tmp/n; read -t 0.05 x <&3; done'];
 
 let dir = '';
 let rootfs = '';
