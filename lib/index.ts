@@ -55,6 +55,9 @@ export { launcherPath, probePath, probeInheritance, probePtrace, probe, nodeRepo
 export type { LauncherStage } from './launcher';
 // Checkpoint and restore: hand a followed tree over before a dump, take a restored one back.
 export { release, adopt, HandoverError } from './launcher';
+// The one mask plan: hwcaps and the mask options → kept set, auxv words, CPUID rules, mode, runtime env, launcher argv.
+export { maskPlan, BelowBaselineError } from './launcher';
+export type { MaskPlan, MaskPlanOptions, MaskPlanJSON, PlanHwcaps, Unmasked, LauncherExtras, LauncherOptions, CpuidKeep, CpuidReg } from './launcher';
 export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './launcher';
 
 // Masked children, as node:child_process has them.

@@ -28,6 +28,8 @@ const DOCUMENTED = [
   'spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork',
   // checkpoint and restore
   'release', 'adopt', 'HandoverError',
+  // the one mask plan
+  'maskPlan', 'BelowBaselineError',
 ];
 
 describe('public API', () => {

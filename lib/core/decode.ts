@@ -152,6 +152,14 @@ export function levelFeatures(arch: Arch, name: string): string[] | undefined {
   return LEVELS.slice(0, i + 1).flatMap((l) => [...l.adds]);
 }
 
+/** What a psABI level name keeps in a name list: its features and its `keeps` (tables/x86_64.ts), and every level's below. */
+function levelKeeps(arch: Arch, name: string): string[] | undefined {
+  if (arch !== 'x86_64') return undefined;
+  const i = LEVEL_NAMES.indexOf(name.trim().toLowerCase());
+  if (i < 0) return undefined;
+  return LEVELS.slice(0, i + 1).flatMap((l) => [...l.adds, ...l.keeps]);
+}
+
 /** What dropping a level removes: what it adds and what every level above it adds. */
 function levelDrop(name: string): string[] {
   const i = LEVEL_NAMES.indexOf(name.trim().toLowerCase());
@@ -209,7 +217,7 @@ export function slotsFromNames(t: Table, names: unknown, argName: string): bigin
   const v = t.slots.map(() => 0n);
   iterate(names, argName).forEach((n, i) => {
     const arg = `${argName}[${i}]`;
-    const level = typeof n === 'string' ? levelFeatures(t.arch, n) : undefined;
+    const level = typeof n === 'string' ? levelKeeps(t.arch, n) : undefined;
     for (const name of level ?? [n]) for (const [s, bit] of locate(t, name, arg)) v[s] = (v[s] ?? 0n) | (1n << BigInt(bit));
   });
   return v;

@@ -52,6 +52,12 @@ function slotsOf(t: Table, words: Partial<HwcapWords>, cpuid: Partial<Record<Cpu
   return v;
 }
 
+/**
+ * FeatureSet.fromNames with errors naming the caller's argument (`options.hwcaps[0]` rather than
+ * `names[0]`): the mask plan (lib/launcher/plan.ts) reads a name list once, through this.
+ */
+export let fromNamesAs: (arch: Arch | string, names: Iterable<unknown>, argName: string) => FeatureSet;
+
 export class FeatureSet {
   readonly arch: Arch;
   /** The auxv words (AT_HWCAP … AT_HWCAP4). */
@@ -94,8 +100,14 @@ export class FeatureSet {
    * the levels below). An unknown name throws a RangeError with close matches.
    */
   static fromNames(arch: Arch | string, names: Iterable<string>): FeatureSet {
-    const a = normalizeArch(arch);
-    return new FeatureSet(a, slotsFromNames(table(a), names, 'names'));
+    return fromNamesAs(arch, names, 'names');
+  }
+
+  static {
+    fromNamesAs = (arch, names, argName) => {
+      const a = normalizeArch(arch);
+      return new FeatureSet(a, slotsFromNames(table(a), names, argName));
+    };
   }
 
   /** Reads what toJSON wrote (a JSON string or the parsed object); schema /1 documents too. */

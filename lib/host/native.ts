@@ -1,4 +1,4 @@
-// The one declared surface of the native addon (native/addon.cc). Every
+// The one declared surface of the native addon (native/addon/addon.cc). Every
 // export is typed here; nothing else in lib/ loads the addon.
 import * as path from 'node:path';
 import * as fs from 'node:fs';

@@ -1,4 +1,4 @@
-// The launcher's command line, built from resolved options (native/hwcap-exec.c parses it).
+// The launcher's command line, built from resolved options (native/launcher/options.c parses it).
 // One row per flag group, in the order the launcher documents them: a new launcher option
 // (such as `--cpuid LEAF[.SUB]:REG=KEEP` for x86-64 CPUID masks) is one more field and one more row.
 import { HWCAP_TYPES, type HwcapMask, type HwcapWords } from '../core/words';

@@ -3,15 +3,14 @@
 // with one JSON line on stdout (native/launcher/release.h, adopt.h):
 //   release(pid, { stop, allowUnmaskedCpuid })
 //                            hwcap-exec --release PID [--no-stop [--allow-unmasked-cpuid]]
-//   adopt(pid, { hwcaps, cpuid, auxvOnly })
+//   adopt(pid, { hwcaps, cpuid, auxvOnly })  (hwcaps through the mask plan, lib/launcher/plan.ts)
 //                            hwcap-exec --adopt PID [--hwcap W]... [--cpuid RULE]... [--allow-security-masking]
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import { decodeWords, hostArch } from '../core/features';
 import { parseAuxvBytes, WORD_KEYS, wordsOf, type HwcapMask, type HwcapWords } from '../core/words';
 import { errnoOf, HwcapError, invalidArgType, invalidArgValue, outOfRange } from '../errors';
-import { cpuidRuleArg } from './cpuid';
-import { keepCpuid, keepWords } from './keep';
+import { checkPlanOptions, isMaskPlan, maskPlan, type MaskPlan } from './plan';
 import { launcherPath } from './paths';
 
 /** Why a release or an adopt was refused (the launcher's `error` field). */
@@ -94,8 +93,8 @@ export interface ReleaseResult {
 }
 
 export interface AdoptOptions {
-  /** The features to keep: a FeatureSet, feature names, or words of bits. Default: what the saved auxv shows. */
-  hwcaps?: { readonly words: HwcapWords; readonly arch?: string } | readonly string[] | HwcapMask;
+  /** The features to keep: a FeatureSet, feature names, words of bits, or a plan (maskPlan). Default: what the saved auxv shows. */
+  hwcaps?: { readonly words: HwcapWords; readonly arch?: string } | readonly string[] | HwcapMask | MaskPlan;
   /** Allow removing security features the saved auxv shows. */
   allowSecurityMasking?: boolean;
   /**
@@ -109,6 +108,8 @@ export interface AdoptOptions {
   cpuid?: readonly string[];
   /** Mask only the auxv words: options.hwcaps gives no CPUID rules (options.cpuid still applies). */
   auxvOnly?: boolean;
+  /** x86-64: allow CPUID rules of options.hwcaps below the x86-64 baseline (maskPlan's option; for static programs). */
+  allowBelowBaseline?: boolean;
 }
 
 export interface AdoptResult {
@@ -248,9 +249,10 @@ export function savedWords(pid: number): HwcapWords {
  */
 export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptResult> {
   checkPid(pid);
-  const o = checkOptions(options, ['hwcaps', 'allowSecurityMasking', 'cpuid', 'auxvOnly']);
-  const allow = checkBoolean(o, 'allowSecurityMasking', false);
+  const o = checkOptions(options, ['hwcaps', 'allowSecurityMasking', 'cpuid', 'auxvOnly', 'allowBelowBaseline']);
+  let allow = checkBoolean(o, 'allowSecurityMasking', false);
   const auxvOnly = checkBoolean(o, 'auxvOnly', false);
+  const allowBelowBaseline = checkBoolean(o, 'allowBelowBaseline', false);
   const rules = checkRules(o.cpuid);
   if (rules.length && hostArch() !== 'x86_64') throw invalidArgValue('options.cpuid', `holds CPUID rules, which only x86-64 has; this machine is ${hostArch()}`, rules);
   // x86-64: a checkpoint keeps neither the CPUID rules nor the faulting state, so nothing in the
@@ -262,7 +264,16 @@ export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptR
   }
   const args = ['--adopt', String(pid)];
   if (o.hwcaps !== undefined) {
-    const keep = keepWords(o.hwcaps);
+    // The plan of the keep set: its auxv words and the CPUID rules it implies on this CPU.
+    let plan: MaskPlan;
+    if (isMaskPlan(o.hwcaps)) {
+      checkPlanOptions(o.hwcaps, o);
+      plan = o.hwcaps;
+      allow = plan.allowSecurityMasking;
+    } else {
+      plan = maskPlan(o.hwcaps as Exclude<AdoptOptions['hwcaps'], MaskPlan | undefined>, { auxvOnly, allowSecurityMasking: allow, allowBelowBaseline });
+    }
+    const keep = plan.keep;
     const saved = savedWords(pid);
     const extra: Partial<HwcapWords> = {};
     for (const k of WORD_KEYS) {
@@ -278,7 +289,7 @@ export async function adopt(pid: number, options?: AdoptOptions): Promise<AdoptR
       const v = keep[k];
       if (v !== undefined) args.push(`--${k}`, `0x${v.toString(16)}`);
     }
-    if (!auxvOnly) rules.push(...keepCpuid(o.hwcaps).map(cpuidRuleArg));
+    rules.push(...plan.cpuidArgs);
   }
   for (const r of rules) args.push('--cpuid', r);
   if (allow) args.push('--allow-security-masking');

@@ -7,10 +7,11 @@ export { cpuidKeepOf, cpuidRules, cpuidRuleArg, parseCpuidWord, CPUID_UNMASKABLE
 export type { CpuidKeep, CpuidReg } from './cpuid';
 export { parseStatus, outcomeOf, setupError, execError } from './status';
 export type { StatusRecord, Outcome } from './status';
-export { LAUNCHER_STAGES, stageOf } from './stages';
-export type { LauncherStage } from './stages';
+export { LAUNCHER_STAGES, LIBRARY_NAMES, stageOf, stageHint } from './stages';
+export type { LauncherStage, OptionNamer } from './stages';
 export { probeCpuidFault, probeInheritance, probePtrace } from './probes';
 export { probe, nodeReport } from './machine';
 export { release, adopt, savedWords, HandoverError } from './handover';
-export { keepCpuid, keepFeatureSet, keepWords } from './keep';
+export { maskPlan, isMaskPlan, checkPlanOptions, belowBaselineHint, BelowBaselineError } from './plan';
+export type { MaskPlan, MaskPlanOptions, MaskPlanJSON, PlanHwcaps, Unmasked, LauncherExtras } from './plan';
 export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './handover';

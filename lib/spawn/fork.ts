@@ -4,7 +4,8 @@ import type * as cp from 'node:child_process';
 import * as url from 'node:url';
 import { invalidArgType, invalidArgValue, invalidArgValueType } from '../errors';
 import { validateArgumentNullCheck, validateObject } from './normalize';
-import { v8FlagsOf, type ForkOptions, type SpawnOptions } from './options';
+import { isMaskPlan } from '../launcher';
+import { planOf, type ForkOptions, type SpawnOptions } from './options';
 import { spawn } from './spawn';
 
 const STDIO_NAMES = ['pipe', 'inherit', 'ignore', 'overlapped'];
@@ -62,7 +63,14 @@ export function fork(modulePath: string | URL, args?: readonly string[] | ForkOp
   }
   // options.runtimeEnv: V8's --no-enable-X flags for what the mask removes, after the caller's
   // execArgv: V8 takes a flag's last setting, so a caller's --enable-X cannot turn one back on.
-  execArgv = [...(execArgv as string[]), ...v8FlagsOf(opts)];
+  // The plan is made here, once, and handed to spawn as options.hwcaps.
+  let v8: readonly string[] = [];
+  if (opts.hwcaps !== undefined && (opts.runtimeEnv === true || isMaskPlan(opts.hwcaps))) {
+    const plan = planOf(opts);
+    opts.hwcaps = plan;
+    v8 = plan.v8Flags;
+  }
+  execArgv = [...(execArgv as string[]), ...v8];
   const stdio = opts.stdio;
   if (typeof stdio === 'string' || !Array.isArray(stdio)) {
     const each = typeof stdio === 'string' ? stdio : opts.silent ? 'pipe' : 'inherit';

@@ -1,12 +1,12 @@
-// The hwcap options of the spawn family, their types, and their validation into what the
-// launcher needs (lib/launcher/argv.ts). child_process's own options are checked in normalize.ts.
+// The hwcap options of the spawn family, their types, and their validation into the one mask
+// plan (lib/launcher/plan.ts) and the launcher's options. child_process's own options are
+// checked in normalize.ts.
 import type * as cp from 'node:child_process';
 import * as os from 'node:os';
 import type { HwcapMask, HwcapWords } from '../core/words';
-import { checkMode, resolveMode, type SpawnMode } from '../host';
+import { checkMode, type SpawnMode } from '../host';
 import { invalidArgType, invalidArgValue } from '../errors';
-import { keepCpuid, keepFeatureSet, keepWords, probeInheritance, type LauncherOptions } from '../launcher';
-import { FeatureSet, hostArch, mergeRuntimeEnv, runtimeEnv, v8Flags } from '../core/features';
+import { checkPlanOptions, isMaskPlan, maskPlan, type LauncherOptions, type MaskPlan, type PlanHwcaps } from '../launcher';
 
 export type { SpawnMode };
 
@@ -16,8 +16,8 @@ export interface WordsCarrier {
   readonly arch?: string;
 }
 
-/** The features to keep: a FeatureSet, an array of feature names, or words of bits to keep. */
-export type HwcapsOption = WordsCarrier | readonly string[] | HwcapMask;
+/** The features to keep: a FeatureSet, an array of feature names, words of bits to keep, or a plan (maskPlan). */
+export type HwcapsOption = WordsCarrier | readonly string[] | HwcapMask | MaskPlan;
 
 export interface HwcapSpawnOptions {
   /** What the child may see. Without it nothing is masked and the call is child_process's own. */
@@ -44,6 +44,12 @@ export interface HwcapSpawnOptions {
    * child's execArgv, after the caller's. Off x86-64 it changes nothing.
    */
   runtimeEnv?: boolean;
+  /**
+   * x86-64: allow a CPUID mask that removes an x86-64 baseline feature (fpu, cmov, cx8, fxsr, mmx,
+   * sse, sse2, syscall). Default false: such a mask is refused before anything runs (a
+   * BelowBaselineError), since every dynamic glibc program stops under it. For static programs.
+   */
+  allowBelowBaseline?: boolean;
   /** A signal the child gets when its parent (this process's spawning thread) dies. */
   pdeathsig?: NodeJS.Signals | number;
   /** Set PR_SET_NO_NEW_PRIVS in the child before it execs. */
@@ -59,7 +65,7 @@ export type ExecSyncOptions = cp.ExecSyncOptions & HwcapSpawnOptions;
 export type ForkOptions = cp.ForkOptions & HwcapSpawnOptions;
 export type ExecFileCallback = (error: cp.ExecFileException | null, stdout: string | Buffer, stderr: string | Buffer) => void;
 
-export const HWCAP_KEYS = ['hwcaps', 'mode', 'follow', 'allowSecurityMasking', 'auxvOnly', 'runtimeEnv', 'pdeathsig', 'noNewPrivs'] as const;
+export const HWCAP_KEYS = ['hwcaps', 'mode', 'follow', 'allowSecurityMasking', 'auxvOnly', 'runtimeEnv', 'allowBelowBaseline', 'pdeathsig', 'noNewPrivs'] as const;
 
 /** Near misses that would silently mask nothing. */
 const NEAR_MISSES: Record<string, string> = {
@@ -80,6 +86,8 @@ const NEAR_MISSES: Record<string, string> = {
   runtimeKnobs: 'runtimeEnv',
   knobs: 'runtimeEnv',
   allowSecurityMask: 'allowSecurityMasking',
+  allowBelow: 'allowBelowBaseline',
+  allowBelowFloor: 'allowBelowBaseline',
   pdeathSig: 'pdeathsig',
   noNewPrivileges: 'noNewPrivs',
 };
@@ -91,9 +99,11 @@ export function checkNearMisses(o: Record<string, unknown>): void {
   }
 }
 
-/** The launcher's options less the per-call ones (status fd, argv0). */
-export type Resolved = Omit<LauncherOptions, 'statusFd' | 'argv0'>;
-
+/** The launcher's options less the per-call ones (status fd, argv0, exec fd); with hwcaps, the plan they come from. */
+export interface Resolved {
+  plan?: MaskPlan;
+  launcher: Omit<LauncherOptions, 'statusFd' | 'argv0' | 'execFd'>;
+}
 
 function checkBoolean(options: Record<string, unknown>, key: string, dflt: boolean): boolean {
   const v = options[key];
@@ -114,58 +124,49 @@ function checkSignal(v: unknown): number | undefined {
   return n;
 }
 
+/**
+ * The mask plan of the options (options.hwcaps given): the plan itself when options.hwcaps is
+ * one (maskPlan; the mask options given beside it must agree with it), else maskPlan of
+ * options.hwcaps and the mask options.
+ */
+export function planOf(o: Record<string, unknown>): MaskPlan {
+  const h = o.hwcaps;
+  if (isMaskPlan(h)) {
+    checkPlanOptions(h, o);
+    return h;
+  }
+  return maskPlan(o.hwcaps as PlanHwcaps, {
+    mode: o.mode as SpawnMode | undefined,
+    follow: o.follow as boolean | undefined,
+    allowSecurityMasking: o.allowSecurityMasking as boolean | undefined,
+    auxvOnly: o.auxvOnly as boolean | undefined,
+    runtimeEnv: o.runtimeEnv as boolean | undefined,
+    allowBelowBaseline: o.allowBelowBaseline as boolean | undefined,
+    env: (o.env || undefined) as Record<string, string | undefined> | undefined,
+  });
+}
+
 /** Validates the hwcap options; undefined when nothing is to be masked (the call is child_process's own). */
 export function resolveHwcapOptions(o: Record<string, unknown>): Resolved | undefined {
   checkNearMisses(o);
   // Checked before any probe runs: a bad mode is a typed error even without hwcaps.
-  const mode = checkMode(o.mode, 'options.mode');
-  const follow = checkBoolean(o, 'follow', true);
+  checkMode(o.mode, 'options.mode');
+  checkBoolean(o, 'follow', true);
   const allowSecurityMasking = checkBoolean(o, 'allowSecurityMasking', false);
-  const auxvOnly = checkBoolean(o, 'auxvOnly', false);
+  checkBoolean(o, 'auxvOnly', false);
   checkBoolean(o, 'runtimeEnv', false);
+  checkBoolean(o, 'allowBelowBaseline', false);
   const noNewPrivs = checkBoolean(o, 'noNewPrivs', false);
   const pdeathsig = checkSignal(o.pdeathsig);
   if (o.hwcaps === undefined) {
     if (pdeathsig !== undefined || noNewPrivs) {
       // Still go through the launcher for its setup steps, masking nothing.
-      return { keep: {}, mode: 'kernel', follow: false, allowSecurityMasking, pdeathsig, noNewPrivs };
+      return { launcher: { keep: {}, mode: 'kernel', follow: false, allowSecurityMasking, pdeathsig, noNewPrivs } };
     }
     return undefined;
   }
-  const keep = keepWords(o.hwcaps);
-  const cpuid = auxvOnly ? [] : keepCpuid(o.hwcaps);
-  if (cpuid.length > 0) {
-    // Only the ptrace helper answers a trapped CPUID; the launcher fails closed (cpuid-fault) where CPUID does not fault.
-    if (mode === 'kernel') throw invalidArgValue('options.mode', "cannot mask CPUID: only mode 'ptrace' (or 'auto') answers a trapped CPUID", mode);
-    return { keep, cpuid, mode: 'ptrace', follow, allowSecurityMasking, pdeathsig, noNewPrivs };
-  }
-  // Without ptrace facts resolveMode never answers null: ptrace mode fails closed with its own error.
-  const resolved = resolveMode(mode, { inheritance: probeInheritance }, 'options.mode') ?? 'ptrace';
-  return { keep, mode: resolved, follow, allowSecurityMasking, pdeathsig, noNewPrivs };
-}
-
-/**
- * With options.runtimeEnv (x86-64, hwcaps given): the child's environment, options.env (or
- * process.env) with the knobs for what hwcaps removes from this CPU merged in AND only;
- * undefined when there is nothing to add. Call after resolveHwcapOptions (it checks the options).
- */
-export function runtimeEnvOf(o: Record<string, unknown>): Record<string, string | undefined> | undefined {
-  if (o.runtimeEnv !== true || o.hwcaps === undefined || hostArch() !== 'x86_64') return undefined;
-  const here = FeatureSet.current();
-  const knobs = runtimeEnv(keepFeatureSet(o.hwcaps), { relativeTo: here, allowSecurityMasking: o.allowSecurityMasking === true });
-  if (Object.keys(knobs).length === 0) return undefined;
-  return mergeRuntimeEnv((o.env || process.env) as Record<string, string | undefined>, knobs);
-}
-
-/**
- * With options.runtimeEnv (x86-64, hwcaps given): V8's flags (v8Flags) for what hwcaps removes
- * from this CPU, for a Node child's command line after its other execArgv; [] otherwise. Checks
- * options.hwcaps (keepWords) itself: fork calls it before spawn checks the options.
- */
-export function v8FlagsOf(o: Record<string, unknown>): string[] {
-  if (o.runtimeEnv !== true || o.hwcaps === undefined || hostArch() !== 'x86_64') return [];
-  keepWords(o.hwcaps);
-  return v8Flags(keepFeatureSet(o.hwcaps), { relativeTo: FeatureSet.current(), allowSecurityMasking: o.allowSecurityMasking === true });
+  const plan = planOf(o);
+  return { plan, launcher: plan.launcherOptions({ pdeathsig, noNewPrivs }) };
 }
 
 /** The options without hwcap's own keys and argv0 (the launcher passes argv0 on to the program). */

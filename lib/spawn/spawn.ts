@@ -1,5 +1,5 @@
 // spawn and spawnSync like node:child_process, with the child's AT_HWCAP* words masked by the
-// hwcap-exec launcher (native/hwcap-exec.c).
+// hwcap-exec launcher (native/launcher/), as the one mask plan (lib/launcher/plan.ts) says.
 //
 // The launcher is the child Node spawns; the program replaces it by execve and
 // keeps its pid, so `child.pid`, stdio, signals and the exit status are the
@@ -23,7 +23,7 @@ import {
   validateTimeout,
   type Normalized,
 } from './normalize';
-import { HWCAP_KEYS, resolveHwcapOptions, runtimeEnvOf, withoutHwcapKeys, type SpawnOptions, type SpawnSyncOptions } from './options';
+import { HWCAP_KEYS, resolveHwcapOptions, withoutHwcapKeys, type SpawnOptions, type SpawnSyncOptions } from './options';
 
 type Plan =
   | { launcher?: undefined; file: string; args: string[]; options: Record<string, unknown> }
@@ -54,9 +54,10 @@ function plan(file: unknown, args: unknown, options: unknown, sync: boolean, sta
     const list = Array.isArray(args) ? (args as string[]) : [];
     return { file: file as string, args: list, options: plain };
   }
-  // options.runtimeEnv: the knobs for what the mask removes, merged into the child's environment
-  // (before any fd is opened: a user's value the merge refuses is a synchronous typed error).
-  const env = runtimeEnvOf(o);
+  // options.runtimeEnv: the plan's environment, the knobs for what the mask removes merged into
+  // the child's (the plan was made before any fd is opened: a user's value the merge refuses is
+  // a synchronous typed error).
+  const env = r.plan?.env;
   let launcher = launcherPath();
   while (stdio.length < 3) stdio.push(undefined);
   const index = stdio.length;
@@ -82,7 +83,7 @@ function plan(file: unknown, args: unknown, options: unknown, sync: boolean, sta
   const argv0 = typeof o.argv0 === 'string' ? o.argv0 : undefined;
   return {
     launcher,
-    launcherArgs: launcherArgv({ ...r, statusFd: index, argv0, execFd }, n.file, n.args),
+    launcherArgs: launcherArgv({ ...r.launcher, statusFd: index, argv0, execFd }, n.file, n.args),
     options: { ...launcherOptions, stdio },
     index,
     n,
@@ -112,7 +113,8 @@ function readStatusFile(fd: number): string {
 /**
  * child_process.spawn with the child's AT_HWCAP* words masked. Same arguments,
  * same ChildProcess, plus options.hwcaps, mode, follow, allowSecurityMasking,
- * auxvOnly, runtimeEnv, pdeathsig and noNewPrivs. Without options.hwcaps (and without pdeathsig or
+ * auxvOnly, runtimeEnv, allowBelowBaseline, pdeathsig and noNewPrivs (options.hwcaps may be a
+ * maskPlan). Without options.hwcaps (and without pdeathsig or
  * noNewPrivs) it is child_process.spawn itself.
  */
 export function spawn(file: string, args?: readonly string[] | SpawnOptions, options?: SpawnOptions): cp.ChildProcess {

@@ -1,4 +1,4 @@
-# Sourced by scripts/kernel/fetch.sh: a private apt state (.kernel/apt) that lists the machine's
+# Sourced by scripts/kernel/build.sh and scripts/kernel/initramfs.sh: a private apt state (.kernel/apt) that lists the machine's
 # own Debian mirror with the suite `trixie` (Debian 13), whose linux-source-6.12 is an
 # `arch: all` package. The host's apt sources, lists and dpkg state stay as they were: apt reads
 # only this directory (Dir::Etc, Dir::State, Dir::Cache) and only downloads (never installs).

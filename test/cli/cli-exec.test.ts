@@ -128,6 +128,8 @@ describe.skipIf(!canMask)(`hwcap exec masks the command${whyNot}`, () => {
       unmasked: arch === 'x86_64' ? [victim] : [],
       runtimeEnv: {},
       nodeFlags: [],
+      // The plan's launcher flags, what hwcap exec passes before `--`.
+      launcher: ['--mode', inherits ? 'kernel' : 'ptrace', ...Object.entries(kept.toJSON().words).flatMap(([k, v]) => [`--${k.replace('AT_', '').toLowerCase()}`, v])],
     });
     // A keep set naming what this node lacks: said in the JSON, not as a text note.
     const missing = catalog(arch).map((f) => f.name).find((n) => !here.has(n));

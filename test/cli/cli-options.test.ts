@@ -98,7 +98,7 @@ describe('parseTable: the typed values a verb receives', () => {
 
   it('repeatable options keep every value; options stop at CMD for exec', () => {
     const { values, positionals } = parseTable(exec.spec.options, ['--drop', 'a', '--drop', 'b,c', '-v', 'echo', '--json', '--drop'], 'exec', true);
-    expect(values).toEqual({ drop: ['a', 'b,c'], verbose: true, json: false, mode: 'auto', 'no-follow': false, 'allow-security-masking': false, 'auxv-only': false, 'runtime-env': false });
+    expect(values).toEqual({ drop: ['a', 'b,c'], verbose: true, json: false, mode: 'auto', 'no-follow': false, 'allow-security-masking': false, 'auxv-only': false, 'allow-below-baseline': false, 'runtime-env': false });
     expect([values.baseline, values.features]).toEqual([undefined, undefined]);
     expect(positionals).toEqual(['echo', '--json', '--drop']);
     expectTypeOf(values.drop).toEqualTypeOf<string[] | undefined>();

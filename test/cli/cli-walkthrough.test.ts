@@ -9,7 +9,7 @@ import { FeatureSet, catalog } from '../../lib';
 import { probeInheritance, probePtrace } from '../../lib';
 import { parseShowAuxv } from '../support/helpers';
 import { hwcap, tempDir } from '../support/cli-harness';
-import { keepCpuid } from '../../lib/launcher';
+import { maskPlan } from '../../lib/launcher';
 import { cpuidFaulting } from '../support/cpuid-fixture';
 
 const here = FeatureSet.current('process');
@@ -67,7 +67,7 @@ describe('a cluster walk-through', () => {
     const base = FeatureSet.fromJSON(fs.readFileSync(at('baseline.json'), 'utf8'));
     // x86-64: a baseline that removes CPUID features of this CPU masks CPUID through CPUID
     // faulting; without it hwcap exec fails closed, and --auxv-only masks the auxv alone.
-    const needsFaulting = keepCpuid(base).length > 0 && !cpuidFaulting;
+    const needsFaulting = maskPlan(base).cpuid.length > 0 && !cpuidFaulting;
     if (needsFaulting) {
       const closed = hwcap(['exec', '--baseline', at('baseline.json'), '--', '/bin/true']);
       expect(closed.status).toBe(125);

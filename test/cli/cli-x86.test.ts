@@ -14,7 +14,7 @@ const dir = tempDir('hwcap-x86-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const LDSO = '/lib64/ld-linux-x86-64.so.2';
 
-describe.skipIf(!isX86)('hwcap on x86-64 (skipped: not x86-64)', () => {
+describe.skipIf(!isX86)(`hwcap on x86-64${isX86 ? '' : ' (skipped: not x86-64)'}`, () => {
   it('show prints the psABI level, and --json carries the CPUID words', () => {
     const r = hwcap(['show']);
     expect(r.status).toBe(0);

@@ -1,6 +1,6 @@
 // Fuzz and property tests of feature names, FeatureSet, node reports,
-// baselines, check() and the NFD import (lib/features.ts, lib/report.ts,
-// lib/nfd.ts): any input answers or throws a typed error (a string `code`:
+// baselines, check() and the NFD import (lib/core/feature-set.ts, lib/core/report.ts,
+// lib/core/nfd.ts): any input answers or throws a typed error (a string `code`:
 // ERR_* argument errors, HwcapSchemaError ERR_HWCAP_*, MixedArchError), and
 // the set algebra holds on random sets of every architecture.
 import * as fs from 'node:fs';

@@ -71,7 +71,7 @@ describe.skipIf(!hasOpensslInfo)('mergeRuntimeEnv against OpenSSL (skipped: no o
 const diagnostics = isX86 && fs.existsSync(LDSO) ? run(LDSO, ['--list-diagnostics'], base) : undefined;
 const hasDiagnostics = diagnostics?.status === 0 && /x86\.cpu_features\.features\[0x0\]\.cpuid\[0x0\]/.test(diagnostics.stdout);
 
-describe.skipIf(!hasDiagnostics)('mergeRuntimeEnv against glibc (skipped: not x86-64 or glibc before 2.33)', () => {
+describe.skipIf(!hasDiagnostics)(`mergeRuntimeEnv against glibc${hasDiagnostics ? '' : ' (skipped: not x86-64 or glibc before 2.33)'}`, () => {
   const glibc = knob('glibc');
   const before = glibcWords(diagnostics?.stdout ?? '', 'active');
   const activeBit = (words: Partial<Record<CpuidWordName, number>>, name: string) => {

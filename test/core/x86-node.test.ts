@@ -32,7 +32,7 @@ const cpuidTool = isX86 ? which('cpuid') : undefined;
 
 const MIRROR = 0x0183f3ff;
 
-describe.skipIf(!isX86)('cpuid() and xgetbv() on this x86-64 node (skipped: not x86-64)', () => {
+describe.skipIf(!isX86)(`cpuid() and xgetbv() on this x86-64 node${isX86 ? '' : ' (skipped: not x86-64)'}`, () => {
   it('leaf 0 is the vendor /proc/cpuinfo names; leaf 1 the family and model', () => {
     const l0 = cpuid(0);
     const vendor = Buffer.concat([l0.ebx, l0.edx, l0.ecx].map((v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); return b; })).toString('latin1');
@@ -79,7 +79,7 @@ describe.skipIf(isX86)('cpuid() off x86-64 (skipped: this is x86-64)', () => {
   });
 });
 
-describe.skipIf(!isX86 || !cpuinfo)('FeatureSet.current() against /proc/cpuinfo flags (skipped: not x86-64, or no /proc/cpuinfo)', () => {
+describe.skipIf(!isX86 || !cpuinfo)(`FeatureSet.current() against /proc/cpuinfo flags${isX86 && cpuinfo ? '' : ' (skipped: not x86-64, or no /proc/cpuinfo)'}`, () => {
   it('names exactly the catalogued flags the kernel prints, with every exception explained', () => {
     // The rules are shared with the kernel guest's model boots (test/kernel/guest/names.js).
     const set = FeatureSet.current();
@@ -136,7 +136,7 @@ describe.skipIf(!cpuidTool)('raw CPUID words against the cpuid tool (skipped: no
   });
 });
 
-describe.skipIf(!hasDiagnostics)('against ld.so --list-diagnostics (skipped: not x86-64 or glibc before 2.33)', () => {
+describe.skipIf(!hasDiagnostics)(`against ld.so --list-diagnostics${hasDiagnostics ? '' : ' (skipped: not x86-64 or glibc before 2.33)'}`, () => {
   it('the raw words equal glibc\'s x86.cpu_features.features[I].cpuid[R]', () => {
     const raw = glibcWords(diagnostics!.stdout, 'cpuid');
     expect(Object.keys(raw).length).toBeGreaterThanOrEqual(10);
@@ -158,7 +158,7 @@ describe.skipIf(!hasDiagnostics)('against ld.so --list-diagnostics (skipped: not
   });
 });
 
-describe.skipIf(!hasDiagnostics)('runtimeEnv() against glibc (skipped: not x86-64 or glibc before 2.33)', () => {
+describe.skipIf(!hasDiagnostics)(`runtimeEnv() against glibc${hasDiagnostics ? '' : ' (skipped: not x86-64 or glibc before 2.33)'}`, () => {
   const glibc = RUNTIME_KNOBS.find((k) => k.runtime === 'glibc')!;
   const before = glibcWords(diagnostics?.stdout ?? '', 'active');
   const activeBit = (words: Partial<Record<CpuidWordName, number>>, name: string) => {

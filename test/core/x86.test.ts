@@ -182,10 +182,16 @@ describe('gating by XCR0', () => {
 });
 
 describe('psABI levels', () => {
-  it('level names expand in fromNames to the level and every level below', () => {
-    expect(FeatureSet.fromNames('x86_64', ['x86-64-v3']).equals(FeatureSet.fromNames('x86_64', V3))).toBe(true);
-    expect(FeatureSet.fromNames('x86_64', ['x86-64']).equals(FeatureSet.fromNames('x86_64', V1))).toBe(true);
-    expect(FeatureSet.fromNames('x86_64', ['X86-64-V4 ']).equals(FeatureSet.fromNames('x86_64', V4))).toBe(true);
+  it('level names expand in fromNames to the level and every level below, with what every CPU of the level has', () => {
+    // Beyond the psABI's lists: clflush (HotSpot needs it), tsc and lm on every x86-64 CPU, xsave on every AVX one.
+    const every = ['clflush', 'tsc', 'lm'];
+    expect(FeatureSet.fromNames('x86_64', ['x86-64-v3']).equals(FeatureSet.fromNames('x86_64', [...V3, ...every, 'xsave']))).toBe(true);
+    expect(FeatureSet.fromNames('x86_64', ['x86-64']).equals(FeatureSet.fromNames('x86_64', [...V1, ...every]))).toBe(true);
+    expect(FeatureSet.fromNames('x86_64', ['x86-64-v2']).equals(FeatureSet.fromNames('x86_64', [...V2, ...every]))).toBe(true);
+    expect(FeatureSet.fromNames('x86_64', ['X86-64-V4 ']).equals(FeatureSet.fromNames('x86_64', [...V4, ...every, 'xsave']))).toBe(true);
+    // A set meets a level by the psABI's list alone.
+    expect(FeatureSet.fromNames('x86_64', V3).has('x86-64-v3')).toBe(true);
+    expect(FeatureSet.fromNames('x86_64', V1).level()).toBe('x86-64');
     expect(LEVEL_NAMES).toEqual(['x86-64', 'x86-64-v2', 'x86-64-v3', 'x86-64-v4']);
   });
   it('level() is the highest level met, undefined below x86-64 and off x86-64', () => {
@@ -330,9 +336,10 @@ function x86Report(hostname: string, names: string[], vendor: string): NodeRepor
 }
 
 describe('baselines and checks of x86 nodes', () => {
-  const westmere = [...V2, 'aes', 'pclmulqdq', 'lm', 'nx', 'rdtscp', 'pdpe1gb', 'ht'];
-  const icelake = [...V4, 'aes', 'pclmulqdq', 'lm', 'nx', 'rdtscp', 'pdpe1gb', 'ht', 'sha_ni', 'avx512_vnni', 'vaes', 'fsgsbase', 'ibt', '3dnowprefetch'];
-  const zen3 = [...V3, 'aes', 'pclmulqdq', 'lm', 'nx', 'rdtscp', 'pdpe1gb', 'ht', 'sha_ni', 'vaes', 'fsgsbase', 'mmxext', 'sse4a', 'clzero', '3dnowprefetch', 'user_shstk'];
+  // Every x86-64 CPU also has clflush and tsc, and every AVX one xsave (what a level name keeps).
+  const westmere = [...V2, 'clflush', 'tsc', 'aes', 'pclmulqdq', 'lm', 'nx', 'rdtscp', 'pdpe1gb', 'ht'];
+  const icelake = [...V4, 'clflush', 'tsc', 'xsave', 'aes', 'pclmulqdq', 'lm', 'nx', 'rdtscp', 'pdpe1gb', 'ht', 'sha_ni', 'avx512_vnni', 'vaes', 'fsgsbase', 'ibt', '3dnowprefetch'];
+  const zen3 = [...V3, 'clflush', 'tsc', 'xsave', 'aes', 'pclmulqdq', 'lm', 'nx', 'rdtscp', 'pdpe1gb', 'ht', 'sha_ni', 'vaes', 'fsgsbase', 'mmxext', 'sse4a', 'clzero', '3dnowprefetch', 'user_shstk'];
 
   it('an Intel and an AMD node: the baseline is the bitwise intersection, vendor-only bits drop out', () => {
     const b = baseline([x86Report('icx', icelake, 'GenuineIntel'), x86Report('milan', zen3, 'AuthenticAMD')]);
@@ -346,7 +353,7 @@ describe('baselines and checks of x86 nodes', () => {
     const need = FeatureSet.fromNames('x86_64', ['x86-64-v3', 'avx512f']);
     expect(check(need, x86Report('milan', zen3, 'AuthenticAMD'))).toEqual({ ok: false, missing: ['avx512f'] });
     expect(check(need, x86Report('icx', icelake, 'GenuineIntel'))).toEqual({ ok: true, missing: [] });
-    expect(check(need, x86Report('wsm', westmere, 'GenuineIntel')).missing.sort()).toEqual(['abm', 'avx', 'avx2', 'avx512f', 'bmi1', 'bmi2', 'f16c', 'fma', 'movbe', 'osxsave']);
+    expect(check(need, x86Report('wsm', westmere, 'GenuineIntel')).missing.sort()).toEqual(['abm', 'avx', 'avx2', 'avx512f', 'bmi1', 'bmi2', 'f16c', 'fma', 'movbe', 'osxsave', 'xsave']);
   });
 
   it('the baseline of a v3 node with an x86-64-v2 report is x86-64-v2, and keeps what both have', () => {

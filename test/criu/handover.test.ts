@@ -225,9 +225,13 @@ describe.sequential(`adopt${skip}`, () => {
     const cli = cp.spawnSync(process.execPath, [cliPath, 'adopt', String(pid)], { encoding: 'utf8' });
     expect(cli.status).toBe(2);
     expect(cli.stderr).toMatch(new RegExp(`^hwcap adopt: pid ${pid}'s CPUID rules are not known.*\\nhint: pass the rules 'hwcap release' printed \\(--cpuid RULE \\.\\.\\.\\).*--auxv-only`, 'm'));
-    // --drop alone narrows what the tree shows; it says nothing of its CPUID rules either.
+    // --drop alone narrows what the tree shows, with the CPUID rules it implies (as hwcap exec
+    // --drop; test/criu/adopt-drop.test.ts): here the lowest AT_HWCAP bit, fpu, below the x86-64
+    // baseline, refused before the tree is touched.
     const low = h.decodeWords(h.hostArch(), { hwcap: removed.hwcap })[0]!;
-    expect(cp.spawnSync(process.execPath, [cliPath, 'adopt', '--drop', low, String(pid)], { encoding: 'utf8' }).status).toBe(2);
+    const below = cp.spawnSync(process.execPath, [cliPath, 'adopt', '--drop', low, String(pid)], { encoding: 'utf8' });
+    expect(below.status).toBe(2);
+    expect(below.stderr).toMatch(new RegExp(`^hwcap adopt: the mask removes the x86-64 baseline feature ${low} from CPUID`));
     expect(tracerOf(pid)).toBe(0);
     expect(stateOf(pid)).toBe('T');
     // Told: the rules release gave (none), and the tree is followed again.

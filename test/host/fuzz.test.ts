@@ -1,4 +1,4 @@
-// Fuzz and property tests of the auxv layer (lib/auxv.ts, lib/errors.ts) and of
+// Fuzz and property tests of the auxv layer (lib/host/auxv.ts, lib/core/words.ts, lib/errors.ts) and of
 // the native exports called directly. The rule: whatever goes in, a call either
 // returns a well-formed answer or throws a typed error (an Error with a string
 // `code`: TypeError/RangeError ERR_* from the argument checks, HwcapError from a
@@ -368,7 +368,7 @@ describe('fuzz: the native exports, called directly', () => {
 });
 
 describe('inputs that fuzzing found untyped, now typed', () => {
-  // Public pure functions of lib/auxv.ts and lib/errors.ts that did not check
+  // Public pure functions of lib/host/auxv.ts, lib/core/words.ts and lib/errors.ts that did not check
   // their arguments: a wrong type came out as an engine TypeError
   // ("Cannot read properties of null") without a code.
   // Explicit inputs (random ones hit these only now and then), then random ones of the same

@@ -1,4 +1,4 @@
-// Fuzz of spawn / spawnSync / execFile / execFileSync option validation (lib/spawn.ts): any
+// Fuzz of spawn / spawnSync / execFile / execFileSync option validation (lib/spawn/): any
 // file, args and options either throw a typed error at once, or start the
 // launcher for a program that does not exist and end in child_process's own
 // ENOENT — never a crash, an engine TypeError or a hang. The program is always
@@ -27,11 +27,18 @@ const hwcapsLike = fc.oneof(
 );
 /** A field that is usually valid, sometimes anything. */
 const mostly = <T>(good: fc.Arbitrary<T>) => fc.oneof({ arbitrary: good, weight: 6 }, { arbitrary: weird, weight: 1 });
+/**
+ * x86-64: a valid mask keeps the baseline floor (the level 'x86-64'; its AT_HWCAP bits in words),
+ * as one below it is refused at once (BelowBaselineError, lib/launcher/plan.ts).
+ */
+const floorNames = hostArch() === 'x86_64' ? ['x86-64'] : [];
+const floorWord = hostArch() === 'x86_64' ? FeatureSet.fromNames('x86_64', floorNames).words.hwcap : 0n;
 const validHwcaps = fc.oneof(
-  fc.record({ hwcap: u64, hwcap2: u64 }, { requiredKeys: [] }),
-  fc.subarray(names, { maxLength: 6 }),
+  fc.record({ hwcap: u64.map((v) => v | floorWord), hwcap2: u64 }, { requiredKeys: [] }),
+  fc.subarray(names, { maxLength: 6 }).map((n) => [...floorNames, ...n]),
   fc.constant(FeatureSet.current()),
-  fc.constant({ words: present }),
+  // A carrier without CPUID words keeps none of them (syscall among them, below the floor).
+  fc.constant(hostArch() === 'x86_64' ? { words: present, cpuid: FeatureSet.current().cpuid } : { words: present }),
 );
 const optionsLike = fc.oneof(
   {

@@ -4,7 +4,8 @@ import type { FeatureSet } from '../../core/features';
 import type * as Launcher from '../../launcher';
 import { featureNames, loadDocument } from '../documents';
 import { host } from '../host';
-import { CliError, EXIT_OK, jsonLine, out, usageError } from '../output';
+import { planFailure } from '../flags';
+import { CliError, EXIT_OK, EXIT_USAGE, jsonLine, out, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 import { pidArg } from './release';
 
@@ -21,10 +22,11 @@ export const adopt = defineVerb({
     'or drop features, never add one the saved auxv lacks (that is an error naming\n' +
     'them). What the tree has already read stays as restored.\n' +
     "CPUID (x86-64): --cpuid RULE (repeatable) gives the rules 'hwcap release'\n" +
-    'printed; a keep set that drops CPUID features adds its own (--auxv-only: not).\n' +
-    'A checkpoint keeps no CPUID rule, so on x86-64 adopt needs --cpuid, --baseline\n' +
-    "or --features (the tree's own keep set), or --auxv-only when 'hwcap release'\n" +
-    'printed no rule; without one it refuses rather than leave CPUID unmasked.\n' +
+    'printed; a keep set that drops CPUID features adds its own (--auxv-only: not):\n' +
+    "the rules 'hwcap exec' makes of the same --baseline, --features or --drop.\n" +
+    'A checkpoint keeps no CPUID rule, so on x86-64 adopt needs --cpuid, --baseline,\n' +
+    "--features or --drop (the tree's own keep set), or --auxv-only when 'hwcap\n" +
+    "release' printed no rule; without one it refuses rather than leave CPUID unmasked.\n" +
     'With any rule, faulting is armed in every thread before the tree runs again;\n' +
     'where that fails (no CPUID faulting here) the adopt fails and the tree is\n' +
     'not continued.\n' +
@@ -38,13 +40,15 @@ export const adopt = defineVerb({
     'allow-security-masking': { type: 'boolean', help: 'allow dropping security features the saved auxv shows' },
     cpuid: { type: 'string', multiple: true, value: 'RULE', help: "a CPUID rule LEAF[.SUBLEAF]:REG=KEEP, as 'hwcap release' printed it (repeatable)" },
     'auxv-only': { type: 'boolean', help: 'the keep set masks only the auxv words (no CPUID rules of its own)' },
+    'allow-below-baseline': { type: 'boolean', help: 'x86-64: allow CPUID rules below the x86-64 baseline (static programs only)' },
     json: jsonOption('print the result as one line of JSON'),
   },
   positionals: { min: 1, max: 1, name: 'PID' },
   examples: [
-    'criu restore -D img -d --shell-job && hwcap adopt --baseline b.json 4242',
-    'hwcap adopt --cpuid 7.0:ebx=f1bf078b 4242',
-    'hwcap adopt --auxv-only 4242',
+    'criu restore -D img -d --shell-job && hwcap adopt --baseline baseline.json "$PID"',
+    'hwcap adopt --auxv-only "$PID"',
+    'hwcap adopt --cpuid 7.0:ebx=ffffffdf "$PID"   # x86-64, CPUID faulting',
+    'hwcap adopt --drop ht,avx2 "$PID"   # x86-64, CPUID faulting',
   ],
   async run({ values, positionals }) {
     const pid = pidArg('adopt', positionals[0]);
@@ -52,10 +56,10 @@ export const adopt = defineVerb({
     if (baselineFile !== undefined && keepNames !== undefined) throw usageError('adopt', 'give --baseline or --features, not both');
     const h = host();
     const arch = h.hostArch();
-    if (arch === 'x86_64' && baselineFile === undefined && keepNames === undefined && values.cpuid === undefined && values['auxv-only'] !== true) {
+    if (arch === 'x86_64' && baselineFile === undefined && keepNames === undefined && dropNames === undefined && values.cpuid === undefined && values['auxv-only'] !== true) {
       throw new CliError(
         `pid ${pid}'s CPUID rules are not known: a checkpoint keeps neither them nor the faulting state, so adopt cannot tell whether the tree's CPUID was masked`,
-        "pass the rules 'hwcap release' printed (--cpuid RULE ...), or the keep set the tree was started with (--baseline FILE, --features LIST), or --auxv-only where release printed none",
+        "pass the rules 'hwcap release' printed (--cpuid RULE ...), or the keep set the tree was started with (--baseline FILE, --features LIST, --drop LIST), or --auxv-only where release printed none",
       );
     }
     let keep: FeatureSet | undefined;
@@ -68,18 +72,29 @@ export const adopt = defineVerb({
     }
     if (dropNames !== undefined) {
       // Dropping from what the tree shows when no keep set is given: its saved auxv words and, on
-      // x86-64, this CPU's CPUID words (the --cpuid rules given narrow those further): the set the
-      // spawn family makes of words of bits to keep (lib/launcher/keep.ts).
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { keepFeatureSet } = require('../../launcher') as typeof Launcher;
-      keep ??= keepFeatureSet(savedWordsOf(h, pid));
+      // x86-64, this CPU's CPUID words (the --cpuid rules given narrow those further), as
+      // 'hwcap exec --drop' drops from this node's features.
+      keep ??= shownBy(h, pid);
       keep = keep.without(featureNames('adopt', dropNames, 'drop', arch));
     }
+    // The one plan of the keep set (lib/launcher/plan.ts): its auxv words and the CPUID rules it implies.
+    let plan: Launcher.MaskPlan | undefined;
+    if (keep) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const lc = require('../../launcher') as typeof Launcher;
+      try {
+        plan = lc.maskPlan(keep, {
+          auxvOnly: values['auxv-only'] === true,
+          allowSecurityMasking: values['allow-security-masking'] === true,
+          allowBelowBaseline: values['allow-below-baseline'] === true,
+        });
+      } catch (e) {
+        throw planFailure(e, EXIT_USAGE, e instanceof lc.BelowBaselineError ? lc.belowBaselineHint : undefined) ?? e;
+      }
+    }
     const r = await h.adopt(pid, {
-      ...(keep ? { hwcaps: keep } : {}),
-      allowSecurityMasking: values['allow-security-masking'],
+      ...(plan ? { hwcaps: plan } : { allowSecurityMasking: values['allow-security-masking'], auxvOnly: values['auxv-only'] === true }),
       ...(values.cpuid ? { cpuid: values.cpuid } : {}),
-      auxvOnly: values['auxv-only'] === true,
     });
     if (values.json) out(jsonLine(r));
     else {
@@ -94,7 +109,8 @@ export const adopt = defineVerb({
   },
 });
 
-function savedWordsOf(h: ReturnType<typeof host>, pid: number) {
+/** What pid's tree shows: its saved auxv words and, on x86-64, this CPU's CPUID words. */
+function shownBy(h: ReturnType<typeof host>, pid: number): FeatureSet {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(`/proc/${pid}/auxv`);
@@ -103,5 +119,7 @@ function savedWordsOf(h: ReturnType<typeof host>, pid: number) {
     if (code === 'ENOENT') throw new CliError(`no process has pid ${pid}`, 'check the pid (after a restore, the pid CRIU restored)');
     throw new CliError(`cannot read /proc/${pid}/auxv: ${code}`, 'only a user who may ptrace the tree may adopt it');
   }
-  return h.wordsOf(h.parseAuxvBytes(buf));
+  const cpuid: Record<string, number> = { ...h.FeatureSet.current().cpuid };
+  delete cpuid['CPUID.1:EDX']; // AT_HWCAP, the saved word
+  return h.FeatureSet.fromWords(h.hostArch(), h.wordsOf(h.parseAuxvBytes(buf)), cpuid);
 }

@@ -25,7 +25,7 @@ export const check = defineVerb({
     quiet: { type: 'boolean', short: 'q', help: 'print nothing; the exit status tells' },
   },
   positionals: { min: 0, max: 1, name: 'BASELINE' },
-  examples: ['hwcap check baseline.json', 'hwcap check baseline.json --report node7.json', 'hwcap check --features sse2,ht'],
+  examples: ['hwcap check baseline.json', 'hwcap check baseline.json --report node7.json', 'hwcap check --features sse2,ht   # x86-64', 'hwcap check --features asimd,sve   # arm64'],
   run({ values, positionals }) {
     const byName = values.features;
     const [baselineFile] = positionals;

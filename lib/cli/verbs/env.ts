@@ -1,10 +1,11 @@
 // hwcap env: the runtime knobs (GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_*, NPY_*) that
 // make x86-64 runtimes leave alone what a feature set lacks, as shell export lines, and V8's
 // flags for node's command line as a comment line after them.
-import { mergeRuntimeEnv, runtimeEnv, v8Flags } from '../../core/features';
+import type * as Launcher from '../../launcher';
 import { keepSetOf } from '../documents';
 import { host } from '../host';
-import { CliError, EXIT_OK, err, out, printJson } from '../output';
+import { planFailure } from '../flags';
+import { CliError, EXIT_OK, EXIT_USAGE, err, out, printJson } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
 /** A value quoted for sh: single quotes, with ' written as '\''. */
@@ -44,21 +45,25 @@ export const env = defineVerb({
   examples: [
     'eval "$(hwcap env --baseline baseline.json)"',
     'node $(hwcap env --node-flags --baseline baseline.json) app.js',
-    'hwcap env --features x86-64-v3',
-    'hwcap env --drop avx512f --json',
+    'hwcap env --features x86-64-v3   # x86-64',
+    'hwcap env --drop avx512f --json   # x86-64',
   ],
   run({ values }) {
     const here = host().FeatureSet.current('process');
     const keep = keepSetOf('env', values, here, 'nothing to keep from');
-    const knobs = runtimeEnv(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] });
-    let merged: Record<string, string | undefined>;
+    // The knobs and V8's flags of the one plan (lib/launcher/plan.ts), as 'hwcap exec --runtime-env'
+    // sets them. env masks nothing: the CPUID floor (a mask below the x86-64 baseline) is exec's.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lc = require('../../launcher') as typeof Launcher;
+    let plan: Launcher.MaskPlan;
     try {
-      merged = mergeRuntimeEnv(process.env, knobs);
+      plan = lc.maskPlan(keep, { runtimeEnv: true, allowSecurityMasking: values['allow-security-masking'] === true, allowBelowBaseline: true }, here);
     } catch (e) {
-      throw new CliError((e as Error).message, 'fix or unset that variable');
+      if ((e as { option?: unknown }).option === 'env') throw new CliError((e as Error).message, 'fix or unset that variable');
+      throw planFailure(e, EXIT_USAGE) ?? e;
     }
-    const vars = Object.fromEntries(Object.keys(knobs).map((k) => [k, merged[k]!]));
-    const nodeFlags = v8Flags(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] });
+    const vars = plan.runtimeEnv;
+    const nodeFlags = plan.v8Flags;
     if (values['node-flags']) {
       if (values.json) printJson(nodeFlags);
       else if (nodeFlags.length) out(nodeFlags.join(' '));

@@ -6,11 +6,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { catalog, mergeRuntimeEnv, runtimeEnv, v8Flags } from '../../core/features';
 import { keepSetOf } from '../documents';
 import { host } from '../host';
 import type * as Launcher from '../../launcher';
-import { CliError, err, jsonLine, printError, usageError } from '../output';
+import { CLI_NAMES, flagOf, planFailure } from '../flags';
+import { CliError, EXIT_USAGE, err, jsonLine, printError, usageError } from '../output';
 import { defineVerb, jsonOption } from '../verb';
 
 /** Signals that reach hwcap but not, by themselves, the command: passed on. */
@@ -19,19 +19,6 @@ const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
 const FROM_TERMINAL: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
 
 const EXIT_EXEC = 125;
-
-/**
- * What the launcher can hide: the auxv words and, on x86-64, every CPUID word but leaf 0xD's
- * (CPUID.D.1:EAX stays the CPU's, as the XSAVE sizes must: docs/cpuid.md). With --auxv-only,
- * the auxv words alone.
- */
-function maskableNames(arch: string, auxvOnly: boolean): (name: string) => boolean {
-  const rows = catalog(arch);
-  const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX').map((r) => r.name));
-  const inAuxv = new Set(rows.filter((r) => r.word.startsWith('AT_HWCAP') || r.also?.word.startsWith('AT_HWCAP')).map((r) => r.name));
-  if (auxvOnly) return (name) => inAuxv.has(name) || /@AT_HWCAP\d?$/.test(name);
-  return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
-}
 
 /** The file CMD names: itself with a slash, else the first executable of that name on PATH. */
 function resolveCommand(file: string): string | undefined {
@@ -96,8 +83,12 @@ export const exec = defineVerb({
     "where 'hwcap probe' shows inheritance, else ptrace. Every exec in the command's\n" +
     'process tree is masked unless --no-follow.\n' +
     'On x86-64 a keep set that removes CPUID features masks CPUID too (ptrace mode,\n' +
-    "CPUID faulting: 'hwcap probe'); without faulting that is exit 125 (fail\n" +
-    'closed), and --auxv-only masks the auxv words alone. --runtime-env also sets the\n' +
+    "CPUID faulting: 'hwcap probe'). It may not remove the x86-64 baseline (fpu, cmov,\n" +
+    'cx8, fxsr, mmx, syscall, sse, sse2): every dynamic glibc program refuses to start\n' +
+    'under such a CPUID, so that is exit 2 before anything runs; --features x86-64,…\n' +
+    'keeps it, and --allow-below-baseline allows it for a static program. Without\n' +
+    'faulting a CPUID mask is exit 125 (fail closed), and --auxv-only masks the auxv\n' +
+    'words alone (CPUID, and the floor, stay the CPU\'s). --runtime-env also sets the\n' +
     "runtime knobs of 'hwcap env' (GLIBC_TUNABLES, OPENSSL_ia32cap, GODEBUG, DOTNET_*,\n" +
     "NPY_DISABLE_CPU_FEATURES) for what is dropped, merged into the command's\n" +
     "environment so that they only ever turn more off: a second layer for runtimes\n" +
@@ -107,7 +98,8 @@ export const exec = defineVerb({
     "--json prints one line of JSON on stderr before the command runs: {arch, mode,\n" +
     'resolvedMode, follow, keep, dropped, absent, words, cpuid (the CPUID rules),\n' +
     'auxvOnly, unmasked (what the command still sees), runtimeEnv (the variables\n' +
-    '--runtime-env sets, name → value), nodeFlags (the V8 flags it puts after node)};\n' +
+    '--runtime-env sets, name → value), nodeFlags (the V8 flags it puts after node),\n' +
+    'launcher (the launcher\'s flags before --)}: the plan it passes on (maskPlan).\n' +
     "stdout stays the command's.\n" +
     "Exit status: the command's own; 128+N if a signal N killed it; 127 command not\n" +
     'found; 126 not executable; 125 hwcap could not run it masked. SIGTERM, SIGHUP,\n' +
@@ -120,17 +112,20 @@ export const exec = defineVerb({
     'no-follow': { type: 'boolean', help: 'mask only the first exec, not the whole process tree' },
     'allow-security-masking': { type: 'boolean', help: 'allow dropping security features (arm64 paca, pacg, bti, mte, gcs …)' },
     'auxv-only': { type: 'boolean', help: 'x86-64: mask the auxv words only; CPUID stays the CPU\'s (no CPUID faulting needed)' },
+    'allow-below-baseline': { type: 'boolean', help: 'x86-64: allow a CPUID mask below the x86-64 baseline (static programs only)' },
     'runtime-env': { type: 'boolean', help: "x86-64: also set the runtime knobs ('hwcap env') for what is dropped, merged into the environment" },
     verbose: { type: 'boolean', short: 'v', help: 'say on stderr what is kept and which mode runs' },
     json: jsonOption('say the same on stderr as one line of JSON'),
   },
   positionals: { min: 0, max: Infinity, name: 'CMD' },
   stopAtCommand: true,
+  // A trailing `# …` says where an example runs (test/cli/cli-examples.test.ts runs each as written).
   examples: [
-    'hwcap exec --baseline baseline.json -- java -jar app.jar',
-    'hwcap exec --drop sve,sve2 -- ./bench',
-    'hwcap exec --features fpu,sse,sse2 -- env LD_SHOW_AUXV=1 /bin/true',
-    'hwcap exec --auxv-only --runtime-env --features x86-64-v2 -- ./app',
+    'hwcap exec --baseline baseline.json -- ./app',
+    'hwcap exec --drop sve,sve2 -- ./app   # arm64',
+    'hwcap exec --features x86-64-v2 -- env LD_SHOW_AUXV=1 /bin/true   # x86-64, CPUID faulting',
+    'hwcap exec --drop avx512f,avx2 -v -- ./app   # x86-64, CPUID faulting',
+    'hwcap exec --auxv-only --runtime-env --features x86-64-v2 -- ./app   # x86-64',
   ],
   run({ values, positionals }) {
     const [file, ...args] = positionals;
@@ -140,76 +135,79 @@ export const exec = defineVerb({
     const h = host();
     const here = h.FeatureSet.current('process');
     const keep = keepSetOf('exec', values, here, 'nothing to mask');
+    const auxvOnly = values['auxv-only'] === true;
+    const withKnobs = values['runtime-env'] === true;
+    const follow = !values['no-follow'];
+    // Loaded here, not at the top: the pure verbs load no launcher file (test/cli/cli-pure.test.ts).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lc = require('../../launcher') as typeof Launcher;
+    // The one plan (lib/launcher/plan.ts): what is kept, lost and left unmasked, the CPUID rules,
+    // the mode, the runtime env and V8's flags. It is printed (-v, --json) and passed on as it is.
+    let plan: Launcher.MaskPlan;
+    try {
+      plan = lc.maskPlan(
+        keep,
+        {
+          mode: mode as 'auto' | 'kernel' | 'ptrace',
+          follow,
+          allowSecurityMasking: values['allow-security-masking'] === true,
+          allowBelowBaseline: values['allow-below-baseline'] === true,
+          auxvOnly,
+          runtimeEnv: withKnobs,
+        },
+        here,
+      );
+    } catch (e) {
+      // A runtime variable of the user's the merge refuses (OPENSSL_ia32cap) stops here, before anything runs.
+      if ((e as { option?: unknown }).option === 'env') throw new CliError(`--runtime-env: ${(e as Error).message}`, 'fix or unset that variable', EXIT_EXEC);
+      // The floor is a usage error (2); the rest fail as the spawn they come from did (125).
+      const below = e instanceof lc.BelowBaselineError;
+      throw planFailure(e, below ? EXIT_USAGE : EXIT_EXEC, below ? lc.belowBaselineHint : undefined) ?? e;
+    }
 
     // The launcher masks the auxv words and (x86-64, through CPUID faulting) the CPUID words but
     // leaf 0xD's: what it cannot hide is said, not counted as dropped.
-    const auxvOnly = values['auxv-only'] === true;
-    const masked = maskableNames(here.arch, auxvOnly);
-    const lost = here.securityNames().filter((n) => !keep.has(n) && masked(n));
+    const lost = plan.security;
     if (lost.length && !values['allow-security-masking']) {
-      throw new CliError(`masking would drop security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect${lost.length === 1 ? 's' : ''} the command`, 'pass --allow-security-masking if that is what you want');
+      throw new CliError(`masking would drop security feature${lost.length === 1 ? '' : 's'} ${lost.join(' ')}, which protect${lost.length === 1 ? 's' : ''} the command`, `pass ${flagOf('allowSecurityMasking')} if that is what you want`);
     }
-    const absent = keep.diff(here).extra.filter(masked);
-    const kept = keep.intersect(here);
-    const dropped = here.diff(kept).extra.filter(masked);
-    // What the command still sees: with --auxv-only on x86-64 every removed feature, in CPUID
-    // (AT_HWCAP is CPUID.1:EDX, masked in the auxv alone); else what the launcher cannot hide.
-    const removed = here.diff(kept).extra;
-    const unmasked = auxvOnly && here.arch === 'x86_64' ? removed : removed.filter((n) => !masked(n));
+    const unmasked = plan.unmasked.map((u) => u.name);
     if (unmasked.length && !values.json) {
       const names = values.verbose ? unmasked.join(' ') : some(unmasked);
       const what = auxvOnly
         ? `--auxv-only: the command still sees ${unmasked.length} feature${unmasked.length === 1 ? '' : 's'} in CPUID: ${names}`
         : `the command still sees ${names} in CPUID leaf 0xD, which stays the CPU's`;
-      const knobs = values['runtime-env'] ? '--runtime-env sets' : "--runtime-env (or 'hwcap env') sets";
+      const knobs = withKnobs ? '--runtime-env sets' : "--runtime-env (or 'hwcap env') sets";
       const v8 = isNodeCommand(file) ? ` (and V8's flags, for node)` : '';
       err(`hwcap exec: note: ${what}; ${knobs} the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them${v8}`);
-    }
-    // --runtime-env: the variables the spawn's runtimeEnv option sets (the same computation,
-    // lib/spawn/options.ts runtimeEnvOf), for -v and --json; a value of the user's the merge
-    // refuses (OPENSSL_ia32cap) stops here, before anything runs.
-    const withKnobs = values['runtime-env'] === true;
-    let knobEnv: Record<string, string> = {};
-    if (withKnobs) {
-      const knobs = runtimeEnv(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] === true });
-      let merged: Record<string, string | undefined>;
-      try {
-        merged = mergeRuntimeEnv(process.env, knobs);
-      } catch (e) {
-        throw new CliError(`--runtime-env: ${(e as Error).message}`, 'fix or unset that variable', EXIT_EXEC);
-      }
-      knobEnv = Object.fromEntries(Object.keys(knobs).map((k) => [k, merged[k]!]));
     }
     // --runtime-env and CMD is node: V8's flags right after it. V8 takes a flag's last setting,
     // so a user's --enable-X later on would win: refused, AND only.
     const isNode = withKnobs && isNodeCommand(file);
-    const nodeFlags = isNode ? v8Flags(keep, { relativeTo: here, allowSecurityMasking: values['allow-security-masking'] === true }) : [];
+    const nodeFlags = isNode ? [...plan.v8Flags] : [];
     const back = reenabling(args, nodeFlags);
     if (back !== undefined) {
       throw usageError('exec', `argument ${JSON.stringify(back)} would turn back on what --runtime-env turns off (${nodeFlags.join(' ')})`, 'drop that argument, or keep the feature in the keep set');
     }
     const commandArgs = [...nodeFlags, ...args];
-    const follow = !values['no-follow'];
-    // x86-64: the CPUID rules the spawn makes of the keep set (lib/launcher/keep.ts), answered by
-    // the ptrace helper at every trapped CPUID. Loaded here, not at the top: the pure verbs load
-    // no launcher file (test/cli/cli-pure.test.ts).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const lc = here.arch === 'x86_64' && !auxvOnly ? (require('../../launcher') as typeof Launcher) : undefined;
-    const rules = lc ? lc.keepCpuid(keep).map(lc.cpuidRuleArg) : [];
-    const resolved = () => (rules.length ? 'ptrace' : h.resolveMode(mode, { inheritance: h.probeInheritance }));
+    const rules = plan.cpuidArgs;
+    const knobEnv = plan.runtimeEnv;
     if (values.json) {
-      err(jsonLine({ arch: here.arch, mode, resolvedMode: resolved(), follow, keep: kept.names(), dropped, absent, words: kept.toJSON().words, cpuid: rules, auxvOnly, unmasked, runtimeEnv: knobEnv, nodeFlags }));
+      const j = plan.toJSON();
+      err(jsonLine({ arch: j.arch, mode, resolvedMode: j.resolvedMode, follow, keep: j.keep, dropped: j.lost, absent: j.absent, words: j.words, cpuid: j.cpuid, auxvOnly, unmasked, runtimeEnv: knobEnv, nodeFlags, launcher: plan.launcherPrefix() }));
     } else {
+      const { absent, kept } = plan;
       if (absent.length) err(`hwcap exec: note: this node lacks ${absent.join(' ')} of the keep set; the command will not see ${absent.length === 1 ? 'it' : 'them'} either`);
       if (values.verbose) {
         const words = Object.entries(kept.toJSON().words).filter(([, v]) => v !== '0x0').map(([k, v]) => `${k}=${v}`);
-        err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); dropping ${dropped.join(' ') || 'none'}`);
+        err(`hwcap exec: keeping ${kept.size} of ${here.size} features (${words.join(' ') || 'all words 0'}); dropping ${plan.lost.join(' ') || 'none'}`);
         if (rules.length) err(`hwcap exec: CPUID masked (ptrace helper, CPUID faulting): ${rules.join(' ')}`);
         else if (here.arch === 'x86_64') err(`hwcap exec: CPUID not masked: ${auxvOnly ? '--auxv-only' : 'the keep set removes no CPUID feature of this CPU'}`);
         if (withKnobs) err(`hwcap exec: runtime env: ${Object.keys(knobEnv).join(' ') || `none (${here.arch === 'x86_64' ? 'no knob covers what is dropped' : `${here.arch} runtimes read the auxv`})`}`);
         if (isNode) err(`hwcap exec: node flags: ${nodeFlags.join(' ') || `none (${here.arch === 'x86_64' ? 'V8 has no flag for what is dropped' : `${here.arch}: V8 reads the auxv`})`}`);
-        const shown = rules.length ? 'ptrace (a CPUID mask needs it)' : mode === 'auto' ? `auto → ${resolved()}` : mode;
+        const shown = rules.length ? 'ptrace (a CPUID mask needs it)' : mode === 'auto' ? `auto → ${plan.resolvedMode}` : mode;
         err(`hwcap exec: mode ${shown}, ${follow ? 'following the whole process tree' : 'first exec only'}`);
+        err(`hwcap exec: launcher: hwcap-exec ${plan.launcherPrefix().join(' ')} --`);
       }
     }
 
@@ -241,21 +239,16 @@ export const exec = defineVerb({
       try {
         child = h.spawn(file, commandArgs, {
           stdio: 'inherit',
-          hwcaps: keep,
-          mode,
-          follow,
-          allowSecurityMasking: values['allow-security-masking'],
-          auxvOnly,
-          runtimeEnv: withKnobs,
+          hwcaps: plan,
           // Should hwcap die, the command does not outlive it unnoticed.
           pdeathsig: 'SIGTERM',
         });
       } catch (e) {
-        done(printError(execFailure(e, file), 'exec'));
+        done(printError(execFailure(e, file, lc), 'exec'));
         return;
       }
       for (const s of early.splice(0)) forward(s);
-      child.on('error', (e) => done(printError(execFailure(e, file), 'exec')));
+      child.on('error', (e) => done(printError(execFailure(e, file, lc), 'exec')));
       child.on('exit', (code, signal) => {
         if (signal) done(128 + ((os.constants.signals as Record<string, number>)[signal] ?? 0));
         else done(code ?? EXIT_EXEC);
@@ -265,18 +258,16 @@ export const exec = defineVerb({
 });
 
 /** A failure to start CMD, with the exit status env(1) and the shells use. */
-function execFailure(e: unknown, file: string): CliError {
+function execFailure(e: unknown, file: string, lc: typeof Launcher): CliError {
   const x = e as Error & { code?: string; syscall?: string; hint?: string; stage?: string; detail?: string };
   if (typeof x.syscall === 'string' && x.syscall.startsWith('spawn')) {
     if (x.code === 'ENOENT') return new CliError(`${file}: command not found`, 'check the name and PATH', 127);
     if (x.code === 'EACCES' || x.code === 'ENOEXEC' || x.code === 'EISDIR') return new CliError(`${file}: cannot execute: ${x.code}`, 'is it an executable file?', 126);
   }
-  // The library's hints name its options; say the command's flags instead.
-  const hint = x.hint
-    ?.replace(/pass allowSecurityMasking: true/, 'pass --allow-security-masking')
-    .replace(/pass auxvOnly: true/, 'pass --auxv-only')
-    .replace(/mode '(\w+)' or '(\w+)'/, '--mode $1 or --mode $2')
-    .replace(/mode '(\w+)'/, '--mode $1');
+  // A stage's hint names options: said again with the command's flags (lib/cli/flags.ts), where
+  // the error carries that stage's hint and not a reason of its own.
+  const stage = x.stage === undefined ? undefined : lc.stageOf(x.stage);
+  const hint = stage !== undefined && x.hint === stage.hint ? lc.stageHint(stage.name, CLI_NAMES) : x.hint;
   // The launcher's own words where they name what the cause does not: the file, the tracer, the feature.
   const detail = x.detail && ['check-target', 'seize', 'security'].includes(x.stage ?? '') && x.detail !== `${x.syscall}: ${x.code}` ? `: ${x.detail}` : '';
   const cause = x.stage ? `${x.syscall ?? 'setup'} failed at launcher step ${x.stage} (${x.code})${detail}` : x.message;

@@ -32,7 +32,7 @@ export const release = defineVerb({
     json: jsonOption('print the result as one line of JSON'),
   },
   positionals: { min: 1, max: 1, name: 'PID' },
-  examples: ['hwcap release 4242 && criu dump -t 4242 -D img --shell-job', 'hwcap release --no-stop 4242'],
+  examples: ['hwcap release "$PID" && criu dump -t "$PID" -D img --shell-job', 'hwcap release --no-stop "$PID"'],
   async run({ values, positionals }) {
     const pid = pidArg('release', positionals[0]);
     const r = await host().release(pid, { stop: !values['no-stop'], allowUnmaskedCpuid: values['allow-unmasked-cpuid'] === true });

@@ -385,10 +385,22 @@ export const XSAVE_GROUPS = {
 
 // The x86-64 psABI micro-architecture levels (x86-64-ABI, "Micro-Architecture Levels"), each
 // with what it adds to the one below; glibc's sysdeps/x86/get-isa-level.h tests the same bits.
-// Level names expand to the features of the level and every level below it.
+// A set meets a level (has, level) when it has these. In a name list (fromNames, --features) a
+// level name also keeps `keeps`: features every CPU of that level has and common runtimes
+// require, which the psABI does not list: clflush (HotSpot refuses to start without it), tsc
+// (rdtsc), lm (long mode itself) on every x86-64 CPU; xsave, which AVX needs (Intel SDM vol. 1,
+// 14.3), on every x86-64-v3 CPU. A keep set of `x86-64-v3` so leaves them on.
 export const LEVELS = [
-  { name: 'x86-64', adds: ['cmov', 'cx8', 'fpu', 'fxsr', 'mmx', 'syscall', 'sse', 'sse2'] },
-  { name: 'x86-64-v2', adds: ['cx16', 'lahf_lm', 'popcnt', 'pni', 'ssse3', 'sse4_1', 'sse4_2'] },
-  { name: 'x86-64-v3', adds: ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'osxsave'] },
-  { name: 'x86-64-v4', adds: ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'] },
+  { name: 'x86-64', adds: ['cmov', 'cx8', 'fpu', 'fxsr', 'mmx', 'syscall', 'sse', 'sse2'], keeps: ['clflush', 'tsc', 'lm'] },
+  { name: 'x86-64-v2', adds: ['cx16', 'lahf_lm', 'popcnt', 'pni', 'ssse3', 'sse4_1', 'sse4_2'], keeps: [] },
+  { name: 'x86-64-v3', adds: ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'osxsave'], keeps: ['xsave'] },
+  { name: 'x86-64-v4', adds: ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'], keeps: [] },
 ] as const;
+
+// The x86-64 baseline floor: what a CPUID mask may not remove (lib/launcher/plan.ts refuses it).
+// glibc's get_isa_level (sysdeps/x86/get-isa-level.h) gives GNU_PROPERTY_X86_ISA_1_BASELINE only
+// for CMOV, CX8, FPU, FXSR, MMX, SSE and SSE2, and ld.so stops every dynamic program built for the
+// baseline or above ("CPU ISA level is lower than required", sysdeps/x86/dl-prop.h) on a CPU
+// without it; the psABI's baseline level adds SCE (syscall) and OSFXSR (a control register bit,
+// not CPUID). These are the level 'x86-64''s features.
+export const BASELINE_FLOOR: readonly string[] = Object.freeze([...LEVELS[0].adds]);

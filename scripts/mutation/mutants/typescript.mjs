@@ -79,25 +79,25 @@ export default [
   {
     name: 'ts-keep-cpuid-no-leaf1-edx',
     claim: 'words of bits to keep mask CPUID.1:EDX as they mask AT_HWCAP (one word under two names)',
-    edits: [{ file: 'lib/launcher/keep.ts', find: "  if (edx1 !== undefined) rules.unshift({ leaf: 1, reg: 'edx', keep: edx1 });\n", replace: '' }],
+    edits: [{ file: 'lib/launcher/plan.ts', find: "  if (edx1 !== undefined) rules.unshift({ leaf: 1, reg: 'edx', keep: edx1 });\n", replace: '' }],
     tests: [['test/launcher/cpuid-spawn.test.ts', 'AT_HWCAP is CPUID.1:EDX']],
   },
   {
     name: 'ts-keep-cpuid-filter-inverted',
     claim: 'a CPUID word gets a rule where it removes a bit this CPU has, and only there',
-    edits: [{ file: 'lib/launcher/keep.ts', find: 'if (has === undefined || ((has & ~keep) >>> 0) !== 0) needed[name] = keep >>> 0;', replace: 'if (has === undefined || ((has & ~keep) >>> 0) === 0) needed[name] = keep >>> 0;' }],
+    edits: [{ file: 'lib/launcher/plan.ts', find: 'if (h === undefined || ((h & ~keep) >>> 0) !== 0) needed[name] = keep >>> 0;', replace: 'if (h === undefined || ((h & ~keep) >>> 0) === 0) needed[name] = keep >>> 0;' }],
     tests: [['test/launcher/cpuid-spawn.test.ts', 'without a CPUID feature: the child']],
   },
   {
     name: 'ts-auxv-only-ignored',
     claim: 'auxvOnly: true masks the auxv alone; CPUID is left to the CPU and needs no faulting',
-    edits: [{ file: 'lib/spawn/options.ts', find: 'const cpuid = auxvOnly ? [] : keepCpuid(o.hwcaps);', replace: 'const cpuid = keepCpuid(o.hwcaps);' }],
+    edits: [{ file: 'lib/launcher/plan.ts', find: 'const cpuid = x86 && !auxvOnly ? rulesOf(r.cpuidWords, now) : [];', replace: 'const cpuid = x86 ? rulesOf(r.cpuidWords, now) : [];' }],
     tests: [['test/launcher/cpuid-spawn.test.ts', 'auxvOnly: the auxv is masked']],
   },
   {
     name: 'ts-auxv-only-inverted',
     claim: 'without auxvOnly a set that removes a CPUID feature masks CPUID too',
-    edits: [{ file: 'lib/spawn/options.ts', find: 'const cpuid = auxvOnly ? [] : keepCpuid(o.hwcaps);', replace: 'const cpuid = auxvOnly ? keepCpuid(o.hwcaps) : [];' }],
+    edits: [{ file: 'lib/launcher/plan.ts', find: 'const cpuid = x86 && !auxvOnly ? rulesOf(r.cpuidWords, now) : [];', replace: 'const cpuid = x86 && auxvOnly ? rulesOf(r.cpuidWords, now) : [];' }],
     tests: [['test/launcher/cpuid-spawn.test.ts', 'without a CPUID feature: the child']],
   },
   {
@@ -115,7 +115,7 @@ export default [
   {
     name: 'ts-fork-v8-flags-first',
     claim: "AND only (TypeScript): fork puts V8's --no-enable-X flags after the caller's execArgv (V8 takes a flag's last setting), never before it",
-    edits: [{ file: 'lib/spawn/fork.ts', find: 'execArgv = [...(execArgv as string[]), ...v8FlagsOf(opts)];', replace: 'execArgv = [...v8FlagsOf(opts), ...(execArgv as string[])];' }],
+    edits: [{ file: 'lib/spawn/fork.ts', find: 'execArgv = [...(execArgv as string[]), ...v8];', replace: 'execArgv = [...v8, ...(execArgv as string[])];' }],
     tests: [['test/spawn/runtime-env.test.ts', "a caller's --enable-X earlier does not win"]],
   },
   {

@@ -144,7 +144,7 @@ describe.each(unavailable ? [] : models.map((m) => [m.cpu, m] as const))('-cpu %
     expect(probeOf(c['nobody-probe'])?.prGetAuxv).toEqual(probe!.prGetAuxv);
   });
 
-  it("lib/arch/aarch64.ts decodes AT_HWCAP/AT_HWCAP2 to exactly the names of the kernel's /proc/cpuinfo Features line", () => {
+  it("lib/core/tables/aarch64.ts decodes AT_HWCAP/AT_HWCAP2 to exactly the names of the kernel's /proc/cpuinfo Features line", () => {
     const features = featuresLine(c.cpuinfo?.stdout ?? '');
     expect(features.length, c.cpuinfo?.stdout).toBeGreaterThan(0);
     const decoded = decodeWords('aarch64', present!);
