@@ -65,6 +65,14 @@
         ["target_arch!='x64'", {"sources!": ["native/probe/cpuid-probe.c"], "type": "none"}],
         ["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]
       ]
+    },
+    {
+      "target_name": "hwcap-cpuid-audit-probe",
+      "type": "executable",
+      "sources": ["test/probes/cpuid-audit-probe.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pthread"],
+      "ldflags": ["-pthread"],
+      "conditions": [["target_arch!='x64'", {"sources!": ["test/probes/cpuid-audit-probe.c"], "type": "none"}]]
     }
   ],
   "conditions": [

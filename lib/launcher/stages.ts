@@ -76,7 +76,7 @@ const ROWS: readonly Row[] = [
   },
   { name: 'seccomp', kind: 'setup', source: 'launcher', hint: "the launcher could not install the seccomp filter that keeps the tree traced (no seccomp in this kernel, or no-new-privs refused)", option: 'follow' },
   { name: 'signal-state', kind: 'setup', source: 'launcher', hint: "the helper could not read the new image's signal state (/proc/<pid>/status, PTRACE_GETSIGMASK); the program was killed before it ran" },
-  { name: 'cpuid-arm', kind: 'setup', source: 'launcher', hint: 'the helper could not arm CPUID faulting in the new image (arch_prctl(ARCH_SET_CPUID)); the program was killed before it ran' },
+  { name: 'cpuid-arm', kind: 'setup', source: 'launcher', hint: 'the helper could not arm CPUID faulting in the new image (arch_prctl(ARCH_SET_CPUID) failed, or said 0 and the CPUID after it did not trap: a seccomp filter of the program\'s own can answer it without arming anything); the program was killed before it ran' },
   { name: 'masked', kind: 'event', source: 'launcher', hint: 'the program was masked at its exec stop and runs' },
   { name: 'stats', kind: 'event', source: 'launcher', hint: "the helper's counters (--stats-fd), written when the tree has ended" },
   { name: 'status', kind: 'setup', source: 'lib', hint: 'the launcher wrote a status line that is not JSON: a launcher of another version, or a corrupted status fd' },

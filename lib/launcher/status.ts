@@ -52,6 +52,10 @@ export function outcomeOf(records: readonly StatusRecord[]): Outcome {
   return { ok: false, execFailed: false, errno: ECHILD, reason: 'the launcher ended before it reported its setup' };
 }
 
+/** exec-stop with ENOEXEC: the new image is a 32-bit (i386) program, whose register set is the compat one. */
+const COMPAT_HINT =
+  'the program is a 32-bit (i386) program: the ptrace helper masks 64-bit programs only (it cannot patch a 32-bit auxv or answer its CPUID); run a 64-bit build, or run it unmasked; it was killed before it ran';
+
 /** A failure before the program ran: a HwcapError naming the stage, with its hint and option. */
 export function setupError(outcome: Extract<Outcome, { ok: false }>, file: string): HwcapError {
   const rec = outcome.record;
@@ -61,7 +65,7 @@ export function setupError(outcome: Extract<Outcome, { ok: false }>, file: strin
     errno: outcome.errno,
     syscall: rec?.syscall ?? 'ptrace',
     option: known?.option,
-    hint: outcome.reason ?? known?.hint,
+    hint: outcome.reason ?? (stage === 'exec-stop' && rec?.code === 'ENOEXEC' ? COMPAT_HINT : known?.hint),
     path: file,
     stage,
     detail: typeof rec?.message === 'string' ? rec.message : undefined,

@@ -54,6 +54,21 @@ long hwcap_read_file(const char *path, char *buf, size_t cap) {
   return len;
 }
 
+long hwcap_read_file_all(const char *path, char **out) {
+  *out = NULL;
+  for (size_t cap = 4096;; cap *= 4) {
+    char *buf = malloc(cap);
+    if (!buf) return -ENOMEM;
+    long len = hwcap_read_file(path, buf, cap);
+    if (len >= 0) {
+      *out = buf;
+      return len;
+    }
+    free(buf);
+    if (len != -E2BIG || cap >= ((size_t)1 << 26)) return len;
+  }
+}
+
 int hwcap_parse_stat(const char *buf, uint64_t f[HWCAP_STAT_FIELDS], int need) {
   memset(f, 0, HWCAP_STAT_FIELDS * sizeof f[0]);
   const char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
@@ -99,10 +114,11 @@ int hwcap_read_proc_auxv(const char *pid, uint64_t *words, int max) {
 }
 
 int hwcap_tracer_pid(void) {
-  char buf[8192];
-  long len = hwcap_read_file("/proc/self/status", buf, sizeof buf);
+  char *buf;
+  long len = hwcap_read_file_all("/proc/self/status", &buf);
   if (len < 0) return (int)len;
   const char *p = strstr(buf, "\nTracerPid:");
-  if (!p) return -EPROTO;
-  return (int)strtol(p + 11, NULL, 10);
+  int tracer = p ? (int)strtol(p + 11, NULL, 10) : -EPROTO;
+  free(buf);
+  return tracer;
 }

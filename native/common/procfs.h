@@ -20,6 +20,13 @@ extern "C" {
 long hwcap_read_file(const char *path, char *buf, size_t cap);
 
 /*
+ * Reads the whole file, however long, into a malloc'd NUL-terminated buffer (*out, the caller
+ * frees it). For /proc/<pid>/status, whose Groups line alone takes up to 65536 numbers, so that
+ * the lines after it (SigIgn, SigCgt, NSpid) are never cut off. Returns the length or -errno.
+ */
+long hwcap_read_file_all(const char *path, char **out);
+
+/*
  * Parses /proc/<pid>/stat into f[1..52]; fields 1 (pid), 2 (comm) and 3 (state)
  * are left 0, as is every field past the last one present. Succeeds when at
  * least `need` fields are present: qemu-user emulates a stat with 44 fields,

@@ -13,6 +13,8 @@
 #include <sys/ptrace.h>
 #include <unistd.h>
 
+#include "../common/procfs.h"
+
 static struct proc *procs;
 static struct task *tasks;
 static size_t n_procs, n_tasks, cap_procs, cap_tasks;
@@ -99,14 +101,15 @@ int task_sigmask(pid_t pid, uint64_t *mask) {
 }
 
 int read_status(pid_t tid, struct status *s) {
-  char path[64], buf[4096];
+  char path[64], *buf;
   snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return -EIO;
-  buf[n] = 0;
+  /* The whole file: a long Groups line (2,000 supplementary groups) pushes SigIgn and SigCgt past 4 KiB. */
+  long n = hwcap_read_file_all(path, &buf);
+  if (n < 0) return (int)n;
+  if (n == 0) {
+    free(buf);
+    return -EIO;
+  }
   memset(s, 0, sizeof *s);
   for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
     unsigned long long v;
@@ -117,6 +120,7 @@ int read_status(pid_t tid, struct status *s) {
     else if (sscanf(line, "SigIgn: %llx", &v) == 1) s->ign = v;
     else if (sscanf(line, "SigCgt: %llx", &v) == 1) s->cgt = v;
   }
+  free(buf);
   return s->tgid > 0 ? 0 : -EPROTO;
 }
 
@@ -138,15 +142,30 @@ int last_cpu(struct task *t) {
   return p ? atoi(p + 1) : -1;
 }
 
+size_t known_tasks(void) { return n_tasks; }
+
+int any_child_of(pid_t ppid) {
+  for (size_t i = 0; i < n_procs; i++) {
+    struct status s;
+    if (read_status(procs[i].tgid, &s) == 0 && s.ppid == ppid) return 1;
+  }
+  return 0;
+}
+
 /* A task seen for the first time: a thread of a known process, or a new process forked from a known one. */
 struct task *learn(pid_t tid) {
   struct task *t = find_task(tid);
-  if (t) return t;
+  return t ? t : learn_from(tid, 0);
+}
+
+struct task *learn_from(pid_t tid, pid_t creator) {
+  struct task *t, *ct = creator > 0 ? find_task(creator) : NULL;
   struct status s;
   if (read_status(tid, &s)) return NULL;
   struct proc *p = find_proc(s.tgid);
   if (!p) {
-    struct proc *parent = find_proc(s.ppid);
+    /* The creator's process where the event named it; without an event (a task found at its first stop), its parent. */
+    struct proc *parent = creator > 0 ? (ct ? find_proc(ct->tgid) : NULL) : find_proc(s.ppid);
     struct proc copy = parent ? *parent : (struct proc){0};
     if (!(p = add_proc(s.tgid))) return NULL;
     if (parent) *p = copy; /* fork copies dispositions, faulting and the vDSO */
@@ -158,7 +177,7 @@ struct task *learn(pid_t tid) {
   }
   uint64_t mask;
   if (!(t = add_task(tid, s.tgid))) return NULL;
-  t->armed = p->armed;
+  t->armed = ct ? ct->armed : p->armed; /* faulting is copied from the creating thread */
   t->segv_blocked = (task_sigmask(tid, &mask) == 0 ? mask : s.blk) & SEGV_BIT ? 1 : 0;
   return t;
 }

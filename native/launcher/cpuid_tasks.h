@@ -58,6 +58,12 @@ void drop_process_tasks(pid_t tgid);
 int process_any_armed(pid_t tgid);
 /* The record of a task seen for the first time: a thread of a known process, or a new process forked from a known one. */
 struct task *learn(pid_t tid);
+/* A new task's record from its creator's record (its fork or clone event), not from its PPid. */
+struct task *learn_from(pid_t tid, pid_t creator);
+/* How many tasks the helper knows. */
+size_t known_tasks(void);
+/* Whether a known process has ppid for its parent (/proc/<pid>/status of each). */
+int any_child_of(pid_t ppid);
 /* The CPU the task last ran on: field 39 of /proc/<tid>/stat, or -1. */
 int last_cpu(struct task *t);
 /* The thread's signal mask (PTRACE_GETSIGMASK); 0 or -errno. */

@@ -124,6 +124,129 @@ static uint64_t vdso_site(pid_t pid) {
   return 0;
 }
 
+/*
+ * The length of the CPUID at the start of b (n bytes read), or 0: `0f a2` (under cpuid-simulate
+ * also `0f 32`, rdmsr, which stands in for it, prefixes and all) behind any legacy prefixes
+ * (operand and address size, REP/REPNE, the segment overrides) and REX bytes, within the
+ * architectural limit of 15 bytes; a longer one raises #GP, which is the program's. LOCK is no
+ * prefix here: LOCK CPUID raises #UD. Intel SDM vol. 2, 2.1 (instruction format) and 2.2.1 (REX).
+ */
+static int cpuid_length(const unsigned char *b, size_t n) {
+  for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {
+    unsigned char c = b[i];
+    if (c == 0x0f) return b[i + 1] == 0xa2 || (cpuid_trace_simulate && b[i + 1] == 0x32) ? (int)i + 2 : 0;
+    int prefix = c == 0x66 || c == 0x67 || c == 0xf2 || c == 0xf3 || c == 0x2e || c == 0x36 || c == 0x3e || c == 0x26 ||
+                 c == 0x64 || c == 0x65 || (c & 0xf0) == 0x40;
+    if (!prefix) return 0;
+  }
+  return 0;
+}
+
+/* Up to len bytes at addr, fewer where the mapping ends: the count read, or 0. */
+static size_t read_code(pid_t pid, uint64_t addr, unsigned char *buf, size_t len) {
+  struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+  ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (r > 0) return (size_t)r;
+  /* An execute-only page: by PTRACE_PEEKDATA, which reads it, two words (or one where the mapping ends). */
+  if (tracee_read(pid, addr, buf, len) == 0) return len;
+  return tracee_read(pid, addr, buf, 8) == 0 ? 8 : 0;
+}
+
+/*
+ * Arms faulting in the new image at its exec stop and proves it, in one round trip: over the
+ * entry point go `syscall` (arch_prctl(ARCH_SET_CPUID, 0)), `mov %rax, %rdi` (its result kept),
+ * `cpuid` and `int3`, 8 bytes, run with PTRACE_CONT. Armed, the CPUID stops with the forced
+ * SIGSEGV at it; not armed, it runs and the int3 stops with SIGTRAP. The result of the call alone
+ * proves nothing: a seccomp filter of the program's own answers it with 0 (SECCOMP_RET_ERRNO
+ * and 0) and arms nothing, and ARCH_GET_CPUID is as easily faked; a CPUID that traps cannot be.
+ * Under cpuid-simulate the call is ARCH_GET_CPUID and the instruction rdmsr (test build:
+ * arm-not-trapping runs a real CPUID there, which nothing armed traps).
+ * Signals sent to the tracee meanwhile are held in *h. 0, or the step error; the memory and the
+ * registers are put back either way, and SIGSEGV's state as the forced signal found it (p, t).
+ */
+static struct step_error arm_and_prove(pid_t pid, const struct user_regs_struct *regs, struct proc *p, struct task *t,
+                                       struct pending *h) {
+  const char *sc = "arch_prctl(ARCH_SET_CPUID)";
+  errno = 0;
+  long code = ptrace(PTRACE_PEEKTEXT, pid, (void *)(uintptr_t)regs->rip, NULL);
+  if (errno) return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_PEEKTEXT)", errno);
+  long patched;
+  int simulated_insn = cpuid_trace_simulate && !FAULT_IS("arm-not-trapping");
+  memcpy(&patched, simulated_insn ? "\x0f\x05\x48\x89\xc7\x0f\x32\xcc" : "\x0f\x05\x48\x89\xc7\x0f\xa2\xcc", 8);
+  if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)regs->rip, (void *)patched) != 0)
+    return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_POKETEXT)", errno);
+  struct user_regs_struct inj = *regs, out;
+  inj.rax = SYS_arch_prctl;
+  inj.orig_rax = (uint64_t)-1;
+  inj.rdi = cpuid_trace_simulate ? ARCH_GET_CPUID : ARCH_SET_CPUID;
+  inj.rsi = 0;
+  inj.rcx = 0;
+  struct step_error e = STEP_OK;
+  int r = regs_set(pid, &inj), trapped = 0;
+  if (r) e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_SETREGS)", -r);
+  for (int resume = 1; !e.err;) {
+    int st;
+    if (resume && ptrace(PTRACE_CONT, pid, 0, 0) != 0) {
+      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_CONT)", errno);
+      break;
+    }
+    pid_t w = waitpid(pid, &st, __WALL);
+    if (w < 0 && errno == EINTR) {
+      resume = 0;
+      continue;
+    }
+    resume = 1;
+    if (w < 0 || !WIFSTOPPED(st)) {
+      e = STEP_ERROR(STAGE_CPUID_ARM, "waitpid", w < 0 ? errno : ESRCH);
+      break;
+    }
+    int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    if (event == PTRACE_EVENT_SECCOMP) continue; /* a filter of the program's own traced the call: it runs */
+    if (event) continue;                         /* a group stop's or an interrupt's stop: on to the instructions */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0) {
+      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETSIGINFO)", errno);
+      break;
+    }
+    if (si.si_code <= 0) { /* sent to it (kill, tkill, sigqueue): held until it runs, as at every exec stop */
+      tracee_hold_signal(pid, h, sig);
+      continue;
+    }
+    if ((r = regs_get(pid, &out))) {
+      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", -r);
+      break;
+    }
+    long ret = (long)out.rdi;
+    trapped = sig == SIGSEGV && si.si_code == 0x80 /* SI_KERNEL */ && out.rip == regs->rip + 5;
+    long want = cpuid_trace_simulate ? 1 : 0;
+    if (sig == SIGSYS || ret != want)
+      e = STEP_ERROR(STAGE_CPUID_ARM, sc, sig == SIGSYS ? EPERM : ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+    else if (!trapped) e = STEP_ERROR(STAGE_CPUID_ARM, "cpuid", ENOTSUP); /* the call said 0; nothing was armed */
+    break;
+  }
+  ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)regs->rip, (void *)code);
+  if (e.err) return e;
+  /* The forced SIGSEGV unblocked SIGSEGV and reset an ignored one: what execve left is put back. */
+  if (p->disp == DISP_IGN) {
+    uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0}; /* execve keeps SIG_IGN, clears flags and mask */
+    long ret = remote_call(pid, regs, regs, p->site, regs->rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
+    if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "rt_sigaction", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+    cpuid_trace_stats.restores++;
+  } else if ((r = regs_set(pid, regs))) {
+    return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_SETREGS)", -r);
+  }
+  if (t->segv_blocked) {
+    uint64_t mask;
+    if ((r = task_sigmask(pid, &mask))) return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETSIGMASK)", -r);
+    mask |= SEGV_BIT;
+    if (ptrace(PTRACE_SETSIGMASK, pid, (void *)sizeof mask, &mask) != 0)
+      return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_SETSIGMASK)", errno);
+    cpuid_trace_stats.restores++;
+  }
+  return STEP_OK;
+}
+
 /* ---- the interface ------------------------------------------------------------------------- */
 
 void cpuid_trace_init(void) {
@@ -153,14 +276,14 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   /*
    * Under cpuid-simulate the same call is injected at the same stop, as ARCH_GET_CPUID: nothing
    * arms for the kernel, which answers 1 (CPUID runs natively), but the injection into the new
-   * image, and the image's start after it, are the real path's.
+   * image, the trap that proves it (rdmsr), and the image's start after it, are the real path's.
    */
   struct user_regs_struct regs;
   TRY(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", regs_get(pid, &regs));
-  long want = cpuid_trace_simulate ? 1 : 0;
-  long ret = remote_call(pid, &regs, &regs, p->site, regs.rip, SYS_arch_prctl,
-                         cpuid_trace_simulate ? ARCH_GET_CPUID : ARCH_SET_CPUID, 0, 0, 0, NULL, 0);
-  if (ret != want) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+  struct pending h = {{0}, 0};
+  struct step_error e = arm_and_prove(pid, &regs, p, t, &h);
+  tracee_send_pending(pid, &h);
+  if (e.err) return e;
   p->armed = 1;
   if ((t = find_task(pid))) t->armed = 1;
   cpuid_trace_stats.arms++;
@@ -217,14 +340,15 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   siginfo_t si;
   memset(&si, 0, sizeof si);
   if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0) return -errno;
+  /* Not the stop that was reported: the thread is gone and its pid names the exec'ing thread, at its exec stop. */
+  if (si.si_signo != SIGSEGV) return -ESRCH;
   if (si.si_code != 0x80 /* SI_KERNEL */) return 0;
   struct user_regs_struct regs;
   int r;
   if ((r = regs_get(pid, &regs))) return r;
-  unsigned char insn[2] = {0, 0};
-  if (tracee_read(pid, regs.rip, insn, 2)) return 0;
-  int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));
-  if (!is_cpuid) return 0;
+  unsigned char insn[16] = {0};
+  int length = cpuid_length(insn, read_code(pid, regs.rip, insn, 15));
+  if (!length) return 0;
 
   FAULT_POINT("helper-during-cpuid-trap");
   uint32_t leaf = (uint32_t)regs.rax, subleaf = (uint32_t)regs.rcx, out[4];
@@ -236,7 +360,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
   ans.rbx = out[1];
   ans.rcx = out[2];
   ans.rdx = out[3];
-  ans.rip = regs.rip + 2;
+  ans.rip = regs.rip + (uint64_t)length;
   cpuid_trace_stats.traps++;
 
   /* Put back what the forced signal changed. */
@@ -318,7 +442,61 @@ int cpuid_trace_seccomp(pid_t pid) {
   return 0;
 }
 
-void cpuid_trace_exited(pid_t pid) { drop_task(pid); }
+/* New tasks whose first stop came before their creator's event (cpuid_trace_hold). */
+#define HOLD_MAX 256
+static struct {
+  pid_t pid;
+  int status;
+} held[HOLD_MAX];
+static int nheld;
+
+int cpuid_trace_hold(pid_t pid, int status) {
+  /* Before the helper knows any task, a stop is the first program's (exec), not a new task's. */
+  if (((unsigned)status >> 16) != PTRACE_EVENT_STOP || find_task(pid) || !known_tasks()) return 0;
+  if (nheld == HOLD_MAX) { /* cannot wait for its creator: whether it is armed would be a guess */
+    report_message("pid %d: more than %d new tasks wait for their creator's event; killed it", (int)pid, HOLD_MAX);
+    kill(pid, SIGKILL);
+    ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
+    return 1;
+  }
+  held[nheld].pid = pid;
+  held[nheld++].status = status;
+  return 1;
+}
+
+int cpuid_trace_forked(pid_t creator, pid_t child, int *status) {
+  if (child <= 0) return 0;
+  if (find_task(child)) drop_task(child); /* found at a stop before this event, from its PPid: learned again */
+  learn_from(child, creator);
+  for (int i = 0; i < nheld; i++)
+    if (held[i].pid == child) {
+      *status = held[i].status;
+      held[i] = held[--nheld];
+      return 1;
+    }
+  return 0;
+}
+
+void cpuid_trace_exited(pid_t pid) {
+  drop_task(pid);
+  for (int i = 0; i < nheld; i++)
+    if (held[i].pid == pid) held[i--] = held[--nheld];
+  /*
+   * A held task none of whose possible creators lives (a thread of its process; its parent; by
+   * CLONE_PARENT, a child of its parent): its creator was killed in fork, without its event, so
+   * whether it is armed is never known. Fail closed.
+   */
+  for (int i = 0; i < nheld; i++) {
+    struct status s;
+    pid_t h = held[i].pid;
+    if (read_status(h, &s) == 0 && (s.tgid != h ? find_proc(s.tgid) != NULL : find_proc(s.ppid) || any_child_of(s.ppid)))
+      continue;
+    report_message("pid %d: its creator ended before its fork event; killed it", (int)h);
+    kill(h, SIGKILL);
+    ptrace(PTRACE_CONT, h, 0, (void *)(long)SIGKILL);
+    held[i--] = held[--nheld];
+  }
+}
 
 #else /* !__x86_64__: nothing traps */
 
@@ -347,6 +525,17 @@ int cpuid_trace_seccomp(pid_t pid) {
   return 0;
 }
 void cpuid_trace_exited(pid_t pid) { (void)pid; }
+int cpuid_trace_forked(pid_t creator, pid_t child, int *status) {
+  (void)creator;
+  (void)child;
+  (void)status;
+  return 0;
+}
+int cpuid_trace_hold(pid_t pid, int status) {
+  (void)pid;
+  (void)status;
+  return 0;
+}
 int cpuid_trace_set_armed(pid_t tid, int armed) {
   (void)tid;
   (void)armed;

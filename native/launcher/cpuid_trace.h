@@ -68,7 +68,24 @@ int cpuid_trace_set_armed(pid_t tid, int armed);
 /* Whether the helper armed faulting in `tid` (0 for a task it does not know). */
 int cpuid_trace_armed(pid_t tid);
 
-/* A tracee exited or was killed. */
+/*
+ * A fork, vfork or clone event of `creator` (stopped at it) that made `child`: the child is a
+ * thread of the creator's process or a new process with a copy of its record, armed as the
+ * creator thread is (the kernel copies faulting from it), whatever /proc says its parent is (a
+ * daemon's grandchild has PPid 1 by then; CLONE_PARENT gives the creator's parent). Returns 1
+ * when the child was held (cpuid_trace_hold): the caller resumes it as its first stop (*status)
+ * asks; else 0.
+ */
+int cpuid_trace_forked(pid_t creator, pid_t child, int *status);
+
+/*
+ * The follow loop, before anything else of a stop: a new task's first stop (PTRACE_EVENT_STOP)
+ * that came before its creator's event is held (1) until that event; then nothing knows
+ * whether it is armed. 0: go on with the stop.
+ */
+int cpuid_trace_hold(pid_t pid, int status);
+
+/* A tracee exited or was killed. A held task whose creator ended without its event is killed. */
 void cpuid_trace_exited(pid_t pid);
 
 /* The stats as one JSON object, for the status line at the helper's end. */

@@ -21,6 +21,9 @@
 #include "report.h"
 #include "seccomp_filter.h"
 
+#define COMPAT_IMAGE_REASON \
+  " (a 32-bit program: the helper masks 64-bit programs only; it cannot mask a 32-bit image's auxv or answer its CPUID)"
+
 struct follow_state {
   const struct follow_config *c;
   int first; /* the program's first image is still to come */
@@ -88,13 +91,16 @@ static void on_exec(struct follow_state *s, pid_t pid) {
     kill(pid, SIGKILL);
     ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
     const char *st = stage_name(e.stage);
+    /* A 32-bit (i386) image: its register set is the compat one, smaller than the helper's (tracee.c). */
+    const char *why = e.stage == STAGE_EXEC_STOP && e.err == ENOEXEC ? COMPAT_IMAGE_REASON : "";
     if (s->first) {
-      report_failure(e.stage, e.syscall, e.err, "pid %d: %s: %s: %s; killed it", (int)pid, st, e.syscall, errno_code(e.err));
+      report_failure(e.stage, e.syscall, e.err, "pid %d: %s: %s: %s%s; killed it", (int)pid, st, e.syscall, errno_code(e.err),
+                     why);
       first_done(s);
     } else if (nest_fd >= 0) {
       nest_report(nest_fd, e, pid); /* the inner caller's setup error, as its own helper would give it */
     } else {
-      report_message("pid %d: %s: %s: %s; killed it", (int)pid, st, e.syscall, errno_code(e.err));
+      report_message("pid %d: %s: %s: %s%s; killed it", (int)pid, st, e.syscall, errno_code(e.err), why);
     }
     report_stderr_of(0);
     return;
@@ -120,6 +126,12 @@ static void on_signal_cpuid(pid_t pid, int sig) {
   int r = cpuid_trace_signal(pid, sig);
   if (r == 1) {
     resume(pid, 0);
+  } else if (r == -ESRCH) {
+    /*
+     * The thread is gone: killed by another thread's exec (de_thread) or exit while it waited
+     * here. Nothing of it runs again, so its trap is dropped; killing "it" would kill the
+     * process, whose new image may have its pid by now.
+     */
   } else if (r < 0) {
     report_message("pid %d: answering CPUID: %s; killed it", (int)pid, errno_code(-r));
     kill(pid, SIGKILL);
@@ -154,6 +166,7 @@ void follow_run(const struct follow_config *c) {
       continue;
     }
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    if (c->cpuid && cpuid_trace_hold(pid, st)) continue;                   /* a new task, before its creator's event */
     if (c->cpuid && event != PTRACE_EVENT_EXEC) cpuid_trace_stop(pid, st); /* learns a new task */
     if (nest_hold(pid, st)) continue; /* a new task of a narrowed tree, before its creator's event */
     switch (event) {
@@ -169,7 +182,15 @@ void follow_run(const struct follow_config *c) {
       case PTRACE_EVENT_VFORK:
       case PTRACE_EVENT_CLONE: {
         unsigned long child = 0;
-        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) nest_forked(pid, (pid_t)child); /* inherits the mask */
+        int held;
+        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) {
+          nest_forked(pid, (pid_t)child); /* inherits the mask */
+          /* Armed as its creator: a held child goes on from its first stop, a group stop's or not. */
+          if (c->cpuid && cpuid_trace_forked(pid, (pid_t)child, &held)) {
+            if (is_stop_signal(WSTOPSIG(held))) ptrace(PTRACE_LISTEN, (pid_t)child, 0, 0);
+            else resume((pid_t)child, 0);
+          }
+        }
         resume(pid, 0);
         break;
       }

@@ -73,6 +73,10 @@ static void on_report(struct held *h, pid_t pid, int st, const uint64_t keep[4])
     }
   } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
     t->event = event;
+    unsigned long child = 0;
+    int ignored;
+    /* Armed as its creator (cpuid_trace.h); nothing is held while the tree is. */
+    if (h->cpuid && ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) cpuid_trace_forked(pid, (pid_t)child, &ignored);
   } else if (event == PTRACE_EVENT_SECCOMP) {
     /*
      * A traced call of the CPUID room's filter, stopped before it runs: tracked as the follow loop
@@ -95,7 +99,7 @@ static void on_report(struct held *h, pid_t pid, int st, const uint64_t keep[4])
     /* A CPUID trap (SIGSEGV, SI_KERNEL, 0f a2 at the pc) is answered here, its signal dropped; any other SIGSEGV is held. */
     int r = cpuid_trace_signal(pid, sig);
     if (r < 0) {
-      kill(pid, SIGKILL);
+      if (r != -ESRCH) kill(pid, SIGKILL); /* ESRCH: gone (another thread's exec or exit); its pid may be the new image's */
       ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
       t->gone = 1;
       return;

@@ -127,7 +127,7 @@ int tracee_cpuid_set_stop(pid_t pid) {
   int e = tracee_get_regs(pid, &r);
   if (!e) e = tracee_skip_call(pid, &r, -EPERM);
   if (!e) return 1;
-  kill(pid, SIGKILL);
+  if (e != -ESRCH) kill(pid, SIGKILL); /* ESRCH: gone (another thread's exec or exit); its pid may be the new image's */
   return e;
 }
 
@@ -205,15 +205,16 @@ void tracee_hold_signal(pid_t tid, struct pending *pend, int sig) {
 
 /* The signals pending for tid, to the thread or to its process (SigPnd | ShdPnd of /proc/<tid>/status); 0 when unreadable. */
 static uint64_t pending_now(pid_t tid) {
-  char path[64], buf[4096];
+  char path[64], *buf;
   snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-  if (hwcap_read_file(path, buf, sizeof buf) < 0) return 0;
+  if (hwcap_read_file_all(path, &buf) < 0) return 0;
   uint64_t set = 0;
   const char *keys[] = {"\nSigPnd:", "\nShdPnd:"};
   for (int k = 0; k < 2; k++) {
     const char *p = strstr(buf, keys[k]);
     if (p) set |= strtoull(p + 8, NULL, 16);
   }
+  free(buf);
   return set;
 }
 

@@ -15,19 +15,21 @@
 
 /* A "Name:\t<number>" line of /proc/<pid>/status (or /proc/<pid>/task/<tid>/status). */
 static int status_field(const char *path, const char *name) {
-  char buf[8192];
-  long len = hwcap_read_file(path, buf, sizeof buf);
+  char *buf;
+  long len = hwcap_read_file_all(path, &buf);
   if (len < 0) return (int)len;
   size_t nl = strlen(name);
+  int v = -EPROTO;
   for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
     if (strncmp(line, name, nl) == 0 && line[nl] == ':') {
       char *end;
-      long v = strtol(line + nl + 1, &end, 10);
-      if (end == line + nl + 1) return -EPROTO;
-      return (int)v;
+      long n = strtol(line + nl + 1, &end, 10);
+      if (end != line + nl + 1) v = (int)n;
+      break;
     }
   }
-  return -EPROTO;
+  free(buf);
+  return v;
 }
 
 static int pid_field(pid_t pid, const char *name) {

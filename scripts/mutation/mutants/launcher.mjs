@@ -191,20 +191,20 @@ export default [
   {
     name: 'c-cpuid-trap-ip-not-advanced',
     claim: 'an answered CPUID is stepped over: the program resumes after the instruction, not on it again',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  ans.rip = regs.rip + 2;\n', replace: '  ans.rip = regs.rip;\n' }],
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  ans.rip = regs.rip + (uint64_t)length;\n', replace: '  ans.rip = regs.rip;\n' }],
     // It loops on the trap until the run's timeout: one test, not the file.
     tests: [[CPUID, 'simulated traps.*masks CPUID in the main thread']],
   },
   {
     name: 'c-cpuid-trap-any-0f-insn',
     claim: 'only CPUID (0f a2) is answered: another trapped two-byte instruction is the program\'s own SIGSEGV',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));', replace: 'int is_cpuid = insn[0] == 0x0f;' }],
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'if (c == 0x0f) return b[i + 1] == 0xa2 || (cpuid_trace_simulate && b[i + 1] == 0x32) ? (int)i + 2 : 0;', replace: 'if (c == 0x0f) return (int)i + 2;' }],
     tests: [[CPUID_RULES, 'not answered as a CPUID']],
   },
   {
     name: 'c-cpuid-trap-insn-unchecked',
     claim: 'a forced SIGSEGV is answered as a CPUID only where the instruction is one',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'int is_cpuid = insn[0] == 0x0f && (insn[1] == 0xa2 || (cpuid_trace_simulate && insn[1] == 0x32));', replace: 'int is_cpuid = 1;' }],
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  if (!length) return 0;\n', replace: '  if (!length) length = 2;\n' }],
     tests: [[CPUID_RULES, 'not answered as a CPUID']],
   },
   {

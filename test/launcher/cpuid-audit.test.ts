@@ -1,0 +1,158 @@
+// The CPUID mask against programs that once broke it on a machine with real CPUID faulting
+// (issue 21): each case runs under real faulting (skipped where CPUID does not fault here) and,
+// where the simulation can show it, under the test build's simulated traps
+// (HWCAP_EXEC_FAULT=cpuid-simulate: `rdmsr` answered as a trapped CPUID). The programs are
+// test/probes/cpuid-audit-probe.c.
+import { afterAll, describe, it, expect } from 'vitest';
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync, type HwcapError } from '../../lib';
+import { AUXV_ONLY, canPtrace, keep } from '../support/mask-fixture';
+import { cpuidFaulting, cpuidProbe, drop7, faultingSkip, host, isX64, launcherFor, reg, type Run } from '../support/cpuid-fixture';
+import { repoRoot, which } from '../support/helpers';
+
+const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
+const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
+/** CPUID.(7,0):EBX under the mask: the host's without the dropped bit. */
+const maskedEbx7 = host ? hex8(reg(host.main['7.0'], 1) & ~drop7) : '';
+const mask = ['--cpuid', `7.0:ebx=${hex8(~drop7)}`];
+const simSkip = !isX64 || !canPtrace || !fs.existsSync(auditProbe);
+const ways = [
+  { name: 'simulated traps (rdmsr, HWCAP_EXEC_FAULT=cpuid-simulate)', env: { HWCAP_EXEC_FAULT: 'cpuid-simulate' }, sim: ['--simulate'], skip: simSkip, why: simSkip ? ' (skipped: x86-64 with ptrace only)' : '' },
+  { name: 'real CPUID faulting', env: {} as Record<string, string>, sim: [] as string[], skip: !cpuidFaulting || !fs.existsSync(auditProbe), why: faultingSkip },
+];
+
+/** The launcher with the mask and a status pipe on fd 3, optionally under a wrapper (setpriv ...). */
+function launch(args: string[], extra: Record<string, string>, wrapper: string[] = [], timeout = 60_000): Run {
+  const env = { ...process.env, ...extra };
+  const argv = [...wrapper, launcherFor(env), '--status-fd', '3', ...mask, '--', ...args];
+  const r = cp.spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout, env });
+  if (r.error) throw r.error;
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    records: String(r.output[3] ?? '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+const lastJson = <T>(s: string): T => JSON.parse(s.trim().split('\n').pop()!) as T;
+
+const setpriv = which('setpriv');
+const isRoot = process.getuid?.() === 0;
+const groupsSkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to set 2,000 supplementary groups)' : '';
+
+// A static i386 program (CPUID, then exit through int 0x80), assembled with binutils' 32-bit
+// support: no 32-bit libc needed.
+const i386 = path.join(os.tmpdir(), `hwcap-audit-i386-${process.pid}`);
+const built32 = (() => {
+  const as = which('as');
+  const ld = which('ld');
+  if (!as || !ld || !isX64) return false;
+  const src = `${i386}.s`;
+  fs.writeFileSync(src, '.globl _start\n_start: mov $7, %eax\nxor %ecx, %ecx\ncpuid\nmov $1, %eax\nxor %ebx, %ebx\nint $0x80\n');
+  const ok = cp.spawnSync(as, ['--32', '-o', `${i386}.o`, src]).status === 0 && cp.spawnSync(ld, ['-m', 'elf_i386', '-o', i386, `${i386}.o`]).status === 0;
+  fs.rmSync(src, { force: true });
+  fs.rmSync(`${i386}.o`, { force: true });
+  return ok && cp.spawnSync(i386).status === 0;
+})();
+const i386Skip = built32 ? '' : ' (skipped: no 32-bit program can be built or run here: binutils `as --32` / `ld -m elf_i386`, or a kernel without IA32 emulation)';
+afterAll(() => fs.rmSync(i386, { force: true }));
+
+describe.each(ways)('$name', ({ env, sim, skip, why }) => {
+  it.skipIf(skip || !!groupsSkip)(`with 2,000 supplementary groups (a /proc status file past 4 KiB), an inherited SIG_IGN of SIGSEGV survives a trapped CPUID${why}${groupsSkip}`, () => {
+    const groups = Array.from({ length: 2000 }, (_, i) => i + 1).join(',');
+    const r = launch(['sh', '-c', `trap '' SEGV; exec "$0" "$@"`, auditProbe, ...sim, 'segv-disposition'], env, [setpriv!, '--groups', groups, '--']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lastJson(r.stdout)).toEqual({ ebx7: maskedEbx7, before: 'ign', segv: 'ign' });
+  });
+
+  it.skipIf(skip)(`answers CPUID behind legal prefixes (66, 48, f3, f2, the segment overrides, 67, REX, 66 48, 13 of them: 15 bytes) and steps over the whole instruction${why}`, () => {
+    const r = launch([auditProbe, ...sim, 'prefixes'], env);
+    expect(r.stderr).toBe('');
+    expect(r.signal).toBe(null);
+    expect(r.status).toBe(0);
+    const seen = lastJson<Record<string, string>>(r.stdout);
+    expect(Object.keys(seen)).toHaveLength(17);
+    for (const [form, ebx] of Object.entries(seen)) expect(`${form}: ${ebx}`).toBe(`${form}: ${maskedEbx7}`);
+  });
+
+  it.skipIf(skip)(`leaves a 16-byte CPUID (14 prefixes) to the program: the CPU refuses it with #GP, and the SIGSEGV is delivered as without the mask${why}`, () => {
+    const plain = cp.spawnSync(auditProbe, [...sim, 'overlong'], { encoding: 'utf8' });
+    expect(plain.signal).toBe('SIGSEGV');
+    const r = launch([auditProbe, ...sim, 'overlong'], env);
+    expect(r.signal).toBe('SIGSEGV');
+    expect(r.stdout).toBe('');
+  });
+
+  it.skipIf(skip)(`a daemon's grandchild (an orphan, PPid 1, by its first stop) is armed as its creator was: 20 double forks, every one masked${why}`, () => {
+    const r = launch([auditProbe, ...sim, 'daemon', '20'], env);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lastJson<{ ebx7: string[] }>(r.stdout).ebx7).toEqual(Array(20).fill(maskedEbx7));
+  });
+
+  it.skipIf(skip)(`a CLONE_PARENT child (its PPid the program's untraced parent) is armed as its creator was: 20 rounds, every one masked${why}`, () => {
+    // Under sh, which outlives the siblings' exits and leaves them to init: the program's parent is sh.
+    const r = launch([auditProbe, ...sim, 'clone-parent', '20'], env, ['sh', '-c', '"$@"; exit $?', 'sh']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lastJson<{ ebx7: string[] }>(r.stdout).ebx7).toEqual(Array(20).fill(maskedEbx7));
+  });
+
+  it.skipIf(skip)(`a thread execs while 8 others trap CPUID: the threads that vanish drop their traps, and the new image runs masked (20 runs, none killed)${why}`, () => {
+    for (let i = 0; i < 20; i++) {
+      const r = launch([auditProbe, ...sim, 'threads-exec', cpuidProbe, ...sim], env);
+      expect(`run ${i}: ${r.signal ?? r.status} ${r.stderr}`).toBe(`run ${i}: 0 `);
+      const v = lastJson<{ main: Record<string, [string, string, string, string]> }>(r.stdout);
+      expect(v.main['7.0']![1]).toBe(maskedEbx7);
+    }
+  });
+
+  it.skipIf(skip)(`the CPUID that proves the arming leaves SIGSEGV as execve left it: ignored, or blocked, before the program's first instruction${why}`, () => {
+    const ign = launch(['sh', '-c', `trap '' SEGV; exec "$0" "$@"`, auditProbe, ...sim, 'segv-disposition'], env);
+    expect(ign.stderr).toBe('');
+    expect(lastJson(ign.stdout)).toEqual({ ebx7: maskedEbx7, before: 'ign', segv: 'ign' });
+    const blocked = launch([auditProbe, 'block-segv', auditProbe, ...sim, 'segv-disposition'], env);
+    expect(blocked.stderr).toBe('');
+    expect(lastJson(blocked.stdout)).toEqual({ ebx7: maskedEbx7, before: 'dfl+blocked', segv: 'dfl+blocked' });
+  });
+
+  it.skipIf(skip || !built32)(`a 32-bit program fails closed with a message that says so, as the first image and as a later one${why}${i386Skip}`, () => {
+    const first = launch([i386], env);
+    expect(first.signal).toBe('SIGKILL');
+    const rec = first.records.find((x) => x.stage === 'exec-stop');
+    expect(rec).toMatchObject({ syscall: 'ptrace(PTRACE_GETREGSET)', code: 'ENOEXEC' });
+    expect(String(rec?.message)).toMatch(/32-bit program.*64-bit programs only/);
+    const later = launch(['sh', '-c', `"$0"; echo "sh: $?"`, i386], env);
+    expect(later.stderr).toMatch(/32-bit program.*64-bit programs only/);
+    expect(later.stdout).toBe('sh: 137\n');
+  });
+});
+
+it.skipIf(!cpuidFaulting || !fs.existsSync(auditProbe))(`a program whose own seccomp filter answers arch_prctl(ARCH_SET_CPUID) with 0 is not taken for armed: the CPUID that must trap after the arming does not, and the image is killed before it runs (stage cpuid-arm)${faultingSkip}`, () => {
+  // The probe is the first image (armed as always); the filter fakes the arming of the image it execs.
+  const r = launch([auditProbe, 'seccomp-fake-arm', cpuidProbe], {});
+  expect(r.stdout).toBe('');
+  expect(r.signal).toBe('SIGKILL');
+  expect(r.stderr).toMatch(/cpuid-arm: cpuid: EOPNOTSUPP; killed it/);
+});
+
+it.skipIf(simSkip)(`simulated: where the CPUID after the arming does not trap (test build: cpuid-simulate,arm-not-trapping runs a real CPUID, which nothing armed traps), the image is killed before it runs${simSkip ? ' (skipped: x86-64 with ptrace only)' : ''}`, () => {
+  const r = launch([cpuidProbe, '--simulate'], { HWCAP_EXEC_FAULT: 'cpuid-simulate,arm-not-trapping' });
+  expect(r.stdout).toBe('');
+  expect(r.signal).toBe('SIGKILL');
+  expect(r.records.find((x) => x.stage === 'cpuid-arm')).toMatchObject({ syscall: 'cpuid', code: 'EOPNOTSUPP' });
+  expect(r.records.some((x) => x.stage === 'masked')).toBe(false);
+});
+
+it.skipIf(!canPtrace || !built32)(`spawn of a 32-bit program in ptrace mode: a HwcapError (stage exec-stop, ENOEXEC) whose hint names the cause${i386Skip}`, () => {
+  const r = spawnSync(i386, [], { hwcaps: keep, mode: 'ptrace', ...AUXV_ONLY });
+  const err = r.error as HwcapError;
+  expect(err).toMatchObject({ stage: 'exec-stop', code: 'ENOEXEC' });
+  expect(err.hint).toMatch(/32-bit \(i386\) program.*64-bit programs only/);
+  expect(String(err.detail)).toMatch(/a 32-bit program/);
+});
