@@ -310,7 +310,9 @@ function setOfWords(r: Read, here: FeatureSet): FeatureSet {
  */
 function maskableNames(arch: Arch, auxvOnly: boolean): (name: string) => boolean {
   const rows = catalog(arch);
-  const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX').map((r) => r.name));
+  // Leaf 0xD stays the CPU's, and CPUID.1:ECX OSXSAVE stays true to the OS (the launcher keeps it:
+  // it reports the XCR0 that xgetbv reads, and xgetbv cannot be trapped; docs/cpuid.md).
+  const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX' || r.name === 'osxsave').map((r) => r.name));
   const inAuxv = new Set(rows.filter((r) => r.word.startsWith('AT_HWCAP') || r.also?.word.startsWith('AT_HWCAP')).map((r) => r.name));
   if (auxvOnly) return (name) => inAuxv.has(name) || /@AT_HWCAP\d?$/.test(name);
   return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');

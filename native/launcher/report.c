@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,7 +47,16 @@ static int tracee_fd2(int pid) {
 void report_stderr_of(int pid) {
   char path[64] = "/dev/null";
   if (pid > 0) snprintf(path, sizeof path, "/proc/%d/fd/2", pid);
-  int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  /*
+   * A regular file: the tracee's own open file description, so that the message advances the
+   * offset the program writes at (an open of its own, even O_APPEND, puts the message at the end,
+   * where the program's next write, at its older offset, overwrites it). A write to a regular file
+   * never blocks, so the shared description needs no O_NONBLOCK (which the program would see).
+   * Anything else (pipe, tty, /dev/null) is opened anew, non-blocking, as it has no offset to share.
+   */
+  struct stat st;
+  int fd = pid > 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? tracee_fd2(pid) : -1;
+  if (fd < 0) fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0 && errno == ENXIO && pid > 0) fd = tracee_fd2(pid); /* a socket: written with MSG_DONTWAIT */
   if (fd < 0 && pid > 0) fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (fd < 0) return;

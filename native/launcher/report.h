@@ -20,8 +20,10 @@ void report_close(void);
  * The helper holds none of the program's stdio: its fd 2 is /dev/null, and a message about a
  * tracee goes where that tracee's own stderr goes. report_stderr_of(pid) points fd 2 at
  * /proc/pid/fd/2 (opened at that moment, append, non-blocking: a full pipe drops the message
- * rather than stall the tree); report_stderr_of(0), or a tracee whose fd 2 cannot be opened
- * (a socket, closed), points it back at /dev/null.
+ * rather than stall the tree), or for a regular file at the tracee's own open file description
+ * (pidfd_getfd: the offset shared, so the program's next write follows the message);
+ * report_stderr_of(0), or a tracee whose fd 2 cannot be opened (closed), points it back at
+ * /dev/null.
  */
 void report_stderr_of(int pid);
 

@@ -174,9 +174,14 @@ export const exec = defineVerb({
     const unmasked = plan.unmasked.map((u) => u.name);
     if (unmasked.length && !values.json) {
       const names = values.verbose ? unmasked.join(' ') : some(unmasked);
+      const leafD = unmasked.filter((n) => n !== 'osxsave');
+      const parts = [
+        ...(unmasked.includes('osxsave') ? ["osxsave in CPUID.1:ECX, which stays true to the OS (it reports the XCR0 that xgetbv reads, and xgetbv cannot be trapped; what it gates is dropped)"] : []),
+        ...(leafD.length ? [`${values.verbose ? leafD.join(' ') : some(leafD)} in CPUID leaf 0xD, which stays the CPU's`] : []),
+      ];
       const what = auxvOnly
         ? `--auxv-only: the command still sees ${unmasked.length} feature${unmasked.length === 1 ? '' : 's'} in CPUID: ${names}`
-        : `the command still sees ${names} in CPUID leaf 0xD, which stays the CPU's`;
+        : `the command still sees ${parts.join(', and ')}`;
       const knobs = withKnobs ? '--runtime-env sets' : "--runtime-env (or 'hwcap env') sets";
       const v8 = isNodeCommand(file) ? ` (and V8's flags, for node)` : '';
       err(`hwcap exec: note: ${what}; ${knobs} the knobs that keep glibc, OpenSSL, Go, .NET and numpy off them${v8}`);
