@@ -16,7 +16,7 @@ export default [
   {
     name: 'ts-osxsave-listed-dropped',
     claim: 'hwcap exec never lists osxsave as dropped (the launcher keeps it); it is listed as what the command still sees',
-    edits: [{ file: 'lib/cli/verbs/exec.ts', find: "r.word === 'CPUID.D.1:EAX' || r.name === 'osxsave'", replace: "r.word === 'CPUID.D.1:EAX'" }],
+    edits: [{ file: 'lib/launcher/plan.ts', find: "r.word === 'CPUID.D.1:EAX' || r.name === 'osxsave'", replace: "r.word === 'CPUID.D.1:EAX'" }],
     tests: [CLI_OSXSAVE],
   },
 ];
