@@ -125,6 +125,17 @@ static uint64_t vdso_site(pid_t pid) {
 }
 
 /*
+ * The vDSO's syscall site of p (pid is one of its threads), looked up the first time the image
+ * needs an injected call: most images never do (only a SIGSEGV ignored, or blocked with a handler,
+ * is put back by one), so an exec no longer pays for /proc/<pid>/auxv and an 8 KiB read here.
+ * fork copies the site with the vDSO (learn_from).
+ */
+static uint64_t site_of(pid_t pid, struct proc *p) {
+  if (p->site == SITE_UNKNOWN) p->site = FAULT_IS("no-vdso-site") ? 0 : vdso_site(pid);
+  return p->site;
+}
+
+/*
  * The length of the CPUID at the start of b (n bytes read), or 0: `0f a2` (under cpuid-simulate
  * also `0f 32`, rdmsr, which stands in for it, prefixes and all) behind any legacy prefixes
  * (operand and address size, REP/REPNE, the segment overrides) and REX bytes, within the
@@ -230,7 +241,8 @@ static struct step_error arm_and_prove(pid_t pid, const struct user_regs_struct 
   /* The forced SIGSEGV unblocked SIGSEGV and reset an ignored one: what execve left is put back. */
   if (p->disp == DISP_IGN) {
     uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0}; /* execve keeps SIG_IGN, clears flags and mask */
-    long ret = remote_call(pid, regs, regs, p->site, regs->rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
+    long ret =
+        remote_call(pid, regs, regs, site_of(pid, p), regs->rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
     if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "rt_sigaction", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
     cpuid_trace_stats.restores++;
   } else if ((r = regs_set(pid, regs))) {
@@ -269,7 +281,7 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   uint64_t mask;
   TRY(STAGE_SIGNAL_STATE, "ptrace(PTRACE_GETSIGMASK)", task_sigmask(pid, &mask));
   t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
-  p->site = FAULT_IS("no-vdso-site") ? 0 : vdso_site(pid);
+  p->site = SITE_UNKNOWN; /* looked up when first needed (site_of) */
   if (!arm) return STEP_OK;
 
   FAULT_POINT("helper-at-cpuid-arm");
@@ -352,7 +364,12 @@ int cpuid_trace_signal(pid_t pid, int sig) {
 
   FAULT_POINT("helper-during-cpuid-trap");
   uint32_t leaf = (uint32_t)regs.rax, subleaf = (uint32_t)regs.rcx, out[4];
-  int cpu = cpuid_leaf_is_per_cpu(leaf) ? last_cpu(t) : -1;
+  /* Which CPU it ran on (a /proc read, the dearest call of a trap) only where the CPUs answer differently. */
+  int cpu = -1;
+  if (cpuid_leaf_is_per_cpu(leaf)) {
+    if (cpuid_same_on_every_cpu(leaf, subleaf)) cpuid_trace_stats.per_cpu_alike++;
+    else cpu = last_cpu(t);
+  }
   if (cpuid_answer(leaf, subleaf, cpu, out)) cpuid_trace_stats.real_cpuids++;
   nest_cpuid_narrow(pid, leaf, subleaf, out); /* a nested masked spawn's own rules, ANDed in (nest.h) */
   struct user_regs_struct ans = regs;
@@ -373,7 +390,8 @@ int cpuid_trace_signal(pid_t pid, int sig) {
       if ((r = regs_set(pid, &ans))) return r;
     } else {
       uint64_t act[4] = {p->disp == DISP_IGN ? (uint64_t)(uintptr_t)SIG_IGN : p->act[0], p->act[1], p->act[2], p->act[3]};
-      long ret = remote_call(pid, &regs, &ans, p->site, regs.rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
+      long ret =
+          remote_call(pid, &regs, &ans, site_of(pid, p), regs.rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
       if (ret != 0) return ret < 0 && ret > -4096 ? (int)ret : -EPROTO;
     }
     cpuid_trace_stats.restores++;
@@ -551,6 +569,7 @@ int cpuid_trace_armed(pid_t tid) {
 void cpuid_trace_stats_json(char *buf, unsigned long len) {
   const struct cpuid_trace_stats *s = &cpuid_trace_stats;
   snprintf(buf, len,
-           "{\"traps\":%lu,\"realCpuids\":%lu,\"seccompStops\":%lu,\"restores\":%lu,\"arms\":%lu,\"handlerEntries\":%lu}",
-           s->traps, s->real_cpuids, s->seccomp_stops, s->restores, s->arms, s->handler_entries);
+           "{\"traps\":%lu,\"realCpuids\":%lu,\"perCpuAlike\":%lu,\"seccompStops\":%lu,\"restores\":%lu,\"arms\":%lu,"
+           "\"handlerEntries\":%lu}",
+           s->traps, s->real_cpuids, s->per_cpu_alike, s->seccomp_stops, s->restores, s->arms, s->handler_entries);
 }

@@ -1,6 +1,7 @@
 // Mutants for issue 27 (speed): each breaks one behaviour that work added, and the listed tests
 // must fail. Format: see typescript.mjs and run.mjs.
 const LAZY = 'test/lazy-require.test.ts';
+const PER_CPU = 'test/launcher/cpuid-per-cpu.test.ts';
 
 export default [
   {
@@ -20,5 +21,17 @@ export default [
     claim: 'every name of the lazy entry has the value lib/index.ts exports under that name',
     edits: [{ file: 'lib/main.ts', find: "get: function () { return launcher.probePath; }", replace: "get: function () { return launcher.launcherPath; }" }],
     tests: [[LAZY, 'same names with the same values']],
+  },
+  {
+    name: 'c-cpuid-same-ignores-differ',
+    claim: 'a per-CPU leaf is answered without its CPU only when every CPU answered it alike: CPUs that differ (APIC ids) keep their own answers',
+    edits: [{ file: 'native/launcher/cpuid_mask.c', find: '  } else if (memcmp(s->regs, regs, sizeof s->regs) != 0) {\n    s->differ = 1;\n  }', replace: '  }' }],
+    tests: [PER_CPU],
+  },
+  {
+    name: 'c-cpuid-same-before-every-cpu',
+    claim: 'a per-CPU leaf is answered without its CPU only once every CPU of the machine has answered it',
+    edits: [{ file: 'native/launcher/cpuid_mask.c', find: 'return s && !s->differ && (s->seen & all) == all ? s->regs : NULL;', replace: 'return s && !s->differ && s->seen ? s->regs : NULL;' }],
+    tests: [PER_CPU],
   },
 ];
