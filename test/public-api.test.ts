@@ -66,7 +66,8 @@ describe('public API', () => {
         `import * as h from ${JSON.stringify(path.join(repoRoot, 'dist', 'index'))};
 import type { ExecFileCallback, WordsCarrier, HwcapsOption, HwcapSpawnOptions, SpawnOptions, SpawnSyncOptions, ExecFileOptions,
   ExecFileSyncOptions, ExecOptions, ExecSyncOptions, ForkOptions, SpawnMode, ModeFacts, InheritanceProbe, PtraceProbe,
-  ProbeResult, ProbeOptions, LauncherStage, HwcapErrorInit, HwcapMask, HwcapWords, Arch, NodeReport } from ${JSON.stringify(path.join(repoRoot, 'dist', 'index'))};
+  ProbeResult, ProbeOptions, LauncherStage, HwcapErrorInit, HwcapMask, HwcapWords, Arch, NodeReport,
+  MaskPlan, MaskPlanOptions, MaskPlanJSON, LauncherOptions } from ${JSON.stringify(path.join(repoRoot, 'dist', 'index'))};
 const cb: ExecFileCallback = (err, stdout, stderr) => void [err, stdout, stderr];
 const carrier: WordsCarrier = h.FeatureSet.fromWords('x86_64', {});
 const keep: HwcapsOption = carrier;
@@ -90,7 +91,10 @@ const w: HwcapWords = { hwcap: 0n, hwcap2: 0n, hwcap3: 0n, hwcap4: 0n };
 const a: Arch = 'x86_64';
 let r: ProbeResult | undefined; let po: ProbeOptions = {}; let nr: NodeReport | undefined;
 h.execFile('true', [], ef, cb);
-export default [cb, s, ss, efs, e, es, f, mode, stage, st, dt, m, w, a, r, po, nr];
+const planOptions: MaskPlanOptions = { mode: 'auto', allowBelowBaseline: false };
+let plan: MaskPlan | undefined; let pj: MaskPlanJSON | undefined; let lo: LauncherOptions | undefined;
+const below: readonly string[] = new h.BelowBaselineError(['fpu']).features;
+export default [cb, s, ss, efs, e, es, f, mode, stage, st, dt, m, w, a, r, po, nr, planOptions, plan, pj, lo, below];
 `,
       );
       const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');

@@ -1,7 +1,7 @@
 // The one table from a library option to the command's flag. Errors of the mask plan carry the
 // option they concern (`error.option`), and launcher hints name options through a namer
 // (lib/launcher/stages.ts OptionNamer): both become flags here, never by rewriting prose.
-import type { OptionNamer } from '../launcher/stages';
+import type { OptionNamer } from '../launcher';
 import { CliError } from './output';
 
 /** option → the flag that sets it. */

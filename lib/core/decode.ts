@@ -12,24 +12,10 @@ import { FEATURES as PPC64LE } from './tables/ppc64le';
 import { FEATURES as S390X } from './tables/s390x';
 import { FEATURES as LOONGARCH64 } from './tables/loongarch64';
 
-export type WordName = 'AT_HWCAP' | 'AT_HWCAP2' | 'AT_HWCAP3' | 'AT_HWCAP4';
+import type { Feature, WordName } from './row';
+
 export type { CpuidWordName } from './cpuid';
-
-/** A place a feature has: a word and a bit. */
-export interface Place {
-  readonly word: WordName | CpuidWordName;
-  readonly bit: number;
-}
-
-export interface Feature extends Place {
-  readonly name: string;
-  /** A second place of the same feature (x86-64 fsgsbase: CPUID.7.0:EBX bit 0 and AT_HWCAP2 bit 1). */
-  readonly also?: Place;
-  /** Masking this feature turns a protection off (pointer auth, BTI, MTE, shadow stack …). */
-  readonly security?: true;
-  /** false: /proc/cpuinfo never prints this name (the kernel header gives the bit no name). */
-  readonly procfs?: false;
-}
+export type { Feature, Place, WordName } from './row';
 
 export const WORD_NAMES: readonly WordName[] = Object.freeze(['AT_HWCAP', 'AT_HWCAP2', 'AT_HWCAP3', 'AT_HWCAP4']);
 export const WORD_KEYS = ['hwcap', 'hwcap2', 'hwcap3', 'hwcap4'] as const;

@@ -8,9 +8,7 @@
 // auxv and CPUID words), and, only when `resolvedMode` is asked for with mode 'auto', the
 // inheritance probe. A plan only removes: every word it hands the launcher is ANDed with what
 // the program would see (docs/cpuid.md), and a plan that asks for nothing to go keeps all.
-import { catalog, FeatureSet, hostArch, mergeRuntimeEnv, runtimeEnv, v8Flags, type Arch } from '../core/features';
-import { fromNamesAs } from '../core/feature-set';
-import { BASELINE_FLOOR } from '../core/tables/x86_64';
+import { BASELINE_FLOOR, catalog, FeatureSet, fromNamesAs, hostArch, mergeRuntimeEnv, runtimeEnv, v8Flags, type Arch } from '../core/features';
 import { checkMask, type HwcapMask, type HwcapWords } from '../core/words';
 import { invalidArgType, invalidArgValue } from '../errors';
 import { checkMode, hostWords, resolveMode, type SpawnMode } from '../host';

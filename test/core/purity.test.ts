@@ -70,3 +70,82 @@ describe('lib/core purity', () => {
     ]);
   });
 });
+
+/** Every .ts file of lib/ and the lib/ files it imports (type-only imports and require() too). */
+function graph(): Map<string, string[]> {
+  const files = fs.readdirSync(LIB, { recursive: true }).map(String).filter((f) => f.endsWith('.ts')).map((f) => path.join(LIB, f));
+  const g = new Map<string, string[]>();
+  for (const f of files) {
+    const to = specifiers(fs.readFileSync(f, 'utf8'))
+      .map((s) => resolve(f, s))
+      .filter((t): t is string => t !== undefined && t.endsWith('.ts'));
+    g.set(path.relative(LIB, f), to.map((t) => path.relative(LIB, t)));
+  }
+  return g;
+}
+
+/** The import cycles of a graph, each once, as a list of files (Tarjan's strongly connected components of more than one file, or a file importing itself). */
+function cycles(g: Map<string, string[]>): string[][] {
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string): void => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
+    for (const w of g.get(v) ?? []) {
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || (g.get(v) ?? []).includes(v)) out.push(scc.sort());
+    }
+  };
+  for (const v of g.keys()) if (!idx.has(v)) visit(v);
+  return out;
+}
+
+/** The layers, lowest first: a file may import only from its own layer or one below (core ← host ← launcher ← spawn ← the package entry ← cli). */
+const LAYERS: [RegExp, number][] = [
+  [/^core\/|^errors\.ts$/, 0],
+  [/^host\//, 1],
+  [/^launcher\//, 2],
+  [/^spawn\//, 3],
+  [/^index\.ts$/, 4],
+  [/^cli\/|^cli\.ts$/, 5],
+];
+const layerOf = (f: string): number => LAYERS.find(([re]) => re.test(f))?.[1] ?? -1;
+
+describe('lib/ imports', () => {
+  it('have no cycle', () => {
+    expect(cycles(graph())).toEqual([]);
+  });
+
+  it('never point upward: core ← host ← launcher ← spawn ← index ← cli', () => {
+    const g = graph();
+    const unknown = [...g.keys()].filter((f) => layerOf(f) < 0);
+    expect(unknown).toEqual([]);
+    const up = [...g].flatMap(([f, to]) => to.filter((t) => layerOf(t) > layerOf(f)).map((t) => `${f} → ${t}`));
+    expect(up).toEqual([]);
+  });
+
+  it('the cycle and layer checks can fail', () => {
+    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+    expect(cycles(new Map([['a', ['a']]]))).toEqual([['a']]);
+    expect(cycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+    expect(layerOf('core/words.ts') < layerOf('host/auxv.ts') && layerOf('launcher/plan.ts') < layerOf('cli/verbs/exec.ts')).toBe(true);
+  });
+});

@@ -21,7 +21,7 @@
 // - poe: permission overlays (memory protection keys).
 // - ssbs: speculative store bypass safe; software uses it to control the SSB mitigation.
 // - dit: data-independent timing; constant-time crypto code sets PSTATE.DIT when present.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 import security from './security.json';
 
 // The security rows are listed once, in security.json, which the launcher's build also reads.

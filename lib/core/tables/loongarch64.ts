@@ -15,7 +15,7 @@
 // uapi header and arch/loongarch/kernel/proc.c alone.
 //
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 export const FEATURES: readonly Feature[] = [
   { name: 'cpucfg', word: 'AT_HWCAP', bit: 0 },

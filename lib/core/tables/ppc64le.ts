@@ -17,7 +17,7 @@
 // arch_3_1 on power10); the other bits are checked by name against glibc's table alone.
 //
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 const hwcap = (name: string, mask: number): Feature => ({ name, word: 'AT_HWCAP', bit: Math.log2(mask) });
 const hwcap2 = (name: string, mask: number): Feature => ({ name, word: 'AT_HWCAP2', bit: Math.log2(mask) });

@@ -17,7 +17,7 @@
 // /proc/cpuinfo through (it emulates a riscv64 one from qemu 8.1 on).
 //
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 const letter = (c: string): Feature => ({ name: c, word: 'AT_HWCAP', bit: c.charCodeAt(0) - 'a'.charCodeAt(0) });
 

@@ -19,7 +19,7 @@
 // /proc/cpuinfo through, so the kernel's "features" line is not compared.
 //
 // No row is marked `security`.
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 
 const NAMES = [
   'esan3', 'zarch', 'stfle', 'msa', 'ldisp', 'eimm', 'dfp', 'edat', 'etf3eh', 'highgprs', 'te',

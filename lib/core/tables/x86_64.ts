@@ -43,7 +43,7 @@
 // stacks and IBT for CET-marked programs only when CPUID says so), pku and ospke (protection
 // keys: V8 and glibc's pkey_* use them to write-protect memory; told "absent", they silently go
 // without).
-import type { Feature } from '../features';
+import type { Feature } from '../row';
 import security from './security.json';
 
 const SECURITY = new Set(security.x86_64.map((r) => r.name));
