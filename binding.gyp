@@ -73,6 +73,17 @@
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pthread"],
       "ldflags": ["-pthread"],
       "conditions": [["target_arch!='x64'", {"sources!": ["test/probes/cpuid-audit-probe.c"], "type": "none"}]]
+    },
+    {
+      "target_name": "hwcap-trap-probe",
+      "type": "executable",
+      "sources": ["native/probe/trap-probe.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pthread"],
+      "ldflags": ["-pthread"],
+      "conditions": [
+        ["target_arch!='x64'", {"sources!": ["native/probe/trap-probe.c"], "type": "none"}],
+        ["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]
+      ]
     }
   ],
   "conditions": [

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -39,6 +40,7 @@ int cpuid_trace_simulate;
 
 #define SEGV_BIT (1ULL << (SIGSEGV - 1))
 #define RED_ZONE 128
+#define USER_CS64 0x33 /* arch/x86/include/asm/segment.h __USER_CS */
 
 /* ---- the tracee ---------------------------------------------------------------------------- */
 
@@ -84,6 +86,12 @@ static long remote_call(pid_t pid, const struct user_regs_struct *base, const st
     if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)patch_at, (void *)patched) != 0) return -errno;
   }
   struct user_regs_struct inj = *base, out;
+  /*
+   * In 64-bit mode, whatever mode the trap came from: a CPUID in compat mode (cs 0x23) would
+   * otherwise jump to a 64-bit vDSO address that it cannot reach, and `syscall` is no 32-bit
+   * instruction on Intel. `after` puts the program's own code segment back.
+   */
+  inj.cs = USER_CS64;
   inj.rip = site ? site : patch_at;
   inj.rax = (uint64_t)nr;
   inj.orig_rax = (uint64_t)-1;
@@ -259,6 +267,92 @@ static struct step_error arm_and_prove(pid_t pid, const struct user_regs_struct 
   return STEP_OK;
 }
 
+/*
+ * A `syscall` (0f 05) in any executable mapping of the tracee but [vsyscall] (/proc/<pid>/maps),
+ * the vDSO's first, or 0. The tracee jumps straight to it and stops at the syscall's exit, so what
+ * the bytes around it mean does not matter, and nothing of the program is written: sound with
+ * other threads running (rr maps a page of its own for this; libc's text serves as well).
+ */
+static uint64_t mapped_site(pid_t pid) {
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  uint64_t found = 0;
+  static unsigned char buf[65536];
+  for (int pass = 0; pass < 2 && !found; pass++) { /* the vDSO, then the rest */
+    rewind(f);
+    while (!found && fgets(line, sizeof line, f)) {
+      unsigned long a, b;
+      char perms[8];
+      if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) != 3 || perms[2] != 'x' || strstr(line, "[vsyscall]")) continue;
+      if ((strstr(line, "[vdso]") != NULL) != (pass == 0)) continue;
+      for (uint64_t at = a; at < b && !found; at += sizeof buf - 1) {
+        size_t n = b - at < sizeof buf ? b - at : sizeof buf;
+        if (tracee_read(pid, at, buf, n)) break;
+        for (size_t i = 0; i + 1 < n; i++)
+          if (buf[i] == 0x0f && buf[i + 1] == 0x05) {
+            found = at + i;
+            break;
+          }
+      }
+    }
+  }
+  fclose(f);
+  return found;
+}
+
+/* p->site if it still holds a `syscall`, else another one (mapped_site), remembered; 0 without one. */
+static uint64_t usable_site(pid_t pid, struct proc *p) {
+  unsigned char insn[2] = {0, 0};
+  uint64_t site = site_of(pid, p); /* the vDSO's, at the image's first injected call */
+  if (site && tracee_read(pid, site, insn, 2) == 0 && insn[0] == 0x0f && insn[1] == 0x05) return site;
+  p->site = FAULT_IS("no-vdso-site") ? 0 : mapped_site(pid);
+  return p->site;
+}
+
+/* The process has one thread (/proc/<pid>/task links: ".", ".." and one per thread). */
+static int single_threaded(pid_t pid) {
+  char path[64];
+  struct stat st;
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  return stat(path, &st) == 0 && st.st_nlink == 3;
+}
+
+const char *cpuid_trace_failed_step;
+
+/*
+ * rt_sigaction(SIGSEGV, act) injected at a trap, then the registers set to `ans`. Where the
+ * syscall instruction it runs at faults (an unmapped, replaced or non-executable vDSO: the
+ * remembered site's bytes are checked first, and tracee_resume_until says EFAULT when the jump
+ * there faults again), another is found in the executable mappings; without any, the call runs
+ * at the trap's own instruction, patched, in a process of one thread only (another thread could
+ * run the patched bytes). Never resumes a faulting site: the caller fails closed.
+ */
+static long restore_disposition(pid_t pid, struct proc *p, const struct user_regs_struct *regs,
+                                const struct user_regs_struct *ans, const uint64_t act[4]) {
+  for (int attempt = 0; attempt < 3; attempt++) {
+    uint64_t site = usable_site(pid, p);
+    if (!site && !single_threaded(pid)) {
+      cpuid_trace_failed_step =
+          "rt_sigaction(SIGSEGV) to put back its disposition: no syscall instruction to run it at "
+          "(no executable mapping holds one) and other threads run the code at the trap";
+      return -EFAULT;
+    }
+    long ret = remote_call(pid, regs, ans, site, regs->rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, 4 * sizeof act[0]);
+    if (ret != -EFAULT || !site) {
+      if (ret < 0)
+        cpuid_trace_failed_step =
+            site ? "rt_sigaction(SIGSEGV) injected to put back its disposition"
+                 : "rt_sigaction(SIGSEGV) injected to put back its disposition, at the trap's own instruction";
+      return ret;
+    }
+    p->site = 0; /* that one faults: find another */
+  }
+  cpuid_trace_failed_step = "rt_sigaction(SIGSEGV) to put back its disposition: every syscall instruction tried faults";
+  return -EFAULT;
+}
+
 /* ---- the interface ------------------------------------------------------------------------- */
 
 void cpuid_trace_init(void) {
@@ -390,8 +484,7 @@ int cpuid_trace_signal(pid_t pid, int sig) {
       if ((r = regs_set(pid, &ans))) return r;
     } else {
       uint64_t act[4] = {p->disp == DISP_IGN ? (uint64_t)(uintptr_t)SIG_IGN : p->act[0], p->act[1], p->act[2], p->act[3]};
-      long ret =
-          remote_call(pid, &regs, &ans, site_of(pid, p), regs.rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
+      long ret = restore_disposition(pid, p, &regs, &ans, act);
       if (ret != 0) return ret < 0 && ret > -4096 ? (int)ret : -EPROTO;
     }
     cpuid_trace_stats.restores++;

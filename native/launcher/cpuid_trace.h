@@ -50,8 +50,12 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm);
 /* Any other stop of `pid` (before it is handled): learns a new task. Returns 0 (nothing to swallow). */
 int cpuid_trace_stop(pid_t pid, int status);
 
-/* A SIGSEGV signal-delivery stop: 1 it was a trapped CPUID, answered (resume with no signal); 0 not one; <0 -errno. */
+/*
+ * A SIGSEGV signal-delivery stop: 1 it was a trapped CPUID, answered (resume with no signal); 0 not one; <0 -errno,
+ * and then cpuid_trace_failed_step may say what failed (else NULL): the caller kills the process.
+ */
 int cpuid_trace_signal(pid_t pid, int sig);
+extern const char *cpuid_trace_failed_step;
 
 /* `sig` is about to be delivered: notes the mask its handler runs with. The ptrace request to resume with (PTRACE_CONT). */
 int cpuid_trace_deliver_request(pid_t pid, int sig);

@@ -123,6 +123,7 @@ static void on_exec(struct follow_state *s, pid_t pid) {
 
 /* A signal-delivery stop under a CPUID mask: a trapped CPUID is answered and suppressed; any other signal goes on. */
 static void on_signal_cpuid(pid_t pid, int sig) {
+  cpuid_trace_failed_step = NULL;
   int r = cpuid_trace_signal(pid, sig);
   if (r == 1) {
     resume(pid, 0);
@@ -133,7 +134,11 @@ static void on_signal_cpuid(pid_t pid, int sig) {
      * process, whose new image may have its pid by now.
      */
   } else if (r < 0) {
-    report_message("pid %d: answering CPUID: %s; killed it", (int)pid, errno_code(-r));
+    /* Fail closed, where the killed process's own error would go: never resume a trap unanswered. */
+    report_stderr_of(pid);
+    report_message("pid %d: answering CPUID: %s%s%s; killed it", (int)pid, cpuid_trace_failed_step ? cpuid_trace_failed_step : "",
+                   cpuid_trace_failed_step ? ": " : "", errno_code(-r));
+    report_stderr_of(0);
     kill(pid, SIGKILL);
     resume(pid, SIGKILL);
   } else {

@@ -158,9 +158,13 @@ static void fault_send_next(pid_t pid, int held) {
   if (seq && seq[fault_sent] && (fault_sent == 0 || seq[fault_sent - 1] == held)) syscall(SYS_tkill, pid, seq[fault_sent++]);
 }
 
+/* The signals an instruction raises for itself (a fault, or a trap such as int3). */
+static int fault_signal(int sig) { return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP; }
+
 int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) {
   if (!fault_sent) fault_send_next(pid, 0);
   if (ptrace(request, pid, 0, 0) != 0) return -errno;
+  int faults = 0, held_fault = 0; /* synchronous faults seen; the one held, if it was */
   for (;;) {
     int st;
     pid_t r = waitpid(pid, &st, __WALL);
@@ -171,7 +175,24 @@ int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) 
     if (!WIFSTOPPED(st)) return -ESRCH; /* killed */
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
     if (event == 0 && sig == want) return 0;
-    if (event == 0 && sig == SIGSEGV && synchronous_fault(pid)) {
+    int sync = event == 0 && fault_signal(sig) && synchronous_fault(pid);
+    if (sync && ++faults > 1) {
+      /*
+       * A second fault of the thread's own: one raised before the helper took the thread can be
+       * pending once (a signal number is queued once), so this one is the instruction the helper
+       * set it at (an injected call's site that no longer runs: an unmapped, replaced or
+       * non-executable vDSO, a 64-bit address in compat mode). Resumed, it would fault forever:
+       * the call failed. The faults held on the way are the helper's, never the program's.
+       */
+      for (int i = pend->n - 1; held_fault && i >= 0; i--)
+        if (pend->sigs[i] == held_fault) {
+          memmove(&pend->sigs[i], &pend->sigs[i + 1], (size_t)(pend->n - i - 1) * sizeof pend->sigs[0]);
+          pend->n--;
+          break;
+        }
+      return -EFAULT;
+    }
+    if (sync && sig == SIGSEGV) {
       /*
        * A fault the thread's own instruction raised (a trapped CPUID among them) before the helper
        * took it: not held back, as the instruction runs again once the thread's registers are put
@@ -179,7 +200,9 @@ int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) 
        * again by tgkill after a release, it would kill the thread with a SIGSEGV nothing answers.
        */
     } else if (event == 0 && sig != (SIGTRAP | 0x80)) {
+      int n = pend->n;
       tracee_hold_signal(pid, pend, sig);
+      if (sync && pend->n > n) held_fault = sig;
       fault_send_next(pid, sig);
     }
     /* The helper's own injected ARCH_SET_CPUID runs on; anything else of that rule is refused. */

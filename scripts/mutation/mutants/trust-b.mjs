@@ -2,6 +2,7 @@
 // behaviour those fixes added, and the listed tests must fail. Format: see typescript.mjs and run.mjs.
 const HELPER_STDERR = 'test/launcher/helper-stderr.test.ts';
 const CLI_OSXSAVE = 'test/cli/cli-osxsave.test.ts';
+const REMOTE_CALL = 'test/launcher/cpuid-remote-call.test.ts';
 
 export default [
   // --- Case 11: the helper's message on a regular-file stderr --------------------------------
@@ -18,5 +19,43 @@ export default [
     claim: 'hwcap exec never lists osxsave as dropped (the launcher keeps it); it is listed as what the command still sees',
     edits: [{ file: 'lib/launcher/plan.ts', find: "r.word === 'CPUID.D.1:EAX' || r.name === 'osxsave'", replace: "r.word === 'CPUID.D.1:EAX'" }],
     tests: [CLI_OSXSAVE],
+  },
+
+  // --- Case 7: the injected call at a trap never spins ----------------------------------------
+  {
+    name: 'c-injected-fault-resumed',
+    claim: 'an injected call whose instruction faults again is reported as failed (EFAULT); the helper never resumes it for ever',
+    edits: [{ file: 'native/launcher/tracee.c', find: 'if (sync && ++faults > 1) {', replace: 'if (sync && ++faults > 1 && 0) {' }],
+    tests: [[REMOTE_CALL, 'non-executable']],
+  },
+  {
+    name: 'c-syscall-site-unchecked',
+    claim: "the remembered syscall site is used only while its bytes still read 0f 05 (a replaced vDSO's bytes could run anything)",
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '&& insn[0] == 0x0f && insn[1] == 0x05) return p->site;', replace: ') return p->site;' }],
+    tests: [[REMOTE_CALL, 'replaced']],
+  },
+  {
+    name: 'c-no-other-syscall-site',
+    claim: 'without the vDSO, the injected call runs at another syscall instruction of the executable mappings, so a process of several threads keeps working',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  p->site = FAULT_IS("no-vdso-site") ? 0 : mapped_site(pid);\n', replace: '  p->site = 0;\n' }],
+    tests: [[REMOTE_CALL, 'second thread']],
+  },
+  {
+    name: 'c-patch-trap-with-threads',
+    claim: "the trap's own instruction is patched for the call only in a process of one thread (another thread could run the patched bytes); with more, the helper fails closed",
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'if (!site && !single_threaded(pid)) {', replace: 'if (!site && !single_threaded(pid) && 0) {' }],
+    tests: [[REMOTE_CALL, 'two threads']],
+  },
+  {
+    name: 'c-compat-call-in-compat-mode',
+    claim: 'the injected call runs in 64-bit mode even when the CPUID trapped in compat mode',
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  inj.cs = USER_CS64;\n', replace: '' }],
+    tests: [[REMOTE_CALL, 'compat mode']],
+  },
+  {
+    name: 'c-cpuid-failure-message-lost',
+    claim: "a process the helper kills at a trap is told why on its own stderr, not the helper's /dev/null",
+    edits: [{ file: 'native/launcher/follow.c', find: '    report_stderr_of(pid);\n    report_message("pid %d: answering CPUID', replace: '    report_message("pid %d: answering CPUID' }],
+    tests: [[REMOTE_CALL, 'two threads']],
   },
 ];
