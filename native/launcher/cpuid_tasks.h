@@ -16,14 +16,11 @@
 
 enum disposition { DISP_DFL, DISP_IGN, DISP_HANDLER, DISP_HANDLER_UNKNOWN };
 
-/* proc.site before the first injected call of an image looks it up (cpuid_trace.c). */
-#define SITE_UNKNOWN ((uint64_t)-1)
-
 struct proc {
   pid_t tgid;
   int disp, armed;
   uint64_t act[4]; /* SIGSEGV's: handler, flags, restorer, mask, as the kernel takes struct sigaction */
-  uint64_t site;   /* a syscall instruction in its vDSO, 0 for none, or SITE_UNKNOWN until first needed */
+  uint64_t site;   /* a syscall instruction in its vDSO, or 0 */
   /* Per signal (bit sig-1): has a handler; its sa_mask holds SIGSEGV; SA_RESETHAND. */
   uint64_t handled, blocks_segv, resethand;
 };

@@ -133,17 +133,6 @@ static uint64_t vdso_site(pid_t pid) {
 }
 
 /*
- * The vDSO's syscall site of p (pid is one of its threads), looked up the first time the image
- * needs an injected call: most images never do (only a SIGSEGV ignored, or blocked with a handler,
- * is put back by one), so an exec no longer pays for /proc/<pid>/auxv and an 8 KiB read here.
- * fork copies the site with the vDSO (learn_from).
- */
-static uint64_t site_of(pid_t pid, struct proc *p) {
-  if (p->site == SITE_UNKNOWN) p->site = FAULT_IS("no-vdso-site") ? 0 : vdso_site(pid);
-  return p->site;
-}
-
-/*
  * The length of the CPUID at the start of b (n bytes read), or 0: `0f a2` (under cpuid-simulate
  * also `0f 32`, rdmsr, which stands in for it, prefixes and all) behind any legacy prefixes
  * (operand and address size, REP/REPNE, the segment overrides) and REX bytes, within the
@@ -249,8 +238,7 @@ static struct step_error arm_and_prove(pid_t pid, const struct user_regs_struct 
   /* The forced SIGSEGV unblocked SIGSEGV and reset an ignored one: what execve left is put back. */
   if (p->disp == DISP_IGN) {
     uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0}; /* execve keeps SIG_IGN, clears flags and mask */
-    long ret =
-        remote_call(pid, regs, regs, site_of(pid, p), regs->rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
+    long ret = remote_call(pid, regs, regs, p->site, regs->rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
     if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "rt_sigaction", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
     cpuid_trace_stats.restores++;
   } else if ((r = regs_set(pid, regs))) {
@@ -305,8 +293,7 @@ static uint64_t mapped_site(pid_t pid) {
 /* p->site if it still holds a `syscall`, else another one (mapped_site), remembered; 0 without one. */
 static uint64_t usable_site(pid_t pid, struct proc *p) {
   unsigned char insn[2] = {0, 0};
-  uint64_t site = site_of(pid, p); /* the vDSO's, at the image's first injected call */
-  if (site && tracee_read(pid, site, insn, 2) == 0 && insn[0] == 0x0f && insn[1] == 0x05) return site;
+  if (p->site && tracee_read(pid, p->site, insn, 2) == 0 && insn[0] == 0x0f && insn[1] == 0x05) return p->site;
   p->site = FAULT_IS("no-vdso-site") ? 0 : mapped_site(pid);
   return p->site;
 }
@@ -375,7 +362,7 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   uint64_t mask;
   TRY(STAGE_SIGNAL_STATE, "ptrace(PTRACE_GETSIGMASK)", task_sigmask(pid, &mask));
   t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
-  p->site = SITE_UNKNOWN; /* looked up when first needed (site_of) */
+  p->site = FAULT_IS("no-vdso-site") ? 0 : vdso_site(pid);
   if (!arm) return STEP_OK;
 
   FAULT_POINT("helper-at-cpuid-arm");

@@ -31,7 +31,7 @@ export default [
   {
     name: 'c-syscall-site-unchecked',
     claim: "the remembered syscall site is used only while its bytes still read 0f 05 (a replaced vDSO's bytes could run anything)",
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '&& insn[0] == 0x0f && insn[1] == 0x05) return site;', replace: ') return site;' }],
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '&& insn[0] == 0x0f && insn[1] == 0x05) return p->site;', replace: ') return p->site;' }],
     tests: [[REMOTE_CALL, 'replaced']],
   },
   {
