@@ -19,6 +19,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${HWCAP_ASAN_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/hwcap-asan.XXXXXX")}
+# Tests that run the launcher as nobody (the helper out of the tree's reach) must reach the copy,
+# as they reach a clone: mktemp -d makes it 0700.
+chmod 755 "$work"
 cleanup() { if [ -z "${HWCAP_ASAN_KEEP:-}" ]; then rm -rf "$work"; else echo "asan: kept $work"; fi; }
 trap cleanup EXIT
 t0=$(date +%s)
