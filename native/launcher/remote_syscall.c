@@ -109,5 +109,13 @@ struct step_error remote_end(struct remote_syscall *rs) {
             ptrace(PTRACE_POKETEXT, rs->pid, (void *)(uintptr_t)REG_PC(rs->saved), (void *)rs->saved_code));
   TRY(STAGE_INJECT, "process_vm_writev", tracee_write(rs->pid, rs->scratch, rs->saved_scratch, rs->scratch_len));
   TRY(STAGE_INJECT, "ptrace(PTRACE_SETREGSET)", tracee_set_regs(rs->pid, &rs->saved));
+  /*
+   * The thread now sits at the injected call's exit stop, and leaves it straight to user mode:
+   * a call of its own that the stop interrupted would return its restart code to the program
+   * (read 512, nanosleep 516). Taken back through its signal path to an interrupt stop, as the
+   * stop it was in when the helper took it, the kernel restarts the call when it runs on, or
+   * ends it with EINTR if a signal's handler without SA_RESTART runs first.
+   */
+  if (interrupted_call(&rs->saved)) TRY(STAGE_INJECT, "ptrace(PTRACE_INTERRUPT)", tracee_interrupt_stop(rs->pid, rs->pend));
   return STEP_OK;
 }

@@ -161,6 +161,28 @@ static void fault_send_next(pid_t pid, int held) {
 /* The signals an instruction raises for itself (a fault, or a trap such as int3). */
 static int fault_signal(int sig) { return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP; }
 
+int tracee_interrupt_stop(pid_t pid, struct pending *pend) {
+  if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) != 0 || ptrace(PTRACE_CONT, pid, 0, 0) != 0) return -errno;
+  for (;;) {
+    int st;
+    pid_t r = waitpid(pid, &st, __WALL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (!WIFSTOPPED(st)) return -ESRCH; /* killed */
+    int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+    if (event == PTRACE_EVENT_STOP) return 0;
+    if (event == PTRACE_EVENT_SECCOMP) {
+      int c = tracee_cpuid_set_stop(pid);
+      if (c < 0) return c;
+    } else if (event == 0 && sig != (SIGTRAP | 0x80)) {
+      tracee_hold_signal(pid, pend, sig);
+    }
+    if (ptrace(PTRACE_CONT, pid, 0, 0) != 0) return -errno;
+  }
+}
+
 int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) {
   if (!fault_sent) fault_send_next(pid, 0);
   if (ptrace(request, pid, 0, 0) != 0) return -errno;

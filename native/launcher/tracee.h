@@ -56,6 +56,13 @@ int is_stop_signal(int sig);
 int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend);
 
 /*
+ * From any ptrace stop of a seized tracee, on to a PTRACE_EVENT_STOP in its signal path
+ * (PTRACE_INTERRUPT, then PTRACE_CONT: kernel/signal.c get_signal takes the trap before it
+ * dequeues a signal), holding back the signals that arrive meanwhile. 0, or -errno (-ESRCH: gone).
+ */
+int tracee_interrupt_stop(pid_t pid, struct pending *pend);
+
+/*
  * At a PTRACE_EVENT_SECCOMP stop (r: the tracee's registers there): the call is skipped and
  * returns ret (a -errno). x86-64: orig_rax -1, the return value in rax; arm64: the syscall
  * number -1 through NT_ARM_SYSTEM_CALL, the return value in x0. 0 or -errno.

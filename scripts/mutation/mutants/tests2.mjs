@@ -6,6 +6,7 @@ const CLAIMS = 'test/launcher/cpuid-claims.test.ts';
 const ARGV = 'test/launcher/cpuid-argv.test.ts';
 const HANDOVER = 'test/criu/handover.test.ts';
 const CPUID = 'test/launcher/cpuid.test.ts';
+const RESTART = 'test/launcher/adopt-restart.test.ts';
 
 export default [
   {
@@ -107,5 +108,12 @@ export default [
     claim: "an out-of-range leaf that answers as the highest basic leaf gets that leaf's mask: the mask cannot be read around",
     edits: [{ file: 'native/launcher/cpuid_mask.c', find: '      mask_leaf = max_basic;\n      mask_key = top_key;\n', replace: '' }],
     tests: [[CLAIMS, 'an out-of-range basic leaf']],
+  },
+  {
+    name: 'audit-interrupted-call-not-restarted',
+    claim: 'a call the hold interrupted is restarted after an injected call (adopt arming, release disarming): the program never sees 512 or 516',
+    edits: [{ file: 'native/launcher/remote_syscall.c', find: '  if (interrupted_call(&rs->saved)) TRY(', replace: '  if (0) TRY(' }],
+    // The simulated twins run on any x86-64; the real-faulting ones where CPUID faults.
+    tests: [[RESTART, 'simulated traps']],
   },
 ];
