@@ -23,6 +23,7 @@
 #include "answer.h"
 #include "control.h"
 #include "cpuid_mask.h"
+#include "cpuid_tasks.h"
 #include "cpuid_trace.h"
 #include "faults.h"
 #include "follow.h"
@@ -90,20 +91,40 @@ static int parse(struct adopt_args *a, int argc, char **argv) {
 
 /*
  * Step 3b: CPUID faulting armed in one held thread (arch_prctl(ARCH_SET_CPUID, 0) injected; the
- * CPUID room's filter lets arming through). Under the test build's cpuid-simulate nothing arms for
- * the kernel (the injected call is ARCH_GET_CPUID): the helper records the thread as armed, and
- * answers its simulated traps from then on.
+ * CPUID room's filter lets arming through), and proved by a CPUID that traps: the call's 0 alone
+ * proves nothing, as a seccomp filter of the program's own answers it with 0 and arms nothing. The
+ * proof's forced SIGSEGV unblocks a blocked SIGSEGV and resets its disposition to SIG_DFL
+ * (kernel/signal.c force_sig_info_to_task): where SIGSEGV is blocked in the thread or ignored,
+ * the action is read before (an injected rt_sigaction) and put back after, and the mask too.
+ * Under the test build's cpuid-simulate nothing arms for the kernel (the injected call is
+ * ARCH_GET_CPUID, the proof rdmsr): the helper records the thread as armed, and answers its
+ * simulated traps from then on.
  */
 static struct step_error arm_cpuid(struct held_task *t) {
 #if !defined(__x86_64__)
   (void)t;
   return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ENOSYS); /* no CPUID faulting (cpuid_trace.c) */
 #else
+  struct status s;
+  if (read_status(t->tid, &s) != 0) return STEP_ERROR(STAGE_CPUID_ARM, "open(/proc/<pid>/status)", ESRCH);
+  int blocked = (s.blk & SEGV_BIT) != 0, touched = blocked || (s.ign & SEGV_BIT) != 0;
+  struct hold_kernel_sigaction before;
+  if (touched) TRY_STEP(hold_sigaction(t, SIGSEGV, NULL, &before));
   /* Under cpuid-simulate the same injection, as ARCH_GET_CPUID: it arms nothing and answers 1. */
   long ret, want = cpuid_trace_simulate ? 1 : 0;
   uint64_t set[5] = {cpuid_trace_simulate ? ARCH_GET_CPUID : ARCH_SET_CPUID, 0, 0, 0, 0};
   TRY_STEP(hold_call(t, SYS_arch_prctl, set, &ret));
   if (ret != want) return STEP_ERROR(STAGE_CPUID_ARM, "arch_prctl(ARCH_SET_CPUID)", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+  TRY_STEP(cpuid_trace_prove_armed(t->tid, &t->pend));
+  if (touched) TRY_STEP(hold_sigaction(t, SIGSEGV, &before, NULL));
+  if (blocked) {
+    uint64_t mask;
+    int r = task_sigmask(t->tid, &mask);
+    if (r) return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETSIGMASK)", -r);
+    mask |= SEGV_BIT;
+    if (ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof mask, &mask) != 0)
+      return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_SETSIGMASK)", errno);
+  }
   if (cpuid_trace_set_armed(t->tid, 1) != 0) return STEP_ERROR(STAGE_CPUID_ARM, "open(/proc/<pid>/status)", ESRCH);
   return STEP_OK;
 #endif

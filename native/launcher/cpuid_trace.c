@@ -346,6 +346,74 @@ static struct step_error arm_and_prove(pid_t pid, const struct user_regs_struct 
   return STEP_OK;
 }
 
+/*
+ * adopt's proof, after arch_prctl(ARCH_SET_CPUID, 0) ran in a held thread: its answer proves
+ * nothing (a seccomp filter of the program's own fakes a 0), a CPUID that traps does. `cpuid`
+ * and `int3` go over the thread's pc and run from its stop with PTRACE_CONT: armed, the CPUID
+ * stops with the forced SIGSEGV at the pc; not armed, the int3 stops with SIGTRAP after it. Under
+ * cpuid-simulate the instruction is rdmsr, which traps the same way (the test build's
+ * arm-not-trapping runs a real CPUID there). The code and the registers are put back; the thread
+ * stays at that signal-delivery stop and leaves it with no signal, the SIGSEGV discarded, through
+ * its signal path (a call it was blocked in restarts). What the forced SIGSEGV did to a blocked
+ * or ignored SIGSEGV is the caller's to undo. Signals sent meanwhile are held in *h.
+ */
+struct step_error cpuid_trace_prove_armed(pid_t pid, struct pending *h) {
+  struct user_regs_struct regs, run, out;
+  int r = regs_get(pid, &regs);
+  if (r) return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", -r);
+  errno = 0;
+  long code = ptrace(PTRACE_PEEKTEXT, pid, (void *)(uintptr_t)regs.rip, NULL);
+  if (errno) return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_PEEKTEXT)", errno);
+  long patched = code;
+  memcpy(&patched, cpuid_trace_simulate && !FAULT_IS("arm-not-trapping") ? "\x0f\x32\xcc" : "\x0f\xa2\xcc", 3);
+  if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)regs.rip, (void *)patched) != 0)
+    return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_POKETEXT)", errno);
+  run = regs;
+  run.orig_rax = (uint64_t)-1; /* no restart of an interrupted call on the way out of the stop */
+  run.rax = run.rcx = 0;
+  run.cs = USER_CS64;
+  struct step_error e = STEP_OK;
+  int trapped = 0;
+  if ((r = regs_set(pid, &run))) e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_SETREGS)", -r);
+  for (int resume = 1; !e.err;) {
+    int st;
+    if (resume && ptrace(PTRACE_CONT, pid, 0, 0) != 0) {
+      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_CONT)", errno);
+      break;
+    }
+    pid_t w = waitpid(pid, &st, __WALL);
+    resume = !(w < 0 && errno == EINTR);
+    if (!resume) continue;
+    if (w < 0 || !WIFSTOPPED(st)) {
+      e = STEP_ERROR(STAGE_CPUID_ARM, "waitpid", w < 0 ? errno : ESRCH);
+      break;
+    }
+    int sig = WSTOPSIG(st);
+    if ((unsigned)st >> 16) continue; /* a group stop's or an interrupt's stop: on to the instruction */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0) {
+      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETSIGINFO)", errno);
+      break;
+    }
+    if (si.si_code <= 0) { /* sent to it: held until it runs */
+      tracee_hold_signal(pid, h, sig);
+      continue;
+    }
+    if ((r = regs_get(pid, &out))) {
+      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", -r);
+      break;
+    }
+    trapped = sig == SIGSEGV && si.si_code == 0x80 /* SI_KERNEL */ && out.rip == regs.rip;
+    if (!trapped) e = STEP_ERROR(STAGE_CPUID_ARM, "cpuid", ENOTSUP); /* the call said 0; nothing was armed */
+    break;
+  }
+  if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)regs.rip, (void *)code) != 0 && !e.err)
+    e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_POKETEXT)", errno);
+  if ((r = regs_set(pid, &regs)) && !e.err) e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_SETREGS)", -r);
+  return e;
+}
+
 /* ---- the interface ------------------------------------------------------------------------- */
 
 void cpuid_trace_init(void) {
@@ -655,6 +723,11 @@ int cpuid_trace_set_armed(pid_t tid, int armed) {
 int cpuid_trace_armed(pid_t tid) {
   (void)tid;
   return 0;
+}
+struct step_error cpuid_trace_prove_armed(pid_t pid, struct pending *h) {
+  (void)pid;
+  (void)h;
+  return STEP_ERROR(STAGE_CPUID_ARM, "cpuid", ENOSYS);
 }
 
 #endif

@@ -69,6 +69,15 @@ int cpuid_trace_seccomp(pid_t pid);
  */
 int cpuid_trace_set_armed(pid_t tid, int armed);
 
+/*
+ * adopt: proves that a CPUID traps in `pid`, a held thread in which faulting was just armed, by
+ * running one (the registers and code put back; the forced SIGSEGV discarded, its effect on a
+ * blocked or ignored SIGSEGV left to the caller). Signals sent meanwhile are held in *h. STEP_OK,
+ * or STAGE_CPUID_ARM ("cpuid", ENOTSUP: it ran untrapped, nothing is armed).
+ */
+struct pending;
+struct step_error cpuid_trace_prove_armed(pid_t pid, struct pending *h);
+
 /* Whether the helper armed faulting in `tid` (0 for a task it does not know). */
 int cpuid_trace_armed(pid_t tid);
 

@@ -252,7 +252,9 @@ struct step_error hold_all(struct held *h, const uint64_t keep[4]) {
   return STEP_ERROR(STAGE_SEIZE, "ptrace(PTRACE_INTERRUPT)", EAGAIN);
 }
 
-struct step_error hold_call(struct held_task *t, long nr, const uint64_t args[5], long *ret) {
+/* hold_call's engine: in bytes at the scratch area's start, out bytes read back after the call. */
+static struct step_error call_with(struct held_task *t, long nr, uint64_t args[5], const void *in, void *out, size_t len,
+                                   long *ret) {
   char pidstr[16];
   snprintf(pidstr, sizeof pidstr, "%d", (int)t->tid);
   uint64_t auxv[HWCAP_MAX_AUXV_WORDS];
@@ -261,10 +263,33 @@ struct step_error hold_call(struct held_task *t, long nr, const uint64_t args[5]
   regs_t regs;
   TRY(STAGE_INJECT, "ptrace(PTRACE_GETREGSET)", tracee_get_regs(t->tid, &regs));
   static struct remote_syscall rs;
-  TRY_STEP(remote_begin(&rs, t->tid, &regs, auxv, n, &t->pend, 16));
-  struct step_error e = remote_call(&rs, nr, args, ret);
+  TRY_STEP(remote_begin(&rs, t->tid, &regs, auxv, n, &t->pend, len < 16 ? 16 : 2 * len));
+  for (int i = 0; i < 5; i++)
+    if (args[i] == HOLD_SCRATCH_IN) args[i] = rs.scratch;
+    else if (args[i] == HOLD_SCRATCH_OUT) args[i] = rs.scratch + len;
+  struct step_error e = in ? remote_scratch_write(&rs, in, len) : STEP_OK;
+  if (!e.err) e = remote_call(&rs, nr, args, ret);
+  int r;
+  if (!e.err && out && (r = tracee_read(t->tid, rs.scratch + len, out, len)))
+    e = STEP_ERROR(STAGE_INJECT, "process_vm_readv", -r);
   struct step_error end = remote_end(&rs);
   return e.err ? e : end;
+}
+
+struct step_error hold_call(struct held_task *t, long nr, const uint64_t args[5], long *ret) {
+  uint64_t a[5];
+  memcpy(a, args, sizeof a);
+  return call_with(t, nr, a, NULL, NULL, 0, ret);
+}
+
+struct step_error hold_sigaction(struct held_task *t, int sig, const struct hold_kernel_sigaction *act,
+                                 struct hold_kernel_sigaction *old) {
+  uint64_t args[5] = {(uint64_t)sig, act ? HOLD_SCRATCH_IN : 0, old ? HOLD_SCRATCH_OUT : 0,
+                      8 /* sizeof(sigset_t) to the kernel */, 0};
+  long ret;
+  TRY_STEP(call_with(t, SYS_rt_sigaction, args, act, old, sizeof *act, &ret));
+  if (ret != 0) return STEP_ERROR(STAGE_INJECT, "rt_sigaction", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
+  return STEP_OK;
 }
 
 void hold_release_all(struct held *h, int detach, int stop) {

@@ -52,6 +52,17 @@ struct step_error hold_all(struct held *h, const uint64_t keep[4]);
 /* Runs nr(args) in a held task; *ret is the kernel's answer (-errno on failure). */
 struct step_error hold_call(struct held_task *t, long nr, const uint64_t args[5], long *ret);
 
+/* The kernel's struct sigaction for rt_sigaction (x86-64 and arm64: include/linux/signal_types.h, uapi asm/signal.h). */
+struct hold_kernel_sigaction {
+  uint64_t handler, flags, restorer, mask;
+};
+#define HOLD_SCRATCH_IN ((uint64_t)-4096 + 1)  /* an argument: the address of the bytes written in */
+#define HOLD_SCRATCH_OUT ((uint64_t)-4096 + 2) /* an argument: the address of the bytes read back */
+
+/* rt_sigaction(sig, act, old) run in a held task: act (or NULL) set, the action before read into old (or NULL). */
+struct step_error hold_sigaction(struct held_task *t, int sig, const struct hold_kernel_sigaction *act,
+                                 struct hold_kernel_sigaction *old);
+
 /*
  * Lets every live task go: PTRACE_CONT (detach 0) or PTRACE_DETACH (detach 1), with its
  * held-back signals. With stop, SIGSTOP is queued for every process after those signals (a held

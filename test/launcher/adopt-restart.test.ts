@@ -9,14 +9,14 @@
 import { describe, expect, it } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
-import { canPtrace, present } from '../support/mask-fixture';
+import { canPtrace, keep, present } from '../support/mask-fixture';
 import { cpuidArgs, cpuidFaulting, faultingSkip, isX64, launcher, testLauncher } from '../support/cpuid-fixture';
 import { which } from '../support/helpers';
 
 const python = which('python3');
 const skip = !canPtrace ? ' (skipped: ptrace mode unavailable here)' : !python ? ' (skipped: no python3 here)' : '';
 
-// Six threads, each blocked in one call for about 2.5 s; the adopt comes after "ready".
+// The main thread and five others, each blocked in one call for about 2.5 s; the adopt comes after "ready".
 const PROGRAM = String.raw`
 import os, select, subprocess, sys, threading, time
 out = threading.Lock()
@@ -36,7 +36,6 @@ child = subprocess.Popen(['sleep', '2.5'])               # a relative nanosleep,
 r, w = os.pipe()
 p = select.poll(); p.register(r, select.POLLIN)
 calls = {
-    'read': lambda: os.read(0, 1),                       # the test writes x after the adopt
     'waitpid': lambda: child.wait() == 0,
     'nanosleep': lambda: time.sleep(2.5),
     'poll': lambda: p.poll(2500),
@@ -46,6 +45,7 @@ calls = {
 ts = [threading.Thread(target=rec, args=(n, f)) for n, f in calls.items()]
 for t in ts: t.start()
 print('ready', flush=True)
+rec('read', lambda: os.read(0, 1))                       # in the main thread; the test writes x after the adopt
 for t in ts: t.join()
 `;
 
@@ -57,8 +57,11 @@ interface Outcome {
 }
 
 /** Adopts the program once its threads block: their outcome lines, once it ends. */
-const adoptBlocked = (adoptArgs: string[], env: NodeJS.ProcessEnv, bin: string): Promise<Outcome> =>
-  blockedThen([python!, '-c', PROGRAM], process.env, (pid) => [bin, ['--adopt', String(pid), ...adoptArgs], env]);
+const adoptBlocked = (adoptArgs: string[], env: NodeJS.ProcessEnv, bin: string, program = PROGRAM): Promise<Outcome> =>
+  blockedThen([python!, '-c', program], process.env, (pid) => [bin, ['--adopt', String(pid), ...adoptArgs], env]);
+
+/** The program with SIGSEGV blocked in every thread: after adopt's proof, its restore of SIGSEGV's action runs in each. */
+const SEGV_BLOCKED = `import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGSEGV])\n${PROGRAM}`;
 
 /** Starts the program under the launcher, masked and followed, and releases it (--no-stop) once its threads block. */
 const releaseBlocked = (maskArgs: string[], env: NodeJS.ProcessEnv, bin: string): Promise<Outcome> =>
@@ -96,8 +99,8 @@ const KEEP_ALL = ['--hwcap', present.hwcap.toString(16)];
 const ALL_OK = ['futex ok', 'nanosleep ok', 'poll ok', 'read ok', 'select ok', 'waitpid ok'];
 
 describe.skipIf(skip !== '')(`adopt of threads blocked in read, waitpid, nanosleep, poll, futex and select${skip}`, () => {
-  it('auxv only (no call is run in the threads): every call ends as it would have', async () => {
-    const r = await adoptBlocked([...KEEP_ALL], process.env, launcher);
+  it('auxv only, narrowed (the saved auxv rewritten by a prctl run in the process): every call ends as it would have', async () => {
+    const r = await adoptBlocked(['--hwcap', keep.hwcap!.toString(16)], process.env, launcher);
     expect(r.answer).toMatchObject({ adopted: expect.any(Number) });
     expect(r.lines).toEqual(ALL_OK);
     expect([r.code, r.signal]).toEqual([0, null]);
@@ -129,6 +132,14 @@ describe.skipIf(skip !== '')(`adopt of threads blocked in read, waitpid, nanosle
   it.skipIf(!cpuidFaulting)(`release --no-stop of a CPUID-masked tree, faulting disarmed in each blocked thread: no 512 or 516, no abort${faultingSkip}`, async () => {
     const r = await releaseBlocked(['--mode', 'ptrace', ...KEEP_ALL, ...cpuidArgs], process.env, launcher);
     expect(r.answer).toMatchObject({ released: expect.any(Number) });
+    expect(r.lines).toEqual(ALL_OK);
+    expect([r.code, r.signal]).toEqual([0, null]);
+  }, 30_000);
+
+  it.skipIf(!isX64)('with CPUID rules and SIGSEGV blocked in every thread, simulated traps (a second call, restoring SIGSEGV, runs in each): no 512 or 516, no abort', async () => {
+    const env = { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-simulate' };
+    const r = await adoptBlocked([...KEEP_ALL, ...cpuidArgs], env, testLauncher, SEGV_BLOCKED);
+    expect(r.answer).toMatchObject({ adopted: expect.any(Number) });
     expect(r.lines).toEqual(ALL_OK);
     expect([r.code, r.signal]).toEqual([0, null]);
   }, 30_000);

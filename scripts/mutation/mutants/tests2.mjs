@@ -7,6 +7,7 @@ const ARGV = 'test/launcher/cpuid-argv.test.ts';
 const HANDOVER = 'test/criu/handover.test.ts';
 const CPUID = 'test/launcher/cpuid.test.ts';
 const RESTART = 'test/launcher/adopt-restart.test.ts';
+const ADOPT_ARM = 'test/launcher/adopt-arm.test.ts';
 
 export default [
   {
@@ -111,9 +112,28 @@ export default [
   },
   {
     name: 'audit-interrupted-call-not-restarted',
-    claim: 'a call the hold interrupted is restarted after an injected call (adopt arming, release disarming): the program never sees 512 or 516',
+    claim: 'a call the hold interrupted is restarted after an injected call that is the last one in its thread (adopt restoring the SIGSEGV action after its proof): the program never sees 512 or 516',
     edits: [{ file: 'native/launcher/remote_syscall.c', find: '  if (interrupted_call(&rs->saved)) TRY(', replace: '  if (0) TRY(' }],
-    // The simulated twins run on any x86-64; the real-faulting ones where CPUID faults.
-    tests: [[RESTART, 'simulated traps']],
+    // Elsewhere the thread leaves through its signal path anyway: adopt's proof ends at a
+    // signal-delivery stop, and release's detach sets TIF_SIGPENDING (kernel/ptrace.c __ptrace_unlink).
+    tests: [[RESTART, 'SIGSEGV blocked in every thread']],
+  },
+  {
+    name: 'audit-adopt-arm-unproved',
+    claim: "adopt takes a thread for armed only when a CPUID traps in it: the injected call's 0 can be a program's seccomp filter's",
+    edits: [{ file: 'native/launcher/adopt.c', find: '  TRY_STEP(cpuid_trace_prove_armed(t->tid, &t->pend));\n', replace: '' }],
+    tests: [[ADOPT_ARM, 'does not trap'], [ADOPT_ARM, 'fakes the arming']],
+  },
+  {
+    name: 'audit-adopt-proof-disposition-lost',
+    claim: "the forced SIGSEGV of adopt's proof resets an ignored SIGSEGV or a blocked one's handler; adopt puts the action back",
+    edits: [{ file: 'native/launcher/adopt.c', find: '  if (touched) TRY_STEP(hold_sigaction(t, SIGSEGV, &before, NULL));\n', replace: '' }],
+    tests: [[ADOPT_ARM, 'simulated traps']],
+  },
+  {
+    name: 'audit-adopt-proof-unblocks',
+    claim: "the forced SIGSEGV of adopt's proof unblocks SIGSEGV in the thread; adopt blocks it again",
+    edits: [{ file: 'native/launcher/adopt.c', find: '  if (blocked) {\n    uint64_t mask;', replace: '  if (0) {\n    uint64_t mask;' }],
+    tests: [[ADOPT_ARM, 'simulated traps']],
   },
 ];
