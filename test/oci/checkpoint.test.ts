@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { catalog, FeatureSet, hwcapWords } from '../../lib';
 import { probeCriu } from '../criu/support';
 import { cpuidFaulting, drop7, faultingSkip, reg, type ProbeView } from '../support/cpuid-fixture';
-import { auxvDrop, lackedFeature, makeBundle, makeRootfs, odHwcap, podman, podmanSkip, runcSkip, runtime, runtimeBin, tmp } from '../support/oci-fixture';
+import { auxvDrop, killByCgroup, lackedFeature, makeBundle, makeRootfs, odHwcap, podman, podmanSkip, runcSkip, runtime, runtimeBin, tmp } from '../support/oci-fixture';
 
 // Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -56,7 +56,10 @@ describe.skipIf(criuSkip !== '' || podmanSkip !== '')(`podman container checkpoi
     if (r.status !== 0) throw new Error(`podman import: ${r.stderr}`);
   }, 180_000);
   afterAll(() => {
-    if (g.length) pod(['rm', '--all', '--force', '--time', '0']);
+    if (!g.length) return;
+    const ids = pod(['ps', '--all', '--quiet', '--no-trunc']).stdout?.split('\n').filter(Boolean) ?? [];
+    pod(['rm', '--all', '--force', '--time', '0']);
+    killByCgroup(ids); // a restore that failed half-way leaves processes podman no longer knows
   });
 
   const counter = (name: string) => Number(pod(['exec', name, 'cat', '/tmp/n']).stdout.trim());
@@ -139,6 +142,9 @@ describe.skipIf(criuSkip !== '')(`runc restore through hwcap-runtime: the refusa
   let n = 0;
   beforeAll(() => {
     root = path.join(dir, 'state');
+  });
+  afterAll(() => {
+    killByCgroup([`hwcap-cr-r${process.pid}-`]); // what a failed test left running: its delete never ran
   });
 
   /** A masked container (auxv-only) under runc, checkpointed by hwcap-runtime: its bundle and image directory. */

@@ -7,7 +7,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FeatureSet, hwcapWords } from '../../lib';
-import { auxvDrop, containerdSkip, ctr, containerd, lackedFeature, makeRootfs, odHwcap, podman, podmanSkip, runc, runtimeBin, tmp } from '../support/oci-fixture';
+import { auxvDrop, containerdSkip, ctr, containerd, killByCgroup, lackedFeature, makeRootfs, odHwcap, podman, podmanSkip, runc, runtimeBin, tmp } from '../support/oci-fixture';
 
 // Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -37,7 +37,9 @@ beforeAll(() => {
 
 afterAll(() => {
   if (!dir) return;
+  const ids = pod(['ps', '--all', '--quiet', '--no-trunc']).stdout?.split('\n').filter(Boolean) ?? [];
   pod(['rm', '--all', '--force', '--time', '0']);
+  killByCgroup([...ids, `hwcap-ctr-m${process.pid}`, `hwcap-ctr-p${process.pid}`]); // what a failed test left behind the engines' back
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -154,3 +154,32 @@ export function lackedFeature(): string {
 export function tmp(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/**
+ * Kills every process whose cgroup path (/proc/<pid>/cgroup) names one of `tags`: runc puts a
+ * container in a cgroup named by its id, podman (cgroupfs) in libpod-<full id>. What a test that
+ * failed half-way left running (a container's processes, and so the helper that follows them,
+ * which ends with its tree). The number killed.
+ */
+export function killByCgroup(tags: string[]): number {
+  const wanted = tags.filter(Boolean);
+  if (wanted.length === 0) return 0;
+  let n = 0;
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    let cg: string;
+    try {
+      cg = fs.readFileSync(`/proc/${e}/cgroup`, 'utf8');
+    } catch {
+      continue; /* gone */
+    }
+    if (!wanted.some((t) => cg.includes(t))) continue;
+    try {
+      process.kill(Number(e), 'SIGKILL');
+      n++;
+    } catch {
+      /* gone */
+    }
+  }
+  return n;
+}
