@@ -13,7 +13,7 @@ export function host(): Host {
   if (!loaded) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      loaded = require('../index') as Host;
+      loaded = require('../main') as Host;
     } catch (e) {
       const cause = (e as { cause?: unknown }).cause ?? e;
       const first = String((cause as Error | undefined)?.message ?? cause).split('\n')[0];

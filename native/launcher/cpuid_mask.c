@@ -10,6 +10,7 @@
 #include "cpuid_mask.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -311,8 +312,88 @@ static struct entry *slot_on(uint32_t leaf, uint32_t subleaf, int32_t cpu) {
 }
 static struct entry *slot(uint32_t leaf, uint32_t subleaf) { return slot_on(leaf, subleaf, -1); }
 
+/*
+ * Per-CPU answers compared across CPUs (cpuid_same_on_every_cpu): for each per-CPU (leaf, key)
+ * seen, the CPUs it was answered on and whether any two differed. Learned from the answers the
+ * table keeps anyway (each the CPU's own, put_on), so it costs no system call per trap.
+ */
+#define SAME_MAX 64
+static struct same {
+  uint32_t leaf, subleaf, used, differ;
+  uint64_t seen; /* bit per CPU answered on */
+  uint32_t regs[4];
+} same[SAME_MAX];
+static int all_cpus_read;
+static uint64_t all_cpus; /* bit per CPU of the machine: /sys possible, all online, at most 64; else 0 */
+
+/* "0-N" or "0" in a /sys/devices/system/cpu list file, as N + 1 CPUs; 0 for anything else. */
+static int cpu_range(const char *path) {
+  char buf[64];
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  unsigned last = 0;
+  char nl;
+  if (strcmp(buf, "0\n") == 0) return 1;
+  if (sscanf(buf, "0-%u%c", &last, &nl) != 2 || nl != '\n' || last > 1000000) return 0;
+  return (int)last + 1;
+}
+
+static uint64_t machine_cpus(void) {
+  if (!all_cpus_read) {
+    all_cpus_read = 1;
+    int possible = cpu_range("/sys/devices/system/cpu/possible");
+    if (possible > 0 && possible <= 64 && cpu_range("/sys/devices/system/cpu/online") == possible)
+      all_cpus = possible == 64 ? ~0ULL : (1ULL << possible) - 1;
+  }
+  return all_cpus;
+}
+
+static struct same *same_of(uint32_t leaf, uint32_t key, int add) {
+  for (int i = 0; i < SAME_MAX; i++) {
+    struct same *s = &same[i];
+    if (s->used && s->leaf == leaf && s->subleaf == key) return s;
+    if (!s->used) {
+      if (!add) return NULL;
+      s->used = 1;
+      s->leaf = leaf;
+      s->subleaf = key;
+      return s;
+    }
+  }
+  return NULL;
+}
+
+static void same_learn(uint32_t leaf, uint32_t key, int32_t cpu, const uint32_t regs[4]) {
+  struct same *s = same_of(leaf, key, 1);
+  if (!s) return;
+  if (cpu < 0 || cpu >= 64) {
+    s->differ = 1; /* not one of the CPUs counted */
+  } else if (!s->seen) {
+    memcpy(s->regs, regs, sizeof s->regs);
+  } else if (memcmp(s->regs, regs, sizeof s->regs) != 0) {
+    s->differ = 1;
+  }
+  if (cpu >= 0 && cpu < 64) s->seen |= 1ULL << cpu;
+}
+
+/* The answer of a per-CPU (leaf, key) that every CPU gives alike, or NULL. */
+static const uint32_t *same_answer(uint32_t leaf, uint32_t key) {
+  uint64_t all = machine_cpus();
+  struct same *s = all ? same_of(leaf, key, 0) : NULL;
+  return s && !s->differ && (s->seen & all) == all ? s->regs : NULL;
+}
+
+int cpuid_same_on_every_cpu(uint32_t leaf, uint32_t subleaf) {
+  return leaf_is_per_cpu(leaf) && same_answer(leaf, leaf_is_indexed(leaf) ? subleaf : 0) != NULL;
+}
+
 static void put_on(uint32_t leaf, uint32_t subleaf, int32_t cpu, const uint32_t regs[4]) {
   struct entry *e = slot_on(leaf, subleaf, cpu);
+  if (cpu >= 0) same_learn(leaf, subleaf, cpu, regs);
   if (!e) return;
   e->leaf = leaf;
   e->subleaf = subleaf;
@@ -397,7 +478,10 @@ static int cpuid_on(int cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
 int cpuid_answer(uint32_t leaf, uint32_t subleaf, int cpu, uint32_t out[4]) {
   uint32_t key = leaf_is_indexed(leaf) ? subleaf : 0, raw[4], mask_leaf = leaf, mask_key = key;
   int ran = 0;
-  if (leaf_is_per_cpu(leaf)) {
+  const uint32_t *everywhere = leaf_is_per_cpu(leaf) ? same_answer(leaf, key) : NULL;
+  if (everywhere) {
+    memcpy(raw, everywhere, sizeof raw); /* every CPU's own answer is this one */
+  } else if (leaf_is_per_cpu(leaf)) {
     /* Per CPU, once: the first answer on each CPU is kept for it. */
     struct entry *e = cpu >= 0 ? slot_on(leaf, key, cpu) : NULL;
     if (e && e->used) {
@@ -444,6 +528,12 @@ int cpuid_fault_probe(const char **syscall_name) {
   return ENOSYS;
 }
 void cpuid_table_init(void) {}
+int cpuid_same_on_every_cpu(uint32_t leaf, uint32_t subleaf) {
+  (void)leaf;
+  (void)subleaf;
+  return 0;
+}
+
 int cpuid_answer(uint32_t leaf, uint32_t subleaf, int cpu, uint32_t out[4]) {
   (void)leaf;
   (void)subleaf;

@@ -61,6 +61,14 @@ int cpuid_answer(uint32_t leaf, uint32_t subleaf, int cpu, uint32_t out[4]);
 /* The leaf describes the calling CPU (its answer needs the tracee's CPU). */
 int cpuid_leaf_is_per_cpu(uint32_t leaf);
 
+/*
+ * 1 when a per-CPU (leaf, subleaf) has been answered on every CPU this machine can have, all
+ * alike (leaf 4's caches on most machines): cpuid_answer then needs no CPU for it (cpu -1), and a
+ * trap need not read which CPU its thread ran on. 0 otherwise, and always where CPUs are offline
+ * (one coming online could answer otherwise) or more than 64.
+ */
+int cpuid_same_on_every_cpu(uint32_t leaf, uint32_t subleaf);
+
 /* One rule as a nested spawn hands it to the tree's helper (nest.h): AND `keep` into `reg` of that leaf. */
 struct cpuid_keep_rule {
   uint32_t leaf, subleaf;

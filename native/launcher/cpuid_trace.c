@@ -519,7 +519,12 @@ int cpuid_trace_signal(pid_t pid, int sig) {
 
   FAULT_POINT("helper-during-cpuid-trap");
   uint32_t leaf = (uint32_t)regs.rax, subleaf = (uint32_t)regs.rcx, out[4];
-  int cpu = cpuid_leaf_is_per_cpu(leaf) ? last_cpu(t) : -1;
+  /* Which CPU it ran on (a /proc read, the dearest call of a trap) only where the CPUs answer differently. */
+  int cpu = -1;
+  if (cpuid_leaf_is_per_cpu(leaf)) {
+    if (cpuid_same_on_every_cpu(leaf, subleaf)) cpuid_trace_stats.per_cpu_alike++;
+    else cpu = last_cpu(t);
+  }
   if (cpuid_answer(leaf, subleaf, cpu, out)) cpuid_trace_stats.real_cpuids++;
   nest_cpuid_narrow(pid, leaf, subleaf, out); /* a nested masked spawn's own rules, ANDed in (nest.h) */
   struct user_regs_struct ans = regs;
@@ -735,6 +740,7 @@ struct step_error cpuid_trace_prove_armed(pid_t pid, struct pending *h) {
 void cpuid_trace_stats_json(char *buf, unsigned long len) {
   const struct cpuid_trace_stats *s = &cpuid_trace_stats;
   snprintf(buf, len,
-           "{\"traps\":%lu,\"realCpuids\":%lu,\"seccompStops\":%lu,\"restores\":%lu,\"arms\":%lu,\"handlerEntries\":%lu}",
-           s->traps, s->real_cpuids, s->seccomp_stops, s->restores, s->arms, s->handler_entries);
+           "{\"traps\":%lu,\"realCpuids\":%lu,\"perCpuAlike\":%lu,\"seccompStops\":%lu,\"restores\":%lu,\"arms\":%lu,"
+           "\"handlerEntries\":%lu}",
+           s->traps, s->real_cpuids, s->per_cpu_alike, s->seccomp_stops, s->restores, s->arms, s->handler_entries);
 }

@@ -27,6 +27,7 @@
 
 struct cpuid_trace_stats {
   unsigned long traps, real_cpuids, seccomp_stops, restores, arms, handler_entries;
+  unsigned long per_cpu_alike; /* per-CPU leaves answered without reading the CPU: every CPU answers alike */
 };
 extern struct cpuid_trace_stats cpuid_trace_stats;
 

@@ -25,6 +25,9 @@
  *     --leaf LEAF [SUB] one CPUID (LEAF and SUB in hex, SUB 0 by default) in the main thread, as "LEAF.SUB": [...]
  *     --inherited-ign   nothing changed: SigIgn before and after a CPUID, and whether SIGSEGV is ignored
  *                       (run it as `sh -c "trap '' SEGV; exec hwcap-cpuid-probe --inherited-ign"`)
+ *     --per-cpu ROUNDS  pinned to each CPU it may run on in turn, ROUNDS times over: leaves 1, 4.0,
+ *                       4.1 and 0xb.0 on each, as {"cpus":{"N":{"1":[..],...}},"changed":[N...]}
+ *                       (the last round's answers; the CPUs where a round answered otherwise)
  *
  * --simulate executes `rdmsr` (0f 32) where CPUID would be: at CPL 3 it raises
  * the same forced SIGSEGV (SI_KERNEL) that a faulting CPUID does, so a test build
@@ -154,6 +157,51 @@ static int mode_loop(long n, uint32_t leaf) {
   clock_gettime(CLOCK_MONOTONIC, &b);
   double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / (double)n;
   printf("{\"n\":%ld,\"leaf\":\"%x\",\"nsPerCpuid\":%.1f}\n", n, leaf, ns);
+  return 0;
+}
+
+static int mode_per_cpu(long rounds) {
+  static const struct {
+    uint32_t leaf, sub;
+    const char *name;
+  } per[] = {{1, 0, "1"}, {4, 0, "4.0"}, {4, 1, "4.1"}, {0xb, 0, "b.0"}};
+  enum { NPER = sizeof per / sizeof per[0] };
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 2;
+  static uint32_t first[CPU_SETSIZE][NPER][4], last[CPU_SETSIZE][NPER][4];
+  static char changed[CPU_SETSIZE];
+  for (long r = 0; r < rounds; r++)
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+      if (!CPU_ISSET(c, &allowed)) continue;
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(c, &one);
+      if (sched_setaffinity(0, sizeof one, &one) != 0) return 2;
+      for (int k = 0; k < NPER; k++) {
+        cpuid(per[k].leaf, per[k].sub, last[c][k]);
+        if (r == 0) memcpy(first[c][k], last[c][k], sizeof first[c][k]);
+        else if (memcmp(first[c][k], last[c][k], sizeof first[c][k]) != 0) changed[c] = 1;
+      }
+    }
+  printf("{\"cpus\":{");
+  const char *sep = "";
+  for (int c = 0; c < CPU_SETSIZE; c++) {
+    if (!CPU_ISSET(c, &allowed)) continue;
+    printf("%s\"%d\":{", sep, c);
+    for (int k = 0; k < NPER; k++)
+      printf("%s\"%s\":[\"%x\",\"%x\",\"%x\",\"%x\"]", k ? "," : "", per[k].name, last[c][k][0], last[c][k][1], last[c][k][2],
+             last[c][k][3]);
+    printf("}");
+    sep = ",";
+  }
+  printf("},\"changed\":[");
+  sep = "";
+  for (int c = 0; c < CPU_SETSIZE; c++)
+    if (changed[c]) {
+      printf("%s%d", sep, c);
+      sep = ",";
+    }
+  printf("]}\n");
   return 0;
 }
 
@@ -351,6 +399,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "--loop") == 0)
     return mode_loop(i + 1 < argc ? atol(argv[i + 1]) : 1000, i + 2 < argc ? (uint32_t)strtoul(argv[i + 2], NULL, 16) : 1);
   if (strcmp(mode, "--escape") == 0) return mode_escape();
+  if (strcmp(mode, "--per-cpu") == 0) return mode_per_cpu(i + 1 < argc ? atol(argv[i + 1]) : 3);
   if (strcmp(mode, "--sweep") == 0) return mode_sweep();
   if (strcmp(mode, "--cpuid-in-handler") == 0) return mode_cpuid_in_handler();
   if (strcmp(mode, "--escape-wide") == 0) return mode_escape_wide();

@@ -124,7 +124,7 @@ const LAYERS: [RegExp, number][] = [
   [/^host\//, 1],
   [/^launcher\//, 2],
   [/^spawn\/|^oci\//, 3],
-  [/^index\.ts$/, 4],
+  [/^(index|main)\.ts$/, 4], // the package's entries: lib/index.ts (the typed list) and lib/main.ts (its runtime, loading on first use)
   [/^cli\/|^cli\.ts$|^runtime\.ts$/, 5],
 ];
 const layerOf = (f: string): number => LAYERS.find(([re]) => re.test(f))?.[1] ?? -1;

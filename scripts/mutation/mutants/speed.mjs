@@ -1,0 +1,37 @@
+// Mutants for issue 27 (speed): each breaks one behaviour that work added, and the listed tests
+// must fail. Format: see typescript.mjs and run.mjs.
+const LAZY = 'test/lazy-require.test.ts';
+const PER_CPU = 'test/launcher/cpuid-per-cpu.test.ts';
+
+export default [
+  {
+    name: 'ts-main-spawn-eager',
+    claim: "require('hwcap') loads the spawn family (and node:child_process) only when one of its names is first read",
+    edits: [{ file: 'lib/main.ts', find: "const spawn = room(() => require('./spawn') as typeof Spawn);", replace: "const spawnNow = require('./spawn') as typeof Spawn;\nconst spawn = room(() => spawnNow);" }],
+    tests: [[LAZY, 'load no spawn']],
+  },
+  {
+    name: 'ts-main-launcher-eager',
+    claim: "require('hwcap') loads the launcher and the hand-over (and node:crypto) only when one of their names is first read",
+    edits: [{ file: 'lib/main.ts', find: "const launcher = room(() => require('./launcher') as typeof Launcher);", replace: "const launcherNow = require('./launcher') as typeof Launcher;\nconst launcher = room(() => launcherNow);" }],
+    tests: [[LAZY, 'load no spawn']],
+  },
+  {
+    name: 'ts-main-name-wrong-value',
+    claim: 'every name of the lazy entry has the value lib/index.ts exports under that name',
+    edits: [{ file: 'lib/main.ts', find: "get: function () { return launcher.probePath; }", replace: "get: function () { return launcher.launcherPath; }" }],
+    tests: [[LAZY, 'same names with the same values']],
+  },
+  {
+    name: 'c-cpuid-same-ignores-differ',
+    claim: 'a per-CPU leaf is answered without its CPU only when every CPU answered it alike: CPUs that differ (APIC ids) keep their own answers',
+    edits: [{ file: 'native/launcher/cpuid_mask.c', find: '  } else if (memcmp(s->regs, regs, sizeof s->regs) != 0) {\n    s->differ = 1;\n  }', replace: '  }' }],
+    tests: [PER_CPU],
+  },
+  {
+    name: 'c-cpuid-same-before-every-cpu',
+    claim: 'a per-CPU leaf is answered without its CPU only once every CPU of the machine has answered it',
+    edits: [{ file: 'native/launcher/cpuid_mask.c', find: 'return s && !s->differ && (s->seen & all) == all ? s->regs : NULL;', replace: 'return s && !s->differ && s->seen ? s->regs : NULL;' }],
+    tests: [PER_CPU],
+  },
+];
