@@ -648,6 +648,12 @@ int cpuid_trace_hold(pid_t pid, int status) {
   return 1;
 }
 
+int cpuid_trace_is_held(pid_t pid) {
+  for (int i = 0; i < nheld; i++)
+    if (held[i].pid == pid) return 1;
+  return 0;
+}
+
 int cpuid_trace_forked(pid_t creator, pid_t child, int *status) {
   if (child <= 0) return 0;
   if (find_task(child)) drop_task(child); /* found at a stop before this event, from its PPid: learned again */
@@ -665,6 +671,10 @@ void cpuid_trace_exited(pid_t pid) {
   drop_task(pid);
   for (int i = 0; i < nheld; i++)
     if (held[i].pid == pid) held[i--] = held[--nheld];
+  cpuid_trace_sweep_held();
+}
+
+void cpuid_trace_sweep_held(void) {
   /*
    * A held task none of whose possible creators lives (a thread of its process; its parent; by
    * CLONE_PARENT, a child of its parent): its creator was killed in fork, without its event, so
@@ -709,6 +719,11 @@ int cpuid_trace_seccomp(pid_t pid) {
   return 0;
 }
 void cpuid_trace_exited(pid_t pid) { (void)pid; }
+int cpuid_trace_is_held(pid_t pid) {
+  (void)pid;
+  return 0;
+}
+void cpuid_trace_sweep_held(void) {}
 int cpuid_trace_forked(pid_t creator, pid_t child, int *status) {
   (void)creator;
   (void)child;

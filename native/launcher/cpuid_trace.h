@@ -102,6 +102,15 @@ int cpuid_trace_hold(pid_t pid, int status);
 /* A tracee exited or was killed. A held task whose creator ended without its event is killed. */
 void cpuid_trace_exited(pid_t pid);
 
+/*
+ * Kills each held new task none of whose possible creators lives (a thread of its process; its
+ * parent; by CLONE_PARENT, a child of its parent): its event will never come. Run at every exit.
+ */
+void cpuid_trace_sweep_held(void);
+
+/* 1 when `pid` is a new task held until its creator's event (cpuid_trace_hold). */
+int cpuid_trace_is_held(pid_t pid);
+
 /* The stats as one JSON object, for the status line at the helper's end. */
 void cpuid_trace_stats_json(char *buf, unsigned long len);
 

@@ -19,6 +19,9 @@
  *                                        highest leaf is not zeros)
  *   FAULT_IS("cpuid-security-present")   the CPUID security check (cpuid_setup.c) takes every CPUID security
  *                                        feature as present on this CPU, to test its refusal on a CPU without them
+ *   FAULT_IS("fork-event-after-child")   at a creator's fork or clone event the helper first takes the new
+ *                                        task's stop (so it is held, as when it comes first) and sweeps the
+ *                                        held tasks as at an exit (follow.c), before it handles the event
  */
 #ifndef HWCAP_LAUNCHER_FAULTS_H
 #define HWCAP_LAUNCHER_FAULTS_H
