@@ -57,7 +57,7 @@ export { release, adopt, HandoverError } from './launcher';
 // The one mask plan: hwcaps and the mask options → kept set, auxv words, CPUID rules, mode, runtime env, launcher argv.
 export { maskPlan, BelowBaselineError } from './launcher';
 export type { MaskPlan, MaskPlanOptions, MaskPlanJSON, PlanHwcaps, Unmasked, LauncherExtras, LauncherOptions, CpuidKeep, CpuidReg } from './launcher';
-export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './launcher';
+export type { ReleaseOptions, ReleaseResult, HeldTree, AdoptOptions, AdoptResult, HandoverReason } from './launcher';
 
 // Containers: the OCI bundle and process-spec edit that hwcap-runtime makes.
 export { OCI_ANNOTATIONS, MASK_ANNOTATION, OciError, decidePolicy, policyFromAnnotations, readNodeConfig, editBundle, editConfig, editProcess, maskOf, filterCpuinfo } from './oci';

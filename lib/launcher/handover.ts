@@ -29,7 +29,9 @@ export type HandoverReason =
   | 'cpuid-fault'
   | 'cpuid-arm'
   | 'not-adoptable'
-  | 'init';
+  | 'init'
+  | 'not-frozen'
+  | 'aborted';
 
 const HINTS: Record<HandoverReason, string> = {
   'no-such-process': 'check the pid (after a restore, the pid CRIU restored)',
@@ -51,6 +53,8 @@ const HINTS: Record<HandoverReason, string> = {
     'the helper could not arm CPUID faulting in a thread of the tree (arch_prctl(ARCH_SET_CPUID)); the tree was not continued: every process is left stopped and untraced',
   'not-adoptable': 'adopt takes a live tree of user programs (a restored checkpoint): give the pid of its root process',
   init: "pass allowInit: true (--allow-init) to adopt a pid namespace's init anyway, accepting that the namespace ends with the helper",
+  'not-frozen': 'whileHeld must freeze the tree (its cgroup freezer) before it returns: a task was not frozen, so the tree was let go stopped',
+  aborted: 'whileHeld threw, or the release was cut short: the tree was let go stopped and unfollowed; adopt it back, or dump it',
 };
 
 /** The launcher stage a CPUID refusal names (HwcapError.stage). */
@@ -77,6 +81,27 @@ export interface ReleaseOptions {
    * ('cpuid-running'). Default false.
    */
   allowUnmaskedCpuid?: boolean;
+  /**
+   * A release in two steps, for a caller that freezes the tree's cgroup in between (a container
+   * runtime before CRIU): called once every task is held in a ptrace stop and disarmed, with the
+   * helper's pid as this process sees it (`held.hostHelper`). It must move the helper out of the
+   * tree's freezer cgroup and freeze the cgroup (a task in a ptrace stop freezes); then the helper
+   * checks that every task is frozen, detaches and exits. The tree is left frozen, unfollowed and
+   * not stopped: no SIGSTOP or SIGCONT is sent, so none stays pending. If it throws, or a task is
+   * not frozen, the tree is let go stopped (as with stop: true) and release rejects. Implies
+   * stop: false.
+   */
+  whileHeld?: (held: HeldTree) => void | Promise<void>;
+}
+
+/** What a two-step release's whileHeld is told. */
+export interface HeldTree {
+  pid: number;
+  /** The helper's pid in this process's pid namespace: the one to move out of the freezer cgroup. */
+  hostHelper: number;
+  tasks: number;
+  processes: number;
+  cpuid: string[];
 }
 
 export interface ReleaseResult {
@@ -211,11 +236,77 @@ function num(a: Answer, k: string): number {
  */
 export async function release(pid: number, options?: ReleaseOptions): Promise<ReleaseResult> {
   checkPid(pid);
-  const o = checkOptions(options, ['stop', 'allowUnmaskedCpuid']);
-  const stop = checkBoolean(o, 'stop', true);
+  const o = checkOptions(options, ['stop', 'allowUnmaskedCpuid', 'whileHeld']);
+  const whileHeld = o.whileHeld;
+  if (whileHeld !== undefined && typeof whileHeld !== 'function') throw invalidArgType('options.whileHeld', 'of type function', whileHeld);
+  const stop = whileHeld ? false : checkBoolean(o, 'stop', true);
   const unmasked = checkBoolean(o, 'allowUnmaskedCpuid', false);
-  const a = await runLauncher(pid, ['--release', String(pid), ...(stop ? [] : ['--no-stop']), ...(unmasked && !stop ? ['--allow-unmasked-cpuid'] : [])]);
+  const a = whileHeld
+    ? await releaseInTwoSteps(pid, whileHeld as NonNullable<ReleaseOptions['whileHeld']>)
+    : await runLauncher(pid, ['--release', String(pid), ...(stop ? [] : ['--no-stop']), ...(unmasked && !stop ? ['--allow-unmasked-cpuid'] : [])]);
   return { pid, root: num(a, 'root'), helper: num(a, 'helper'), tasks: num(a, 'tasks'), processes: num(a, 'processes'), stopped: a.stopped === true, cpuid: strings(a, 'cpuid') };
+}
+
+/** hwcap-exec --release PID --hold: its first line (held), whileHeld, then "detach" on its stdin and its answer. */
+function releaseInTwoSteps(pid: number, whileHeld: NonNullable<ReleaseOptions['whileHeld']>): Promise<Answer> {
+  const file = launcherPath();
+  const child = cp.spawn(file, ['--release', String(pid), '--hold'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let called: Promise<void> | undefined;
+  let failure: unknown;
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdin.on('error', () => undefined); // the launcher may end before reading it
+  return new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (called || !out.includes('\n')) return;
+      let held: Answer;
+      try {
+        held = JSON.parse(out.slice(0, out.indexOf('\n'))) as Answer;
+      } catch {
+        held = {};
+      }
+      if (typeof held.held !== 'number') {
+        called = Promise.resolve(); // an error answer: it ends on its own
+        return;
+      }
+      called = (async () => {
+        try {
+          await whileHeld({ pid, hostHelper: num(held, 'hostHelper'), tasks: num(held, 'tasks'), processes: num(held, 'processes'), cpuid: strings(held, 'cpuid') });
+          child.stdin.end('detach\n');
+        } catch (e) {
+          failure = e;
+          child.stdin.end(); // no detach: the helper lets the tree go stopped
+        }
+      })();
+    });
+    child.on('error', (e) => reject(new HandoverError('helper', pid, errnoOf('EPROTO'), file, `--release ${pid} --hold: ${e.message}`)));
+    child.on('close', () => {
+      void (called ?? Promise.resolve()).then(() => {
+        const lines = out.split('\n').filter((l) => l.startsWith('{'));
+        let answer: Answer | undefined;
+        try {
+          answer = JSON.parse(lines[lines.length - 1] ?? '') as Answer;
+        } catch {
+          answer = undefined;
+        }
+        if (failure !== undefined) {
+          const why = failure instanceof Error ? failure.message : String(failure);
+          reject(new HandoverError('aborted', pid, errnoOf('ECANCELED'), 'whileHeld', `pid ${pid}: whileHeld failed (${why}); the tree was let go stopped`));
+        } else if (answer && typeof answer.error === 'string') {
+          const reason = (REASONS.has(answer.error) ? answer.error : 'helper') as HandoverReason;
+          const errno = typeof answer.errno === 'number' && answer.errno > 0 ? answer.errno : errnoOf('EPROTO');
+          const message = answer.message ?? answer.error;
+          reject(new HandoverError(/not-frozen/.test(message) ? 'not-frozen' : reason, pid, errno, answer.syscall ?? 'release', message));
+        } else if (!answer || typeof answer.released !== 'number') {
+          reject(new HandoverError('helper', pid, errnoOf('EPROTO'), file, `--release ${pid} --hold: ${err.trim() || 'no answer'}`));
+        } else {
+          resolve(answer);
+        }
+      });
+    });
+  });
 }
 
 function strings(a: Answer, k: string): string[] {

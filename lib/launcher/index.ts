@@ -14,4 +14,4 @@ export { probe, nodeReport, resolveMode } from './machine';
 export { release, adopt, savedWords, notAdoptable, HandoverError } from './handover';
 export { maskPlan, isMaskPlan, checkPlanOptions, belowBaselineHint, BelowBaselineError } from './plan';
 export type { MaskPlan, MaskPlanOptions, MaskPlanJSON, PlanHwcaps, Unmasked, LauncherExtras } from './plan';
-export type { ReleaseOptions, ReleaseResult, AdoptOptions, AdoptResult, HandoverReason } from './handover';
+export type { ReleaseOptions, ReleaseResult, HeldTree, AdoptOptions, AdoptResult, HandoverReason } from './handover';

@@ -75,13 +75,14 @@ static const char *check_mem_fd(int mem, pid_t pid) {
   return NULL;
 }
 
-/* Parses "release 1 pid=N stop=S", optionally followed by " unmasked-cpuid=1". */
-static int parse_request(const char *msg, pid_t *pid, int *stop, int *unmasked_cpuid) {
+/* Parses "release 1 pid=N stop=S", optionally followed by " unmasked-cpuid=1" and then " hold=1". */
+static int parse_request(const char *msg, pid_t *pid, int *stop, int *unmasked_cpuid, int *hold) {
   int p = 0, s = -1, end = 0;
   if (sscanf(msg, "release 1 pid=%d stop=%d%n", &p, &s, &end) != 2) return -1;
-  *unmasked_cpuid = 0;
-  if (strcmp(msg + end, " unmasked-cpuid=1") == 0) *unmasked_cpuid = 1;
-  else if (msg[end] != 0) return -1;
+  *unmasked_cpuid = *hold = 0;
+  if (strncmp(msg + end, " unmasked-cpuid=1", 17) == 0) *unmasked_cpuid = 1, end += 17;
+  if (strncmp(msg + end, " hold=1", 7) == 0) *hold = 1, end += 7;
+  if (msg[end] != 0) return -1;
   if (p <= 0 || (s != 0 && s != 1)) return -1;
   *pid = p;
   *stop = s;
@@ -123,9 +124,9 @@ static void handle_message(int from) {
   }
   int mem = fds[0], reply = fds[1];
   pid_t pid;
-  int stop, unmasked_cpuid;
+  int stop, unmasked_cpuid, hold;
   const char *why = NULL, *code = "EPERM";
-  if (parse_request(data, &pid, &stop, &unmasked_cpuid) != 0) {
+  if (parse_request(data, &pid, &stop, &unmasked_cpuid, &hold) != 0) {
     why = "malformed request";
     code = "EINVAL";
   } else if (!have_cred || cred.pid < 0) {
@@ -155,6 +156,7 @@ static void handle_message(int from) {
   request.requester = cred.pid;
   request.stop = stop;
   request.unmasked_cpuid = unmasked_cpuid;
+  request.hold = hold;
   request.reply_fd = reply;
   atomic_store(&request_state, 1);
   /* Wake the main thread: it waits in waitpid(-1, __WALL), which also reaps this thread's children. */
@@ -267,6 +269,29 @@ void control_reply(struct control_request *rq, const char *fmt, ...) {
   atomic_store(&request_state, 0);
 }
 
+void control_reply_more(struct control_request *rq, const char *fmt, ...) {
+  char buf[CONTROL_REPLY_MAX - 16];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  reply_fd_line(rq->reply_fd, "%s", buf);
+}
+
+int control_next_line(struct control_request *rq, char *buf, size_t cap, int timeout_ms) {
+  struct pollfd p = {rq->reply_fd, POLLIN, 0};
+  int pr;
+  while ((pr = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {}
+  if (pr == 0) return -ETIMEDOUT;
+  if (pr < 0) return -errno;
+  ssize_t n = recv(rq->reply_fd, buf, cap - 1, 0);
+  if (n < 0) return -errno;
+  if (n == 0) return -ECONNRESET;
+  buf[n] = 0;
+  buf[strcspn(buf, "\n")] = 0;
+  return 0;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Requester side                                                                             */
 
@@ -296,7 +321,7 @@ static int connect_socket(pid_t helper, const char **syscall_name) {
   return s;
 }
 
-int control_send(pid_t helper, const char *line, int mem_fd, char *buf, size_t cap, const char **syscall_name) {
+int control_send_keep(pid_t helper, const char *line, int mem_fd, char *buf, size_t cap, const char **syscall_name, int *keep) {
   *syscall_name = "pidfd_open";
   int pidfd = (int)syscall(SYS_pidfd_open, helper, 0);
   if (pidfd < 0) return -errno;
@@ -350,11 +375,31 @@ int control_send(pid_t helper, const char *line, int mem_fd, char *buf, size_t c
   }
   ssize_t r = recv(sv[0], buf, cap - 1, 0);
   e = errno;
-  close(sv[0]);
+  if (keep && r > 0) *keep = sv[0];
+  else close(sv[0]);
   if (r < 0) return -e;
   if (r == 0) return -ECONNRESET; /* the helper closed it unanswered: it died */
   buf[r] = 0;
   char *nl = strchr(buf, '\n');
   if (nl) *nl = 0;
+  return 0;
+}
+
+int control_send(pid_t helper, const char *line, int mem_fd, char *buf, size_t cap, const char **syscall_name) {
+  return control_send_keep(helper, line, mem_fd, buf, cap, syscall_name, NULL);
+}
+
+int control_send_more(int sock, const char *line, char *buf, size_t cap, int timeout_ms) {
+  if (send(sock, line, strlen(line), MSG_NOSIGNAL) < 0) return -errno;
+  struct pollfd p = {sock, POLLIN, 0};
+  int pr;
+  while ((pr = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {}
+  if (pr == 0) return -ETIMEDOUT;
+  if (pr < 0) return -errno;
+  ssize_t r = recv(sock, buf, cap - 1, 0);
+  if (r < 0) return -errno;
+  if (r == 0) return -ECONNRESET;
+  buf[r] = 0;
+  buf[strcspn(buf, "\n")] = 0;
   return 0;
 }

@@ -41,6 +41,7 @@ struct control_request {
   pid_t requester;    /* the sender, from SCM_CREDENTIALS */
   int stop;           /* leave the tree stopped */
   int unmasked_cpuid; /* the requester accepts that a running, released tree runs CPUID unmasked */
+  int hold;           /* two steps: "held ..." once the tree is held and disarmed, then a "detach" line (release.c) */
   int reply_fd;       /* the requester's socket */
 };
 
@@ -53,10 +54,22 @@ int control_take(struct control_request *rq);
 /* One line to the requester ("ok ..." or "error CODE message"); closes its socket and lets the next request in. */
 void control_reply(struct control_request *rq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A line to the requester without ending the request (the socket stays open). */
+void control_reply_more(struct control_request *rq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The requester's next line, within timeout_ms: 0, -ETIMEDOUT, or -ECONNRESET (it closed its end). */
+int control_next_line(struct control_request *rq, char *buf, size_t cap, int timeout_ms);
+
 /*
  * Requester side: sends `line` with the fds [mem, reply] to helper's fd 6 and
  * reads one reply line into buf. 0, or -errno with *syscall_name set.
  */
 int control_send(pid_t helper, const char *line, int mem_fd, char *buf, size_t cap, const char **syscall_name);
+
+/* control_send that keeps the socket open in *keep (when a reply came) for control_send_more. */
+int control_send_keep(pid_t helper, const char *line, int mem_fd, char *buf, size_t cap, const char **syscall_name, int *keep);
+
+/* One more line on a kept socket, and the helper's reply line. 0 or -errno. */
+int control_send_more(int sock, const char *line, char *buf, size_t cap, int timeout_ms);
 
 #endif

@@ -100,12 +100,47 @@ static int all_stopped(const struct held *h) {
   return 1;
 }
 
+/* Every live held task frozen by its cgroup's freezer: held in a ptrace stop, a task reads 't', frozen 'D' (fs/proc/array.c). */
+static int all_frozen(const struct held *h) {
+  for (int i = 0; i < h->n; i++)
+    if (!h->t[i].gone && tree_state(h->t[i].tid) != 'D' && tree_state(h->t[i].tid) > 0) return 0;
+  return 1;
+}
+
+/*
+ * A release in two steps (hold=1), for a requester that freezes the tree's cgroup in between
+ * (hwcap-runtime checkpoint): "held ..." once every task is held and disarmed; the requester
+ * moves this helper out of the cgroup, freezes it (a task in a ptrace stop freezes) and says
+ * "detach"; the helper checks that every task is frozen, detaches and exits. The tree is then
+ * frozen, unfollowed and not stopped, which CRIU seizes without the SIGSTOP and SIGCONT of a
+ * plain release, whose SIGCONT stays pending in a task that blocks it. Anything else (no line
+ * within a minute, another line, a task not frozen): the tree is let go stopped, as a plain
+ * release leaves it, and the answer is an error. Does not return.
+ */
+static void release_held(struct control_request *rq, struct held *h, pid_t root, int tasks, const char *rules) {
+  control_reply_more(rq, "held root=%d tasks=%d processes=%d cpuid=%s", (int)root, tasks, h->processes, rules[0] ? rules : "-");
+  char line[64];
+  int r = control_next_line(rq, line, sizeof line, 60000);
+  int go = r == 0 && strcmp(line, "detach") == 0, frozen = go && all_frozen(h);
+  hold_release_all(h, 1, !frozen);
+  if (frozen)
+    control_reply(rq, "ok root=%d tasks=%d processes=%d stopped=0 cpuid=%s", (int)root, tasks, h->processes,
+                  rules[0] ? rules : "-");
+  else if (go) control_reply(rq, "error EAGAIN not-frozen: a task of the tree was not frozen at the detach; it is left stopped");
+  else
+    control_reply(rq, "error %s no-detach: the requester %s; the tree is left stopped", r ? errno_code(-r) : "EINVAL",
+                  r == -ETIMEDOUT ? "said nothing within 60 s"
+                  : r             ? "went away"
+                                  : "said something other than detach");
+  _exit(0);
+}
+
 void release_poll(const struct follow_config *c) {
   struct control_request rq;
   if (!control_take(&rq)) return;
   char rules[CONTROL_REPLY_MAX - 160] = "";
   if (c->cpuid) cpuid_mask_rules(rules, sizeof rules);
-  if (c->cpuid && !rq.stop && !rq.unmasked_cpuid) {
+  if (c->cpuid && !rq.stop && !rq.unmasked_cpuid && !rq.hold) {
     /* Released and running, a CPUID-masked tree would run CPUID unmasked (or die at it, when armed): refused. */
     control_reply(
         &rq, "error EPERM cpuid-running: the tree masks CPUID (%s): released without a stop it would run CPUID unmasked", rules);
@@ -151,6 +186,7 @@ void release_poll(const struct follow_config *c) {
   }
   int tasks = 0;
   for (int i = 0; i < h.n; i++) tasks += !h.t[i].gone;
+  if (rq.hold) release_held(&rq, &h, root, tasks, rules);
   hold_release_all(&h, 1, rq.stop);
   int stopped = 0;
   if (rq.stop) {
@@ -275,16 +311,17 @@ static void rules_json(const char *rules, char *out, size_t cap) {
 }
 
 int release_main(int argc, char **argv) {
-  int stop = 1, unmasked_cpuid = 0;
+  int stop = 1, unmasked_cpuid = 0, hold = 0;
   const char *pid_arg = NULL;
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--no-stop") == 0) stop = 0;
     else if (strcmp(argv[i], "--allow-unmasked-cpuid") == 0) unmasked_cpuid = 1;
+    else if (strcmp(argv[i], "--hold") == 0) hold = 1, stop = 0;
     else if (!pid_arg && argv[i][0] != '-') pid_arg = argv[i];
     else
-      return answer_fail("usage", EINVAL, "argv",
-                         "unexpected argument '%s' (usage: hwcap-exec --release PID [--no-stop [--allow-unmasked-cpuid]])",
-                         argv[i]);
+      return answer_fail(
+          "usage", EINVAL, "argv",
+          "unexpected argument '%s' (usage: hwcap-exec --release PID [--no-stop [--allow-unmasked-cpuid] | --hold])", argv[i]);
   }
   uint64_t p;
   if (!pid_arg || parse_decimal(pid_arg, 1u << 22, &p) != 0 || p == 0)
@@ -319,6 +356,7 @@ int release_main(int argc, char **argv) {
   if (!is_launcher(tracer, exe))
     return answer_fail("not-followed", ENOENT, "readlink(/proc/<helper>/exe)",
                        "pid %d is traced by pid %d (%s), not by an hwcap helper", (int)pid, tracer, exe);
+  int host_tracer = tracer, host_pid = (int)pid;
   int entered = enter_helper_ns(&pid, &tracer);
   if (entered > 0) return entered - 1;
   if (entered == -EXDEV)
@@ -337,10 +375,33 @@ int release_main(int argc, char **argv) {
   if (mem < 0) return answer_fail("permission", errno, "open(/proc/<pid>/mem)", "no permission to ptrace pid %d", (int)pid);
 
   char line[96], reply[CONTROL_REPLY_MAX];
-  snprintf(line, sizeof line, "release 1 pid=%d stop=%d%s", (int)pid, stop, unmasked_cpuid ? " unmasked-cpuid=1" : "");
+  snprintf(line, sizeof line, "release 1 pid=%d stop=%d%s%s", (int)pid, stop, unmasked_cpuid ? " unmasked-cpuid=1" : "",
+           hold ? " hold=1" : "");
   const char *sysname = "";
-  int r = control_send(tracer, line, mem, reply, sizeof reply, &sysname);
+  int sock = -1;
+  int r = control_send_keep(tracer, line, mem, reply, sizeof reply, &sysname, hold ? &sock : NULL);
   close(mem);
+  if (!r && hold && strncmp(reply, "held ", 5) == 0) {
+    /* Step one: held and disarmed. Said on stdout; the requester's "detach" on stdin is step two. */
+    int root, tasks, procs, at = 0;
+    if (sscanf(reply, "held root=%d tasks=%d processes=%d%n", &root, &tasks, &procs, &at) != 3) at = 0;
+    char cpuid[CONTROL_REPLY_MAX + 8];
+    rules_json(at && strncmp(reply + at, " cpuid=", 7) == 0 ? reply + at + 7 : "-", cpuid, sizeof cpuid);
+    printf("{\"held\":%d,\"helper\":%d,\"hostPid\":%d,\"hostHelper\":%d,\"tasks\":%d,\"processes\":%d,\"cpuid\":%s}\n", (int)pid,
+           tracer, host_pid, host_tracer, tasks, procs, cpuid);
+    fflush(stdout);
+    char in[64] = "";
+    if (!fgets(in, sizeof in, stdin) || strcmp(in, "detach\n") != 0) {
+      close(sock); /* the helper lets the tree go stopped */
+      return answer_fail("aborted", ECANCELED, "read(stdin)",
+                         "no \"detach\" on standard input: pid %d's helper (pid %d) lets the tree go stopped", (int)pid, tracer);
+    }
+    r = control_send_more(sock, "detach", reply, sizeof reply, 60000);
+    sysname = "recv";
+    close(sock);
+  } else if (sock >= 0) {
+    close(sock);
+  }
   if (r == -EPERM || r == -EACCES)
     return answer_fail("permission", -r, sysname, "no permission to ptrace pid %d's helper (pid %d)", (int)pid, tracer);
   if (r == -EBADF)
