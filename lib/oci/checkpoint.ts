@@ -1,10 +1,13 @@
 // hwcap-runtime checkpoint and restore of a masked container (docs/containers.md). An unmasked
 // container's pass through untouched.
 //
-// checkpoint: the container's helper lets go (release: CPUID faulting disarmed, every process
-//   stopped, detached), the container's freezer cgroup is frozen and the processes continued
-//   inside it (CRIU's PTRACE_SEIZE hangs on a stopped task in a frozen cgroup, and runc has CRIU
-//   freeze the cgroup; a frozen task runs nothing), then the real runtime checkpoints. The mask
+// checkpoint: the container's helper lets go in two steps (release with whileHeld): it holds
+//   every task in a ptrace stop and disarms CPUID faulting; this process moves the helper out of
+//   the container's freezer cgroup and freezes it (a task in a ptrace stop freezes); the helper
+//   detaches the frozen tree and exits. The tree is then frozen, unfollowed and never stopped:
+//   CRIU's PTRACE_SEIZE hangs on a stopped task in a frozen cgroup, and the SIGCONT that would
+//   end such a stop stays pending in a task that blocks it, which CRIU 4.1.1 cannot restore.
+//   Then the real runtime checkpoints (runc has CRIU freeze the cgroup: it is already). The mask
 //   travels in config.json's io.hwcap.mask (podman's spec.dump) and in hwcap-mask.json of the
 //   image directory (podman's checkpoint/). If the checkpoint fails, or with --leave-running,
 //   the tree is stopped, thawed and adopted back; if that adopt fails, the container is killed.
@@ -18,7 +21,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FeatureSet } from '../core/features';
-import { adopt, release } from '../launcher/handover';
+import { adopt, HandoverError, release } from '../launcher/handover';
 import { launcherPath } from '../launcher/paths';
 import { probeCpuidFault } from '../launcher/probes';
 import { CPUINFO_FILE, maskOf, type MaskRecord, type OciConfig } from './bundle';
@@ -40,6 +43,8 @@ interface Freezer {
   freeze(): Promise<void>;
   thaw(): void;
   procs(): number[];
+  /** Moves a process to the hierarchy's root cgroup: out of the container's, so that it is not frozen with it. */
+  moveOut(pid: number): void;
 }
 
 function freezerOf(pid: number): Freezer {
@@ -61,6 +66,7 @@ function freezerOf(pid: number): Freezer {
       },
       thaw: () => fs.writeFileSync(state, 'THAWED'),
       procs: procsIn(dir),
+      moveOut: (p) => fs.writeFileSync('/sys/fs/cgroup/freezer/cgroup.procs', String(p)),
     };
   }
   const v2 = lines.map((l) => /^0::(.*)$/.exec(l)).find(Boolean);
@@ -77,6 +83,7 @@ function freezerOf(pid: number): Freezer {
     },
     thaw: () => fs.writeFileSync(path.join(dir, 'cgroup.freeze'), '0'),
     procs: procsIn(dir),
+    moveOut: (p) => fs.writeFileSync(path.join(dir.startsWith('/sys/fs/cgroup/unified/') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup', 'cgroup.procs'), String(p)),
   };
 }
 
@@ -88,25 +95,6 @@ function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
       // gone
     }
   }
-}
-
-/** Whether SIGCONT is pending for the process (SigPnd or ShdPnd of /proc/<pid>/status, bit 17) in any of its threads. */
-function contPending(pid: number): boolean {
-  const bit = 1n << 17n;
-  let tids: string[];
-  try {
-    tids = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return false;
-  }
-  return tids.some((t) => {
-    try {
-      const s = fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
-      return [...s.matchAll(/\n(?:SigPnd|ShdPnd):\t([0-9a-f]+)/g)].some((m) => (BigInt(`0x${m[1]}`) & bit) !== 0n);
-    } catch {
-      return false;
-    }
-  });
 }
 
 function stateOf(pid: number): string | undefined {
@@ -150,37 +138,25 @@ export async function checkpoint(runtime: string, p: RuncArgv): Promise<number> 
   }
   const pid = st.pid;
   const freezer = freezerOf(pid);
-  // A SIGCONT that a task blocks stays pending in the frozen task, and CRIU 4.1.1 fails to restore
-  // a pending SIGCONT ("stopped by signal 5"). Such a hold is taken back (the tree runs on,
-  // masked) and tried again a few times; then the checkpoint is refused.
-  let rel: Awaited<ReturnType<typeof release>> | undefined;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      rel = await release(pid, { stop: true });
-    } catch (e) {
-      throw new OciError('checkpoint', { message: `the container's helper did not let go: ${(e as Error).message}`, hint: 'the container runs on, masked', errno: 'EBUSY' });
+  let rules: string[] = [];
+  let rel: Awaited<ReturnType<typeof release>>;
+  try {
+    rel = await release(pid, {
+      whileHeld: async (held) => {
+        rules = held.cpuid;
+        freezer.moveOut(held.hostHelper);
+        await freezer.freeze();
+      },
+    });
+  } catch (e) {
+    const why = (e as Error).message;
+    if (e instanceof HandoverError && (e.reason === 'aborted' || e.reason === 'not-frozen')) {
+      // Let go stopped and unfollowed, faulting disarmed: taken back (or the container killed).
+      await takeBack(runtime, p, id, pid, freezer, rules, `the container could not be frozen (${why})`);
+      throw new OciError('checkpoint', { message: `the container could not be frozen: ${why}`, hint: 'the container runs on, masked', errno: 'EAGAIN' });
     }
-    // Held by the freezer, not by SIGSTOP: CRIU seizes frozen tasks, and hangs on stopped ones.
-    try {
-      await freezer.freeze();
-      signalAll(freezer.procs(), 'SIGCONT');
-    } catch (e) {
-      await takeBack(runtime, p, id, pid, freezer, rel.cpuid, `the container could not be frozen (${(e as Error).message})`);
-      throw e;
-    }
-    const pending = freezer.procs().filter(contPending);
-    if (pending.length === 0) break;
-    await takeBack(runtime, p, id, pid, freezer, rel.cpuid, 'a task held SIGCONT pending');
-    if (attempt === 5) {
-      throw new OciError('checkpoint', {
-        message: `pid ${pending.join(', ')} kept a blocked SIGCONT pending in ${attempt} tries; CRIU cannot restore a pending SIGCONT`,
-        hint: 'the container runs on, masked; try again',
-        errno: 'EAGAIN',
-      });
-    }
-    await sleep(50 * attempt);
+    throw new OciError('checkpoint', { message: `the container's helper did not let go: ${why}`, hint: 'the container runs on, masked', errno: 'EBUSY' });
   }
-  if (!rel) throw new Error('unreachable');
   const status = await delegate(runtime, p.argv);
   const leave = opt(p, 'leave-running') === 'true';
   if (status === 0) {

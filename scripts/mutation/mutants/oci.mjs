@@ -75,4 +75,22 @@ export default [
     edits: [{ file: 'lib/cli/handover-file.ts', find: '  if (lacks.length) {\n', replace: '  if (lacks.length < 0) {\n' }],
     tests: [['test/criu/handover-file.test.ts', 'carries what the tree keeps']],
   },
+  {
+    name: 'oci-checkpoint-hold-not-frozen',
+    claim: "hwcap-runtime checkpoint freezes the container's cgroup between the helper's hold and its detach; unfrozen, the helper refuses to let go running",
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: '        await freezer.freeze();\n      },', replace: '      },' }],
+    tests: [['test/oci/checkpoint.test.ts', 'in place']],
+  },
+  {
+    name: 'c-release-hold-detaches-unfrozen',
+    claim: 'a two-step release detaches only a tree whose every task is frozen; otherwise it is let go stopped',
+    edits: [{ file: 'native/launcher/release.c', find: 'int go = r == 0 && strcmp(line, "detach") == 0, frozen = go && all_frozen(h);', replace: 'int go = r == 0 && strcmp(line, "detach") == 0, frozen = go;' }],
+    tests: [['test/launcher/release-hold.test.ts', 'does not freeze']],
+  },
+  {
+    name: 'c-release-hold-no-detach-runs',
+    claim: "a two-step release whose requester never says detach lets the tree go stopped, never running",
+    edits: [{ file: 'native/launcher/release.c', find: '  hold_release_all(h, 1, !frozen);', replace: '  hold_release_all(h, 1, 0);' }],
+    tests: [['test/launcher/release-hold.test.ts', 'throws']],
+  },
 ];
