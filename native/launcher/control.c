@@ -257,25 +257,27 @@ int control_take(struct control_request *rq) {
   return 1;
 }
 
-void control_reply(struct control_request *rq, const char *fmt, ...) {
+static void vreply(struct control_request *rq, const char *fmt, va_list ap) {
   char buf[CONTROL_REPLY_MAX - 16];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  reply_fd_line(rq->reply_fd, "%s", buf);
+}
+
+void control_reply(struct control_request *rq, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  vreply(rq, fmt, ap);
   va_end(ap);
-  reply_fd_line(rq->reply_fd, "%s", buf);
   close(rq->reply_fd);
   rq->reply_fd = -1;
   atomic_store(&request_state, 0);
 }
 
 void control_reply_more(struct control_request *rq, const char *fmt, ...) {
-  char buf[CONTROL_REPLY_MAX - 16];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  vreply(rq, fmt, ap);
   va_end(ap);
-  reply_fd_line(rq->reply_fd, "%s", buf);
 }
 
 int control_next_line(struct control_request *rq, char *buf, size_t cap, int timeout_ms) {

@@ -252,6 +252,33 @@ static size_t read_code(pid_t pid, uint64_t addr, unsigned char *buf, size_t len
 }
 
 /*
+ * Resumes pid (PTRACE_CONT) until a signal of its own instruction stops it (si_code > 0): *sig,
+ * *si and its registers *out. Signals sent to it meanwhile are held in *h; event stops (a group
+ * stop, an interrupt, a seccomp stop of a filter of the program's own, whose call then runs) are
+ * passed. STEP_OK, or the step error (stage cpuid-arm).
+ */
+static struct step_error run_to_own_signal(pid_t pid, struct pending *h, int *sig, siginfo_t *si, struct user_regs_struct *out) {
+  for (int resume = 1;;) {
+    int st, r;
+    if (resume && ptrace(PTRACE_CONT, pid, 0, 0) != 0) return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_CONT)", errno);
+    pid_t w = waitpid(pid, &st, __WALL);
+    resume = !(w < 0 && errno == EINTR);
+    if (!resume) continue;
+    if (w < 0 || !WIFSTOPPED(st)) return STEP_ERROR(STAGE_CPUID_ARM, "waitpid", w < 0 ? errno : ESRCH);
+    *sig = WSTOPSIG(st);
+    if ((unsigned)st >> 16) continue; /* an event stop: on to the instructions */
+    memset(si, 0, sizeof *si);
+    if (ptrace(PTRACE_GETSIGINFO, pid, 0, si) != 0) return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETSIGINFO)", errno);
+    if (si->si_code <= 0) { /* sent to it (kill, tkill, sigqueue): held until it runs, as at every exec stop */
+      tracee_hold_signal(pid, h, *sig);
+      continue;
+    }
+    if ((r = regs_get(pid, out))) return STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", -r);
+    return STEP_OK;
+  }
+}
+
+/*
  * Arms faulting in the new image at its exec stop and proves it, in one round trip: over the
  * entry point go `syscall` (arch_prctl(ARCH_SET_CPUID, 0)), `mov %rax, %rdi` (its result kept),
  * `cpuid` and `int3`, 8 bytes, run with PTRACE_CONT. Armed, the CPUID stops with the forced
@@ -281,48 +308,16 @@ static struct step_error arm_and_prove(pid_t pid, const struct user_regs_struct 
   inj.rsi = 0;
   inj.rcx = 0;
   struct step_error e = STEP_OK;
-  int r = regs_set(pid, &inj), trapped = 0;
+  int r = regs_set(pid, &inj), sig = 0;
+  siginfo_t si;
   if (r) e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_SETREGS)", -r);
-  for (int resume = 1; !e.err;) {
-    int st;
-    if (resume && ptrace(PTRACE_CONT, pid, 0, 0) != 0) {
-      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_CONT)", errno);
-      break;
-    }
-    pid_t w = waitpid(pid, &st, __WALL);
-    if (w < 0 && errno == EINTR) {
-      resume = 0;
-      continue;
-    }
-    resume = 1;
-    if (w < 0 || !WIFSTOPPED(st)) {
-      e = STEP_ERROR(STAGE_CPUID_ARM, "waitpid", w < 0 ? errno : ESRCH);
-      break;
-    }
-    int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
-    if (event == PTRACE_EVENT_SECCOMP) continue; /* a filter of the program's own traced the call: it runs */
-    if (event) continue;                         /* a group stop's or an interrupt's stop: on to the instructions */
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0) {
-      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETSIGINFO)", errno);
-      break;
-    }
-    if (si.si_code <= 0) { /* sent to it (kill, tkill, sigqueue): held until it runs, as at every exec stop */
-      tracee_hold_signal(pid, h, sig);
-      continue;
-    }
-    if ((r = regs_get(pid, &out))) {
-      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", -r);
-      break;
-    }
-    long ret = (long)out.rdi;
-    trapped = sig == SIGSEGV && si.si_code == 0x80 /* SI_KERNEL */ && out.rip == regs->rip + 5;
-    long want = cpuid_trace_simulate ? 1 : 0;
+  if (!e.err) e = run_to_own_signal(pid, h, &sig, &si, &out);
+  if (!e.err) {
+    long ret = (long)out.rdi, want = cpuid_trace_simulate ? 1 : 0;
+    int trapped = sig == SIGSEGV && si.si_code == 0x80 /* SI_KERNEL */ && out.rip == regs->rip + 5;
     if (sig == SIGSYS || ret != want)
       e = STEP_ERROR(STAGE_CPUID_ARM, sc, sig == SIGSYS ? EPERM : ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
     else if (!trapped) e = STEP_ERROR(STAGE_CPUID_ARM, "cpuid", ENOTSUP); /* the call said 0; nothing was armed */
-    break;
   }
   ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)regs->rip, (void *)code);
   if (e.err) return e;
@@ -373,41 +368,12 @@ struct step_error cpuid_trace_prove_armed(pid_t pid, struct pending *h) {
   run.rax = run.rcx = 0;
   run.cs = USER_CS64;
   struct step_error e = STEP_OK;
-  int trapped = 0;
+  int sig = 0;
+  siginfo_t si;
   if ((r = regs_set(pid, &run))) e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_SETREGS)", -r);
-  for (int resume = 1; !e.err;) {
-    int st;
-    if (resume && ptrace(PTRACE_CONT, pid, 0, 0) != 0) {
-      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_CONT)", errno);
-      break;
-    }
-    pid_t w = waitpid(pid, &st, __WALL);
-    resume = !(w < 0 && errno == EINTR);
-    if (!resume) continue;
-    if (w < 0 || !WIFSTOPPED(st)) {
-      e = STEP_ERROR(STAGE_CPUID_ARM, "waitpid", w < 0 ? errno : ESRCH);
-      break;
-    }
-    int sig = WSTOPSIG(st);
-    if ((unsigned)st >> 16) continue; /* a group stop's or an interrupt's stop: on to the instruction */
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0) {
-      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETSIGINFO)", errno);
-      break;
-    }
-    if (si.si_code <= 0) { /* sent to it: held until it runs */
-      tracee_hold_signal(pid, h, sig);
-      continue;
-    }
-    if ((r = regs_get(pid, &out))) {
-      e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_GETREGS)", -r);
-      break;
-    }
-    trapped = sig == SIGSEGV && si.si_code == 0x80 /* SI_KERNEL */ && out.rip == regs.rip;
-    if (!trapped) e = STEP_ERROR(STAGE_CPUID_ARM, "cpuid", ENOTSUP); /* the call said 0; nothing was armed */
-    break;
-  }
+  if (!e.err) e = run_to_own_signal(pid, h, &sig, &si, &out);
+  if (!e.err && !(sig == SIGSEGV && si.si_code == 0x80 /* SI_KERNEL */ && out.rip == regs.rip))
+    e = STEP_ERROR(STAGE_CPUID_ARM, "cpuid", ENOTSUP); /* the call said 0; nothing was armed */
   if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)regs.rip, (void *)code) != 0 && !e.err)
     e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_POKETEXT)", errno);
   if ((r = regs_set(pid, &regs)) && !e.err) e = STEP_ERROR(STAGE_CPUID_ARM, "ptrace(PTRACE_SETREGS)", -r);

@@ -161,16 +161,20 @@ static void fault_send_next(pid_t pid, int held) {
 /* The signals an instruction raises for itself (a fault, or a trap such as int3). */
 static int fault_signal(int sig) { return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP; }
 
+/* Waits for pid's next stop: 0 and *st, or -errno (-ESRCH: it ended). */
+static int next_stop(pid_t pid, int *st) {
+  for (;;) {
+    pid_t r = waitpid(pid, st, __WALL);
+    if (r >= 0) return WIFSTOPPED(*st) ? 0 : -ESRCH; /* killed */
+    if (errno != EINTR) return -errno;
+  }
+}
+
 int tracee_interrupt_stop(pid_t pid, struct pending *pend) {
   if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) != 0 || ptrace(PTRACE_CONT, pid, 0, 0) != 0) return -errno;
   for (;;) {
-    int st;
-    pid_t r = waitpid(pid, &st, __WALL);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    if (!WIFSTOPPED(st)) return -ESRCH; /* killed */
+    int st, r = next_stop(pid, &st);
+    if (r) return r;
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
     if (event == PTRACE_EVENT_STOP) return 0;
     if (event == PTRACE_EVENT_SECCOMP) {
@@ -188,13 +192,8 @@ int tracee_resume_until(pid_t pid, int request, int want, struct pending *pend) 
   if (ptrace(request, pid, 0, 0) != 0) return -errno;
   int faults = 0, held_fault = 0; /* synchronous faults seen; the one held, if it was */
   for (;;) {
-    int st;
-    pid_t r = waitpid(pid, &st, __WALL);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    if (!WIFSTOPPED(st)) return -ESRCH; /* killed */
+    int st, r = next_stop(pid, &st);
+    if (r) return r;
     int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
     if (event == 0 && sig == want) return 0;
     int sync = event == 0 && fault_signal(sig) && synchronous_fault(pid);
