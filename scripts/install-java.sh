@@ -5,10 +5,6 @@
 # psABI level (docs/cpuid.md). The JRE's module image has javac and jar as tools, which the test
 # uses to make its jar. Without java those blocks skip, saying so.
 set -eu
-command -v java >/dev/null 2>&1 && exit 0
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-if [ ! -d /var/lib/apt/lists ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null)" ]; then
-  flock /tmp/apt.lock $SUDO apt-get update
-fi
-flock /tmp/apt.lock $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends default-jre-headless
+. "$(dirname "$0")/lib/apt-install.sh"
+need java default-jre-headless
+[ -z "$pkgs" ] || apt_install $pkgs

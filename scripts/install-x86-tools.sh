@@ -10,14 +10,7 @@ case "$(uname -m)" in
   x86_64 | amd64) ;;
   *) echo "install-x86-tools: not x86-64, nothing to install"; exit 0 ;;
 esac
-pkgs=""
-command -v cpuid >/dev/null 2>&1 || pkgs="$pkgs cpuid"
-command -v qemu-x86_64 >/dev/null 2>&1 || pkgs="$pkgs qemu-user"
-[ -n "$pkgs" ] || exit 0
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-if [ ! -d /var/lib/apt/lists ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null)" ]; then
-  flock /tmp/apt.lock $SUDO apt-get update
-fi
-# shellcheck disable=SC2086 # one word per package
-flock /tmp/apt.lock $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs
+. "$(dirname "$0")/lib/apt-install.sh"
+need cpuid cpuid
+need qemu-x86_64 qemu-user
+[ -z "$pkgs" ] || apt_install $pkgs

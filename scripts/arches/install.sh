@@ -7,7 +7,7 @@
 #   - .arches/riscv64/sysroot: Debian 12 has no riscv64 port, so Debian's riscv64 glibc comes from
 #     libc6-riscv64-cross (the same glibc 2.36 built for riscv64, arch all) and the kernel's uapi
 #     headers for riscv64 (Linux 6.1) from linux-libc-dev-riscv64-cross.
-# Every package comes through the private apt state of scripts/arm64/apt-env.sh (.arches/apt,
+# Every package comes through the private apt state of scripts/lib/apt-private.sh (.arches/apt,
 # listing ppc64el and s390x), so the host's dpkg keeps its architectures and its apt lists stay as
 # they were. Idempotent: a sysroot with its stamp is kept; delete .arches/ to start over.
 # A part that cannot be installed writes its reason to .arches/<arch>/unavailable.txt (the tests
@@ -16,8 +16,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${HWCAP_ARCHES_DIR:-$root/.arches}
 apt_archs=(ppc64el s390x)
-# shellcheck source=scripts/arm64/apt-env.sh
-. "$root/scripts/arm64/apt-env.sh"
+# shellcheck source=scripts/lib/apt-private.sh
+. "$root/scripts/lib/apt-private.sh"
 mkdir -p "$work"
 
 log() { printf 'arches: %s\n' "$*" >&2; }

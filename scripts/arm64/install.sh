@@ -10,8 +10,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${HWCAP_ARM64_DIR:-$root/.arm64}
 sysroot=$work/sysroot
-# shellcheck source=scripts/arm64/apt-env.sh
-. "$(dirname "$0")/apt-env.sh"
+apt_archs=(arm64)
+# shellcheck source=scripts/lib/apt-private.sh
+. "$(dirname "$0")/../lib/apt-private.sh"
 
 log() { printf 'arm64: %s\n' "$*" >&2; }
 as_root() {

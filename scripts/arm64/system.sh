@@ -22,8 +22,9 @@ export HWCAP_ARM64_DIR=${HWCAP_ARM64_DIR:-$root/.arm64}
 work=$HWCAP_ARM64_DIR
 dir=$work/system
 cross=${HWCAP_ARM64_CROSS:-aarch64-linux-gnu-}
-# shellcheck source=scripts/arm64/apt-env.sh
-. "$root/scripts/arm64/apt-env.sh"
+apt_archs=(arm64)
+# shellcheck source=scripts/lib/apt-private.sh
+. "$root/scripts/lib/apt-private.sh"
 cd "$root"
 mkdir -p "$dir"
 rm -f "$dir/unavailable.txt" "$dir/observations.json" "$dir/vitest.json"

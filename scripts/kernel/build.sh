@@ -4,7 +4,7 @@
 # second run with the same two files only prints the path. Steps, each timed into
 # .kernel/timings/<step> (seconds):
 #   download  linux-source-6.12 (Debian trixie, arch: all) with apt-get download through the
-#             private apt state of apt-env.sh (.kernel/apt); the host's sources are not touched;
+#             private apt state of scripts/lib/apt-private.sh (.kernel/apt); the host's sources are not touched;
 #   unpack    its tarball into .kernel/linux (kept: a new patch is applied to the same tree
 #             after the old one is reversed, so a rebuild is incremental);
 #   config    make tinyconfig, then scripts/kernel/config.fragment merged, every option checked;
@@ -18,8 +18,9 @@ patch_file=$here/hwcap-inherit.patch
 fragment=$here/config.fragment
 pkg=${HWCAP_KERNEL_PACKAGE:-linux-source-6.12}
 jobs=${HWCAP_KERNEL_JOBS:-$(nproc)}
-# shellcheck source=scripts/kernel/apt-env.sh
-. "$here/apt-env.sh"
+apt_suite=${HWCAP_KERNEL_SUITE:-trixie}
+# shellcheck source=scripts/lib/apt-private.sh
+. "$here/../lib/apt-private.sh"
 
 log() { printf 'kernel: %s\n' "$*" >&2; }
 now() { date +%s.%N; }
@@ -47,7 +48,7 @@ tarball=$work/src/$pkg.tar.xz
 
 download() {
   apt_state_init
-  log "updating the package lists of $kernel_suite (private apt state in $apt_root)"
+  log "updating the package lists of $apt_suite (private apt state in $apt_root)"
   apt_update
   rm -f "$apt_root"/debs/*.deb
   (cd "$apt_root/debs" && apt-get "${apt_opts[@]}" download -qq "$pkg") >/dev/null

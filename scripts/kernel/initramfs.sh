@@ -10,7 +10,7 @@
 #   /usr/local/bin/hwcap-inherit-selftest and deny-setmm, built statically from
 #               test/kernel/guest/{hwcap_inherit.c,deny_setmm.c};
 #   /bin/busybox from Debian's busybox-static (fetched once through the private apt state of
-#               apt-env.sh, kept in .kernel/busybox), /etc/passwd with root and nobody (65534),
+#               scripts/lib/apt-private.sh, kept in .kernel/busybox), /etc/passwd with root and nobody (65534),
 #   /init       test/kernel/guest/init.sh.
 # Also .kernel/guest/kvm-probe.cpio.gz: busybox and an /init that prints "@@kvm-probe user space"
 # and reboots, for test/kernel/boot.mjs's KVM probe (HWCAP_KERNEL_ACCEL=probe).
@@ -19,8 +19,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${HWCAP_KERNEL_DIR:-$root/.kernel}
 dir=$work/guest
 node_bin=${HWCAP_KERNEL_NODE:-$(command -v node)}
-# shellcheck source=scripts/kernel/apt-env.sh
-. "$root/scripts/kernel/apt-env.sh"
+apt_suite=${HWCAP_KERNEL_SUITE:-trixie}
+# shellcheck source=scripts/lib/apt-private.sh
+. "$root/scripts/lib/apt-private.sh"
 log() { printf 'kernel: %s\n' "$*" >&2; }
 cd "$root"
 

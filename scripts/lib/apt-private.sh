@@ -1,10 +1,14 @@
-# Sourced by scripts/kernel/build.sh and scripts/kernel/initramfs.sh: a private apt state (.kernel/apt) that lists the machine's
-# own Debian mirror with the suite `trixie` (Debian 13), whose linux-source-6.12 is an
-# `arch: all` package. The host's apt sources, lists and dpkg state stay as they were: apt reads
-# only this directory (Dir::Etc, Dir::State, Dir::Cache) and only downloads (never installs).
-# Needs $work (the .kernel directory). HWCAP_KERNEL_SUITE overrides the suite.
+# Sourced (bash) by the scripts that fetch Debian packages without installing them: a private apt
+# state in $work/apt, which apt reads instead of the host's (Dir::Etc, Dir::State, Dir::Cache), so
+# the host's sources, lists, dpkg state and architectures stay as they were. apt only downloads.
+#   $work        the state's parent directory (.arm64, .arches, the kernel cache): set before
+#   apt_archs    the Debian architectures the state lists, the first the default (unset: the host's)
+#   apt_suite    unset: the host's own source entries, copied as they are (whatever mirror this
+#                machine uses); set: one entry, the host's mirror with that suite (the kernel's
+#                trixie, for its `arch: all` linux-source), signed by Debian's archive keyring
+# Used by scripts/arm64 (apt_archs=(arm64)), scripts/arches (ppc64el s390x) and scripts/kernel
+# (apt_suite).
 apt_root=$work/apt
-kernel_suite=${HWCAP_KERNEL_SUITE:-trixie}
 apt_opts=(
   -o "Dir::Etc=$apt_root/etc"
   -o "Dir::Etc::SourceList=$apt_root/etc/sources.list"
@@ -20,6 +24,10 @@ apt_opts=(
   -o "Acquire::Languages=none"
   -o "Debug::NoLocking=1"
 )
+if [ -n "${apt_archs+x}" ]; then
+  apt_opts+=(-o "APT::Architecture=${apt_archs[0]}")
+  for a in "${apt_archs[@]}"; do apt_opts+=(-o "APT::Architectures::=$a"); done
+fi
 
 # The mirror: the first URI of the host's entries for its own release (not -security, whose
 # archive has no linux-source), from deb822 .sources or one-line .list files. Printed, not stored.
@@ -43,17 +51,24 @@ host_mirror() {
   done | head -n1 | grep .
 }
 
-# Creates the state with one entry: <mirror> <suite> main, signed by Debian's archive keyring.
-# Keeps an existing state.
+# Creates the state (see apt_suite above). Keeps an existing one.
 apt_state_init() {
   local mirror
   mkdir -p "$apt_root"/{etc/apt.conf.d,etc/preferences.d,etc/sources.list.d,state/lists/partial,cache/archives/partial,debs}
   [ -f "$apt_root/status" ] || : > "$apt_root/status"
-  [ -s "$apt_root/etc/sources.list.d/hwcap-kernel.sources" ] && return 0
-  mirror=$(host_mirror) || { echo "kernel: no Debian mirror found in the host's apt sources" >&2; return 1; }
+  if [ -z "${apt_suite:-}" ]; then
+    [ -f "$apt_root/etc/sources.list" ] && return 0
+    if [ -f /etc/apt/sources.list ]; then cp /etc/apt/sources.list "$apt_root/etc/sources.list"; else : > "$apt_root/etc/sources.list"; fi
+    find /etc/apt/sources.list.d -maxdepth 1 \( -name '*.list' -o -name '*.sources' \) -exec cp {} "$apt_root/etc/sources.list.d/" \; 2>/dev/null || true
+    return 0
+  fi
+  local entry=$apt_root/etc/sources.list.d/hwcap-suite.sources
+  [ -s "$entry" ] && grep -qx "Suites: $apt_suite" "$entry" && return 0
+  mirror=$(host_mirror) || { echo "apt: no Debian mirror found in the host's apt sources" >&2; return 1; }
   : > "$apt_root/etc/sources.list"
+  rm -f "$apt_root"/etc/sources.list.d/hwcap-*.sources
   printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-    "$mirror" "$kernel_suite" > "$apt_root/etc/sources.list.d/hwcap-kernel.sources"
+    "$mirror" "$apt_suite" > "$entry"
 }
 
 apt_update() {
