@@ -80,10 +80,10 @@
     {
       "target_name": "hwcap-cpuid-audit-probe",
       "type": "executable",
-      "sources": ["test/probes/cpuid-audit-probe.c"],
+      "sources": ["native/probe/cpuid-audit-probe.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pthread"],
       "ldflags": ["-pthread"],
-      "conditions": [["target_arch!='x64'", {"sources!": ["test/probes/cpuid-audit-probe.c"], "type": "none"}]]
+      "conditions": [["target_arch!='x64'", {"sources!": ["native/probe/cpuid-audit-probe.c"], "type": "none"}]]
     }
   ],
   "conditions": [

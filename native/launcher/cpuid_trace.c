@@ -660,6 +660,8 @@ void cpuid_trace_sweep_held(void) {
 
 #else /* !__x86_64__: nothing traps */
 
+const char *cpuid_trace_failed_step;
+
 void cpuid_trace_init(void) {}
 struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   (void)pid;

@@ -2,7 +2,7 @@
 // (issue 21): each case runs under real faulting (skipped where CPUID does not fault here) and,
 // where the simulation can show it, under the test build's simulated traps
 // (HWCAP_EXEC_FAULT=cpuid-simulate: `rdmsr` answered as a trapped CPUID). The programs are
-// test/probes/cpuid-audit-probe.c.
+// native/probe/cpuid-audit-probe.c.
 import { afterAll, describe, it, expect } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
