@@ -11,14 +11,7 @@
 #ifndef HWCAP_LAUNCHER_FOLLOW_H
 #define HWCAP_LAUNCHER_FOLLOW_H
 
-#include <stdint.h>
-
-struct follow_config {
-  uint64_t keep[4];
-  int follow;   /* 0: detach once the first image is masked (unless cpuid) */
-  int cpuid;    /* a CPUID mask: arm every masked image, answer its traps, never detach */
-  int stats_fd; /* the helper's counters go there at its end; -1: none */
-};
+#include "follow_config.h"
 
 __attribute__((noreturn)) void follow_run(const struct follow_config *c);
 

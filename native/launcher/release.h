@@ -31,7 +31,7 @@
 #ifndef HWCAP_LAUNCHER_RELEASE_H
 #define HWCAP_LAUNCHER_RELEASE_H
 
-#include "follow.h"
+#include "follow_config.h"
 
 /* The follow loop calls this before each waitpid(); it returns unless a release succeeded (then the helper exits). */
 void release_poll(const struct follow_config *c);
