@@ -29,6 +29,7 @@
 #include "cpuid_tasks.h"
 #include "faults.h"
 #include "nest.h"
+#include "remote_syscall.h"
 #include "report.h"
 #include "seccomp_filter.h"
 #include "tracee.h"
@@ -39,8 +40,6 @@ int cpuid_trace_simulate;
 #if defined(__x86_64__)
 
 #define SEGV_BIT (1ULL << (SIGSEGV - 1))
-#define RED_ZONE 128
-#define USER_CS64 0x33 /* arch/x86/include/asm/segment.h __USER_CS */
 /*
  * At rt_sigreturn's entry, sp + 296 holds the frame's uc_sigmask: the frame starts at sp - 8 with
  * pretcode (8), so struct ucontext starts at sp: uc_flags (8), uc_link (8), uc_stack (24),
@@ -60,124 +59,33 @@ static int regs_set(pid_t pid, const struct user_regs_struct *r) {
 }
 
 /*
- * Runs one system call in a stopped tracee: `data` is copied below its stack
- * (red zone kept) and its address passed where an argument is DATA_ARG; the
- * call runs at `site` (a syscall instruction in the vDSO) or, without one, at
- * `patch_at`, whose two bytes are replaced for the call and put back. Restores
- * the memory, then sets the registers to `after`. Returns the call's result or -errno.
+ * rt_sigaction(SIGSEGV, act) run in the stopped tracee through the remote-call object
+ * (remote_syscall.h) at `site` (0: over the instruction at its pc, patched and put back), then its
+ * registers set to `after`. Signals sent to it meanwhile are held and sent again. The call's
+ * result, or -errno (-EFAULT: the site faults).
  */
-#define DATA_ARG ((uint64_t)-77)
-static long remote_call(pid_t pid, const struct user_regs_struct *base, const struct user_regs_struct *after, uint64_t site,
-                        uint64_t patch_at, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, const void *data,
-                        size_t len) {
-  unsigned char saved[256];
+static long inject_sigaction(pid_t pid, uint64_t site, const struct user_regs_struct *regs, const struct user_regs_struct *after,
+                             const uint64_t act[4]) {
+  static struct remote_syscall rs;
   struct pending h = {{0}, 0};
-  if (len > sizeof saved) return -E2BIG;
-  /*
-   * Syscall stops, not a single step: a step's SIGTRAP is a forced signal, which
-   * would unblock SIGTRAP in a thread that blocks it (and reset its handler).
-   */
-  uint64_t scratch = (base->rsp - RED_ZONE - 64 - len) & ~(uint64_t)15;
-  long r, code = 0;
-  if (len && ((r = tracee_read(pid, scratch, saved, len)) || (r = tracee_write(pid, scratch, data, len)))) return r;
-  uint64_t *args[4] = {&a0, &a1, &a2, &a3};
-  for (int i = 0; i < 4; i++)
-    if (*args[i] == DATA_ARG) *args[i] = scratch;
-  if (!site) {
-    errno = 0;
-    code = ptrace(PTRACE_PEEKTEXT, pid, (void *)(uintptr_t)patch_at, NULL);
-    if (errno) return -errno;
-    long patched = code;
-    memcpy(&patched, "\x0f\x05", 2);
-    if (ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)patch_at, (void *)patched) != 0) return -errno;
-  }
-  struct user_regs_struct inj = *base, out;
-  /*
-   * In 64-bit mode, whatever mode the trap came from: a CPUID in compat mode (cs 0x23) would
-   * otherwise jump to a 64-bit vDSO address that it cannot reach, and `syscall` is no 32-bit
-   * instruction on Intel. `after` puts the program's own code segment back.
-   */
-  inj.cs = USER_CS64;
-  inj.rip = site ? site : patch_at;
-  inj.rax = (uint64_t)nr;
-  inj.orig_rax = (uint64_t)-1;
-  inj.rdi = a0;
-  inj.rsi = a1;
-  inj.rdx = a2;
-  inj.r10 = a3;
-  long ret;
-  if ((r = regs_set(pid, &inj)) || (r = tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) ||
-      (r = tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h)) || (r = regs_get(pid, &out))) {
-    ret = r;
-  } else {
-    ret = (long)out.rax;
-  }
-  if (!site) ptrace(PTRACE_POKETEXT, pid, (void *)(uintptr_t)patch_at, (void *)code);
-  if (len) tracee_write(pid, scratch, saved, len);
-  if (ret != -ESRCH && (r = regs_set(pid, after))) ret = r;
+  long ret = 0;
+  struct step_error e = remote_begin_at(&rs, pid, regs, site, &h, 4 * sizeof act[0]);
+  if (!e.err) e = remote_scratch_write(&rs, act, 4 * sizeof act[0]);
+  uint64_t args[5] = {SIGSEGV, rs.scratch, 0, 8 /* the kernel's sigset_t */, 0};
+  if (!e.err) e = remote_call(&rs, SYS_rt_sigaction, args, &ret);
+  struct step_error end = remote_end(&rs);
+  if (e.err || end.err) ret = -(e.err ? e.err : end.err);
+  int r;
+  if (ret != -ESRCH && (r = regs_set(pid, after)) && ret >= 0) ret = r;
   tracee_send_pending(pid, &h);
   return ret;
 }
 
-/* The address of a `syscall` (0f 05) in the tracee's vDSO, or 0. */
-static uint64_t vdso_site(pid_t pid) {
-  char path[64];
-  uint64_t aux[128], vdso = 0;
-  snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, aux, sizeof aux);
-  close(fd);
-  for (ssize_t k = 0; k + 1 < n / 8; k += 2)
-    if (aux[k] == 33 /* AT_SYSINFO_EHDR */) vdso = aux[k + 1];
-  if (!vdso) return 0;
-  static unsigned char buf[8192];
-  if (tracee_read(pid, vdso, buf, sizeof buf)) return 0;
-  for (size_t i = 0; i + 1 < sizeof buf; i++)
-    if (buf[i] == 0x0f && buf[i + 1] == 0x05) return vdso + i;
-  return 0;
-}
-
-/*
- * A `syscall` (0f 05) in any executable mapping of the tracee but [vsyscall] (/proc/<pid>/maps),
- * the vDSO's first, or 0. The tracee jumps straight to it and stops at the syscall's exit, so what
- * the bytes around it mean does not matter, and nothing of the program is written: sound with
- * other threads running (rr maps a page of its own for this; libc's text serves as well).
- */
-static uint64_t mapped_site(pid_t pid) {
-  char path[64], line[512];
-  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-  FILE *f = fopen(path, "re");
-  if (!f) return 0;
-  uint64_t found = 0;
-  static unsigned char buf[65536];
-  for (int pass = 0; pass < 2 && !found; pass++) { /* the vDSO, then the rest */
-    rewind(f);
-    while (!found && fgets(line, sizeof line, f)) {
-      unsigned long a, b;
-      char perms[8];
-      if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) != 3 || perms[2] != 'x' || strstr(line, "[vsyscall]")) continue;
-      if ((strstr(line, "[vdso]") != NULL) != (pass == 0)) continue;
-      for (uint64_t at = a; at < b && !found; at += sizeof buf - 1) {
-        size_t n = b - at < sizeof buf ? b - at : sizeof buf;
-        if (tracee_read(pid, at, buf, n)) break;
-        for (size_t i = 0; i + 1 < n; i++)
-          if (buf[i] == 0x0f && buf[i + 1] == 0x05) {
-            found = at + i;
-            break;
-          }
-      }
-    }
-  }
-  fclose(f);
-  return found;
-}
-
-/* p->site if it still holds a `syscall`, else another one (mapped_site), remembered; 0 without one. */
+/* p->site if it still holds a `syscall`, else another one (remote_mapped_site), remembered; 0 without one. */
 static uint64_t usable_site(pid_t pid, struct proc *p) {
   unsigned char insn[2] = {0, 0};
   if (p->site && tracee_read(pid, p->site, insn, 2) == 0 && insn[0] == 0x0f && insn[1] == 0x05) return p->site;
-  p->site = FAULT_IS("no-vdso-site") ? 0 : mapped_site(pid);
+  p->site = FAULT_IS("no-vdso-site") ? 0 : remote_mapped_site(pid);
   return p->site;
 }
 
@@ -209,7 +117,7 @@ static long restore_disposition(pid_t pid, struct proc *p, const struct user_reg
           "(no executable mapping holds one) and other threads run the code at the trap";
       return -EFAULT;
     }
-    long ret = remote_call(pid, regs, ans, site, regs->rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, 4 * sizeof act[0]);
+    long ret = inject_sigaction(pid, site, regs, ans, act);
     if (ret != -EFAULT || !site) {
       if (ret < 0)
         cpuid_trace_failed_step =
@@ -324,7 +232,7 @@ static struct step_error arm_and_prove(pid_t pid, const struct user_regs_struct 
   /* The forced SIGSEGV unblocked SIGSEGV and reset an ignored one: what execve left is put back. */
   if (p->disp == DISP_IGN) {
     uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0}; /* execve keeps SIG_IGN, clears flags and mask */
-    long ret = remote_call(pid, regs, regs, p->site, regs->rip, SYS_rt_sigaction, SIGSEGV, DATA_ARG, 0, 8, act, sizeof act);
+    long ret = inject_sigaction(pid, p->site, regs, regs, act);
     if (ret != 0) return STEP_ERROR(STAGE_CPUID_ARM, "rt_sigaction", ret < 0 && ret > -4096 ? (int)-ret : EPROTO);
     cpuid_trace_stats.restores++;
   } else if ((r = regs_set(pid, regs))) {
@@ -402,7 +310,7 @@ struct step_error cpuid_trace_exec(pid_t pid, int arm) {
   uint64_t mask;
   TRY(STAGE_SIGNAL_STATE, "ptrace(PTRACE_GETSIGMASK)", task_sigmask(pid, &mask));
   t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
-  p->site = FAULT_IS("no-vdso-site") ? 0 : vdso_site(pid);
+  p->site = FAULT_IS("no-vdso-site") ? 0 : remote_vdso_site(pid);
   if (!arm) return STEP_OK;
 
   FAULT_POINT("helper-at-cpuid-arm");

@@ -18,7 +18,14 @@ typedef struct user_regs_struct regs_t;
 static const unsigned char syscall_insn[] = {0x0f, 0x05}; /* syscall */
 #define SYSCALL_INSN_ALIGN 1
 #define RED_ZONE 128
+#define USER_CS64 0x33 /* arch/x86/include/asm/segment.h __USER_CS */
 static inline void set_syscall(regs_t *r, uint64_t pc, long nr, const uint64_t a[5]) {
+  /*
+   * In 64-bit mode, whatever mode the thread was stopped in: a thread in compat mode (cs 0x23)
+   * would otherwise jump to a 64-bit address it cannot reach, and `syscall` is no 32-bit
+   * instruction on Intel. remote_end puts the thread's own code segment back.
+   */
+  r->cs = USER_CS64;
   r->rip = pc;
   r->rax = (uint64_t)nr;
   r->orig_rax = (uint64_t)-1;

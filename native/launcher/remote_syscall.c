@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
 
 #include "../common/auxv_words.h"
+#include "../common/procfs.h"
 #include "faults.h"
 
 /*
@@ -37,8 +39,60 @@ static uint64_t vdso_syscall_site(pid_t pid, const uint64_t *auxv, int n) {
   return 0;
 }
 
+uint64_t remote_vdso_site(pid_t pid) {
+  char pidstr[16];
+  snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+  uint64_t auxv[HWCAP_MAX_AUXV_WORDS];
+  int n = hwcap_read_proc_auxv(pidstr, auxv, HWCAP_MAX_AUXV_WORDS);
+  return n > 0 ? vdso_syscall_site(pid, auxv, n) : 0;
+}
+
+/*
+ * A system call instruction in any executable mapping of the tracee but [vsyscall]
+ * (/proc/<pid>/maps), the vDSO's first, or 0. Nothing of the program is written, so this is
+ * sound with other threads running (rr maps a page of its own for this; libc's text serves).
+ */
+uint64_t remote_mapped_site(pid_t pid) {
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  uint64_t found = 0;
+  static unsigned char buf[65536];
+  for (int pass = 0; pass < 2 && !found; pass++) { /* the vDSO, then the rest */
+    rewind(f);
+    while (!found && fgets(line, sizeof line, f)) {
+      unsigned long a, b;
+      char perms[8];
+      if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) != 3 || perms[2] != 'x' || strstr(line, "[vsyscall]")) continue;
+      if ((strstr(line, "[vdso]") != NULL) != (pass == 0)) continue;
+      for (uint64_t at = a; at < b && !found; at += sizeof buf - sizeof syscall_insn) {
+        size_t len = b - at < sizeof buf ? b - at : sizeof buf;
+        if (tracee_read(pid, at, buf, len)) break;
+        for (size_t i = 0; i + sizeof syscall_insn <= len; i += SYSCALL_INSN_ALIGN)
+          if (memcmp(buf + i, syscall_insn, sizeof syscall_insn) == 0) {
+            found = at + i;
+            break;
+          }
+      }
+    }
+  }
+  fclose(f);
+  return found;
+}
+
 struct step_error remote_begin(struct remote_syscall *rs, pid_t pid, const regs_t *regs, const uint64_t *auxv, int n,
                                struct pending *pend, size_t scratch_len) {
+  /*
+   * A system call instruction to run: one in the vDSO (AT_SYSINFO_EHDR) leaves the
+   * program's own code untouched; without a vDSO one is written over the entry
+   * point and put back afterwards (the test build's fault no-vdso-site forces that).
+   */
+  return remote_begin_at(rs, pid, regs, FAULT_IS("no-vdso-site") ? 0 : vdso_syscall_site(pid, auxv, n), pend, scratch_len);
+}
+
+struct step_error remote_begin_at(struct remote_syscall *rs, pid_t pid, const regs_t *regs, uint64_t site, struct pending *pend,
+                                  size_t scratch_len) {
   rs->pid = pid;
   rs->saved = *regs;
   rs->pend = pend;
@@ -46,15 +100,10 @@ struct step_error remote_begin(struct remote_syscall *rs, pid_t pid, const regs_
   rs->active = 0;
   if (scratch_len > sizeof rs->saved_scratch) return STEP_ERROR(STAGE_INJECT, "process_vm_readv", E2BIG);
   rs->scratch_len = scratch_len;
-  rs->scratch = (REG_SP(*regs) - RED_ZONE - 256 - scratch_len) & ~(uint64_t)15;
+  rs->scratch = (REG_SP(*regs) - RED_ZONE - 64 - scratch_len) & ~(uint64_t)15;
   TRY(STAGE_INJECT, "process_vm_readv", tracee_read(pid, rs->scratch, rs->saved_scratch, scratch_len));
   rs->active = 1;
-  /*
-   * A system call instruction to run: one in the vDSO (AT_SYSINFO_EHDR) leaves the
-   * program's own code untouched; without a vDSO one is written over the entry
-   * point and put back afterwards (the test build's fault no-vdso-site forces that).
-   */
-  rs->site = FAULT_IS("no-vdso-site") ? 0 : vdso_syscall_site(pid, auxv, n);
+  rs->site = site;
   if (!rs->site) {
     uint64_t pc = REG_PC(*regs);
     errno = 0;

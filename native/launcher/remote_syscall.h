@@ -9,8 +9,8 @@
  *   TRY_STEP(remote_call(&rs, SYS_prctl, args, &ret));
  *   TRY_STEP(remote_end(&rs));                         // always, also after a failed call
  *
- * Errors carry STAGE_INJECT. The seccomp filter and CPUID work add their own
- * calls through the same object.
+ * Errors carry STAGE_INJECT. The seccomp filter, the hand-over (hold.c) and the
+ * CPUID trap's rt_sigaction (cpuid_trace.c) all run their calls through it.
  */
 #ifndef HWCAP_LAUNCHER_REMOTE_SYSCALL_H
 #define HWCAP_LAUNCHER_REMOTE_SYSCALL_H
@@ -36,6 +36,20 @@ struct remote_syscall {
   int patched;
   int active;
 };
+
+/* A system call instruction in the tracee's vDSO (read through /proc/<pid>/auxv), or 0. */
+uint64_t remote_vdso_site(pid_t pid);
+
+/* One in any executable mapping but [vsyscall], the vDSO's first (/proc/<pid>/maps), or 0. */
+uint64_t remote_mapped_site(pid_t pid);
+
+/*
+ * remote_begin with the site given: a system call instruction of the tracee's (the caller checked
+ * it still is one), or 0 to patch one over the pc (a process of one thread only: another thread
+ * could run the patched bytes).
+ */
+struct step_error remote_begin_at(struct remote_syscall *rs, pid_t pid, const regs_t *regs, uint64_t site, struct pending *pend,
+                                  size_t scratch_len);
 
 /* Saves the scratch area (scratch_len bytes below sp and its red zone) and picks a syscall site. */
 struct step_error remote_begin(struct remote_syscall *rs, pid_t pid, const regs_t *regs, const uint64_t *auxv, int n,

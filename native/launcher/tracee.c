@@ -34,8 +34,18 @@ int tracee_get_regs(pid_t pid, regs_t *r) {
 }
 
 int tracee_set_regs(pid_t pid, const regs_t *r) {
+#if defined(__x86_64__)
+  /*
+   * PTRACE_SETREGS takes the tracer's layout (arch/x86/kernel/ptrace.c: the view of current);
+   * SETREGSET takes the tracee's, which is the ia32 one while a 64-bit thread runs in compat mode
+   * (cs 0x23: task_user_regset_view reads the mode from its registers), so 64-bit registers put
+   * back after a call injected there would be refused with EIO.
+   */
+  return ptrace(PTRACE_SETREGS, pid, 0, (void *)r) == 0 ? 0 : -errno;
+#else
   struct iovec iov = {(void *)r, sizeof *r};
   return ptrace(PTRACE_SETREGSET, pid, (void *)NT_PRSTATUS, &iov) == 0 ? 0 : -errno;
+#endif
 }
 
 int tracee_read(pid_t pid, uint64_t addr, void *buf, size_t len) {

@@ -37,7 +37,7 @@ export default [
   {
     name: 'c-no-other-syscall-site',
     claim: 'without the vDSO, the injected call runs at another syscall instruction of the executable mappings, so a process of several threads keeps working',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  p->site = FAULT_IS("no-vdso-site") ? 0 : mapped_site(pid);\n', replace: '  p->site = 0;\n' }],
+    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  p->site = FAULT_IS("no-vdso-site") ? 0 : remote_mapped_site(pid);\n', replace: '  p->site = 0;\n' }],
     tests: [[REMOTE_CALL, 'second thread']],
   },
   {
@@ -49,7 +49,7 @@ export default [
   {
     name: 'c-compat-call-in-compat-mode',
     claim: 'the injected call runs in 64-bit mode even when the CPUID trapped in compat mode',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  inj.cs = USER_CS64;\n', replace: '' }],
+    edits: [{ file: 'native/launcher/ptrace_arch.h', find: '  r->cs = USER_CS64;\n', replace: '' }],
     tests: [[REMOTE_CALL, 'compat mode']],
   },
   {
