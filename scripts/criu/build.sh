@@ -2,12 +2,12 @@
 # Builds CRIU 4.1.1 into .criu/ (ignored by git) for the checkpoint tests, and prints the path of
 # the criu binary on stdout. Debian bookworm's criu 3.17 fails on kernels 6.x ("vdso: Unexpected
 # rt vDSO area bounds"), so the source is upstream 4.1.1: the criu_4.1.1.orig.tar.xz of Debian
-# trixie's source package. It is fetched through a private apt state (.criu/apt) whose only
-# entry is a "Types: deb-src" one for trixie, on the same Debian mirror as the machine's own
-# sources; the machine's apt sources and lists stay as they were. The tarball's sha256 is taken
+# trixie's source package. It is fetched through a private apt state (.criu/apt,
+# scripts/lib/apt-private.sh) whose only entry is a "Types: deb-src" one for trixie, on the same
+# Debian mirror as the machine's own sources; the machine's apt sources and lists stay as they were. The tarball's sha256 is taken
 # from trixie's Sources index (the .dsc may be missing on the mirror; the tarball is there) and
 # checked by apt's own downloader. The build dependencies are bookworm's packages, installed
-# into the system under flock /tmp/apt.lock.
+# into the system as the install scripts install theirs (scripts/lib/apt-install.sh).
 # Idempotent: a built .criu/bin/criu that reports 4.1.1 is kept.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,46 +41,21 @@ for p in "${deps[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
-  as_root flock /tmp/apt.lock apt-get update -qq
-  as_root flock /tmp/apt.lock env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # shellcheck source=scripts/lib/apt-install.sh
+  . "$root/scripts/lib/apt-install.sh"
+  apt_install "${missing[@]}" >/dev/null
 fi
 
 # ---- the source tarball --------------------------------------------------------------------
 if [ ! -f "$work/$tarball" ]; then
-  apt_root=$work/apt
-  mkdir -p "$apt_root"/{etc/apt.conf.d,etc/preferences.d,etc/sources.list.d,state/lists/partial,cache/archives/partial}
-  [ -f "$apt_root/status" ] || : > "$apt_root/status"
-  # The mirror: the first URIs of the machine's own Debian entries (deb822 or one-line form).
-  mirror=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-  if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
-    mirror=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' /etc/apt/sources.list)
-  fi
-  [ -n "$mirror" ] || { log "no Debian mirror found in /etc/apt/sources.list{,.d}"; exit 1; }
-  : > "$apt_root/etc/sources.list"
-  cat > "$apt_root/etc/sources.list.d/trixie-src.sources" <<EOF
-Types: deb-src
-URIs: $mirror
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-  apt_opts=(
-    -o "Dir::Etc=$apt_root/etc"
-    -o "Dir::Etc::SourceList=$apt_root/etc/sources.list"
-    -o "Dir::Etc::SourceParts=$apt_root/etc/sources.list.d"
-    -o "Dir::Etc::Parts=$apt_root/etc/apt.conf.d"
-    -o "Dir::Etc::PreferencesParts=$apt_root/etc/preferences.d"
-    -o "Dir::State=$apt_root/state"
-    -o "Dir::State::status=$apt_root/status"
-    -o "Dir::Cache=$apt_root/cache"
-    -o "APT::Sandbox::User=root"
-    -o "Acquire::Languages=none"
-    -o "Acquire::IndexTargets::deb::Packages::DefaultEnabled=false"
-    -o "Debug::NoLocking=1"
-  )
+  apt_suite=trixie
+  apt_types=deb-src
+  # shellcheck source=scripts/lib/apt-private.sh
+  . "$root/scripts/lib/apt-private.sh"
+  apt_state_init
+  mirror=$(host_mirror) || { log "no Debian mirror found in /etc/apt/sources.list{,.d}"; exit 1; }
   log "updating trixie's source index (private apt state in $apt_root)"
-  apt-get "${apt_opts[@]}" update -qq >/dev/null 2>"$apt_root/update.err" || { cat "$apt_root/update.err" >&2; exit 1; }
+  apt_update || exit 1
   index=$(find "$apt_root/state/lists" -maxdepth 1 -name '*_trixie_main_source_Sources*' | head -n1)
   [ -n "$index" ] || { log "no trixie Sources index in $apt_root/state/lists"; exit 1; }
   cat_index() { case $1 in *.xz) xz -dc "$1" ;; *.gz) gzip -dc "$1" ;; *.lz4) lz4 -dc "$1" ;; *) cat "$1" ;; esac; }

@@ -6,8 +6,11 @@
 #   apt_suite    unset: the host's own source entries, copied as they are (whatever mirror this
 #                machine uses); set: one entry, the host's mirror with that suite (the kernel's
 #                trixie, for its `arch: all` linux-source), signed by Debian's archive keyring
-# Used by scripts/arm64 (apt_archs=(arm64)), scripts/arches (ppc64el s390x) and scripts/kernel
-# (apt_suite).
+#   apt_types    that entry's type: deb (unset), or deb-src for source indexes only (CRIU's
+#                tarball; no Packages index is fetched then)
+# Used by scripts/arm64 (apt_archs=(arm64)), scripts/arches (ppc64el s390x), scripts/kernel
+# (apt_suite) and scripts/criu (apt_suite, apt_types=deb-src).
+apt_types=${apt_types:-deb}
 apt_root=$work/apt
 apt_opts=(
   -o "Dir::Etc=$apt_root/etc"
@@ -24,6 +27,7 @@ apt_opts=(
   -o "Acquire::Languages=none"
   -o "Debug::NoLocking=1"
 )
+[ "$apt_types" != deb-src ] || apt_opts+=(-o "Acquire::IndexTargets::deb::Packages::DefaultEnabled=false")
 if [ -n "${apt_archs+x}" ]; then
   apt_opts+=(-o "APT::Architecture=${apt_archs[0]}")
   for a in "${apt_archs[@]}"; do apt_opts+=(-o "APT::Architectures::=$a"); done
@@ -63,12 +67,12 @@ apt_state_init() {
     return 0
   fi
   local entry=$apt_root/etc/sources.list.d/hwcap-suite.sources
-  [ -s "$entry" ] && grep -qx "Suites: $apt_suite" "$entry" && return 0
+  [ -s "$entry" ] && grep -qx "Suites: $apt_suite" "$entry" && grep -qx "Types: $apt_types" "$entry" && return 0
   mirror=$(host_mirror) || { echo "apt: no Debian mirror found in the host's apt sources" >&2; return 1; }
   : > "$apt_root/etc/sources.list"
   rm -f "$apt_root"/etc/sources.list.d/hwcap-*.sources
-  printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-    "$mirror" "$apt_suite" > "$entry"
+  printf 'Types: %s\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$apt_types" "$mirror" "$apt_suite" > "$entry"
 }
 
 apt_update() {
