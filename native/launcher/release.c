@@ -383,7 +383,7 @@ int release_main(int argc, char **argv) {
   close(mem);
   if (!r && hold && strncmp(reply, "held ", 5) == 0) {
     /* Step one: held and disarmed. Said on stdout; the requester's "detach" on stdin is step two. */
-    int root, tasks, procs, at = 0;
+    int root = 0, tasks = 0, procs = 0, at = 0;
     if (sscanf(reply, "held root=%d tasks=%d processes=%d%n", &root, &tasks, &procs, &at) != 3) at = 0;
     char cpuid[CONTROL_REPLY_MAX + 8];
     rules_json(at && strncmp(reply + at, " cpuid=", 7) == 0 ? reply + at + 7 : "-", cpuid, sizeof cpuid);
