@@ -1,6 +1,6 @@
 // The documents the verbs read (node reports, feature sets, NFD objects) and the
 // feature names they take on the command line. Pure: only the core and files.
-import { FEATURESET_SCHEMA, FeatureSet, HwcapSchemaError, closeMatches } from '../core/features';
+import { FEATURESET_SCHEMA, FeatureSet, HwcapSchemaError, firstUnknownName } from '../core/features';
 import { NODE_REPORT_SCHEMA, parseReport, reportFeatures, type NodeReport } from '../core/report';
 import { fromNodeFeatureDiscovery, type NfdNode } from '../core/nfd';
 import { NFD_CAP, readJsonFile, shownName } from './input';
@@ -94,19 +94,14 @@ export function oneArch(docs: readonly { label: string; set: FeatureSet }[], doi
 export function featureNames(verb: string, values: string[] | undefined, option: string, arch: string): string[] {
   const names = (values ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((n) => n !== '');
   if (values !== undefined && names.length === 0) throw usageError(verb, `--${option} needs at least one feature name`);
-  for (const n of names) {
-    try {
-      FeatureSet.fromNames(arch, [n]);
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      const near = (e as RangeError & { suggestions?: string[] }).suggestions ?? closeMatches(arch, n);
-      throw new CliError(
-        `--${option}: unknown feature '${n}' on ${arch}${near.length ? `; did you mean ${orList(near.map((x) => `'${x}'`))}?` : ''}`,
-        arch === 'x86_64'
-          ? "x86-64 names are the kernel's /proc/cpuinfo flags (CPUID bits) and the psABI levels x86-64, x86-64-v2, x86-64-v3, x86-64-v4; 'hwcap show --all' lists them"
-          : `'hwcap show --all' lists every feature name of ${arch}`,
-      );
-    }
+  const u = firstUnknownName(arch, names);
+  if (u) {
+    throw new CliError(
+      `--${option}: unknown feature '${u.name}' on ${arch}${u.near.length ? `; did you mean ${orList(u.near.map((x) => `'${x}'`))}?` : ''}`,
+      arch === 'x86_64'
+        ? "x86-64 names are the kernel's /proc/cpuinfo flags (CPUID bits) and the psABI levels x86-64, x86-64-v2, x86-64-v3, x86-64-v4; 'hwcap show --all' lists them"
+        : `'hwcap show --all' lists every feature name of ${arch}`,
+    );
   }
   return names;
 }

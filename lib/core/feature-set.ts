@@ -8,6 +8,7 @@ import { CPUID_WORD_NAMES, checkCpuidWords, type CpuidWordName, type CpuidWords 
 import {
   LEVEL_NAMES,
   WORD_KEYS,
+  closeMatches,
   decodeSlots,
   gateCpuid,
   levelFeatures,
@@ -303,4 +304,21 @@ export function featureSetFromDoc(doc: Record<string, unknown>, path: string): F
     }
   }
   return fs;
+}
+
+/**
+ * The first of `names` that is neither a feature nor (x86-64) a level name of arch, with up to three
+ * close table names (what fromNames' RangeError suggests); undefined when every name is known.
+ * The policy file and the command line name the unknown one in their own errors.
+ */
+export function firstUnknownName(arch: string, names: readonly string[]): { name: string; near: string[] } | undefined {
+  for (const name of names) {
+    try {
+      FeatureSet.fromNames(arch, [name]);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      return { name, near: (e as RangeError & { suggestions?: string[] }).suggestions ?? closeMatches(arch, name) };
+    }
+  }
+  return undefined;
 }

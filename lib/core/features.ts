@@ -27,7 +27,7 @@ export {
   type CpuInfo,
 } from './cpuid';
 export { HwcapSchemaError, parseDocument, checkSchema, wordsToJSON, wordsFromJSON, cpuidToJSON, cpuidFromJSON, type SchemaErrorCode, type WordsJSON } from './schema';
-export { FeatureSet, FEATURESET_SCHEMA, featureSetFromDoc, fromNamesAs, type FeatureSetJSON } from './feature-set';
+export { FeatureSet, FEATURESET_SCHEMA, featureSetFromDoc, firstUnknownName, fromNamesAs, type FeatureSetJSON } from './feature-set';
 export { BASELINE_FLOOR } from './tables/x86_64';
 
 import type { HwcapWords } from './words';

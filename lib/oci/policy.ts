@@ -11,7 +11,7 @@
 //   io.hwcap.allow-security-masking   "true": allow dropping security features
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FeatureSet, closeMatches, hostArch } from '../core/features';
+import { FeatureSet, firstUnknownName, hostArch } from '../core/features';
 import { NODE_REPORT_SCHEMA, parseReport, reportFeatures } from '../core/report';
 import { errnoOf, HwcapError } from '../errors';
 
@@ -92,14 +92,10 @@ function namesValue(source: string, v: unknown, arch: string): string[] {
   if (!list || list.some((n) => typeof n !== 'string')) throw bad(source, JSON.stringify(v), 'must be a list of feature names (comma-separated)');
   const names = (list as string[]).filter((n) => n !== '');
   if (names.length === 0) throw bad(source, String(v), 'names no feature');
-  for (const n of names) {
-    try {
-      FeatureSet.fromNames(arch, [n]);
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      const near = (e as RangeError & { suggestions?: string[] }).suggestions ?? closeMatches(arch, n);
-      throw bad(source, String(v), `unknown feature '${n}' on ${arch}${near.length ? `; did you mean ${near.map((x) => `'${x}'`).join(' or ')}?` : ''}`, "'hwcap show --all' lists the feature names");
-    }
+  const u = firstUnknownName(arch, names);
+  if (u) {
+    const near = u.near.length ? `; did you mean ${u.near.map((x) => `'${x}'`).join(' or ')}?` : '';
+    throw bad(source, String(v), `unknown feature '${u.name}' on ${arch}${near}`, "'hwcap show --all' lists the feature names");
   }
   return names;
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { catalog, FeatureSet, hwcapWords } from '../../lib';
 import { probeCriu } from '../criu/support';
 import { cpuidFaulting, drop7, faultingSkip, reg, type ProbeView } from '../support/cpuid-fixture';
-import { auxvDrop, killByCgroup, lackedFeature, makeBundle, makeRootfs, odHwcap, podman, podmanSkip, runcSkip, runtime, runtimeBin, tmp } from '../support/oci-fixture';
+import { auxvDrop, importRootfs, lackedFeature, makeBundle, makeRootfs, odHwcap, podman, podmanSkip, privatePodmanGlobals, removeAllContainers, runcSkip, runtime, runtimeBin, tmp, killByCgroup } from '../support/oci-fixture';
 
 // Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -48,17 +48,11 @@ describe.skipIf(criuSkip !== '' || podmanSkip !== '')(`podman container checkpoi
   const pod = (args: string[]) => cp.spawnSync(podman!, [...g, ...args], { encoding: 'utf8', timeout: 120_000, env: env() });
 
   beforeAll(() => {
-    g = ['--root', path.join(dir, 'podman', 'root'), '--runroot', path.join(dir, 'podman', 'run'), '--tmpdir', path.join(dir, 'podman', 'tmp'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
-    const tar = path.join(dir, 'rootfs.tar');
-    cp.execFileSync('tar', ['-C', rootfs, '-cf', tar, '.']);
-    const r = pod(['import', tar, IMAGE]);
-    if (r.status !== 0) throw new Error(`podman import: ${r.stderr}`);
+    g = privatePodmanGlobals(dir);
+    importRootfs(pod, rootfs, dir, IMAGE);
   }, 180_000);
   afterAll(() => {
-    if (!g.length) return;
-    const ids = pod(['ps', '--all', '--quiet', '--no-trunc']).stdout?.split('\n').filter(Boolean) ?? [];
-    pod(['rm', '--all', '--force', '--time', '0']);
-    killByCgroup(ids); // a restore that failed half-way leaves processes podman no longer knows
+    if (g.length) removeAllContainers(pod);
   });
 
   const counter = (name: string) => Number(pod(['exec', name, 'cat', '/tmp/n']).stdout.trim());

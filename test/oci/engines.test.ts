@@ -7,7 +7,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FeatureSet, hwcapWords } from '../../lib';
-import { auxvDrop, containerdSkip, ctr, containerd, killByCgroup, lackedFeature, makeRootfs, odHwcap, podman, podmanSkip, runc, runtimeBin, tmp } from '../support/oci-fixture';
+import { auxvDrop, containerdSkip, ctr, containerd, importRootfs, privatePodmanGlobals, removeAllContainers, lackedFeature, makeRootfs, odHwcap, podman, podmanSkip, runc, runtimeBin, tmp } from '../support/oci-fixture';
 
 // Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -28,18 +28,13 @@ beforeAll(() => {
   if (podmanSkip) return;
   dir = tmp('hwcap-oci-engines-');
   const rootfs = makeRootfs(path.join(dir, 'rootfs'));
-  podmanGlobals = ['--root', path.join(dir, 'podman', 'root'), '--runroot', path.join(dir, 'podman', 'run'), '--tmpdir', path.join(dir, 'podman', 'tmp'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
-  const tar = path.join(dir, 'rootfs.tar');
-  cp.execFileSync('tar', ['-C', rootfs, '-cf', tar, '.']);
-  const r = pod(['import', tar, IMAGE]);
-  if (r.status !== 0) throw new Error(`podman import: ${r.stderr}`);
+  podmanGlobals = privatePodmanGlobals(dir);
+  importRootfs(pod, rootfs, dir, IMAGE);
 }, 180_000);
 
 afterAll(() => {
   if (!dir) return;
-  const ids = pod(['ps', '--all', '--quiet', '--no-trunc']).stdout?.split('\n').filter(Boolean) ?? [];
-  pod(['rm', '--all', '--force', '--time', '0']);
-  killByCgroup([...ids, `hwcap-ctr-m${process.pid}`, `hwcap-ctr-p${process.pid}`]); // what a failed test left behind the engines' back
+  removeAllContainers(pod, [`hwcap-ctr-m${process.pid}`, `hwcap-ctr-p${process.pid}`]); // and what a failed test left behind the engines' back
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -183,3 +183,27 @@ export function killByCgroup(tags: string[]): number {
   }
   return n;
 }
+
+/** podman's global options for a store of the test's own under dir: vfs storage, cgroupfs, file events. */
+export const privatePodmanGlobals = (dir: string): string[] => [
+  '--root', path.join(dir, 'podman', 'root'), '--runroot', path.join(dir, 'podman', 'run'), '--tmpdir', path.join(dir, 'podman', 'tmp'),
+  '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file',
+];
+
+type Podman = (args: string[]) => { status: number | null; stdout: string; stderr: string };
+
+/** The rootfs as image `image` of that store (`podman import` of a tar of it, written under dir): no registry here. */
+export function importRootfs(pod: Podman, rootfs: string, dir: string, image: string): void {
+  const tar = path.join(dir, 'rootfs.tar');
+  cp.execFileSync('tar', ['-C', rootfs, '-cf', tar, '.']);
+  const r = pod(['import', tar, image]);
+  if (r.status !== 0) throw new Error(`podman import: ${r.stderr}`);
+}
+
+/** Removes every container of that store, and kills by cgroup what podman no longer knows (a restore that failed half-way). */
+export function removeAllContainers(pod: Podman, alsoTags: string[] = []): void {
+  const ids = pod(['ps', '--all', '--quiet', '--no-trunc']).stdout?.split('\n').filter(Boolean) ?? [];
+  pod(['rm', '--all', '--force', '--time', '0']);
+  killByCgroup([...ids, ...alsoTags]);
+}
+
