@@ -157,89 +157,130 @@ static void write_stats(const struct follow_state *s) {
   if (n > 0) write_all(s->c->stats_fd, line, (size_t)n);
 }
 
+/* One status that waitpid gave: a stop to handle, or a task that ended. */
+static void on_status(struct follow_state *s, pid_t pid, int st) {
+  if (!WIFSTOPPED(st)) { /* exited or killed: already reaped for the real parent */
+    if (s->c->cpuid) cpuid_trace_exited(pid);
+    nest_exited(pid);
+    return;
+  }
+  int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
+  if (s->c->cpuid && cpuid_trace_hold(pid, st)) return;                     /* a new task, before its creator's event */
+  if (s->c->cpuid && event != PTRACE_EVENT_EXEC) cpuid_trace_stop(pid, st); /* learns a new task */
+  if (nest_hold(pid, st)) return; /* a new task of a narrowed tree, before its creator's event */
+  switch (event) {
+    case PTRACE_EVENT_EXEC:
+      on_exec(s, pid);
+      break;
+    case PTRACE_EVENT_STOP:
+      /* Group-stop of a seized tracee: stay stopped until SIGCONT without holding it. */
+      if (is_stop_signal(sig)) ptrace(PTRACE_LISTEN, pid, 0, 0);
+      else resume(pid, 0);
+      break;
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+    case PTRACE_EVENT_CLONE: {
+      unsigned long child = 0;
+      int held;
+      if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) {
+        /*
+         * Test build: the order that a race gives now and then, made every time. The new task's
+         * first stop is taken before its creator's event, so it is held, and the held tasks are
+         * swept as at an exit, while its creator is in fork (test/launcher/cpuid-audit.test.ts).
+         */
+        int cst;
+        if (s->c->cpuid && FAULT_IS("fork-event-after-child")) {
+          if (!cpuid_trace_is_held((pid_t)child) && waitpid((pid_t)child, &cst, __WALL) == (pid_t)child && WIFSTOPPED(cst) &&
+              !cpuid_trace_hold((pid_t)child, cst))
+            resume((pid_t)child, 0); /* not a first stop: let it go, as the loop would have */
+          cpuid_trace_sweep_held();
+        }
+        nest_forked(pid, (pid_t)child); /* inherits the mask */
+        /* Armed as its creator: a held child goes on from its first stop, a group stop's or not. */
+        if (s->c->cpuid && cpuid_trace_forked(pid, (pid_t)child, &held)) {
+          if (is_stop_signal(WSTOPSIG(held))) ptrace(PTRACE_LISTEN, (pid_t)child, 0, 0);
+          else resume((pid_t)child, 0);
+        }
+      }
+      resume(pid, 0);
+      break;
+    }
+    case PTRACE_EVENT_SECCOMP: {
+      /* The follow loop injects nothing: an ARCH_SET_CPUID stop here is the tree's own, refused (EPERM). */
+      int refused = tracee_cpuid_set_stop(pid);
+      if (refused) {
+        if (refused > 0) resume(pid, 0);
+        else if (refused != -ESRCH) report_message("pid %d: seccomp stop: %s; killed it", (int)pid, errno_code(-refused));
+        break;
+      }
+      unsigned long tag = 0;
+      if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag) == 0 && tag == SECCOMP_TAG_NEST) {
+        nest_seccomp(pid, s->c->keep, s->c->cpuid); /* a masked spawn in the tree narrows its own subtree (nest.h) */
+        resume(pid, 0);
+        break;
+      }
+      int r = s->c->cpuid ? cpuid_trace_seccomp(pid) : 0;
+      if (r < 0 && r != -ESRCH) report_message("pid %d: seccomp stop: %s", (int)pid, errno_code(-r));
+      resume(pid, 0);
+      break;
+    }
+    case 0:
+      /* Signal-delivery stop: pass the signal on unchanged. A stray syscall stop: resume. */
+      if (s->c->cpuid && sig != (SIGTRAP | 0x80)) on_signal_cpuid(pid, sig);
+      else resume(pid, sig == (SIGTRAP | 0x80) ? 0 : sig);
+      break;
+    default:
+      resume(pid, 0);
+  }
+}
+
+/*
+ * The stops that are ready, taken together and then handled in one pass, so that every stopped
+ * task is served before any is served twice. waitpid(-1) alone reports the tracees in the order the
+ * kernel links them, newest first: threads that trap CPUID in a loop are answered again and again
+ * while an older thread's clone or exec event waits, for seconds on a busy machine.
+ * A pid twice in one batch: its first stop was a thread's that another thread's exec has since
+ * killed, and the pid now names the exec'ing thread at its exec stop (the leader's pid). That stale
+ * stop is dropped, so nothing resumes the new image before its exec stop is handled.
+ */
+#define BATCH_MAX 64
+struct waited {
+  pid_t pid;
+  int st;
+};
+
+static int batch_add(struct waited *b, int n, pid_t pid, int st) {
+  for (int i = 0; i < n; i++)
+    if (b[i].pid == pid && WIFSTOPPED(b[i].st)) {
+      for (; i + 1 < n; i++) b[i] = b[i + 1];
+      n--;
+      break;
+    }
+  b[n].pid = pid;
+  b[n].st = st;
+  return n + 1;
+}
+
+/* A new task's first stop: handled before the rest of its batch, so it is held when its creator's event comes. */
+static int first_stop(int st) { return WIFSTOPPED(st) && ((unsigned)st >> 16) == PTRACE_EVENT_STOP; }
+
 void follow_run(const struct follow_config *c) {
   struct follow_state s = {c, 1, 0};
   for (;;) {
     release_poll(c); /* a release request: the helper lets go of the tree and exits (release.c) */
-    int st;
+    struct waited b[BATCH_MAX];
+    int st, n = 0;
     pid_t pid = waitpid(-1, &st, __WALL);
     if (pid < 0) {
       if (errno == EINTR) continue;
       break; /* ECHILD: the tree is empty */
     }
-    if (!WIFSTOPPED(st)) { /* exited or killed: already reaped for the real parent */
-      if (c->cpuid) cpuid_trace_exited(pid);
-      nest_exited(pid);
-      continue;
-    }
-    int sig = WSTOPSIG(st), event = (unsigned)st >> 16;
-    if (c->cpuid && cpuid_trace_hold(pid, st)) continue;                   /* a new task, before its creator's event */
-    if (c->cpuid && event != PTRACE_EVENT_EXEC) cpuid_trace_stop(pid, st); /* learns a new task */
-    if (nest_hold(pid, st)) continue; /* a new task of a narrowed tree, before its creator's event */
-    switch (event) {
-      case PTRACE_EVENT_EXEC:
-        on_exec(&s, pid);
-        break;
-      case PTRACE_EVENT_STOP:
-        /* Group-stop of a seized tracee: stay stopped until SIGCONT without holding it. */
-        if (is_stop_signal(sig)) ptrace(PTRACE_LISTEN, pid, 0, 0);
-        else resume(pid, 0);
-        break;
-      case PTRACE_EVENT_FORK:
-      case PTRACE_EVENT_VFORK:
-      case PTRACE_EVENT_CLONE: {
-        unsigned long child = 0;
-        int held;
-        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0) {
-          /*
-           * Test build: the order that a race gives now and then, made every time. The new task's
-           * first stop is taken before its creator's event, so it is held, and the held tasks are
-           * swept as at an exit, while its creator is in fork (test/launcher/cpuid-audit.test.ts).
-           */
-          int cst;
-          if (c->cpuid && FAULT_IS("fork-event-after-child")) {
-            if (!cpuid_trace_is_held((pid_t)child) && waitpid((pid_t)child, &cst, __WALL) == (pid_t)child && WIFSTOPPED(cst) &&
-                !cpuid_trace_hold((pid_t)child, cst))
-              resume((pid_t)child, 0); /* not a first stop: let it go, as the loop would have */
-            cpuid_trace_sweep_held();
-          }
-          nest_forked(pid, (pid_t)child); /* inherits the mask */
-          /* Armed as its creator: a held child goes on from its first stop, a group stop's or not. */
-          if (c->cpuid && cpuid_trace_forked(pid, (pid_t)child, &held)) {
-            if (is_stop_signal(WSTOPSIG(held))) ptrace(PTRACE_LISTEN, (pid_t)child, 0, 0);
-            else resume((pid_t)child, 0);
-          }
-        }
-        resume(pid, 0);
-        break;
-      }
-      case PTRACE_EVENT_SECCOMP: {
-        /* The follow loop injects nothing: an ARCH_SET_CPUID stop here is the tree's own, refused (EPERM). */
-        int refused = tracee_cpuid_set_stop(pid);
-        if (refused) {
-          if (refused > 0) resume(pid, 0);
-          else if (refused != -ESRCH) report_message("pid %d: seccomp stop: %s; killed it", (int)pid, errno_code(-refused));
-          break;
-        }
-        unsigned long tag = 0;
-        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag) == 0 && tag == SECCOMP_TAG_NEST) {
-          nest_seccomp(pid, c->keep, c->cpuid); /* a masked spawn in the tree narrows its own subtree (nest.h) */
-          resume(pid, 0);
-          break;
-        }
-        int r = c->cpuid ? cpuid_trace_seccomp(pid) : 0;
-        if (r < 0 && r != -ESRCH) report_message("pid %d: seccomp stop: %s", (int)pid, errno_code(-r));
-        resume(pid, 0);
-        break;
-      }
-      case 0:
-        /* Signal-delivery stop: pass the signal on unchanged. A stray syscall stop: resume. */
-        if (c->cpuid && sig != (SIGTRAP | 0x80)) on_signal_cpuid(pid, sig);
-        else resume(pid, sig == (SIGTRAP | 0x80) ? 0 : sig);
-        break;
-      default:
-        resume(pid, 0);
-    }
+    n = batch_add(b, n, pid, st);
+    while (n < BATCH_MAX && (pid = waitpid(-1, &st, __WALL | WNOHANG)) > 0) n = batch_add(b, n, pid, st);
+    for (int i = 0; i < n; i++)
+      if (first_stop(b[i].st)) on_status(&s, b[i].pid, b[i].st);
+    for (int i = 0; i < n; i++)
+      if (!first_stop(b[i].st)) on_status(&s, b[i].pid, b[i].st);
   }
   write_stats(&s);
   _exit(0);

@@ -11,6 +11,9 @@
  *     daemon N             N rounds: a double fork whose grandchild (an orphan by then) runs CPUID
  *     clone-parent N       N rounds: clone(CLONE_PARENT) children run CPUID
  *     threads-exec PROG..  8 threads and the leader loop CPUID while a ninth thread execs PROG
+ *     clones-under-traps N 8 threads loop CPUID while the leader starts and joins N threads, one at
+ *                          a time: {"clones": N, "traps": the loops' CPUIDs meanwhile, "most":
+ *                          the most of them during one clone}
  *     prefixes             CPUID behind legal prefixes (66, 48, f3, 2e, 66 48, ...), from an mmap'd page
  *     overlong             CPUID behind 14 prefixes: 16 bytes, which the CPU refuses (#GP)
  *     seccomp-fake-arm PROG..  a seccomp filter answers arch_prctl(ARCH_SET_CPUID) with 0, then execs PROG
@@ -26,6 +29,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -142,6 +146,50 @@ static void *exec_thread(void *arg) {
   _exit(127);
 }
 
+static unsigned long loop_traps;
+static void *counted_loop(void *arg) {
+  (void)arg;
+  while (!stop_threads) {
+    ebx7();
+    __atomic_add_fetch(&loop_traps, 1, __ATOMIC_RELAXED);
+  }
+  return NULL;
+}
+static void *nothing(void *arg) { return arg; }
+
+/*
+ * Whether the helper serves every stopped thread in turn: each clone stops the leader at its clone
+ * event until the helper handles it, while the loops' traps keep the helper busy. A helper that
+ * always serves the newest tracee first lets the loops trap thousands of times per clone.
+ */
+static int clones_under_traps(int n) {
+  pthread_t loops[8], t;
+  /*
+   * Every thread on one CPU (the helper is free to take another): a looping thread that the
+   * helper resumes then traps again before the helper's next wait, which a helper that serves the
+   * newest tracee first would take every time.
+   */
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+  if (sched_setaffinity(0, sizeof one, &one) != 0) return 2;
+  for (int i = 0; i < 8; i++)
+    if (pthread_create(&loops[i], NULL, counted_loop, NULL) != 0) return 2;
+  while (__atomic_load_n(&loop_traps, __ATOMIC_RELAXED) < 1000) sched_yield(); /* the loops run */
+  unsigned long before = __atomic_load_n(&loop_traps, __ATOMIC_RELAXED), last = before, most = 0;
+  for (int i = 0; i < n; i++) {
+    if (pthread_create(&t, NULL, nothing, NULL) != 0 || pthread_join(t, NULL) != 0) return 2;
+    unsigned long now = __atomic_load_n(&loop_traps, __ATOMIC_RELAXED);
+    if (now - last > most) most = now - last;
+    last = now;
+  }
+  unsigned long during = last - before;
+  stop_threads = 1;
+  for (int i = 0; i < 8; i++) pthread_join(loops[i], NULL);
+  printf("{\"clones\":%d,\"traps\":%lu,\"most\":%lu}\n", n, during, most);
+  return 0;
+}
+
 static int threads_exec(char **argv) {
   exec_argv = argv;
   pthread_t t;
@@ -252,6 +300,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "daemon") == 0) return daemon_rounds(n);
   if (strcmp(mode, "clone-parent") == 0) return clone_parent_rounds(n);
   if (strcmp(mode, "threads-exec") == 0 && i < argc) return threads_exec(argv + i);
+  if (strcmp(mode, "clones-under-traps") == 0 && i < argc) return clones_under_traps(atoi(argv[i]));
   if (strcmp(mode, "prefixes") == 0) return prefixes(0);
   if (strcmp(mode, "overlong") == 0) return prefixes(1);
   if (strcmp(mode, "seccomp-fake-arm") == 0 && i < argc) return seccomp_fake_arm(argv + i);

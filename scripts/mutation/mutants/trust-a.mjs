@@ -54,6 +54,12 @@ export default [
     tests: [[AUDIT, 'swept before its creator']],
   },
   {
+    name: 'c-follow-newest-first',
+    claim: "the helper takes every ready stop before it serves any, so threads that trap CPUID in a loop cannot starve an older thread's clone or exec event",
+    edits: [{ file: 'native/launcher/follow.c', find: '#define BATCH_MAX 64', replace: '#define BATCH_MAX 1' }],
+    tests: [[AUDIT, 'served in turn']],
+  },
+  {
     name: 'c-cpuid-vanished-thread-kills',
     claim: "a thread that vanished while its trap was answered (ESRCH: another thread's exec) is dropped, not killed with the new image",
     edits: [{ file: 'native/launcher/follow.c', find: '  } else if (r == -ESRCH) {', replace: '  } else if (r == -ESRCH && 0) {' }],
