@@ -2,17 +2,18 @@
   "variables": {
     "common_sources": ["native/common/procfs.c", "native/common/mm_map.c"],
     "launcher_sources": [
-      "native/launcher/main.c", "native/launcher/options.c", "native/launcher/report.c",
-      "native/launcher/program.c", "native/launcher/security.c", "native/launcher/kernel_mode.c",
-      "native/launcher/tracee.c", "native/launcher/remote_syscall.c", "native/launcher/mask_exec.c",
+      "native/launcher/main.c", "native/launcher/options.c", "native/launcher/report.c", "native/launcher/security.c",
       "native/launcher/handshake.c", "native/launcher/follow.c",
-      "native/launcher/tree.c", "native/launcher/hold.c", "native/launcher/control.c", "native/launcher/answer.c",
-      "native/launcher/release.c", "native/launcher/adopt.c",
-      "native/launcher/cpuid_mask.c", "native/launcher/cpuid_setup.c", "native/launcher/cpuid_trace.c", "native/launcher/cpuid_tasks.c",
-      "native/launcher/seccomp_filter.c", "native/launcher/nest.c"
+      "native/launcher/exec/program.c", "native/launcher/exec/kernel_mode.c", "native/launcher/exec/tracee.c",
+      "native/launcher/exec/remote_syscall.c", "native/launcher/exec/mask_exec.c", "native/launcher/exec/seccomp_filter.c",
+      "native/launcher/exec/tree.c",
+      "native/launcher/cpuid/mask.c", "native/launcher/cpuid/setup.c", "native/launcher/cpuid/trace.c", "native/launcher/cpuid/tasks.c",
+      "native/launcher/nest/nest.c",
+      "native/launcher/handover/hold.c", "native/launcher/handover/control.c", "native/launcher/handover/answer.c",
+      "native/launcher/handover/release.c", "native/launcher/handover/adopt.c"
     ],
     "launcher_common": ["native/common/procfs.c", "native/common/mm_map.c", "native/common/errno_name.c"],
-    "launcher_headers": ["<!@(ls native/launcher/*.h native/common/*.h)"],
+    "launcher_headers": ["<!@(ls native/launcher/*.h native/launcher/*/*.h native/common/*.h)"],
     "sanitize": "<!(echo $HWCAP_SANITIZE)",
     "sanitize_sources": ["native/sanitize/default_options.c"],
     "checkout": "<!(node -p \"require('fs').existsSync('test/launcher')\")"

@@ -1,5 +1,5 @@
 // CPUID masks on the launcher's command line: `--cpuid LEAF[.SUBLEAF]:REG=KEEP`, all hex
-// (native/launcher/cpuid_mask.c parses it; docs/cpuid.md). A CPUID word is named as the
+// (native/launcher/cpuid/mask.c parses it; docs/cpuid.md). A CPUID word is named as the
 // x86 catalogue names it: 'CPUID.1:ECX', 'CPUID.7.0:EBX', 'CPUID.80000001:ECX'.
 
 export type CpuidReg = 'eax' | 'ebx' | 'ecx' | 'edx';

@@ -1,6 +1,6 @@
 // Handing a followed tree over for a checkpoint, and taking a restored one back
 // (docs/checkpoint.md). Both run the launcher, which does the work and answers
-// with one JSON line on stdout (native/launcher/release.h, adopt.h):
+// with one JSON line on stdout (native/launcher/handover/release.h, handover/adopt.h):
 //   release(pid, { stop, allowUnmaskedCpuid })
 //                            hwcap-exec --release PID [--no-stop [--allow-unmasked-cpuid]]
 //   adopt(pid, { hwcaps, cpuid, auxvOnly })  (hwcaps through the mask plan, lib/launcher/plan.ts)

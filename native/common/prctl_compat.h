@@ -1,4 +1,4 @@
-/* prctl numbers from include/uapi/linux/prctl.h, for C libraries whose
+/* prctl numbers from include/uapi/linux/prctl.h (and x86's arch_prctl codes), for C libraries whose
  * <sys/prctl.h> predates them. Shared by the addon, the launcher and the probe. */
 #ifndef HWCAP_PRCTL_COMPAT_H
 #define HWCAP_PRCTL_COMPAT_H
@@ -19,6 +19,15 @@
 #endif
 #ifndef PR_GET_AUXV
 #define PR_GET_AUXV 0x41555856 /* Linux 6.4 */
+#endif
+
+/* arch_prctl codes for CPUID faulting (arch/x86/include/uapi/asm/prctl.h): GET answers 1 while
+ * CPUID runs natively, 0 while it faults; SET 0 arms faulting, SET 1 turns it off. */
+#ifndef ARCH_GET_CPUID
+#define ARCH_GET_CPUID 0x1011
+#endif
+#ifndef ARCH_SET_CPUID
+#define ARCH_SET_CPUID 0x1012
 #endif
 
 #endif

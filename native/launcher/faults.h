@@ -6,18 +6,18 @@
  *
  *   FAULT_POINT("helper-before-seize")   the process raises SIGKILL there
  *   FAULT_IS("no-vdso-site")             1 when that fault is asked for
- *   FAULT_IS("descendant-mask-fails")    a later exec of the tree fails to mask (mask_exec.c)
+ *   FAULT_IS("descendant-mask-fails")    a later exec of the tree fails to mask (exec/mask_exec.c)
  *   FAULT_IS("pause-at-exec-stop")       the helper waits 0.5 s at the first exec stop before it masks (follow.c)
- *   FAULT_IS("stop-cont-held")           signals sent to the program while the helper works on it (tracee.c:
+ *   FAULT_IS("stop-cont-held")           signals sent to the program while the helper works on it (exec/tracee.c:
  *                                        stop-held, stop-cont-held, stop-cont-stop-held, stop-held-cont-pending,
  *                                        cont-held-stop-pending)
  *   FAULT_LOG(fmt, ...)                  appends a line to the file HWCAP_EXEC_FAULT_LOG names (if set): what a
- *                                        test must see the helper do where the program cannot (release.c: each
+ *                                        test must see the helper do where the program cannot (handover/release.c: each
  *                                        disarm injected, with the kernel's answer to it)
- *   FAULT_IS("cpuid-synthetic-top")      cpuid_raw (cpuid_mask.c) answers the highest basic leaf and every basic
+ *   FAULT_IS("cpuid-synthetic-top")      cpuid_raw (cpuid/mask.c) answers the highest basic leaf and every basic
  *                                        leaf above it with the same synthetic words (an Intel-style CPU whose
  *                                        highest leaf is not zeros)
- *   FAULT_IS("cpuid-security-present")   the CPUID security check (cpuid_setup.c) takes every CPUID security
+ *   FAULT_IS("cpuid-security-present")   the CPUID security check (cpuid/setup.c) takes every CPUID security
  *                                        feature as present on this CPU, to test its refusal on a CPU without them
  *   FAULT_IS("fork-event-after-child")   at a creator's fork or clone event the helper first takes the new
  *                                        task's stop (so it is held, as when it comes first) and sweeps the

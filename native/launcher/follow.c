@@ -12,14 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cpuid_mask.h"
-#include "cpuid_trace.h"
+#include "cpuid/mask.h"
+#include "cpuid/trace.h"
+#include "exec/mask_exec.h"
+#include "exec/seccomp_filter.h"
 #include "faults.h"
-#include "mask_exec.h"
-#include "nest.h"
-#include "release.h"
+#include "handover/release.h"
+#include "nest/nest.h"
 #include "report.h"
-#include "seccomp_filter.h"
 
 #define COMPAT_IMAGE_REASON \
   " (a 32-bit program: the helper masks 64-bit programs only; it cannot mask a 32-bit image's auxv or answer its CPUID)"
@@ -93,7 +93,7 @@ static void on_exec(struct follow_state *s, pid_t pid) {
     kill(pid, SIGKILL);
     ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
     const char *st = stage_name(e.stage);
-    /* A 32-bit (i386) image: its register set is the compat one, smaller than the helper's (tracee.c). */
+    /* A 32-bit (i386) image: its register set is the compat one, smaller than the helper's (exec/tracee.c). */
     const char *why = e.stage == STAGE_EXEC_STOP && e.err == ENOEXEC ? COMPAT_IMAGE_REASON : "";
     if (s->first) {
       report_failure(e.stage, e.syscall, e.err, "pid %d: %s: %s: %s%s; killed it", (int)pid, st, e.syscall, errno_code(e.err),
@@ -126,7 +126,7 @@ static void on_exec(struct follow_state *s, pid_t pid) {
 /* A signal-delivery stop under a CPUID mask: a trapped CPUID is answered and suppressed; any other signal goes on. */
 static void on_signal_cpuid(pid_t pid, int sig) {
   cpuid_trace_failed_step = NULL;
-  int r = cpuid_trace_signal(pid, sig);
+  int r = cpuid_trace_signal(pid, sig, nest_cpuid_narrow);
   if (r == 1) {
     resume(pid, 0);
   } else if (r == -ESRCH) {
@@ -215,7 +215,7 @@ static void on_status(struct follow_state *s, pid_t pid, int st) {
       }
       unsigned long tag = 0;
       if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag) == 0 && tag == SECCOMP_TAG_NEST) {
-        nest_seccomp(pid, s->c->keep, s->c->cpuid); /* a masked spawn in the tree narrows its own subtree (nest.h) */
+        nest_seccomp(pid, s->c->keep, s->c->cpuid); /* a masked spawn in the tree narrows its own subtree (nest/nest.h) */
         resume(pid, 0);
         break;
       }
@@ -267,7 +267,7 @@ static int first_stop(int st) { return WIFSTOPPED(st) && ((unsigned)st >> 16) ==
 void follow_run(const struct follow_config *c) {
   struct follow_state s = {c, 1, 0};
   for (;;) {
-    release_poll(c); /* a release request: the helper lets go of the tree and exits (release.c) */
+    release_poll(c); /* a release request: the helper lets go of the tree and exits (handover/release.c) */
     struct waited b[BATCH_MAX];
     int st, n = 0;
     pid_t pid = waitpid(-1, &st, __WALL);

@@ -17,14 +17,14 @@
 
 #include "../common/mm_map.h"
 #include "../common/procfs.h"
-#include "control.h"
-#include "cpuid_mask.h"
-#include "cpuid_trace.h"
+#include "cpuid/mask.h"
+#include "cpuid/trace.h"
+#include "exec/seccomp_filter.h"
 #include "faults.h"
 #include "follow.h"
-#include "nest.h"
+#include "handover/control.h"
+#include "nest/nest.h"
 #include "report.h"
-#include "seccomp_filter.h"
 
 struct go_msg {
   int32_t err;
@@ -93,7 +93,7 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
    * its /proc/<pid>/mem nor ptrace it, and so cannot rewrite its rules (ptrace_may_access). Its
    * own ptrace of the tree and its reads of the tree's /proc files are the tracer's, unchanged.
    * Only CAP_SYS_PTRACE reaches it now (README: not a sandbox); a release by its user goes
-   * through the control channel's socket (control.c).
+   * through the control channel's socket (handover/control.c).
    */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
@@ -103,7 +103,7 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   while ((got = read(ack, &byte, 1)) < 0 && errno == EINTR) {}
   close(ack);
   if (got != 1) _exit(1);
-  /* Before the seize, so that a release right after the program starts finds it (control.c). */
+  /* Before the seize, so that a release right after the program starts finds it (handover/control.c). */
   if (o->follow) control_open();
   FAULT_POINT("helper-before-seize");
   struct go_msg msg = {0, (int32_t)getpid()};
@@ -111,7 +111,7 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   /* A CPUID mask stays attached to the whole tree: forks inherit faulting, and the filter's traced calls need a tracer. */
   int cpuid = cpuid_mask_active();
   if (o->follow || cpuid) options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
-  /* The filter's traced calls: CPUID's signal tracking, and a nested masked spawn's request (nest.h). */
+  /* The filter's traced calls: CPUID's signal tracking, and a nested masked spawn's request (nest/nest.h). */
   if (o->follow || cpuid) options |= PTRACE_O_TRACESECCOMP;
   int r = hwcap_check_mm_map_size();
   if (r == 0 && ptrace(PTRACE_SEIZE, target, 0, (void *)options) != 0) r = -errno;
@@ -229,7 +229,7 @@ static int tracer_is_helper(int tracer) {
 /*
  * Already traced: a masked spawn inside a masked tree asks the tree's helper to narrow the mask
  * for this process and its subtree, then execs without a helper of its own; the tree's helper
- * masks the exec and writes `masked` on this launcher's status fd (nest.h). Anything else that
+ * masks the exec and writes `masked` on this launcher's status fd (nest/nest.h). Anything else that
  * traces it (strace, gdb) cannot answer, and the launcher fails closed as before.
  */
 static __attribute__((noreturn)) void nest_or_refuse(const struct program *p, const struct options *o, const uint64_t keep[4],

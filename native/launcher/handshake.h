@@ -14,7 +14,7 @@
 #ifndef HWCAP_LAUNCHER_HANDSHAKE_H
 #define HWCAP_LAUNCHER_HANDSHAKE_H
 
-#include "program.h"
+#include "exec/program.h"
 
 /* Starts the helper, waits for a confirmed seize, then execs the program. Returns only by exit. */
 __attribute__((noreturn)) void handshake_run(const struct program *p, const struct options *o, const uint64_t keep[4]);

@@ -16,9 +16,9 @@
  * ("hwcap-exec: ptrace(PTRACE_SEIZE): EPERM"), and the program is not run.
  *
  * Modes:
- *   kernel  mask this process's saved auxv, then execve (kernel_mode.c).
+ *   kernel  mask this process's saved auxv, then execve (exec/kernel_mode.c).
  *   ptrace  a helper seizes this process (handshake.c) and masks every exec of
- *           the tree at its exec stop (follow.c, mask_exec.c).
+ *           the tree at its exec stop (follow.c, exec/mask_exec.c).
  *   auto    kernel where the check shows the kernel inherits, ptrace otherwise.
  *
  * Exit status: the target's own; 127 program not found; 126 not executable;
@@ -39,13 +39,14 @@
 
 #include "../common/auxv_words.h"
 #include "../common/procfs.h"
-#include "adopt.h"
-#include "cpuid_setup.h"
+#include "cpuid/setup.h"
+#include "exec/kernel_mode.h"
+#include "exec/program.h"
+#include "follow.h"
+#include "handover/adopt.h"
+#include "handover/release.h"
 #include "handshake.h"
-#include "kernel_mode.h"
 #include "options.h"
-#include "program.h"
-#include "release.h"
 #include "report.h"
 #include "security.h"
 #ifdef HWCAP_TEST_FAULTS
@@ -113,8 +114,8 @@ int main(int argc, char **argv, char **envp) {
   if (argc == 2 && strcmp(argv[1], "--list-security") == 0) return security_list_main();
   if (argc == 2 && strcmp(argv[1], "--probe-cpuid-fault") == 0) return cpuid_probe_main();
   if (argc > 1 && strcmp(argv[1], "--check-inherited") == 0) return kernel_check_inherited_main(argc, argv, envp);
-  if (argc > 1 && strcmp(argv[1], "--release") == 0) return release_main(argc, argv); /* release.c */
-  if (argc > 1 && strcmp(argv[1], "--adopt") == 0) return adopt_main(argc, argv);     /* adopt.c */
+  if (argc > 1 && strcmp(argv[1], "--release") == 0) return release_main(argc, argv);         /* handover/release.c */
+  if (argc > 1 && strcmp(argv[1], "--adopt") == 0) return adopt_main(argc, argv, follow_run); /* handover/adopt.c */
 #ifdef HWCAP_TEST_FAULTS
   int hooked = test_hooks_main(argc, argv);
   if (hooked >= 0) return hooked;

@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cpuid_mask.h"
+#include "cpuid/mask.h"
 #include "report.h"
 
 void options_usage(FILE *f) {

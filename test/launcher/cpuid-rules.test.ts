@@ -56,7 +56,7 @@ describe.skipIf(securitySkip !== '')(`a --cpuid rule that clears a security feat
 });
 
 // The same refusal on any CPU: the test build's fault cpuid-security-present makes the launcher's
-// security check (cpuid_setup.c, security_keep_cpuid) read every CPUID security bit as set, so the
+// security check (cpuid/setup.c, security_keep_cpuid) read every CPUID security bit as set, so the
 // real refusal code runs where this CPU has none of them (and for the features it lacks).
 const present: NodeJS.ProcessEnv = { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-security-present' };
 const presentSimulated: NodeJS.ProcessEnv = { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-security-present,cpuid-simulate' };

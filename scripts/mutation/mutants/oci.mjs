@@ -48,13 +48,13 @@ export default [
   {
     name: 'oci-release-knows-launcher-by-name-only',
     claim: "hwcap release knows a container's helper by the launcher's mark, wherever the launcher is mounted (/.hwcap-exec)",
-    edits: [{ file: 'native/launcher/release.c', find: '  return has_launcher_mark(path);\n', replace: '  return 0 && has_launcher_mark(path);\n' }],
+    edits: [{ file: 'native/launcher/handover/release.c', find: '  return has_launcher_mark(path);\n', replace: '  return 0 && has_launcher_mark(path);\n' }],
     tests: [['test/oci/runc.test.ts', 'hwcap release, run on the host']],
   },
   {
     name: 'oci-release-same-namespace',
     claim: "hwcap release from the host enters the pid and mount namespaces of a container's helper",
-    edits: [{ file: 'native/launcher/release.c', find: '  if (nh <= 1) return 0;\n', replace: '  if (nh >= 1) return 0;\n' }],
+    edits: [{ file: 'native/launcher/handover/release.c', find: '  if (nh <= 1) return 0;\n', replace: '  if (nh >= 1) return 0;\n' }],
     tests: [['test/oci/runc.test.ts', 'hwcap release, run on the host']],
   },
   {
@@ -84,13 +84,13 @@ export default [
   {
     name: 'c-release-hold-detaches-unfrozen',
     claim: 'a two-step release detaches only a tree whose every task is frozen; otherwise it is let go stopped',
-    edits: [{ file: 'native/launcher/release.c', find: 'int go = r == 0 && strcmp(line, "detach") == 0, frozen = go && all_frozen(h);', replace: 'int go = r == 0 && strcmp(line, "detach") == 0, frozen = go;' }],
+    edits: [{ file: 'native/launcher/handover/release.c', find: 'int go = r == 0 && strcmp(line, "detach") == 0, frozen = go && all_frozen(h);', replace: 'int go = r == 0 && strcmp(line, "detach") == 0, frozen = go;' }],
     tests: [['test/launcher/release-hold.test.ts', 'does not freeze']],
   },
   {
     name: 'c-release-hold-no-detach-runs',
     claim: "a two-step release whose requester never says detach lets the tree go stopped, never running",
-    edits: [{ file: 'native/launcher/release.c', find: '  hold_release_all(h, 1, !frozen);', replace: '  hold_release_all(h, 1, 0);' }],
+    edits: [{ file: 'native/launcher/handover/release.c', find: '  hold_release_all(h, 1, !frozen);', replace: '  hold_release_all(h, 1, 0);' }],
     tests: [['test/launcher/release-hold.test.ts', 'throws']],
   },
 ];

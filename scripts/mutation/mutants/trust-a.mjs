@@ -9,7 +9,7 @@ export default [
     claim: "the helper reads a tracee's whole /proc status file: SigIgn past 4 KiB (2,000 groups) still counts",
     edits: [
       {
-        file: 'native/launcher/cpuid_tasks.c',
+        file: 'native/launcher/cpuid/tasks.c',
         find: '  long n = hwcap_read_file_all(path, &buf);\n',
         replace: '  long n = hwcap_read_file_all(path, &buf);\n  if (n > 4095) buf[n = 4095] = 0;\n',
       },
@@ -19,21 +19,21 @@ export default [
   {
     name: 'c-cpuid-prefix-not-decoded',
     claim: 'a CPUID behind legal prefixes (66, 48, f3, 2e, 66 48 ...) is answered, not left to kill the program',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {', replace: 'for (size_t i = 0; i + 1 < n && i < 1; i++) {' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: 'for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {', replace: 'for (size_t i = 0; i + 1 < n && i < 1; i++) {' }],
     tests: [[AUDIT, 'legal prefixes']],
   },
   {
     name: 'c-cpuid-prefix-steps-two',
     claim: 'an answered CPUID is stepped over by its whole length, prefixes included',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'ans.rip = regs.rip + (uint64_t)length;', replace: 'ans.rip = regs.rip + 2;' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: 'ans.rip = regs.rip + (uint64_t)length;', replace: 'ans.rip = regs.rip + 2;' }],
     tests: [[AUDIT, 'legal prefixes']],
   },
   {
     name: 'c-cpuid-overlong-answered',
     claim: 'a CPUID longer than 15 bytes (which the CPU refuses with #GP) is not answered: its SIGSEGV is the program\'s',
     edits: [
-      { file: 'native/launcher/cpuid_trace.c', find: 'for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {', replace: 'for (size_t i = 0; i + 1 < n && i + 2 <= 16; i++) {' },
-      { file: 'native/launcher/cpuid_trace.c', find: 'read_code(pid, regs.rip, insn, 15)', replace: 'read_code(pid, regs.rip, insn, 16)' },
+      { file: 'native/launcher/cpuid/trace.c', find: 'for (size_t i = 0; i + 1 < n && i + 2 <= 15; i++) {', replace: 'for (size_t i = 0; i + 1 < n && i + 2 <= 16; i++) {' },
+      { file: 'native/launcher/cpuid/trace.c', find: 'read_code(pid, regs.rip, insn, 15)', replace: 'read_code(pid, regs.rip, insn, 16)' },
     ],
     tests: [[AUDIT, '16-byte CPUID']],
   },
@@ -41,15 +41,15 @@ export default [
     name: 'c-cpuid-new-task-armed-by-ppid',
     claim: "a new task is armed as its creator (the fork or clone event's tracee), not as its /proc PPid: a CLONE_PARENT child's parent is untraced",
     edits: [
-      { file: 'native/launcher/cpuid_tasks.c', find: 'struct proc *parent = creator > 0 ? (ct ? find_proc(ct->tgid) : NULL) : find_proc(s.ppid);', replace: 'struct proc *parent = find_proc(s.ppid);' },
-      { file: 'native/launcher/cpuid_tasks.c', find: 't->armed = ct ? ct->armed : p->armed;', replace: 't->armed = p->armed;' },
+      { file: 'native/launcher/cpuid/tasks.c', find: 'struct proc *parent = creator > 0 ? (ct ? find_proc(ct->tgid) : NULL) : find_proc(s.ppid);', replace: 'struct proc *parent = find_proc(s.ppid);' },
+      { file: 'native/launcher/cpuid/tasks.c', find: 't->armed = ct ? ct->armed : p->armed;', replace: 't->armed = p->armed;' },
     ],
     tests: [[AUDIT, 'CLONE_PARENT']],
   },
   {
     name: 'c-cpuid-held-child-killed-by-ppid',
     claim: "a new task held for its creator's event is killed only when no possible creator lives; a CLONE_PARENT child's parent is not its creator",
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'find_proc(s.ppid) || any_child_of(s.ppid)', replace: 'find_proc(s.ppid)' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: 'find_proc(s.ppid) || any_child_of(s.ppid)', replace: 'find_proc(s.ppid)' }],
     // The test build's fork-event-after-child makes the race (held, then swept) happen every time.
     tests: [[AUDIT, 'swept before its creator']],
   },
@@ -68,19 +68,19 @@ export default [
   {
     name: 'c-cpuid-arm-trusts-result',
     claim: "the arming is proven by a CPUID that traps, not by arch_prctl's result, which a seccomp filter of the program's own fakes",
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '    else if (!trapped) e = STEP_ERROR(STAGE_CPUID_ARM, "cpuid", ENOTSUP);', replace: '' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: '    else if (!trapped) e = STEP_ERROR(STAGE_CPUID_ARM, "cpuid", ENOTSUP);', replace: '' }],
     tests: [[AUDIT, 'arm-not-trapping'], [AUDIT, 'own seccomp filter']],
   },
   {
     name: 'c-cpuid-arm-proof-leaves-segv-reset',
     claim: 'the CPUID that proves the arming leaves an ignored SIGSEGV ignored before the program runs',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  if (p->disp == DISP_IGN) {\n    uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};', replace: '  if (0) {\n    uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: '  if (p->disp == DISP_IGN) {\n    uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};', replace: '  if (0) {\n    uint64_t act[4] = {(uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0};' }],
     tests: [[AUDIT, 'proves the arming']],
   },
   {
     name: 'c-cpuid-arm-proof-leaves-segv-unblocked',
     claim: 'the CPUID that proves the arming leaves a blocked SIGSEGV blocked before the program runs',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  if (t->segv_blocked) {\n    uint64_t mask;\n    if ((r = task_sigmask(pid, &mask))) return STEP_ERROR', replace: '  if (0) {\n    uint64_t mask;\n    if ((r = task_sigmask(pid, &mask))) return STEP_ERROR' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: '  if (t->segv_blocked) {\n    uint64_t mask;\n    if ((r = task_sigmask(pid, &mask))) return STEP_ERROR', replace: '  if (0) {\n    uint64_t mask;\n    if ((r = task_sigmask(pid, &mask))) return STEP_ERROR' }],
     tests: [[AUDIT, 'proves the arming']],
   },
   {
@@ -98,13 +98,13 @@ export default [
   {
     name: 'c-adopt-kthread-not-named',
     claim: 'the launcher refuses to adopt a kernel thread as one, not as "no such process"',
-    edits: [{ file: 'native/launcher/adopt.c', find: '  if (f[9] & PF_KTHREAD)\n', replace: '  if (0)\n' }],
+    edits: [{ file: 'native/launcher/handover/adopt.c', find: '  if (f[9] & PF_KTHREAD)\n', replace: '  if (0)\n' }],
     tests: [[ADOPT, 'kernel thread']],
   },
   {
     name: 'c-adopt-zombie-not-named',
     claim: 'the launcher refuses to adopt a zombie as one',
-    edits: [{ file: 'native/launcher/adopt.c', find: "  if (state == 'Z' || state == 'X')\n", replace: '  if (0)\n' }],
+    edits: [{ file: 'native/launcher/handover/adopt.c', find: "  if (state == 'Z' || state == 'X')\n", replace: '  if (0)\n' }],
     tests: [[ADOPT, 'a zombie']],
   },
   {
@@ -119,7 +119,7 @@ export default [
   {
     name: 'c-adopt-init-allowed',
     claim: "adopt refuses a tree that holds a pid namespace's init unless --allow-init: the namespace would end with the helper",
-    edits: [{ file: 'native/launcher/adopt.c', find: '  if (allow) return 0;\n  int np = tree_processes(root, procs, TREE_MAX);', replace: '  return 0;\n  int np = tree_processes(root, procs, TREE_MAX);' }],
+    edits: [{ file: 'native/launcher/handover/adopt.c', find: '  if (allow) return 0;\n  int np = tree_processes(root, procs, TREE_MAX);', replace: '  return 0;\n  int np = tree_processes(root, procs, TREE_MAX);' }],
     // Not the pid 1 test: under this mutant it would seize this machine's init.
     tests: [[ADOPT, 'unshare']],
   },
@@ -138,7 +138,7 @@ export default [
   {
     name: 'c-control-no-socket-for-user',
     claim: "the tree's own user (no CAP_SYS_PTRACE, so no pidfd_getfd of the undumpable helper) still releases it, through the helper's socket",
-    edits: [{ file: 'native/launcher/control.c', find: '  if (ctl < 0 && (e == EPERM || e == EACCES)) ctl = connect_socket(helper, syscall_name), e = ctl < 0 ? -ctl : 0;\n', replace: '' }],
+    edits: [{ file: 'native/launcher/handover/control.c', find: '  if (ctl < 0 && (e == EPERM || e == EACCES)) ctl = connect_socket(helper, syscall_name), e = ctl < 0 ? -ctl : 0;\n', replace: '' }],
     tests: [[AUDIT, 'still releases the tree']],
   },
 ];

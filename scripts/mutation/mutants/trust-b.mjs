@@ -25,31 +25,31 @@ export default [
   {
     name: 'c-injected-fault-resumed',
     claim: 'an injected call whose instruction faults again is reported as failed (EFAULT); the helper never resumes it for ever',
-    edits: [{ file: 'native/launcher/tracee.c', find: 'if (sync && ++faults > 1) {', replace: 'if (sync && ++faults > 1 && 0) {' }],
+    edits: [{ file: 'native/launcher/exec/tracee.c', find: 'if (sync && ++faults > 1) {', replace: 'if (sync && ++faults > 1 && 0) {' }],
     tests: [[REMOTE_CALL, 'non-executable']],
   },
   {
     name: 'c-syscall-site-unchecked',
     claim: "the remembered syscall site is used only while its bytes still read 0f 05 (a replaced vDSO's bytes could run anything)",
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '&& insn[0] == 0x0f && insn[1] == 0x05) return p->site;', replace: ') return p->site;' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: '&& insn[0] == 0x0f && insn[1] == 0x05) return p->site;', replace: ') return p->site;' }],
     tests: [[REMOTE_CALL, 'replaced']],
   },
   {
     name: 'c-no-other-syscall-site',
     claim: 'without the vDSO, the injected call runs at another syscall instruction of the executable mappings, so a process of several threads keeps working',
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '  p->site = FAULT_IS("no-vdso-site") ? 0 : remote_mapped_site(pid);\n', replace: '  p->site = 0;\n' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: '  p->site = FAULT_IS("no-vdso-site") ? 0 : remote_mapped_site(pid);\n', replace: '  p->site = 0;\n' }],
     tests: [[REMOTE_CALL, 'second thread']],
   },
   {
     name: 'c-patch-trap-with-threads',
     claim: "the trap's own instruction is patched for the call only in a process of one thread (another thread could run the patched bytes); with more, the helper fails closed",
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: 'if (!site && !single_threaded(pid)) {', replace: 'if (!site && !single_threaded(pid) && 0) {' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: 'if (!site && !single_threaded(pid)) {', replace: 'if (!site && !single_threaded(pid) && 0) {' }],
     tests: [[REMOTE_CALL, 'two threads']],
   },
   {
     name: 'c-compat-call-in-compat-mode',
     claim: 'the injected call runs in 64-bit mode even when the CPUID trapped in compat mode',
-    edits: [{ file: 'native/launcher/ptrace_arch.h', find: '  r->cs = USER_CS64;\n', replace: '' }],
+    edits: [{ file: 'native/launcher/exec/ptrace_arch.h', find: '  r->cs = USER_CS64;\n', replace: '' }],
     tests: [[REMOTE_CALL, 'compat mode']],
   },
   {
@@ -63,7 +63,7 @@ export default [
   {
     name: 'c-sigreturn-mask-not-read',
     claim: "at a 64-bit rt_sigreturn's entry the helper reads the mask it sets from the frame's uc_sigmask, so a handler's blocked SIGSEGV is known to be unblocked again",
-    edits: [{ file: 'native/launcher/cpuid_trace.c', find: '        t->segv_blocked = (set & SEGV_BIT) ? 1 : 0;\n        return 0;', replace: '        return 0;' }],
+    edits: [{ file: 'native/launcher/cpuid/trace.c', find: '        t->segv_blocked = (set & SEGV_BIT) ? 1 : 0;\n        return 0;', replace: '        return 0;' }],
     tests: [[REMOTE_CALL, 'handler whose sa_mask']],
   },
 
