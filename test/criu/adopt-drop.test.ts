@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { FeatureSet } from '../../lib';
 import { cpuidFaulting, cpuidProbe, faultingSkip, isX64, type ProbeView } from '../support/cpuid-fixture';
 import { canPtrace } from '../support/mask-fixture';
-import { killIf, readIf, stateOf, tmpDir, tracerOf, until } from './support';
+import { killIf, readIf, stateOf, tmpDir, tracerOf, until } from '../support/criu-fixture';
 
 const cliPath = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const here = isX64 ? FeatureSet.current() : undefined;

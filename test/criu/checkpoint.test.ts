@@ -14,7 +14,7 @@ import * as h from '../../lib';
 import { AUXV_ONLY, canPtrace, keep, removed } from '../support/mask-fixture';
 import { procAuxvPairs, repoRoot } from '../support/helpers';
 import { drop7, host, isX64, reg } from '../support/cpuid-fixture';
-import { compileFixture, criuEnv, idInUse, killIf, parseViews, probeCriu, readIf, run, stateOf, tmpDir, tracerOf, until } from './support';
+import { compileFixture, criuEnv, idInUse, killIf, parseViews, probeCriu, readIf, run, stateOf, tmpDir, tracerOf, until } from '../support/criu-fixture';
 
 const criu = canPtrace ? probeCriu() : ({ ok: false, reason: 'ptrace mode unavailable here' } as const);
 const skip = criu.ok ? '' : ` (skipped: ${criu.reason})`;

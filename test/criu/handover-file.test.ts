@@ -9,7 +9,7 @@ import * as h from '../../lib';
 import { cpuidFaulting, drop7, faultingSkip } from '../support/cpuid-fixture';
 import { canPtrace, ptraceSkip } from '../support/mask-fixture';
 import { auxvDrop, lackedFeature } from '../support/oci-fixture';
-import { killIf, stateOf, tmpDir, tracerOf, until } from './support';
+import { killIf, stateOf, tmpDir, tracerOf, until } from '../support/criu-fixture';
 
 // Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });

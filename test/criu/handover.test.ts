@@ -11,7 +11,7 @@ import * as h from '../../lib';
 import { AUXV_ONLY, canPtrace, keep, present, removed, hex } from '../support/mask-fixture';
 import { runNode, which } from '../support/helpers';
 import { cpuidFaulting, drop7, faultProbe, faultingSkip, host, isX64, reg } from '../support/cpuid-fixture';
-import { compileFixture, killIf, parseViews, readIf, stateOf, statusField, tmpDir, tracerOf, until } from './support';
+import { compileFixture, killIf, parseViews, readIf, stateOf, statusField, tmpDir, tracerOf, until } from '../support/criu-fixture';
 
 const skip = canPtrace ? '' : ' (skipped: ptrace mode unavailable here)';
 const asNobody = process.getuid?.() === 0 && which('setpriv') !== undefined;

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FeatureSet } from '../../lib';
 import { repoRoot } from '../support/helpers';
-import { cliPath, describeRun, envFor, give, killIn, missing, runShell, scratch } from './harness';
+import { cliPath, describeRun, envFor, give, killIn, missing, runShell, scratch } from '../support/docs-harness';
 
 const arch = FeatureSet.current('process').arch;
 const verbs = [...cp.execFileSync(process.execPath, [cliPath, '--help'], { encoding: 'utf8' }).matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]!);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FeatureSet, LEVEL_NAMES } from '../../lib';
 import { repoRoot } from '../support/helpers';
-import { cliPath, missing } from './harness';
+import { cliPath, missing } from '../support/docs-harness';
 
 const why = ['x86-64', 'cpuid-fault', 'java'].map(missing).filter((w) => w !== undefined);
 const skip = why.length ? ` (skipped: ${why.join('; ')})` : '';

@@ -1,5 +1,5 @@
 // Every `sh` and `js` block of README.md, docs/*.md and bench/README.md carries a marker (an HTML
-// comment on the line before it: test/docs/harness.ts), and every block marked `run` runs as
+// comment on the line before it: test/support/docs-harness.ts), and every block marked `run` runs as
 // written in a scratch directory laid out as a project that installed hwcap: `sh` blocks with
 // `bash -e`, JS blocks with node after the blocks marked `run` before them in the same section
 // (the README's library section reads as one program). A block needing a machine feature is
@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import { repoRoot } from '../support/helpers';
-import { blocksOf, describeRun, docFiles, give, knownGiven, missing, runNode, runShell, scratch, type Block } from './harness';
+import { blocksOf, describeRun, docFiles, give, knownGiven, missing, runNode, runShell, scratch, type Block } from '../support/docs-harness';
 
 const checked = (b: Block) => b.lang === 'sh' || b.lang === 'js' || b.lang === 'bash';
 const where = (b: Block) => `${b.file}:${b.line}`;

@@ -12,6 +12,7 @@ import { spawnSync, type HwcapError } from '../../lib';
 import { AUXV_ONLY, canPtrace, keep } from '../support/mask-fixture';
 import { cpuidFaulting, cpuidProbe, drop7, faultingSkip, host, isX64, launcher, launcherFor, reg, type Run } from '../support/cpuid-fixture';
 import { repoRoot, which } from '../support/helpers';
+import { runLauncher } from '../support/launcher-run';
 
 const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
 const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
@@ -26,17 +27,7 @@ const ways = [
 
 /** The launcher with the mask and a status pipe on fd 3, optionally under a wrapper (setpriv ...). */
 function launch(args: string[], extra: Record<string, string>, wrapper: string[] = [], timeout = 60_000): Run {
-  const env = { ...process.env, ...extra };
-  const argv = [...wrapper, launcherFor(env), '--status-fd', '3', ...mask, '--', ...args];
-  const r = cp.spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout, env });
-  if (r.error) throw r.error;
-  return {
-    status: r.status,
-    signal: r.signal,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    records: String(r.output[3] ?? '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
+  return runLauncher([...mask, '--', ...args], { env: { ...process.env, ...extra }, wrapper, timeout });
 }
 const lastJson = <T>(s: string): T => JSON.parse(s.trim().split('\n').pop()!) as T;
 

@@ -7,16 +7,15 @@
 //   inject-fails             the injected prctl(PR_SET_MM_MAP) is refused (EPERM)
 //   readback-mismatch        the kernel's copy reads back with one AT_HWCAP2 bit other than written
 //   readback-mismatch-later  the same at an exec after the first (a descendant's image)
-import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HwcapError, launcherPath, spawn } from '../../lib';
+import { HwcapError, spawn } from '../../lib';
 import { AUXV_ONLY, canPtrace, hasBits, hex, keep, probe, ptraceSkip } from '../support/mask-fixture';
 import { skipNote } from '../support/helpers';
+import { runLauncher, testLauncher, type Run } from '../support/launcher-run';
 
-const testLauncher = path.join(path.dirname(launcherPath()), 'hwcap-exec-test');
 const maskArgs = ['--hwcap', hex(keep.hwcap!), '--hwcap2', hex(keep.hwcap2!)];
 const skip = !canPtrace || !hasBits || !fs.existsSync(testLauncher);
 const why = ptraceSkip || skipNote(skip, !hasBits ? 'no AT_HWCAP bit to remove here' : `no test launcher at ${testLauncher}`);
@@ -27,16 +26,8 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function run(fault: string, program: string[]) {
-  const r = cp.spawnSync(testLauncher, ['--status-fd', '3', '--mode', 'ptrace', ...maskArgs, '--', ...program], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    timeout: 15_000,
-    env: { ...process.env, HWCAP_EXEC_FAULT: fault },
-  });
-  if (r.error) throw r.error;
-  const records = String(r.output[3] ?? '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, records };
+function run(fault: string, program: string[]): Run {
+  return runLauncher(['--mode', 'ptrace', ...maskArgs, '--', ...program], { env: { ...process.env, HWCAP_EXEC_FAULT: fault }, timeout: 15_000 });
 }
 
 const firstImage: [string, string, string, string][] = [

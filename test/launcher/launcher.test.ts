@@ -5,43 +5,16 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { catalog, launcherPath, probeAuxvAccess, probeInheritance } from '../../lib';
+import { catalog, probeAuxvAccess, probeInheritance } from '../../lib';
 import { canPtrace, hasBits, hex, keep, present, probe, ptraceSkip, removed } from '../support/mask-fixture';
 import { ldShowAuxv } from '../support/helpers';
+import { launcher, runLauncher, testLauncher, type Run } from '../support/launcher-run';
 
-const launcher = launcherPath();
 const prGetAuxvWorks = probeAuxvAccess().prGetAuxv.ok;
-// The test build, with fault points (HWCAP_EXEC_FAULT); the shipped launcher has none.
-const testLauncher = path.join(path.dirname(launcher), 'hwcap-exec-test');
 const maskArgs = ['--hwcap', hex(keep.hwcap!), '--hwcap2', hex(keep.hwcap2!)];
 
-interface Run {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  records: Record<string, unknown>[];
-}
-
-/** Runs the launcher with a status pipe on fd 3. */
-function run(args: string[], env: NodeJS.ProcessEnv = process.env, bin = launcher): Run {
-  const r = cp.spawnSync(bin, ['--status-fd', '3', ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    timeout: 15_000,
-    killSignal: 'SIGKILL', // a program left stopped ignores SIGTERM until continued
-    env,
-  });
-  if (r.error) throw r.error;
-  const text = String(r.output[3] ?? '');
-  return {
-    status: r.status,
-    signal: r.signal,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    records: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+/** The launcher with a status pipe on fd 3: `bin` the shipped one unless a test names the test build. */
+const run = (args: string[], env: NodeJS.ProcessEnv = process.env, bin = launcher): Run => runLauncher(args, { env, bin, timeout: 15_000 });
 
 interface View {
   pid: number;

@@ -8,7 +8,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { catalog, FeatureSet, hwcapWords } from '../../lib';
-import { probeCriu } from '../criu/support';
+import { probeCriu } from '../support/criu-fixture';
 import { cpuidFaulting, drop7, faultingSkip, reg, type ProbeView } from '../support/cpuid-fixture';
 import { auxvDrop, importRootfs, lackedFeature, makeBundle, makeRootfs, odHwcap, podman, podmanSkip, privatePodmanGlobals, removeAllContainers, runcSkip, runtime, runtimeBin, tmp, killByCgroup } from '../support/oci-fixture';
 

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { elfInterpreter } from '../../lib/host/prebuild';
 import { repoRoot } from '../support/helpers';
-import { BUILD_TOOLS, freshProject, packInfo, record, run, toolsBin, userEnv, type Run } from './support';
+import { BUILD_TOOLS, freshProject, packInfo, record, run, toolsBin, userEnv, type Run } from '../support/packed-fixture';
 
 const arm64 = process.env.HWCAP_ARM64_DIR ?? path.join(repoRoot, '.arm64');
 const sysroot = path.join(arm64, 'sysroot');

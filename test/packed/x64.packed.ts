@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TOOLS, freshProject, hostNpmDir, packInfo, record, run, toolsBin, userEnv, type Run } from './support';
+import { BUILD_TOOLS, freshProject, hostNpmDir, packInfo, record, run, toolsBin, userEnv, type Run } from '../support/packed-fixture';
 
 const here = process.arch === 'x64' && process.platform === 'linux';
 const info = packInfo();

@@ -5,15 +5,11 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { launcherPath } from '../../lib';
+import { launcher, runLauncher, type Run } from './launcher-run';
 import { canPtrace } from './mask-fixture';
 import { repoRoot } from './helpers';
 
-export const launcher = launcherPath();
-/** The test build, with fault points and the cpuid-simulate / skip-cpuid-probe switches (HWCAP_EXEC_FAULT). */
-export const testLauncher = path.join(path.dirname(launcher), 'hwcap-exec-test');
-/** The build a run with this environment needs: the test build when it names a fault. */
-export const launcherFor = (env: NodeJS.ProcessEnv): string => (env.HWCAP_EXEC_FAULT ? testLauncher : launcher);
+export { launcher, testLauncher, launcherFor, type Run } from './launcher-run';
 export const cpuidProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-probe');
 export const isX64 = os.arch() === 'x64' && fs.existsSync(cpuidProbe);
 
@@ -60,35 +56,9 @@ const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
 export const cpuidArgs = ['--cpuid', `7.0:ebx=${hex8(~drop7)}`, '--cpuid', `80000001:ecx=${hex8(~drop81)}`];
 export const hasAvx2 = (leaf7ebx & AVX2) !== 0;
 
-export interface Run {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  records: Record<string, unknown>[];
-}
-
-/** Runs the launcher with a status pipe on fd 3 (and the helper's stats on fd 4). */
+/** Runs the launcher with a status pipe on fd 3 and the helper's stats on fd 4. */
 export function run(args: string[], env: NodeJS.ProcessEnv = process.env, timeout = 30_000): Run {
-  const r = cp.spawnSync(launcherFor(env), ['--status-fd', '3', '--stats-fd', '4', ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-    timeout,
-    env,
-    maxBuffer: 64 << 20,
-  });
-  if (r.error) throw r.error;
-  const text = String(r.output[3] ?? '') + String(r.output[4] ?? '');
-  return {
-    status: r.status,
-    signal: r.signal,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    records: text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
+  return runLauncher(args, { env, timeout, stats: true });
 }
 
 /** The helper's counters from its last status line. */

@@ -4,7 +4,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot } from '../support/helpers';
+import { repoRoot } from './helpers';
 
 export type CriuProbe = { ok: true; bin: string } | { ok: false; reason: string };
 
@@ -31,7 +31,7 @@ export function probeCriu(): CriuProbe {
 /** Compiles a fixture of test/criu/fixtures into dir. */
 export function compileFixture(name: string, dir: string): string {
   const out = path.join(dir, name);
-  const r = cp.spawnSync('cc', ['-O2', '-Wall', '-o', out, path.join(__dirname, 'fixtures', `${name}.c`)], { encoding: 'utf8' });
+  const r = cp.spawnSync('cc', ['-O2', '-Wall', '-o', out, path.join(repoRoot, 'test', 'criu', 'fixtures', `${name}.c`)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cc ${name}.c: ${r.stderr}`);
   return out;
 }

@@ -14,10 +14,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FeatureSet, catalog } from '../../lib';
-import { repoRoot, which } from '../support/helpers';
-import { canPtrace } from '../support/mask-fixture';
-import { cpuidFaulting, faultProbe, isX64 } from '../support/cpuid-fixture';
-import { probeCriu, type CriuProbe } from '../criu/support';
+import { repoRoot, which } from './helpers';
+import { canPtrace } from './mask-fixture';
+import { cpuidFaulting, faultProbe, isX64 } from './cpuid-fixture';
+import { probeCriu, type CriuProbe } from './criu-fixture';
 
 export const cliPath = path.join(repoRoot, 'dist', 'cli.js');
 
@@ -200,7 +200,7 @@ function makeJar(dir: string): string {
 export function give(dir: string, names: readonly string[]): void {
   for (const n of names) {
     const make = GIVEN[n];
-    if (!make) throw new Error(`no maker for given file '${n}' (test/docs/harness.ts GIVEN)`);
+    if (!make) throw new Error(`no maker for given file '${n}' (test/support/docs-harness.ts GIVEN)`);
     make(dir);
   }
 }

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../support/helpers';
+import { repoRoot } from './helpers';
 
 export const work = process.env.HWCAP_PACKED_DIR ?? path.join(repoRoot, '.prebuild', 'packed');
 
