@@ -1,6 +1,6 @@
 // hwcap native layer: one function per system call, nothing more.
 //
-// Every export takes already-validated arguments from lib/native.ts, checks
+// Every export takes already-validated arguments from lib/host/native.ts, checks
 // them again (the TypeScript layer is not trusted to be the only caller), and
 // returns raw values: bigint, BigUint64Array, numbers. Decoding, defaults and
 // policy live in TypeScript. Failed system calls are thrown as the HwcapError

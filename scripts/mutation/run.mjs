@@ -81,6 +81,8 @@ function buildsOf(m) {
     }
     // Scripts that tests run as they are (scripts/install.js, scripts/prebuild.sh): nothing to rebuild.
     else if (/^scripts\/[^/]+\.(js|sh)$/.test(e.file)) continue;
+    // Docs that tests read as they are: nothing to rebuild.
+    else if (/^(docs\/[^/]+|README)\.md$/.test(e.file)) continue;
     else if (!e.file.startsWith('test/')) throw new Error(`${m.name}: no rule to rebuild after an edit of ${e.file}`);
   }
   return b;

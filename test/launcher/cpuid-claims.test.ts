@@ -154,7 +154,7 @@ describe.each(ways)('$name', ({ env: extra, probeArgs, skip, why }) => {
   });
 });
 
-// Through the spawn family (lib/launcher/keep.ts): the child of a spawn with options.hwcaps.
+// Through the spawn family (lib/launcher/plan.ts maskPlan): the child of a spawn with options.hwcaps.
 afterEach(() => {
   delete process.env.HWCAP_TEST_LAUNCHER;
 });

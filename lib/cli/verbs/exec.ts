@@ -123,7 +123,7 @@ export const exec = defineVerb({
   },
   positionals: { min: 0, max: Infinity, name: 'CMD' },
   stopAtCommand: true,
-  // A trailing `# …` says where an example runs (test/cli/cli-examples.test.ts runs each as written).
+  // A trailing `# …` says where an example runs (test/docs/help.docs.ts runs each as written).
   examples: [
     'hwcap exec --baseline baseline.json -- ./app',
     'hwcap exec --drop sve,sve2 -- ./app   # arm64',

@@ -1,6 +1,6 @@
 /*
  * The answer of `hwcap-exec --release` and `--adopt`: one JSON line on stdout
- * (lib/launcher/release.ts reads it). A failure is
+ * (lib/launcher/handover.ts reads it). A failure is
  *   {"error":"<reason>","code":"ESRCH","errno":3,"syscall":"...","message":"..."}
  * and the command exits 2.
  */

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The helper's fd that requesters take with pidfd_getfd(2). lib/launcher/release.ts names no number: it runs hwcap-exec
+/* The helper's fd that requesters take with pidfd_getfd(2). lib/launcher/handover.ts names no number: it runs hwcap-exec
  * --release. */
 #define HWCAP_CONTROL_FD 6
 

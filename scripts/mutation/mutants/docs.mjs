@@ -20,4 +20,10 @@ export default [
     edits: [{ file: 'lib/launcher/status.ts', find: 'const special = known?.cases?.find(', replace: 'const special = undefined && known?.cases?.find(' }],
     tests: [[TRACED, 'the same from the library']],
   },
+  {
+    name: 'docs-stale-path',
+    claim: 'every repository path that a doc names exists: a moved file takes its references with it',
+    edits: [{ file: 'docs/architecture.md', find: '`tasks.c` (what the helper knows of each thread)', replace: '`tasks.c` (what the helper knows of each thread, native/launcher/cpuid_tasks.c)' }],
+    tests: [['test/references.test.ts', 'every path of this repository']],
+  },
 ];
