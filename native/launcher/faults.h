@@ -22,6 +22,8 @@
  *   FAULT_IS("fork-event-after-child")   at a creator's fork or clone event the helper first takes the new
  *                                        task's stop (so it is held, as when it comes first) and sweeps the
  *                                        held tasks as at an exit (follow.c), before it handles the event
+ *   FAULT_IS("slow-stop")                the follow loop waits 30 ms between taking each stop (but an exec
+ *                                        stop) and handling it (follow.c)
  */
 #ifndef HWCAP_LAUNCHER_FAULTS_H
 #define HWCAP_LAUNCHER_FAULTS_H

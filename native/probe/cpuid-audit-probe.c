@@ -11,6 +11,8 @@
  *     daemon N             N rounds: a double fork whose grandchild (an orphan by then) runs CPUID
  *     clone-parent N       N rounds: clone(CLONE_PARENT) children run CPUID
  *     threads-exec PROG..  8 threads and the leader loop CPUID while a ninth thread execs PROG
+ *     busy-leader-exec KIND PROG..  the leader takes signals (KIND "signals": SIGUSR1, handled) or
+ *                          forks children (KIND "forks") in a loop while a second thread execs PROG
  *     clones-under-traps N 8 threads loop CPUID while the leader starts and joins N threads, one at
  *                          a time: {"clones": N, "traps": the loops' CPUIDs meanwhile, "most":
  *                          the most of them during one clone}
@@ -190,6 +192,36 @@ static int clones_under_traps(int n) {
   return 0;
 }
 
+static volatile sig_atomic_t usr1_seen;
+static void on_usr1(int sig) {
+  (void)sig;
+  usr1_seen++;
+}
+
+/*
+ * The leader stops for the helper again and again (a signal's delivery, or a fork event) while
+ * another thread execs: the exec kills the leader in one of those stops and the exec'ing thread
+ * takes its pid, at its exec stop. A helper that then handles the leader's stop it already took
+ * resumes the new image before masking it.
+ */
+static int busy_leader_exec(const char *kind, char **argv) {
+  exec_argv = argv;
+  pthread_t t;
+  int forks = strcmp(kind, "forks") == 0;
+  if (!forks && strcmp(kind, "signals") != 0) return 2;
+  if (!forks) signal(SIGUSR1, on_usr1);
+  if (pthread_create(&t, NULL, exec_thread, NULL) != 0) return 2;
+  for (;;) {
+    if (!forks) {
+      syscall(SYS_tgkill, getpid(), getpid(), SIGUSR1);
+    } else {
+      pid_t c = fork();
+      if (c == 0) _exit(0);
+      if (c > 0) waitpid(c, NULL, 0);
+    }
+  }
+}
+
 static int threads_exec(char **argv) {
   exec_argv = argv;
   pthread_t t;
@@ -300,6 +332,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "daemon") == 0) return daemon_rounds(n);
   if (strcmp(mode, "clone-parent") == 0) return clone_parent_rounds(n);
   if (strcmp(mode, "threads-exec") == 0 && i < argc) return threads_exec(argv + i);
+  if (strcmp(mode, "busy-leader-exec") == 0 && i + 1 < argc) return busy_leader_exec(argv[i], argv + i + 1);
   if (strcmp(mode, "clones-under-traps") == 0 && i < argc) return clones_under_traps(atoi(argv[i]));
   if (strcmp(mode, "prefixes") == 0) return prefixes(0);
   if (strcmp(mode, "overlong") == 0) return prefixes(1);

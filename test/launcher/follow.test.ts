@@ -4,9 +4,13 @@
 // exec of an exec (no new process at all). And the launcher never adds a bit (AND only): keep
 // words with every bit set but one give the host's words without that one bit, never the words.
 import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launcherPath } from '../../lib';
 import { canPtrace, hasBits, hex, keep, present, probe, ptraceSkip, removed } from '../support/mask-fixture';
+import { repoRoot } from '../support/helpers';
+import { runLauncher, testLauncher } from '../support/launcher-run';
 
 const launcher = launcherPath();
 const skip = !canPtrace || !hasBits;
@@ -86,4 +90,25 @@ describe('the launcher never adds a bit (AND only)', () => {
     expect(r.status, r.stderr).toBe(0);
     expectExactly(r.views, allButOne);
   });
+});
+
+// A thread execs while the helper holds a stop of the leader it has taken but not yet handled
+// (test build: slow-stop, 30 ms between the two). The exec kills the leader and gives its pid to
+// the exec'ing thread, stopped at its exec: whatever the helper then does with the leader's old
+// stop must not resume the new image before it is masked.
+const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
+const leaderSkip = skip || !fs.existsSync(auditProbe) || !fs.existsSync(testLauncher);
+describe.skipIf(leaderSkip)(`the leader in a stop the helper took, while another thread execs${leaderSkip && !why ? ' (skipped: no test build or audit probe here)' : why}`, () => {
+  for (const kind of ['signals', 'forks']) {
+    it(`leader ${kind === 'signals' ? 'taking SIGUSR1 in a loop' : 'forking in a loop'}: the new image is masked (3 runs)`, () => {
+      for (let i = 0; i < 3; i++) {
+        const r = runLauncher(['--mode', 'ptrace', '--hwcap', hex(keep.hwcap!), '--hwcap2', hex(keep.hwcap2!), '--', auditProbe, 'busy-leader-exec', kind, probe], {
+          env: { ...process.env, HWCAP_EXEC_FAULT: 'slow-stop' },
+        });
+        expect(`run ${i}: ${r.signal ?? r.status} ${r.stderr}`).toBe(`run ${i}: 0 `);
+        const views = r.stdout.split('\n').filter((l) => l.startsWith('{"pid"')).map((l) => JSON.parse(l) as View);
+        expectExactly(views, { hwcap: keep.hwcap!, hwcap2: keep.hwcap2! });
+      }
+    });
+  }
 });
