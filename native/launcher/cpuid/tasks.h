@@ -3,7 +3,7 @@
  * SIGSEGV's disposition and handler, the vDSO's syscall site and whether faulting is armed per
  * process; the blocked SIGSEGV, arming and the open /proc/<tid>/stat per thread. Learned from
  * /proc/<tid>/status the first time a task is seen; a fork copies its parent's record.
- * Used by cpuid/trace.c only.
+ * Used by the CPUID room only (trace.c, signals.c, held.c).
  */
 #ifndef HWCAP_CPUID_TASKS_H
 #define HWCAP_CPUID_TASKS_H

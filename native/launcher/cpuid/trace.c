@@ -38,14 +38,6 @@ int cpuid_trace_simulate;
 
 #if defined(__x86_64__)
 
-#define SEGV_BIT (1ULL << (SIGSEGV - 1))
-/*
- * At rt_sigreturn's entry, sp + 296 holds the frame's uc_sigmask: the frame starts at sp - 8 with
- * pretcode (8), so struct ucontext starts at sp: uc_flags (8), uc_link (8), uc_stack (24),
- * uc_mcontext (struct sigcontext, 256), uc_sigmask (arch/x86/include/uapi/asm/sigcontext.h, asm/ucontext.h).
- */
-#define RT_SIGFRAME_SIGMASK (8 + 8 + 24 + 256)
-
 /* ---- the tracee ---------------------------------------------------------------------------- */
 
 /* The outputs are cleared first: memcheck does not know every ptrace request's output. */
@@ -355,23 +347,6 @@ int cpuid_trace_stop(pid_t pid, int status) {
   return 0;
 }
 
-int cpuid_trace_deliver_request(pid_t pid, int sig) {
-  struct task *t = find_task(pid);
-  struct proc *p = t ? find_proc(t->tgid) : NULL;
-  if (!p || sig < 1 || sig > 64) return PTRACE_CONT;
-  uint64_t bit = 1ULL << (sig - 1);
-  if (!(p->handled & bit)) return PTRACE_CONT;
-  /* Its handler runs with sa_mask (and the signal itself, unless SA_NODEFER) added to the mask. */
-  cpuid_trace_stats.handler_entries++;
-  if (p->blocks_segv & bit) t->segv_blocked = 1;
-  if (sig == SIGSEGV && !(p->act[1] & SA_NODEFER)) t->segv_blocked = 1;
-  if (p->resethand & bit) {
-    p->handled &= ~bit;
-    if (sig == SIGSEGV) p->disp = DISP_DFL;
-  }
-  return PTRACE_CONT;
-}
-
 int cpuid_trace_signal(pid_t pid, int sig, cpuid_narrow_fn narrow) {
   if (sig != SIGSEGV) return 0;
   struct task *t = learn(pid);
@@ -435,136 +410,6 @@ int cpuid_trace_signal(pid_t pid, int sig, cpuid_narrow_fn narrow) {
   return 1;
 }
 
-int cpuid_trace_seccomp(pid_t pid) {
-  unsigned long tag = 0; /* PTRACE_GETEVENTMSG */
-  cpuid_trace_stats.seccomp_stops++;
-  struct task *t = learn(pid);
-  struct proc *p = t ? find_proc(t->tgid) : NULL;
-  if (!t || !p || ptrace(PTRACE_GETEVENTMSG, pid, 0, &tag) != 0) return 0;
-  struct user_regs_struct regs;
-  int r;
-  if ((r = regs_get(pid, &regs))) return r;
-  uint64_t mask, set;
-  switch (tag) {
-    case SECCOMP_TAG_SIGACTION: {
-      /*
-       * The kernel sets the action when the signal may be caught, the size is
-       * right and it can read act; it reads what we read.
-       */
-      uint64_t act[4], sig = regs.rdi;
-      if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP || !regs.rsi || regs.r10 != 8 ||
-          tracee_read(pid, regs.rsi, act, sizeof act))
-        return 0;
-      uint64_t bit = 1ULL << (sig - 1);
-      int handler = act[0] != (uint64_t)(uintptr_t)SIG_DFL && act[0] != (uint64_t)(uintptr_t)SIG_IGN;
-      p->handled = handler ? p->handled | bit : p->handled & ~bit;
-      p->blocks_segv = handler && (act[3] & SEGV_BIT) ? p->blocks_segv | bit : p->blocks_segv & ~bit;
-      p->resethand = handler && (act[1] & SA_RESETHAND) ? p->resethand | bit : p->resethand & ~bit;
-      if (sig == SIGSEGV) {
-        memcpy(p->act, act, sizeof act);
-        p->disp = act[0] == (uint64_t)(uintptr_t)SIG_DFL   ? DISP_DFL
-                  : act[0] == (uint64_t)(uintptr_t)SIG_IGN ? DISP_IGN
-                                                           : DISP_HANDLER;
-      }
-      return 0;
-    }
-    case SECCOMP_TAG_SIGPROCMASK:
-      if (!regs.rsi || regs.r10 != 8 || tracee_read(pid, regs.rsi, &set, 8) || task_sigmask(pid, &mask)) return 0;
-      if (regs.rdi == SIG_BLOCK) mask |= set;
-      else if (regs.rdi == SIG_UNBLOCK) mask &= ~set;
-      else if (regs.rdi == SIG_SETMASK) mask = set;
-      else return 0; /* EINVAL: unchanged */
-      t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
-      return 0;
-    case SECCOMP_TAG_MASK_AT_EXIT: {
-      /*
-       * A 64-bit rt_sigreturn sets the mask to its frame's uc_sigmask (arch/x86/kernel/signal_64.c
-       * sys_rt_sigreturn: the frame is at sp - 8, struct rt_sigframe in asm/sigframe.h), so it is read
-       * here, at entry: no stop at the exit, where the cost of every handled signal went. A frame
-       * the helper cannot read (the kernel then cannot either, and raises SIGSEGV) and the compat
-       * forms go to the exit stop as before.
-       */
-      if (regs.orig_rax == SYS_rt_sigreturn && regs.cs == USER_CS64 &&
-          tracee_read(pid, regs.rsp + RT_SIGFRAME_SIGMASK, &set, 8) == 0) {
-        t->segv_blocked = (set & SEGV_BIT) ? 1 : 0;
-        return 0;
-      }
-      struct pending h = {{0}, 0};
-      if ((r = tracee_resume_until(pid, PTRACE_SYSCALL, SIGTRAP | 0x80, &h))) return r;
-      if (task_sigmask(pid, &mask) == 0) t->segv_blocked = (mask & SEGV_BIT) ? 1 : 0;
-      tracee_send_pending(pid, &h);
-      return 0;
-    }
-  }
-  return 0;
-}
-
-/* New tasks whose first stop came before their creator's event (cpuid_trace_hold). */
-#define HOLD_MAX 256
-static struct {
-  pid_t pid;
-  int status;
-} held[HOLD_MAX];
-static int nheld;
-
-int cpuid_trace_hold(pid_t pid, int status) {
-  /* Before the helper knows any task, a stop is the first program's (exec), not a new task's. */
-  if (((unsigned)status >> 16) != PTRACE_EVENT_STOP || find_task(pid) || !known_tasks()) return 0;
-  if (nheld == HOLD_MAX) { /* cannot wait for its creator: whether it is armed would be a guess */
-    report_message("pid %d: more than %d new tasks wait for their creator's event; killed it", (int)pid, HOLD_MAX);
-    kill(pid, SIGKILL);
-    ptrace(PTRACE_CONT, pid, 0, (void *)(long)SIGKILL);
-    return 1;
-  }
-  held[nheld].pid = pid;
-  held[nheld++].status = status;
-  return 1;
-}
-
-int cpuid_trace_is_held(pid_t pid) {
-  for (int i = 0; i < nheld; i++)
-    if (held[i].pid == pid) return 1;
-  return 0;
-}
-
-int cpuid_trace_forked(pid_t creator, pid_t child, int *status) {
-  if (child <= 0) return 0;
-  if (find_task(child)) drop_task(child); /* found at a stop before this event, from its PPid: learned again */
-  learn_from(child, creator);
-  for (int i = 0; i < nheld; i++)
-    if (held[i].pid == child) {
-      *status = held[i].status;
-      held[i] = held[--nheld];
-      return 1;
-    }
-  return 0;
-}
-
-void cpuid_trace_exited(pid_t pid) {
-  drop_task(pid);
-  for (int i = 0; i < nheld; i++)
-    if (held[i].pid == pid) held[i--] = held[--nheld];
-  cpuid_trace_sweep_held();
-}
-
-void cpuid_trace_sweep_held(void) {
-  /*
-   * A held task none of whose possible creators lives (a thread of its process; its parent; by
-   * CLONE_PARENT, a child of its parent): its creator was killed in fork, without its event, so
-   * whether it is armed is never known. Fail closed.
-   */
-  for (int i = 0; i < nheld; i++) {
-    struct status s;
-    pid_t h = held[i].pid;
-    if (read_status(h, &s) == 0 && (s.tgid != h ? find_proc(s.tgid) != NULL : find_proc(s.ppid) || any_child_of(s.ppid)))
-      continue;
-    report_message("pid %d: its creator ended before its fork event; killed it", (int)h);
-    kill(h, SIGKILL);
-    ptrace(PTRACE_CONT, h, 0, (void *)(long)SIGKILL);
-    held[i--] = held[--nheld];
-  }
-}
-
 #else /* !__x86_64__: nothing traps */
 
 const char *cpuid_trace_failed_step;
@@ -583,32 +428,6 @@ int cpuid_trace_signal(pid_t pid, int sig, cpuid_narrow_fn narrow) {
   (void)pid;
   (void)sig;
   (void)narrow;
-  return 0;
-}
-int cpuid_trace_deliver_request(pid_t pid, int sig) {
-  (void)pid;
-  (void)sig;
-  return PTRACE_CONT;
-}
-int cpuid_trace_seccomp(pid_t pid) {
-  (void)pid;
-  return 0;
-}
-void cpuid_trace_exited(pid_t pid) { (void)pid; }
-int cpuid_trace_is_held(pid_t pid) {
-  (void)pid;
-  return 0;
-}
-void cpuid_trace_sweep_held(void) {}
-int cpuid_trace_forked(pid_t creator, pid_t child, int *status) {
-  (void)creator;
-  (void)child;
-  (void)status;
-  return 0;
-}
-int cpuid_trace_hold(pid_t pid, int status) {
-  (void)pid;
-  (void)status;
   return 0;
 }
 int cpuid_trace_set_armed(pid_t tid, int armed) {

@@ -49,7 +49,7 @@ export default [
   {
     name: 'tests2-sigprocmask-unblock-ignored',
     claim: "the helper's record of a blocked SIGSEGV follows sigprocmask(SIG_UNBLOCK), so a trap does not block it again",
-    edits: [{ file: 'native/launcher/cpuid/trace.c', find: '      else if (regs.rdi == SIG_UNBLOCK) mask &= ~set;', replace: '      else if (regs.rdi == SIG_UNBLOCK) return 0;' }],
+    edits: [{ file: 'native/launcher/cpuid/signals.c', find: '      else if (regs.rdi == SIG_UNBLOCK) mask &= ~set;', replace: '      else if (regs.rdi == SIG_UNBLOCK) return 0;' }],
     tests: [[CLAIMS, 'SIG_BLOCK then SIG_UNBLOCK']],
   },
   {

@@ -49,7 +49,7 @@ export default [
   {
     name: 'c-cpuid-held-child-killed-by-ppid',
     claim: "a new task held for its creator's event is killed only when no possible creator lives; a CLONE_PARENT child's parent is not its creator",
-    edits: [{ file: 'native/launcher/cpuid/trace.c', find: 'find_proc(s.ppid) || any_child_of(s.ppid)', replace: 'find_proc(s.ppid)' }],
+    edits: [{ file: 'native/launcher/cpuid/held.c', find: 'find_proc(s.ppid) || any_child_of(s.ppid)', replace: 'find_proc(s.ppid)' }],
     // The test build's fork-event-after-child makes the race (held, then swept) happen every time.
     tests: [[AUDIT, 'swept before its creator']],
   },

@@ -63,7 +63,7 @@ export default [
   {
     name: 'c-sigreturn-mask-not-read',
     claim: "at a 64-bit rt_sigreturn's entry the helper reads the mask it sets from the frame's uc_sigmask, so a handler's blocked SIGSEGV is known to be unblocked again",
-    edits: [{ file: 'native/launcher/cpuid/trace.c', find: '        t->segv_blocked = (set & SEGV_BIT) ? 1 : 0;\n        return 0;', replace: '        return 0;' }],
+    edits: [{ file: 'native/launcher/cpuid/signals.c', find: '        t->segv_blocked = (set & SEGV_BIT) ? 1 : 0;\n        return 0;', replace: '        return 0;' }],
     tests: [[REMOTE_CALL, 'handler whose sa_mask']],
   },
 
