@@ -8,7 +8,7 @@
       "native/launcher/exec/remote_syscall.c", "native/launcher/exec/mask_exec.c", "native/launcher/exec/seccomp_filter.c",
       "native/launcher/exec/tree.c",
       "native/launcher/cpuid/mask.c", "native/launcher/cpuid/setup.c", "native/launcher/cpuid/trace.c", "native/launcher/cpuid/tasks.c",
-      "native/launcher/cpuid/signals.c", "native/launcher/cpuid/held.c",
+      "native/launcher/cpuid/signals.c", "native/launcher/cpuid/held.c", "native/launcher/cpuid/table.c",
       "native/launcher/nest/nest.c",
       "native/launcher/handover/hold.c", "native/launcher/handover/control.c", "native/launcher/handover/answer.c",
       "native/launcher/handover/release.c", "native/launcher/handover/adopt.c"

@@ -14,7 +14,7 @@
  *   FAULT_LOG(fmt, ...)                  appends a line to the file HWCAP_EXEC_FAULT_LOG names (if set): what a
  *                                        test must see the helper do where the program cannot (handover/release.c: each
  *                                        disarm injected, with the kernel's answer to it)
- *   FAULT_IS("cpuid-synthetic-top")      cpuid_raw (cpuid/mask.c) answers the highest basic leaf and every basic
+ *   FAULT_IS("cpuid-synthetic-top")      cpuid_raw (cpuid/table.c) answers the highest basic leaf and every basic
  *                                        leaf above it with the same synthetic words (an Intel-style CPU whose
  *                                        highest leaf is not zeros)
  *   FAULT_IS("cpuid-security-present")   the CPUID security check (cpuid/setup.c) takes every CPUID security

@@ -58,6 +58,9 @@ int cpuid_answer(uint32_t leaf, uint32_t subleaf, int cpu, uint32_t out[4]);
 /* The leaf describes the calling CPU (its answer needs the tracee's CPU). */
 int cpuid_leaf_is_per_cpu(uint32_t leaf);
 
+/* The leaf's answer depends on ECX (its subleaf). */
+int cpuid_leaf_is_indexed(uint32_t leaf);
+
 /*
  * 1 when a per-CPU (leaf, subleaf) has been answered on every CPU this machine can have, all
  * alike (leaf 4's caches on most machines): cpuid_answer then needs no CPU for it (cpu -1), and a

@@ -155,13 +155,13 @@ export default [
   {
     name: 'c-cpuid-answer-unmasked',
     claim: 'a trapped CPUID is answered with the keep words ANDed in, not with what the CPU says',
-    edits: [{ file: 'native/launcher/cpuid/mask.c', find: 'out[r] = raw[r] & cpuid_mask_keep(mask_leaf, mask_key, r);', replace: 'out[r] = raw[r];' }],
+    edits: [{ file: 'native/launcher/cpuid/table.c', find: 'out[r] = raw[r] & cpuid_mask_keep(mask_leaf, mask_key, r);', replace: 'out[r] = raw[r];' }],
     tests: [[CPUID, 'simulated traps.*masks CPUID in the main thread']],
   },
   {
     name: 'c-cpuid-answer-keep-assigned',
     claim: 'AND only (CPUID): the answer is what the CPU says ANDed with the keep word, never the keep word itself',
-    edits: [{ file: 'native/launcher/cpuid/mask.c', find: 'out[r] = raw[r] & cpuid_mask_keep(mask_leaf, mask_key, r);', replace: 'out[r] = cpuid_mask_keep(mask_leaf, mask_key, r);' }],
+    edits: [{ file: 'native/launcher/cpuid/table.c', find: 'out[r] = raw[r] & cpuid_mask_keep(mask_leaf, mask_key, r);', replace: 'out[r] = cpuid_mask_keep(mask_leaf, mask_key, r);' }],
     tests: [[CPUID, 'simulated traps.*answers every leaf and subleaf']],
   },
   {

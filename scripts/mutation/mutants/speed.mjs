@@ -25,13 +25,13 @@ export default [
   {
     name: 'c-cpuid-same-ignores-differ',
     claim: 'a per-CPU leaf is answered without its CPU only when every CPU answered it alike: CPUs that differ (APIC ids) keep their own answers',
-    edits: [{ file: 'native/launcher/cpuid/mask.c', find: '  } else if (memcmp(s->regs, regs, sizeof s->regs) != 0) {\n    s->differ = 1;\n  }', replace: '  }' }],
+    edits: [{ file: 'native/launcher/cpuid/table.c', find: '  } else if (memcmp(s->regs, regs, sizeof s->regs) != 0) {\n    s->differ = 1;\n  }', replace: '  }' }],
     tests: [PER_CPU],
   },
   {
     name: 'c-cpuid-same-before-every-cpu',
     claim: 'a per-CPU leaf is answered without its CPU only once every CPU of the machine has answered it',
-    edits: [{ file: 'native/launcher/cpuid/mask.c', find: 'return s && !s->differ && (s->seen & all) == all ? s->regs : NULL;', replace: 'return s && !s->differ && s->seen ? s->regs : NULL;' }],
+    edits: [{ file: 'native/launcher/cpuid/table.c', find: 'return s && !s->differ && (s->seen & all) == all ? s->regs : NULL;', replace: 'return s && !s->differ && s->seen ? s->regs : NULL;' }],
     tests: [PER_CPU],
   },
 ];

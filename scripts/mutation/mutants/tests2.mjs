@@ -107,7 +107,7 @@ export default [
   {
     name: 'tests2-cpuid-out-of-range-unmasked',
     claim: "an out-of-range leaf that answers as the highest basic leaf gets that leaf's mask: the mask cannot be read around",
-    edits: [{ file: 'native/launcher/cpuid/mask.c', find: '      mask_leaf = max_basic;\n      mask_key = top_key;\n', replace: '' }],
+    edits: [{ file: 'native/launcher/cpuid/table.c', find: '      mask_leaf = max_basic;\n      mask_key = top_key;\n', replace: '' }],
     tests: [[CLAIMS, 'an out-of-range basic leaf']],
   },
   {
