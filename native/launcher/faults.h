@@ -24,6 +24,7 @@
  *                                        held tasks as at an exit (follow.c), before it handles the event
  *   FAULT_IS("slow-stop")                the follow loop waits 30 ms between taking each stop (but an exec
  *                                        stop) and handling it (follow.c)
+ *   FAULT_IS("slow-stop-short")          the same, 1 ms at every stop (follow.c)
  */
 #ifndef HWCAP_LAUNCHER_FAULTS_H
 #define HWCAP_LAUNCHER_FAULTS_H

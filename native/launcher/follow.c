@@ -173,6 +173,8 @@ static void on_status(struct follow_state *s, pid_t pid, int st) {
    * ESRCH), so nothing resumes the new image before its exec stop is handled.
    */
   if (event != PTRACE_EVENT_EXEC && FAULT_IS("slow-stop")) usleep(30 * 1000);
+  if (FAULT_IS("slow-stop-short"))
+    usleep(1000); /* every stop 1 ms: any thread trapping in a loop stops again before the next wait */
   if (s->c->cpuid && cpuid_trace_hold(pid, st)) return;                     /* a new task, before its creator's event */
   if (s->c->cpuid && event != PTRACE_EVENT_EXEC) cpuid_trace_stop(pid, st); /* learns a new task */
   if (nest_hold(pid, st)) return; /* a new task of a narrowed tree, before its creator's event */

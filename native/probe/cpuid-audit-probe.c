@@ -167,17 +167,36 @@ static void *nothing(void *arg) { return arg; }
 static int clones_under_traps(int n) {
   pthread_t loops[8], t;
   /*
-   * Every thread on one CPU (the helper is free to take another): a looping thread that the
-   * helper resumes then traps again before the helper's next wait, which a helper that serves the
-   * newest tracee first would take every time.
+   * Every thread on one CPU and the helper on another: a looping thread that the helper resumes
+   * then traps again before the helper's next wait, which a helper that serves the newest tracee
+   * first would take every time. With one CPU, or no tracer, it says so and measures nothing.
    */
-  cpu_set_t one;
+  int here = sched_getcpu() < 0 ? 0 : sched_getcpu(), there = -1;
+  cpu_set_t one, other, all;
+  if (sched_getaffinity(0, sizeof all, &all) != 0) return 2;
+  for (int c = 0; c < CPU_SETSIZE && there < 0; c++)
+    if (c != here && CPU_ISSET(c, &all)) there = c;
   CPU_ZERO(&one);
-  CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+  CPU_SET(here, &one);
   if (sched_setaffinity(0, sizeof one, &one) != 0) return 2;
+  /* The helper (this program's tracer) on another CPU, so that other work on the machine cannot
+   * put it beside the loops, where it would serve them in turn whatever order it waits in. */
+  int tracer = 0;
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[128];
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "TracerPid: %d", &tracer) == 1) break;
+  if (f) fclose(f);
+  if (there < 0 || tracer <= 0) {
+    printf("{\"clones\":0,\"traps\":0,\"most\":0,\"cpus\":%d,\"tracer\":%d}\n", there < 0 ? 1 : 2, tracer);
+    return 0;
+  }
+  CPU_ZERO(&other);
+  CPU_SET(there, &other);
+  if (sched_setaffinity(tracer, sizeof other, &other) != 0) return 2;
   for (int i = 0; i < 8; i++)
     if (pthread_create(&loops[i], NULL, counted_loop, NULL) != 0) return 2;
-  while (__atomic_load_n(&loop_traps, __ATOMIC_RELAXED) < 1000) sched_yield(); /* the loops run */
+  while (__atomic_load_n(&loop_traps, __ATOMIC_RELAXED) < 16) sched_yield(); /* the loops run */
   unsigned long before = __atomic_load_n(&loop_traps, __ATOMIC_RELAXED), last = before, most = 0;
   for (int i = 0; i < n; i++) {
     if (pthread_create(&t, NULL, nothing, NULL) != 0 || pthread_join(t, NULL) != 0) return 2;
@@ -188,7 +207,7 @@ static int clones_under_traps(int n) {
   unsigned long during = last - before;
   stop_threads = 1;
   for (int i = 0; i < 8; i++) pthread_join(loops[i], NULL);
-  printf("{\"clones\":%d,\"traps\":%lu,\"most\":%lu}\n", n, during, most);
+  printf("{\"clones\":%d,\"traps\":%lu,\"most\":%lu,\"cpus\":2,\"tracer\":%d}\n", n, during, most, tracer);
   return 0;
 }
 
