@@ -3,16 +3,13 @@
 // runs a simple command with vfork), a thread (clone of a worker thread that then forks), or an
 // exec of an exec (no new process at all). And the launcher never adds a bit (AND only): keep
 // words with every bit set but one give the host's words without that one bit, never the words.
-import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { launcherPath } from '../../lib';
 import { canPtrace, hasBits, hex, keep, present, probe, ptraceSkip, removed } from '../support/mask-fixture';
 import { repoRoot } from '../support/helpers';
-import { runLauncher, testLauncher } from '../support/launcher-run';
+import { launcherFor, runLauncher, testLauncher } from '../support/launcher-run';
 
-const launcher = launcherPath();
 const skip = !canPtrace || !hasBits;
 const why = ptraceSkip || (hasBits ? '' : ' (skipped: no AT_HWCAP bit to remove here)');
 const U64 = (1n << 64n) - 1n;
@@ -25,11 +22,11 @@ interface View {
   tracerPid: number;
 }
 
-function launch(words: { hwcap: bigint; hwcap2: bigint }, program: string[]) {
-  const r = cp.spawnSync(launcher, ['--mode', 'ptrace', '--hwcap', hex(words.hwcap), '--hwcap2', hex(words.hwcap2), '--', ...program], { encoding: 'utf8', timeout: 30_000 });
-  if (r.error) throw r.error;
-  const views = r.stdout.split('\n').filter((l) => l.startsWith('{"pid"')).map((l) => JSON.parse(l) as View);
-  return { ...r, views };
+const viewsOf = (stdout: string): View[] => stdout.split('\n').filter((l) => l.startsWith('{"pid"')).map((l) => JSON.parse(l) as View);
+
+function launch(words: { hwcap: bigint; hwcap2: bigint }, program: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = runLauncher(['--mode', 'ptrace', '--hwcap', hex(words.hwcap), '--hwcap2', hex(words.hwcap2), '--', ...program], { env, bin: launcherFor(env) });
+  return { ...r, views: viewsOf(r.stdout) };
 }
 
 /** Every view of every probe line shows exactly the host's words ANDed with the keep words. */
@@ -102,12 +99,10 @@ describe.skipIf(leaderSkip)(`the leader in a stop the helper took, while another
   for (const kind of ['signals', 'forks']) {
     it(`leader ${kind === 'signals' ? 'taking SIGUSR1 in a loop' : 'forking in a loop'}: the new image is masked (3 runs)`, () => {
       for (let i = 0; i < 3; i++) {
-        const r = runLauncher(['--mode', 'ptrace', '--hwcap', hex(keep.hwcap!), '--hwcap2', hex(keep.hwcap2!), '--', auditProbe, 'busy-leader-exec', kind, probe], {
-          env: { ...process.env, HWCAP_EXEC_FAULT: 'slow-stop' },
-        });
+        const words = { hwcap: keep.hwcap!, hwcap2: keep.hwcap2! };
+        const r = launch(words, [auditProbe, 'busy-leader-exec', kind, probe], { ...process.env, HWCAP_EXEC_FAULT: 'slow-stop' });
         expect(`run ${i}: ${r.signal ?? r.status} ${r.stderr}`).toBe(`run ${i}: 0 `);
-        const views = r.stdout.split('\n').filter((l) => l.startsWith('{"pid"')).map((l) => JSON.parse(l) as View);
-        expectExactly(views, { hwcap: keep.hwcap!, hwcap2: keep.hwcap2! });
+        expectExactly(r.views, words);
       }
     });
   }
