@@ -23,7 +23,7 @@ export default [
   {
     name: 'docs-stale-path',
     claim: 'every repository path that a doc names exists: a moved file takes its references with it',
-    edits: [{ file: 'docs/architecture.md', find: '`tasks.c` (what the helper knows of each thread)', replace: '`tasks.c` (what the helper knows of each thread, native/launcher/cpuid_tasks.c)' }],
+    edits: [{ file: 'docs/architecture.md', find: '(arming and trapped CPUIDs)', replace: '(arming and trapped CPUIDs, native/launcher/cpuid_trace.c)' }],
     tests: [['test/references.test.ts', 'every path of this repository']],
   },
 ];
