@@ -241,12 +241,15 @@ static int is_launcher(int helper, const char *exe) {
 
 /* The NSpid line of /proc/<pid>/status: the pid in each namespace from ours inward; the count, or -errno. */
 static int ns_pids(pid_t pid, int *out, int max) {
-  char path[64], buf[4096];
+  char path[64], *buf;
   snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  long len = hwcap_read_file(path, buf, sizeof buf);
+  long len = hwcap_read_file_all(path, &buf); /* NSpid comes after Groups, which 2,000 groups take past 4 KiB */
   if (len < 0) return (int)len;
   const char *p = strstr(buf, "\nNSpid:");
-  if (!p) return -ENOENT;
+  if (!p) {
+    free(buf);
+    return -ENOENT;
+  }
   p += 7;
   int n = 0;
   while (n < max) {
@@ -257,6 +260,7 @@ static int ns_pids(pid_t pid, int *out, int max) {
     p = end;
     if (*p == '\n') break;
   }
+  free(buf);
   return n;
 }
 

@@ -1,0 +1,63 @@
+// hwcap release and hwcap adopt against trees that once got the better of them (issue 21):
+// - a tree whose user has 2,000 supplementary groups: its /proc status files run past 4 KiB, and
+//   release reads NSpid, which comes after Groups, to find the helper's pid namespace.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import { canPtrace } from '../support/mask-fixture';
+import { launcher, launcherFor } from '../support/cpuid-fixture';
+import { which } from '../support/helpers';
+
+const setpriv = which('setpriv');
+const isRoot = process.getuid?.() === 0;
+const groupsSkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to set 2,000 supplementary groups)' : '';
+
+const started: cp.ChildProcess[] = [];
+afterEach(() => {
+  for (const c of started.splice(0)) c.kill('SIGKILL');
+});
+
+const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const statusOf = (pid: number): string => fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+const tracerOf = (pid: number): number => Number(/^TracerPid:\s*(\d+)/m.exec(statusOf(pid))?.[1]);
+const commOf = (pid: number): string => fs.readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+
+/** Waits until pid runs `comm` (its exec done) and, if asked, is traced: the tracer's pid, or 0. */
+async function waitFor(pid: number, comm: string, traced: boolean): Promise<number> {
+  for (let i = 0; i < 1000; i++) {
+    try {
+      if (commOf(pid) === comm && (!traced || tracerOf(pid) > 0)) return tracerOf(pid);
+    } catch {
+      /* not yet */
+    }
+    await sleepMs(10);
+  }
+  throw new Error(`pid ${pid} never ran ${comm}${traced ? ', traced' : ''}`);
+}
+
+/** The launcher's one JSON answer (--release, --adopt), run under `wrapper`. */
+function answer(args: string[], wrapper: string[] = [], env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const argv = [...wrapper, launcherFor(env), ...args];
+  const r = cp.spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env, timeout: 20_000 });
+  try {
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${argv.join(' ')}: no JSON answer (status ${r.status}): ${r.stdout}${r.stderr}`);
+  }
+}
+
+describe.skipIf(!canPtrace || !!groupsSkip)(`a tree whose user has 2,000 supplementary groups${groupsSkip}`, () => {
+  it('is released, adopted back and released again: its /proc status files run past 4 KiB, with NSpid after Groups', async () => {
+    const groups = Array.from({ length: 2000 }, (_, i) => i + 1).join(',');
+    const tree = cp.spawn(setpriv!, ['--groups', groups, '--', launcher, '--mode', 'ptrace', '--hwcap', 'fffffffffffffffe', '--', 'sleep', '30'], { stdio: 'ignore' });
+    started.push(tree);
+    const pid = tree.pid!;
+    const helper = await waitFor(pid, 'sleep', true);
+    expect(statusOf(pid).length).toBeGreaterThan(4096);
+    expect(statusOf(helper).length).toBeGreaterThan(4096);
+    expect(answer(['--release', '--no-stop', String(pid)])).toMatchObject({ released: pid, helper, stopped: false });
+    const back = answer(['--adopt', String(pid)]);
+    expect(back).toMatchObject({ adopted: pid, tasks: 1 });
+    expect(answer(['--release', String(pid)])).toMatchObject({ released: pid, helper: back.helper, stopped: true });
+  });
+});
