@@ -1,16 +1,24 @@
 // hwcap release and hwcap adopt against trees that once got the better of them (issue 21):
 // - a tree whose user has 2,000 supplementary groups: its /proc status files run past 4 KiB, and
-//   release reads NSpid, which comes after Groups, to find the helper's pid namespace.
+//   release reads NSpid, which comes after Groups, to find the helper's pid namespace;
+// - a program of a tree that `hwcap adopt` took back, running as the helper's own user, cannot
+//   reach adopt's helper (not dumpable, as exec's: cpuid-audit.test.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { canPtrace } from '../support/mask-fixture';
-import { launcher, launcherFor } from '../support/cpuid-fixture';
-import { which } from '../support/helpers';
+import { cpuidArgs, cpuidFaulting, faultingSkip, isX64, launcher, launcherFor } from '../support/cpuid-fixture';
+import { repoRoot, which } from '../support/helpers';
 
+const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
 const setpriv = which('setpriv');
 const isRoot = process.getuid?.() === 0;
 const groupsSkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to set 2,000 supplementary groups)' : '';
+const NOBODY = [setpriv ?? 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
+const nobodySkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to run as nobody)' : '';
+const EACCES = 13;
+const EPERM = 1;
 
 const started: cp.ChildProcess[] = [];
 afterEach(() => {
@@ -60,4 +68,35 @@ describe.skipIf(!canPtrace || !!groupsSkip)(`a tree whose user has 2,000 supplem
     expect(back).toMatchObject({ adopted: pid, tasks: 1 });
     expect(answer(['--release', String(pid)])).toMatchObject({ released: pid, helper: back.helper, stopped: true });
   });
+});
+
+const simSkip = !isX64 || !fs.existsSync(auditProbe);
+const reachWays = [
+  { name: 'auxv only', args: [] as string[], env: {} as Record<string, string>, skip: !fs.existsSync(auditProbe), why: '' },
+  { name: 'with CPUID rules, real CPUID faulting', args: cpuidArgs, env: {} as Record<string, string>, skip: !cpuidFaulting || !fs.existsSync(auditProbe), why: faultingSkip },
+  { name: 'with CPUID rules, simulated traps (HWCAP_EXEC_FAULT=cpuid-simulate)', args: cpuidArgs, env: { HWCAP_EXEC_FAULT: 'cpuid-simulate' }, skip: simSkip, why: simSkip ? ' (skipped: x86-64 only)' : '' },
+];
+
+describe.skipIf(!canPtrace || !!nobodySkip)(`a tree taken back by hwcap adopt, out of reach of adopt's helper${nobodySkip}`, () => {
+  for (const { name, args, env: extra, skip, why } of reachWays)
+    it.skipIf(skip)(`${name}: a program of the tree (nobody, the helper's own user) cannot open its mem, seize it or read its memory${why}`, async () => {
+      const env = { ...process.env, ...extra };
+      // Untraced until the adopt: the shell waits for a tracer, then becomes the probe, which tries its tracer.
+      const wait = `while grep -q '^TracerPid:[[:space:]]*0$' /proc/$$/status; do sleep 0.01; done; exec "$0" reach-helper`;
+      const tree = cp.spawn(NOBODY[0]!, [...NOBODY.slice(1), 'sh', '-c', wait, auditProbe], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      started.push(tree);
+      let out = '';
+      let err = '';
+      tree.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      tree.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const ended = new Promise<number | null>((r) => tree.on('exit', (code) => r(code)));
+      const pid = tree.pid!;
+      expect(await waitFor(pid, 'sh', false)).toBe(0);
+      const adopted = answer(['--adopt', String(pid), ...args], NOBODY, env);
+      expect(adopted).toMatchObject({ adopted: pid });
+      expect(await ended).toBe(0);
+      expect(err).toBe('');
+      const seen = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+      expect(seen).toEqual({ tracer: adopted.helper, mem: EACCES, seize: EPERM, vm: EPERM });
+    });
 });

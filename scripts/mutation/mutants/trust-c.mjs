@@ -1,5 +1,6 @@
-// Mutants for release against the trees of issue 21 (a /proc status file past 4 KiB): each undoes
-// one fix, and the listed tests must fail. Format: see typescript.mjs and run.mjs.
+// Mutants for release and adopt against the trees of issue 21 (a /proc status file past 4 KiB, a
+// program that reaches for adopt's helper): each undoes one fix, and the listed tests must fail.
+// Format: see typescript.mjs and run.mjs.
 const REACH = 'test/launcher/handover-reach.test.ts';
 
 export default [
@@ -14,5 +15,11 @@ export default [
       },
     ],
     tests: [[REACH, 'supplementary groups']],
+  },
+  {
+    name: 'c-adopt-helper-dumpable',
+    claim: "adopt's helper is not dumpable: a program of the tree it took back, running as its user, cannot open its /proc/<pid>/mem or PTRACE_SEIZE it",
+    edits: [{ file: 'native/launcher/handover/adopt.c', find: "  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* out of the tree's reach, as exec's helper (handshake.c) */\n", replace: '' }],
+    tests: [[REACH, "adopt's helper"]],
   },
 ];
