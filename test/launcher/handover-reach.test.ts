@@ -1,14 +1,17 @@
-// hwcap release and hwcap adopt against trees that once got the better of them (issue 21):
+// hwcap release and hwcap adopt against trees that once got the better of them (issue 21), and the
+// test build's simulated traps run by hand:
 // - a tree whose user has 2,000 supplementary groups: its /proc status files run past 4 KiB, and
 //   release reads NSpid, which comes after Groups, to find the helper's pid namespace;
 // - a program of a tree that `hwcap adopt` took back, running as the helper's own user, cannot
-//   reach adopt's helper (not dumpable, as exec's: cpuid-audit.test.ts).
+//   reach adopt's helper (not dumpable, as exec's: cpuid-audit.test.ts);
+// - the test launcher run directly (no VITEST) with HWCAP_EXEC_FAULT=cpuid-simulate masks no real
+//   CPUID, and says so on stderr.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { canPtrace } from '../support/mask-fixture';
-import { cpuidArgs, cpuidFaulting, faultingSkip, isX64, launcher, launcherFor } from '../support/cpuid-fixture';
+import { cpuidArgs, cpuidFaulting, cpuidProbe, drop7, faultingSkip, isX64, launcher, launcherFor, testLauncher } from '../support/cpuid-fixture';
 import { repoRoot, which } from '../support/helpers';
 
 const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
@@ -99,4 +102,39 @@ describe.skipIf(!canPtrace || !!nobodySkip)(`a tree taken back by hwcap adopt, o
       const seen = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
       expect(seen).toEqual({ tracer: adopted.helper, mem: EACCES, seize: EPERM, vm: EPERM });
     });
+});
+
+describe.skipIf(!isX64 || !canPtrace)('the test launcher run by hand with HWCAP_EXEC_FAULT=cpuid-simulate', () => {
+  const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
+  /** The environment of a shell: the simulation asked for, no VITEST (the test runner's marker). */
+  const byHand = (): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HWCAP_EXEC_FAULT: 'cpuid-simulate' };
+    delete env.VITEST;
+    return env;
+  };
+  const run = (env: NodeJS.ProcessEnv): cp.SpawnSyncReturns<string> =>
+    cp.spawnSync(testLauncher, ['--cpuid', `7.0:ebx=${hex8(~drop7)}`, '--', cpuidProbe], { encoding: 'utf8', env, timeout: 20_000 });
+
+  it('says on stderr, in one line, that nothing is masked: the program still runs, and its real CPUID sees this CPU', () => {
+    const r = run(byHand());
+    expect(r.status).toBe(0);
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^hwcap-exec: HWCAP_EXEC_FAULT=cpuid-simulate: NOTHING IS MASKED\b.*real CPUID/);
+  });
+
+  it('adopt with CPUID rules says the same', async () => {
+    const c = cp.spawn('sleep', ['30'], { stdio: 'ignore' });
+    started.push(c);
+    await waitFor(c.pid!, 'sleep', false);
+    const r = cp.spawnSync(testLauncher, ['--adopt', String(c.pid), ...cpuidArgs], { encoding: 'utf8', env: byHand(), timeout: 20_000 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ adopted: c.pid });
+    expect(r.stderr).toMatch(/^hwcap-exec: HWCAP_EXEC_FAULT=cpuid-simulate: NOTHING IS MASKED\b[^\n]*\n$/);
+  });
+
+  it('under the test runner (VITEST set) it says nothing: the tests read the simulation for what it is', () => {
+    const r = run({ ...byHand(), VITEST: 'true' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+  });
 });

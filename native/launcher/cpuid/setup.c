@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,6 +39,13 @@ static void security_keep_cpuid(int allow) {
   }
 }
 
+void cpuid_simulation_warning(void) {
+  if (FAULT_IS("cpuid-simulate") && !getenv("VITEST"))
+    report_message(
+        "HWCAP_EXEC_FAULT=cpuid-simulate: NOTHING IS MASKED: this test build answers rdmsr as a trapped "
+        "CPUID, and the program's real CPUID instructions see this CPU unmasked");
+}
+
 int cpuid_setup(struct options *o, uint64_t keep[HWCAP_WORDS]) {
   if (!cpuid_mask_active()) return 0;
   security_keep_cpuid(o->allow_security);
@@ -57,6 +65,7 @@ int cpuid_setup(struct options *o, uint64_t keep[HWCAP_WORDS]) {
   memcpy(o->keep, keep, HWCAP_WORDS * sizeof keep[0]);
 
   /* Test builds: cpuid-simulate answers rdmsr instead; skip-cpuid-probe goes on to the helper's arming. */
+  cpuid_simulation_warning();
   const char *sc = "";
   /* Traced already: a nested spawn (nest/nest.h). The tree's helper answers CPUID or refuses the request; this
    * launcher's faulting is the helper's (armed, and the tree's filter refuses turning it off), so no probe. */

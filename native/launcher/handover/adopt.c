@@ -21,6 +21,7 @@
 #include "../../common/auxv_words.h"
 #include "../../common/procfs.h"
 #include "../cpuid/mask.h"
+#include "../cpuid/setup.h"
 #include "../cpuid/tasks.h"
 #include "../cpuid/trace.h"
 #include "../exec/tree.h"
@@ -430,6 +431,7 @@ int adopt_main(int argc, char **argv, void (*follow)(const struct follow_config 
     if (!a.allow_security && (r = cpuid_security_refusal())) return r;
     /* Faulting that traps here, or the tree is not touched (test builds: as cpuid/setup.c). */
     const char *sc = "";
+    cpuid_simulation_warning();
     int fe = FAULT_IS("cpuid-simulate") || FAULT_IS("skip-cpuid-probe") ? 0 : cpuid_fault_probe(&sc);
     if (fe)
       return answer_fail("cpuid-fault", fe, sc,
