@@ -66,6 +66,16 @@ describe('npm run bench', () => {
       for (const id of ['getauxval', 'featureset-has', 'cpu-features', 'spawn-true', 'spawn-sh50', 'spawn-node', 'spawn-breakdown-4', 'spawn-true-one-cpu', 'spawn-sh50-one-cpu', 'require', 'require-eager', 'oci-state', 'oci-podman-true']) {
         expect(ids).toContain(id);
       }
+      // The cost of a SIGSEGV the program handles itself (issue 21, case 16): x86-64 builds the
+      // trap probe, and both rows must be measured there, each a ratio against the unmasked loop.
+      if (os.arch() === 'x64') {
+        for (const id of ['segv-handled-auxv', 'segv-handled-cpuid']) {
+          const row = rows.find((x) => x.id === id);
+          expect(row, `${id}: no such row`).toBeDefined();
+          expect(row!.notMeasured, `${id} not measured`).toBeUndefined();
+          expect(Number.isFinite(row!.ratio) && row!.ratio! > 0, `${id}: ratio ${row!.ratio}`).toBe(true);
+        }
+      }
       for (const row of rows) {
         if (row.notMeasured !== undefined) {
           // Only a probed absence that is really absent here; anything else (a crash, a failed
