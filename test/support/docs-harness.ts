@@ -249,11 +249,31 @@ export async function runShell(code: string, dir: string, timeoutMs = 120_000, c
   return { status, signal, stdout, stderr };
 }
 
-/** Runs a CommonJS script in dir with node. */
+/**
+ * What a JS block runs under (`node --require`): a child process of the block (spawn, fork, exec,
+ * execFile, and so the spawn family of hwcap) that exits with a status other than 0, or by a
+ * signal, makes node's own exit status 1, and says so on stderr. Without it, a block whose child
+ * fails (java aborting under a mask) would pass on node's exit status 0.
+ */
+const CHILD_EXITS = `'use strict';
+const { ChildProcess } = require('node:child_process');
+const emit = ChildProcess.prototype.emit;
+ChildProcess.prototype.emit = function (event, ...args) {
+  if (event === 'exit' && (args[0] !== 0 || args[1])) {
+    process.exitCode = 1;
+    process.stderr.write('[docs test: child ' + JSON.stringify(this.spawnargs) + ' exited with ' + (args[1] || 'status ' + args[0]) + ']\\n');
+  }
+  return emit.call(this, event, ...args);
+};
+`;
+
+/** Runs a CommonJS script in dir with node; a child of it that fails fails the run (CHILD_EXITS). */
 export function runNode(code: string, dir: string, timeoutMs = 60_000): Ran {
   const file = path.join(dir, 'block.js');
+  const shim = path.join(dir, '.docs-child-exits.js');
   fs.writeFileSync(file, code);
-  const r = cp.spawnSync(process.execPath, [file], { cwd: dir, env: envFor(dir), encoding: 'utf8', timeout: timeoutMs });
+  fs.writeFileSync(shim, CHILD_EXITS);
+  const r = cp.spawnSync(process.execPath, ['--require', shim, file], { cwd: dir, env: envFor(dir), encoding: 'utf8', timeout: timeoutMs });
   killIn(dir);
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
