@@ -1,18 +1,19 @@
-// Every `sh` and `js` block of README.md, docs/*.md and bench/README.md carries a marker (an HTML
-// comment on the line before it: test/support/docs-harness.ts), and every block marked `run` runs as
-// written in a scratch directory laid out as a project that installed hwcap: `sh` blocks with
-// `bash -e`, JS blocks with node after the blocks marked `run` before them in the same section
-// (the README's library section reads as one program). A block needing a machine feature is
-// skipped by its probe, which the title names.
+// Every `sh`, `js` and `console` block of README.md, docs/*.md and bench/README.md carries a marker
+// (an HTML comment on the line before it: test/support/docs-harness.ts), and every block marked
+// `run` runs as written in a scratch directory laid out as a project that installed hwcap: `sh`
+// blocks with `bash -e`; JS blocks with node after the blocks marked `run` before them in the same
+// section (the README's library section reads as one program), with the values their comments
+// claim checked; `console` blocks (transcripts) command by command, each output matched. A block
+// needing a machine feature is skipped by its probe, which the title names.
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import { repoRoot } from '../support/helpers';
-import { blocksOf, describeRun, docFiles, give, knownGiven, missing, runNode, runShell, scratch, type Block } from '../support/docs-harness';
+import { blocksOf, describeRun, docFiles, give, knownGiven, missing, outputMatches, runNode, runShell, runTranscript, scratch, withClaims, type Block } from '../support/docs-harness';
 
-const checked = (b: Block) => b.lang === 'sh' || b.lang === 'js' || b.lang === 'bash';
+const checked = (b: Block) => ['sh', 'bash', 'js', 'console'].includes(b.lang);
 const where = (b: Block) => `${b.file}:${b.line}`;
 
-describe('every sh and js block is marked as a run or as an illustration that says why', () => {
+describe('every sh, js and console block is marked as a run or as an illustration that says why', () => {
   for (const file of docFiles()) {
     it(file, () => {
       const bad = blocksOf(file)
@@ -50,9 +51,15 @@ for (const file of docFiles()) {
         const dir = scratch();
         try {
           give(dir, given);
+          if (b.lang === 'console') {
+            const { ran, steps } = await runTranscript(b.code, m.inCheckout ? repoRoot : dir);
+            const wrong = steps.filter((st) => !outputMatches(st.expected, st.actual)).map((st) => `$ ${st.command}\n--- the doc\n${st.expected.join('\n')}\n--- the run\n${st.actual.join('\n')}`);
+            expect(wrong, describeRun(ran)).toEqual([]);
+            return;
+          }
           const r =
             b.lang === 'js'
-              ? runNode(`(async () => {\n${[...before, b].map((p) => p.code).join('\n')}\n})().catch((e) => { console.error(e); process.exit(1); });\n`, dir)
+              ? runNode(`(async () => {\n${[...before.map((p) => p.code), withClaims(b.code, b.file, b.line)].join('\n')}\n})().catch((e) => { console.error(e); process.exit(1); });\n`, dir)
               : await runShell(b.code, m.inCheckout ? repoRoot : dir);
           expect(r.status, describeRun(r)).toBe(0);
         } finally {

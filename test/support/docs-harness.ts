@@ -8,7 +8,14 @@
 //   <!-- docs-test: run; needs criu cpuid-fault; given b.json ./server -->
 //   <!-- docs-test: run; in checkout -->                      run it in the checkout, not a scratch directory
 //   <!-- docs-test: illustration: WHY -->                     not run, and says why
-// Every `sh` and `js` block must carry one (a block without one fails the test).
+// Every `sh`, `js` and `console` block must carry one (a block without one fails the test).
+//
+// A JS block's comments that start with a value (`{`, `[`, a quoted string, a number, true, false,
+// null) claim the value of the statement on their line, or of the const declared on the line
+// before a comment-only line; `…` stands for what differs between machines. The run checks each
+// claim. A `console` block is a transcript: each `$ ` line is a command, and the lines after it are
+// its output, stdout and stderr together, matched line by line (`…` is any text, a line of `…`
+// alone any lines, and runs of spaces are one).
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -101,6 +108,14 @@ export function missing(need: string): string | undefined {
       // Only x86-64 has CPUID to mask; elsewhere a block's mask is the auxv's.
       if (!isX64) return undefined;
       return cpuidFaulting ? undefined : `CPUID faulting unavailable here (${faultProbe.syscall ?? ''} ${faultProbe.code ?? ''})`;
+    case 'no-cpuid-fault':
+      // A block that shows the refusal on a host without CPUID faulting.
+      if (!isX64) return `x86-64 only; this is ${os.arch()}`;
+      return cpuidFaulting ? 'CPUID faulting works here' : undefined;
+    case 'avx2':
+      // A block whose output is that of a CPU with AVX2.
+      if (!isX64) return `x86-64 only; this is ${os.arch()}`;
+      return here.has('avx2') ? undefined : 'this CPU has no avx2';
     case 'criu': {
       const c = criuProbe();
       return c.ok ? undefined : c.reason;
@@ -225,12 +240,12 @@ export function envFor(dir: string): NodeJS.ProcessEnv {
 }
 
 /**
- * Runs a shell block as written with `bash -e` (a failing command fails the block) in dir, in a
- * session of its own; afterwards (unless `cleanup` is false) every process still running whose
- * cwd is in dir is killed (a restored server, an adopted tree).
+ * Runs a shell block as written with `bash -e` (a failing command fails the block; with `errexit`
+ * false, plain `bash`) in dir, in a session of its own; afterwards (unless `cleanup` is false)
+ * every process still running whose cwd is in dir is killed (a restored server, an adopted tree).
  */
-export async function runShell(code: string, dir: string, timeoutMs = 120_000, cleanup = true): Promise<Ran> {
-  const child = cp.spawn('bash', ['-e', '-c', code], { cwd: dir, env: envFor(dir), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export async function runShell(code: string, dir: string, timeoutMs = 120_000, cleanup = true, errexit = true): Promise<Ran> {
+  const child = cp.spawn('bash', [...(errexit ? ['-e'] : []), '-c', code], { cwd: dir, env: envFor(dir), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -250,32 +265,145 @@ export async function runShell(code: string, dir: string, timeoutMs = 120_000, c
 }
 
 /**
- * What a JS block runs under (`node --require`): a child process of the block (spawn, fork, exec,
- * execFile, and so the spawn family of hwcap) that exits with a status other than 0, or by a
- * signal, makes node's own exit status 1, and says so on stderr. Without it, a block whose child
- * fails (java aborting under a mask) would pass on node's exit status 0.
+ * What a JS block runs under (`node --require`):
+ * - a child process of the block (spawn, fork, exec, execFile, and so the spawn family of hwcap)
+ *   that exits with a status other than 0, or by a signal, makes node's exit status 1 and says so
+ *   on stderr. Without it, a block whose child fails (java aborting under a mask) would pass on
+ *   node's own exit status 0;
+ * - `__docsClaim(where, value, claim)`, which withClaims puts in: a value that does not match its
+ *   comment's claim makes the exit status 1 and says so on stderr.
  */
-const CHILD_EXITS = `'use strict';
+const PRELUDE = String.raw`'use strict';
 const { ChildProcess } = require('node:child_process');
 const emit = ChildProcess.prototype.emit;
 ChildProcess.prototype.emit = function (event, ...args) {
   if (event === 'exit' && (args[0] !== 0 || args[1])) {
     process.exitCode = 1;
-    process.stderr.write('[docs test: child ' + JSON.stringify(this.spawnargs) + ' exited with ' + (args[1] || 'status ' + args[0]) + ']\\n');
+    process.stderr.write('[docs test: child ' + JSON.stringify(this.spawnargs) + ' exited with ' + (args[1] || 'status ' + args[0]) + ']\n');
   }
   return emit.call(this, event, ...args);
 };
+const fmt = (v) => {
+  if (typeof v === 'bigint') return v + 'n';
+  if (typeof v === 'string') return "'" + v + "'";
+  if (Array.isArray(v)) return '[' + v.map(fmt).join(', ') + ']';
+  if (v && typeof v === 'object') return '{ ' + Object.entries(v).map(([k, x]) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : "'" + k + "'") + ': ' + fmt(x)).join(', ') + ' }';
+  return String(v);
+};
+globalThis.__docsClaim = (where, value, claim) => {
+  const squash = (t) => t.replace(/\s+/g, '');
+  const re = squash(claim).split(/(,…|…)/).map((t) => (t === ',…' ? '(?:,.*)?' : t === '…' ? '.*' : t.replace(/[.*+?^$(){}|[\]\\]/g, '\\$&'))).join('');
+  if (!new RegExp('^' + re + '$', 's').test(squash(fmt(value)))) {
+    process.exitCode = 1;
+    process.stderr.write('[docs test: ' + where + ': the comment says ' + claim + ', the value is ' + fmt(value) + ']\n');
+  }
+  return value;
+};
 `;
 
-/** Runs a CommonJS script in dir with node; a child of it that fails fails the run (CHILD_EXITS). */
+/** The value a comment claims, when it starts with one (see the top of this file), else undefined. */
+export function claimOf(comment: string): string | undefined {
+  const c = comment.trim();
+  const word = /^(?:true|false|null|undefined)\b/.exec(c) ?? /^-?[\d…][\w…]*/.exec(c);
+  if (word) return word[0];
+  if (c.startsWith("'")) {
+    const end = c.indexOf("'", 1);
+    return end > 0 ? c.slice(0, end + 1) : undefined;
+  }
+  if (!c.startsWith('{') && !c.startsWith('[')) return undefined;
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < c.length; i++) {
+    const ch = c[i]!;
+    if (quoted) quoted = ch !== "'";
+    else if (ch === "'") quoted = true;
+    else if ('{[('.includes(ch)) depth++;
+    else if ('}])'.includes(ch) && --depth === 0) return c.slice(0, i + 1);
+  }
+  return undefined;
+}
+
+/**
+ * A JS block with its comments' claims checked (see the top of this file): `EXPR; // CLAIM …`
+ * becomes `__docsClaim(where, (EXPR), CLAIM); // …`, and a `const NAME = …` line checks NAME
+ * against its own comment's claim or that of a comment-only line after it. The lines stay where
+ * they are. `line` is the block's opening fence.
+ */
+export function withClaims(code: string, file: string, line: number): string {
+  let declared: string | undefined;
+  return code
+    .split('\n')
+    .map((l, i) => {
+      const where = JSON.stringify(`${file}:${line + 1 + i}`);
+      const check = (value: string, claim: string) => `__docsClaim(${where}, ${value}, ${JSON.stringify(claim)})`;
+      const alone = /^\s*\/\/(.*)$/.exec(l);
+      if (alone) {
+        const claim = claimOf(alone[1]!);
+        const name = declared;
+        declared = undefined;
+        return claim && name ? `${check(name, claim)}; ${l}` : l;
+      }
+      const decl = /^\s*(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/.exec(l);
+      declared = decl?.[1];
+      const m = /^(\s*)(.*?);(\s*)\/\/(.*)$/.exec(l);
+      const claim = m ? claimOf(m[4]!) : undefined;
+      if (!m || !claim) return l;
+      if (decl) return `${m[1]}${m[2]}; ${check(decl[1]!, claim)};${m[3]}//${m[4]}`;
+      if (/^\s*(?:const|let|var)\b/.test(l)) return l;
+      return `${m[1]}${check(`(${m[2]})`, claim)};${m[3]}//${m[4]}`;
+    })
+    .join('\n');
+}
+
+/** Runs a CommonJS script in dir with node, under PRELUDE: a child of it that fails, or a claim that does not hold, fails the run. */
 export function runNode(code: string, dir: string, timeoutMs = 60_000): Ran {
   const file = path.join(dir, 'block.js');
-  const shim = path.join(dir, '.docs-child-exits.js');
+  const prelude = path.join(dir, '.docs-prelude.js');
   fs.writeFileSync(file, code);
-  fs.writeFileSync(shim, CHILD_EXITS);
-  const r = cp.spawnSync(process.execPath, ['--require', shim, file], { cwd: dir, env: envFor(dir), encoding: 'utf8', timeout: timeoutMs });
+  fs.writeFileSync(prelude, PRELUDE);
+  const r = cp.spawnSync(process.execPath, ['--require', prelude, file], { cwd: dir, env: envFor(dir), encoding: 'utf8', timeout: timeoutMs });
   killIn(dir);
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** One line of a transcript's output as a pattern: `…` any text (` …` none, or a space and any text), runs of spaces one or more. */
+function linePattern(expected: string): RegExp {
+  const parts = expected.trim().split(/( …|…)/);
+  const re = parts.map((t) => (t === ' …' ? '(?: .*)?' : t === '…' ? '.*' : t.replace(/[.*+?^$(){}|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'))).join('');
+  return new RegExp(`^${re}$`);
+}
+
+/** Whether the output lines match the expected ones (a line of `…` alone: any lines, or none). */
+export function outputMatches(expected: readonly string[], actual: readonly string[]): boolean {
+  if (expected.length === 0) return actual.length === 0;
+  const [e, ...rest] = expected;
+  if (e!.trim() === '…') return actual.some((_, k) => outputMatches(rest, actual.slice(k))) || outputMatches(rest, []);
+  return actual.length > 0 && linePattern(e!).test(actual[0]!.trim()) && outputMatches(rest, actual.slice(1));
+}
+
+export interface Step {
+  command: string;
+  expected: string[];
+  actual: string[];
+}
+
+/**
+ * Runs a transcript (a `console` block) with bash in dir: its commands in order in one shell, as
+ * a user types them (`$?` is the previous command's status), stdout and stderr together. Returns
+ * each command with its expected and actual output lines.
+ */
+export async function runTranscript(code: string, dir: string, timeoutMs = 120_000): Promise<{ ran: Ran; steps: Step[] }> {
+  const steps: Step[] = [];
+  for (const l of code.split('\n')) {
+    if (l.startsWith('$ ')) steps.push({ command: l.slice(2), expected: [], actual: [] });
+    else if (steps.length && l.trim() !== '') steps.at(-1)!.expected.push(l);
+  }
+  const mark = '@@docs-test-step@@';
+  const script = ['exec 2>&1', ...steps.flatMap((s) => ['__s=$?', `echo ${mark}`, '(exit $__s)', s.command])].join('\n');
+  const ran = await runShell(script, dir, timeoutMs, true, false);
+  const outs = ran.stdout.split(`${mark}\n`).slice(1);
+  steps.forEach((s, k) => (s.actual = (outs[k] ?? '').split('\n').filter((l, j, all) => j < all.length - 1 || l !== '')));
+  return { ran, steps };
 }
 
 /** Kills every process whose cwd is dir or below it (SIGKILL, which a stopped tree takes too). */
