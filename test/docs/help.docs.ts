@@ -76,7 +76,7 @@ fs.writeFileSync(path.join(dir, 'node_modules', '.bin', 'ssh'), '#!/bin/sh\nshif
 fs.chmodSync(path.join(dir, 'node_modules', '.bin', 'ssh'), 0o755);
 
 // The trees of the release and adopt examples outlive a step; each test kills them at its end.
-const bash = (code: string) => runShell(code, dir, 120_000, false);
+const bash = (code: string) => runShell(code, dir, { cleanup: false });
 
 /** A followed tree (hwcap exec of ./server) in its own session; returns its pid, and the exec. */
 async function followed(): Promise<{ pid: number; exec: cp.ChildProcess }> {

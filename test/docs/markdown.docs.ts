@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import { repoRoot } from '../support/helpers';
-import { blocksOf, describeRun, docFiles, give, knownGiven, missing, outputMatches, runNode, runShell, runTranscript, scratch, withClaims, type Block } from '../support/docs-harness';
+import { blocksOf, describeRun, docFiles, give, killIn, knownGiven, missing, outputMatches, runNode, runShell, runTranscript, scratch, withClaims, type Block } from '../support/docs-harness';
 
 const checked = (b: Block) => ['sh', 'bash', 'js', 'console'].includes(b.lang);
 const where = (b: Block) => `${b.file}:${b.line}`;
@@ -49,10 +49,12 @@ for (const file of docFiles()) {
       const title = `${where(b)} (${b.lang}${needs.length ? `; needs ${needs.join(' ')}` : ''})${why.length ? ` (skipped: ${why.join('; ')})` : ''}: ${b.code.split('\n')[0]}`;
       it.skipIf(why.length > 0)(title, async () => {
         const dir = scratch();
+        let g: ReturnType<typeof give> | undefined;
         try {
-          give(dir, given);
+          g = give(dir, given);
+          const at = { env: g.env, cleanup: false };
           if (b.lang === 'console') {
-            const { ran, steps } = await runTranscript(b.code, m.inCheckout ? repoRoot : dir);
+            const { ran, steps } = await runTranscript(b.code, m.inCheckout ? repoRoot : dir, at);
             const wrong = steps.filter((st) => !outputMatches(st.expected, st.actual)).map((st) => `$ ${st.command}\n--- the doc\n${st.expected.join('\n')}\n--- the run\n${st.actual.join('\n')}`);
             expect(wrong, describeRun(ran)).toEqual([]);
             return;
@@ -60,9 +62,11 @@ for (const file of docFiles()) {
           const r =
             b.lang === 'js'
               ? runNode(`(async () => {\n${[...before.map((p) => p.code), withClaims(b.code, b.file, b.line)].join('\n')}\n})().catch((e) => { console.error(e); process.exit(1); });\n`, dir)
-              : await runShell(b.code, m.inCheckout ? repoRoot : dir);
+              : await runShell(b.code, m.inCheckout ? repoRoot : dir, at);
           expect(r.status, describeRun(r)).toBe(0);
         } finally {
+          g?.cleanup();
+          killIn(dir);
           fs.rmSync(dir, { recursive: true, force: true });
         }
       });

@@ -16,6 +16,7 @@
 // claim. A `console` block is a transcript: each `$ ` line is a command, and the lines after it are
 // its output, stdout and stderr together, matched line by line (`…` is any text, a line of `…`
 // alone any lines, and runs of spaces are one).
+import { afterAll } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,6 +26,7 @@ import { repoRoot, which } from './helpers';
 import { canPtrace } from './mask-fixture';
 import { cpuidFaulting, faultProbe, isX64 } from './cpuid-fixture';
 import { probeCriu, type CriuProbe } from './criu-fixture';
+import { busybox, importRootfs, makeRootfs, removeAllContainers } from './oci-fixture';
 
 export const cliPath = path.join(repoRoot, 'dist', 'cli.js');
 
@@ -122,6 +124,9 @@ export function missing(need: string): string | undefined {
     }
     case 'java':
       return which('java') ? undefined : 'no java here (scripts/install-java.sh)';
+    case 'busybox':
+      // A static one, for a container image (test/support/oci-fixture.ts).
+      return busybox ? undefined : 'no static busybox here (apt-get install busybox-static)';
     case 'podman':
     case 'runc':
       return which(need) ? undefined : `no ${need} here`;
@@ -165,8 +170,17 @@ export const dropped = ((): string => {
 
 const cli = (args: string[], cwd: string): string => cp.execFileSync(process.execPath, [cliPath, ...args], { cwd, encoding: 'utf8' });
 
-/** The files a block may be given, each made in dir by its maker. */
-const GIVEN: Record<string, (dir: string) => void> = {
+/**
+ * What a given adds to a block's run beside its files: environment variables, and what to undo
+ * after the block, before the processes left in its directory are killed.
+ */
+export interface Given {
+  env: Record<string, string>;
+  cleanup: () => void;
+}
+
+/** The files (and the image) a block may be given, each made in dir by its maker. */
+const GIVEN: Record<string, (dir: string) => void | Partial<Given>> = {
   // Two nodes: this one, and one that lacks `dropped`; their baseline is b.json.
   'node-a.json': (dir) => fs.writeFileSync(path.join(dir, 'node-a.json'), cli(['report', '--hostname', 'node-a'], dir)),
   'node-b.json': (dir) => fs.writeFileSync(path.join(dir, 'node-b.json'), JSON.stringify(here.without([dropped]).toJSON())),
@@ -185,12 +199,35 @@ const GIVEN: Record<string, (dir: string) => void> = {
   'app.js': (dir) => fs.writeFileSync(path.join(dir, 'app.js'), "console.log('app', process.arch);\n"),
   'worker.js': (dir) => fs.writeFileSync(path.join(dir, 'worker.js'), "console.log('worker', process.pid);\n"),
   Makefile: (dir) => fs.writeFileSync(path.join(dir, 'Makefile'), 'all:\n\t@echo made\n'),
-  // A jar, made once per run with the JDK's own tools through the runtime (a JRE's modules have
+  // The image localhost/busybox (Debian's static busybox: `podman import` of a rootfs, as there is
+  // no registry here) in a podman store of the block's own under dir. podman finds the store and
+  // its settings through CONTAINERS_STORAGE_CONF and CONTAINERS_CONF, so the block's podman
+  // commands stay as written. The settings are what this machine needs (docs/containers.md):
+  // cgroupfs, events in a file, ulimits within the host's hard limits; and no network, so that
+  // the host's CNI state is left alone. The cleanup removes the store's containers: their conmon
+  // runs in dir, and a container killed rather than removed would leave its shm mounted there.
+  'localhost/busybox': (dir) => {
+    const store = path.join(dir, '.podman');
+    fs.mkdirSync(store, { recursive: true });
+    const storage = path.join(store, 'storage.conf');
+    const containers = path.join(store, 'containers.conf');
+    fs.writeFileSync(storage, `[storage]\ndriver = "vfs"\ngraphroot = ${JSON.stringify(path.join(store, 'root'))}\nrunroot = ${JSON.stringify(path.join(store, 'run'))}\n`);
+    fs.writeFileSync(
+      containers,
+      '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\nnetns = "none"\n' +
+        `[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nevents_logfile_path = ${JSON.stringify(path.join(store, 'events.log'))}\ntmp_dir = ${JSON.stringify(path.join(store, 'tmp'))}\n`,
+    );
+    const env = { CONTAINERS_STORAGE_CONF: storage, CONTAINERS_CONF: containers };
+    const pod = (args: string[]) => cp.spawnSync('podman', args, { encoding: 'utf8', timeout: 120_000, env: { ...envFor(dir), ...env } });
+    const rootfs = makeRootfs(path.join(store, 'rootfs'));
+    importRootfs(pod, rootfs, store, 'localhost/busybox');
+    return { env, cleanup: () => removeAllContainers(pod) };
+  },
+  // A jar, made once per test file with the JDK's own tools through the runtime (a JRE's modules have
   // javac and jar), then copied.
   'app.jar': (dir) => {
     if (jarDir === undefined) {
       const made = fs.mkdtempSync(path.join(os.tmpdir(), 'hwcap-docs-jar-'));
-      process.on('exit', () => fs.rmSync(made, { recursive: true, force: true }));
       jarDir = makeJar(made);
     }
     fs.copyFileSync(path.join(jarDir, 'app.jar'), path.join(dir, 'app.jar'));
@@ -198,6 +235,11 @@ const GIVEN: Record<string, (dir: string) => void> = {
 };
 
 let jarDir: string | undefined;
+// Removed after the test file that made it (a vitest worker ends without node's 'exit' event).
+afterAll(() => {
+  if (jarDir) fs.rmSync(jarDir, { recursive: true, force: true });
+  jarDir = undefined;
+});
 function makeJar(dir: string): string {
   fs.writeFileSync(path.join(dir, 'App.java'), 'public class App { public static void main(String[] a) { System.out.println("app " + System.getProperty("java.version")); } }\n');
   fs.writeFileSync(
@@ -212,12 +254,15 @@ function makeJar(dir: string): string {
   return dir;
 }
 
-export function give(dir: string, names: readonly string[]): void {
+/** Makes the given files in dir; what the givens add to the run (variables, a cleanup). */
+export function give(dir: string, names: readonly string[]): Given {
+  const made: Partial<Given>[] = [];
   for (const n of names) {
     const make = GIVEN[n];
     if (!make) throw new Error(`no maker for given file '${n}' (test/support/docs-harness.ts GIVEN)`);
-    make(dir);
+    made.push(make(dir) ?? {});
   }
+  return { env: Object.assign({}, ...made.map((g) => g.env ?? {})) as Record<string, string>, cleanup: () => made.forEach((g) => g.cleanup?.()) };
 }
 
 export const knownGiven = (n: string): boolean => n in GIVEN;
@@ -239,13 +284,20 @@ export function envFor(dir: string): NodeJS.ProcessEnv {
   return { ...process.env, PATH: [...extra, process.env.PATH ?? ''].join(':'), FORCE_COLOR: undefined, NO_COLOR: '1', npm_config_yes: 'false', npm_config_offline: 'true' };
 }
 
-/**
- * Runs a shell block as written with `bash -e` (a failing command fails the block; with `errexit`
- * false, plain `bash`) in dir, in a session of its own; afterwards (unless `cleanup` is false)
- * every process still running whose cwd is in dir is killed (a restored server, an adopted tree).
- */
-export async function runShell(code: string, dir: string, timeoutMs = 120_000, cleanup = true, errexit = true): Promise<Ran> {
-  const child = cp.spawn('bash', [...(errexit ? ['-e'] : []), '-c', code], { cwd: dir, env: envFor(dir), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export interface ShellOptions {
+  timeoutMs?: number;
+  /** Kill every process still running whose cwd is in dir afterwards (a restored server, an adopted tree); default true. */
+  cleanup?: boolean;
+  /** `bash -e`, where a failing command fails the block; default true. */
+  errexit?: boolean;
+  /** Variables beside envFor(dir)'s (a given's). */
+  env?: Record<string, string>;
+}
+
+/** Runs a shell block as written with bash in dir, in a session of its own. */
+export async function runShell(code: string, dir: string, o: ShellOptions = {}): Promise<Ran> {
+  const { timeoutMs = 120_000, cleanup = true, errexit = true } = o;
+  const child = cp.spawn('bash', [...(errexit ? ['-e'] : []), '-c', code], { cwd: dir, env: { ...envFor(dir), ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -392,7 +444,7 @@ export interface Step {
  * a user types them (`$?` is the previous command's status), stdout and stderr together. Returns
  * each command with its expected and actual output lines.
  */
-export async function runTranscript(code: string, dir: string, timeoutMs = 120_000): Promise<{ ran: Ran; steps: Step[] }> {
+export async function runTranscript(code: string, dir: string, o: ShellOptions = {}): Promise<{ ran: Ran; steps: Step[] }> {
   const steps: Step[] = [];
   for (const l of code.split('\n')) {
     if (l.startsWith('$ ')) steps.push({ command: l.slice(2), expected: [], actual: [] });
@@ -400,7 +452,7 @@ export async function runTranscript(code: string, dir: string, timeoutMs = 120_0
   }
   const mark = '@@docs-test-step@@';
   const script = ['exec 2>&1', ...steps.flatMap((s) => ['__s=$?', `echo ${mark}`, '(exit $__s)', s.command])].join('\n');
-  const ran = await runShell(script, dir, timeoutMs, true, false);
+  const ran = await runShell(script, dir, { ...o, errexit: false });
   const outs = ran.stdout.split(`${mark}\n`).slice(1);
   steps.forEach((s, k) => (s.actual = (outs[k] ?? '').split('\n').filter((l, j, all) => j < all.length - 1 || l !== '')));
   return { ran, steps };
