@@ -13,9 +13,9 @@
 // A JS block's comments that start with a value (`{`, `[`, a quoted string, a number, true, false,
 // null) claim the value of the statement on their line, or of the const declared on the line
 // before a comment-only line; `…` stands for what differs between machines. The run checks each
-// claim. A `console` block is a transcript: each `$ ` line is a command, and the lines after it are
-// its output, stdout and stderr together, matched line by line (`…` is any text, a line of `…`
-// alone any lines, and runs of spaces are one).
+// claim. A `console` block is a transcript: each `$ ` line is a command (continued by lines after a
+// trailing backslash), and the lines after it are its output, stdout and stderr together, matched
+// line by line (`…` is any text, a line of `…` alone any lines, and runs of spaces are one).
 import { afterAll } from 'vitest';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
@@ -446,9 +446,12 @@ export interface Step {
  */
 export async function runTranscript(code: string, dir: string, o: ShellOptions = {}): Promise<{ ran: Ran; steps: Step[] }> {
   const steps: Step[] = [];
+  let continued = false;
   for (const l of code.split('\n')) {
-    if (l.startsWith('$ ')) steps.push({ command: l.slice(2), expected: [], actual: [] });
+    if (continued) steps.at(-1)!.command += `\n${l}`;
+    else if (l.startsWith('$ ')) steps.push({ command: l.slice(2), expected: [], actual: [] });
     else if (steps.length && l.trim() !== '') steps.at(-1)!.expected.push(l);
+    continued = (continued || l.startsWith('$ ')) && l.endsWith('\\');
   }
   const mark = '@@docs-test-step@@';
   const script = ['exec 2>&1', ...steps.flatMap((s) => ['__s=$?', `echo ${mark}`, '(exit $__s)', s.command])].join('\n');
