@@ -3,12 +3,12 @@
 // `run` runs as written in a scratch directory laid out as a project that installed hwcap: `sh`
 // blocks with `bash -e`; JS blocks with node after the blocks marked `run` before them in the same
 // section (the README's library section reads as one program), with the values their comments
-// claim checked; `console` blocks (transcripts) command by command, each output matched. A block
+// claim checked (and an sh block's `#   ` lines found in its output); `console` blocks (transcripts) command by command, each output matched. A block
 // needing a machine feature is skipped by its probe, which the title names.
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import { repoRoot } from '../support/helpers';
-import { blocksOf, describeRun, docFiles, give, killIn, knownGiven, missing, outputMatches, runNode, runShell, runTranscript, scratch, withClaims, type Block } from '../support/docs-harness';
+import { blocksOf, describeRun, docFiles, give, killIn, knownGiven, linePattern, missing, outputMatches, runNode, runShell, runTranscript, scratch, withClaims, type Block } from '../support/docs-harness';
 
 const checked = (b: Block) => ['sh', 'bash', 'js', 'console'].includes(b.lang);
 const where = (b: Block) => `${b.file}:${b.line}`;
@@ -64,6 +64,10 @@ for (const file of docFiles()) {
               ? runNode(`(async () => {\n${[...before.map((p) => p.code), withClaims(b.code, b.file, b.line)].join('\n')}\n})().catch((e) => { console.error(e); process.exit(1); });\n`, dir)
               : await runShell(b.code, m.inCheckout ? repoRoot : dir, at);
           expect(r.status, describeRun(r)).toBe(0);
+          // The lines an sh block says it prints (`#   TEXT`), each seen in its output.
+          const said = b.lang === 'js' ? [] : b.code.split('\n').flatMap((l) => /^# {3}(\S.*)$/.exec(l)?.[1] ?? []);
+          const out = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim());
+          expect(said.filter((e) => !out.some((l) => linePattern(e).test(l))), describeRun(r)).toEqual([]);
         } finally {
           g?.cleanup();
           killIn(dir);

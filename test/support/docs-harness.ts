@@ -13,7 +13,8 @@
 // A JS block's comments that start with a value (`{`, `[`, a quoted string, a number, true, false,
 // null) claim the value of the statement on their line, or of the const declared on the line
 // before a comment-only line; `…` stands for what differs between machines. The run checks each
-// claim. A `console` block is a transcript: each `$ ` line is a command (continued by lines after a
+// claim. In an `sh` block, a comment line `#   TEXT` (three spaces) is a line the block prints: some
+// line of its output must match it, as a transcript's line does. A `console` block is a transcript: each `$ ` line is a command (continued by lines after a
 // trailing backslash), and the lines after it are its output, stdout and stderr together, matched
 // line by line (`…` is any text, a line of `…` alone any lines, and runs of spaces are one).
 import { afterAll } from 'vitest';
@@ -419,7 +420,7 @@ export function runNode(code: string, dir: string, timeoutMs = 60_000): Ran {
 }
 
 /** One line of a transcript's output as a pattern: `…` any text (` …` none, or a space and any text), runs of spaces one or more. */
-function linePattern(expected: string): RegExp {
+export function linePattern(expected: string): RegExp {
   const parts = expected.trim().split(/( …|…)/);
   const re = parts.map((t) => (t === ' …' ? '(?: .*)?' : t === '…' ? '.*' : t.replace(/[.*+?^$(){}|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'))).join('');
   return new RegExp(`^${re}$`);
