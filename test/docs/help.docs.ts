@@ -3,12 +3,16 @@
 // on PATH: there is no node7). The pid (4242 or "$PID") of the release and adopt examples is a real tree,
 // put in the state the example needs first: followed (hwcap exec) for release; released for
 // adopt; released and dumped for the adopt after `criu restore`. An example passes when it exits
-// 0 (check and diff: 0 or 1, which are answers). Needs are probed, and a skip names them.
+// 0 (check and diff: 0 or 1, which are answers). Needs are probed, and a skip names them. An
+// example for one architecture says so in a label at its end (`# x86-64`, `# arm64`, with `CPUID
+// faulting` where it masks CPUID): it is skipped elsewhere, by that label only. The feature names
+// of an unlabelled example must be names on every architecture, and a labelled one's on its own.
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FeatureSet } from '../../lib';
+import { ARCHES, FeatureSet, type Arch } from '../../lib';
+import { firstUnknownName } from '../../lib/core/features';
 import { repoRoot } from '../support/helpers';
 import { cliPath, describeRun, envFor, give, killIn, missing, runShell, scratch } from '../support/docs-harness';
 
@@ -28,13 +32,22 @@ const examplesOf = (verb: string): string[] => {
  */
 const KNOWN: Record<string, string> = {};
 
-/** What an example needs, from what it names. */
+/** What a label at an example's end may say: the architecture it is for, and CPUID faulting. */
+const LABEL_ARCH: Record<string, Arch> = { 'x86-64': 'x86_64', arm64: 'aarch64' };
+const FAULTING = 'CPUID faulting';
+const labelOf = (line: string): string[] => /\s#\s*(\S.*)$/.exec(line)?.[1]!.split(',').map((w) => w.trim()) ?? [];
+/** The architectures an example's label names, or undefined when it names none (an example for every one). */
+const archesOf = (line: string): Arch[] | undefined => {
+  const a = labelOf(line).flatMap((w) => (LABEL_ARCH[w] ? [LABEL_ARCH[w]] : []));
+  return a.length ? a : undefined;
+};
+
+/** What an example needs, from what it names and its label. */
 function needsOf(verb: string, line: string): string[] {
   const needs = new Set<string>();
   if (/\bcriu\b/.test(line)) needs.add('criu');
   if (/\bjava\b/.test(line)) needs.add('java');
-  if (/x86-64|\b(fpu|sse2?|avx\w*)\b|--cpuid/.test(line)) needs.add('x86-64');
-  if (/--cpuid/.test(line)) needs.add('cpuid-fault');
+  if (labelOf(line).includes(FAULTING) || /--cpuid/.test(line)) needs.add('cpuid-fault');
   // A keep set of x86-64 names, or this node's baseline less avx2, masks CPUID there.
   if (verb === 'exec' && !/--auxv-only/.test(line)) needs.add('cpuid-fault');
   if (['release', 'adopt'].includes(verb)) needs.add('ptrace');
@@ -63,7 +76,7 @@ fs.writeFileSync(path.join(dir, 'node_modules', '.bin', 'ssh'), '#!/bin/sh\nshif
 fs.chmodSync(path.join(dir, 'node_modules', '.bin', 'ssh'), 0o755);
 
 // The trees of the release and adopt examples outlive a step; each test kills them at its end.
-const bash = (code: string) => runShell(code, dir, 120_000, false);
+const bash = (code: string) => runShell(code, dir, { cleanup: false });
 
 /** A followed tree (hwcap exec of ./server) in its own session; returns its pid, and the exec. */
 async function followed(): Promise<{ pid: number; exec: cp.ChildProcess }> {
@@ -83,6 +96,26 @@ const released = async (pid: number) => {
   if (r.status !== 0) throw new Error(`setup: hwcap release ${pid}: ${describeRun(r)}`);
 };
 
+describe('every example is labelled with the architecture its feature names are of', () => {
+  it('every --features and --drop name is a name of the labelled architecture (of every architecture when unlabelled), and --cpuid is labelled x86-64', () => {
+    const problems: string[] = [];
+    for (const verb of verbs) {
+      for (const line of examplesOf(verb)) {
+        const bad = labelOf(line).filter((w) => !(w in LABEL_ARCH) && w !== FAULTING);
+        if (bad.length) problems.push(`${line}: a label that is neither an architecture (${Object.keys(LABEL_ARCH).join(', ')}) nor '${FAULTING}': ${bad.join(', ')}`);
+        const only = archesOf(line);
+        const names = [...line.matchAll(/--(?:features|drop)[ =](\S+)/g)].flatMap((m) => m[1]!.split(','));
+        for (const a of only ?? ARCHES) {
+          const u = firstUnknownName(a, names);
+          if (u) problems.push(only ? `${line}: '${u.name}' is not a feature name on ${a}` : `${line}: '${u.name}' is not a feature name on ${a}; label the example with the architecture it is for`);
+        }
+        if (/--cpuid/.test(line) && !(only?.length === 1 && only[0] === 'x86_64')) problems.push(`${line}: --cpuid is x86-64 only; label it # x86-64`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 for (const verb of verbs) {
   const examples = examplesOf(verb);
   if (examples.length === 0) continue;
@@ -90,7 +123,8 @@ for (const verb of verbs) {
     for (const line of examples) {
       const needs = needsOf(verb, line);
       const why = [...needs.map(missing).filter((w) => w !== undefined), ...(KNOWN[line] ? [KNOWN[line]] : [])];
-      if ((/\bsve\b/.test(line) || /#\s*arm64/.test(line)) && arch !== 'aarch64') why.push(`arm64 names; this is ${arch}`);
+      const only = archesOf(line);
+      if (only && !only.includes(arch)) why.push(`${only.join(', ')} only; this is ${arch}`);
       it.skipIf(why.length > 0)(`${line}${why.length ? ` (skipped: ${why.join('; ')})` : ''}`, async () => {
         let code = line;
         let tree: { pid: number; exec: cp.ChildProcess } | undefined;
