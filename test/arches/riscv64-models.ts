@@ -10,7 +10,9 @@
 //     `set_misa(env, MXL_RV64, RVI | RVM | RVA | RVF | RVD | RVC | RVS | RVU)`, fixed.
 //   - linux-user/elfload.c:1662-1672, get_elf_hwcap: qemu-user's AT_HWCAP is misa masked to
 //     I M A F D C and V (V since stable 7.2.6), so H (and S, U) never reach it.
-// So both models' AT_HWCAP letters are I M A F D C.
+// So both models' AT_HWCAP letters are I M A F D C. The same letters are checked against a Linux
+// kernel's own /proc/cpuinfo `isa` line on these models under qemu-system-riscv64
+// (riscv64-system.arches.ts), which is what makes this reading of the source more than ours.
 export const RV_BASE: Record<string, string> = { rv64: 'imafdc', 'sifive-u54': 'imafdc' };
 
 /** The AT_HWCAP letters of `-cpu <model>[,<letter>=on|off…]`, sorted. */
@@ -20,6 +22,8 @@ export function rvLetters(cpu: string): string[] {
   for (const p of props) {
     const m = /^([a-z])=(on|off)$/.exec(p);
     if (!m) throw new Error(`-cpu ${cpu}: ${p} is not <letter>=on|off`);
+    // H is in misa (h=on is the default) but not in AT_HWCAP, under qemu-user or a kernel.
+    if (m[1] === 'h') continue;
     if (m[2] === 'on') have.add(m[1]!);
     else have.delete(m[1]!);
   }
