@@ -148,7 +148,11 @@ const machine = (cpu: string) => {
   if (!m) throw new Error(`-cpu ${cpu} did not boot (see beforeAll)`);
   return m;
 };
-const decoded = (m: Machine) => sorted(decodeWords('riscv64', { hwcap: BigInt(m.AT_HWCAP ?? '0') }));
+/** hwcap's names for the kernel's AT_HWCAP; throws when the guest printed no auxv or isa line. */
+function decoded(m: Machine): string[] {
+  if (m.AT_HWCAP === undefined || m.isa === undefined) throw new Error(`-cpu ${m.cpu}: the guest printed no AT_HWCAP or no isa line (console-${m.cpu}.log in ${dir})`);
+  return sorted(decodeWords('riscv64', { hwcap: BigInt(m.AT_HWCAP) }));
+}
 const inAtHwcap = (letters: string[]) => letters.filter((l) => !(l in NOT_IN_AT_HWCAP));
 const source = why ? '' : `${(readText(path.join(dir, 'kernel.txt')) ?? '').split('\n').join(', ')}`;
 
@@ -172,7 +176,7 @@ describe.skipIf(!!why)(`riscv64 kernel: ${why ? `skipped: ${why}` : source}`, ()
   describe.each(CPUS)('-cpu %s', (cpu) => {
     it(`boots Debian's kernel, and /init prints /proc/cpuinfo, od of /proc/self/auxv and the kernel's ISA lines, then powers off (within ${TIMEOUT_SEC} s)`, () => {
       const m = machine(cpu);
-      const tail = `console-${cpu}.log in ${dir}; qemu: ${m.qemuStderr}${m.error ?? ''}`;
+      const tail = `console-${cpu}.log in ${dir}; qemu exit ${m.code}${m.qemuStderr ? `: ${m.qemuStderr}` : ''}${m.error ? `; ${m.error}` : ''}`;
       expect(m.timedOut, `killed after ${TIMEOUT_SEC} s; ${tail}`).toBe(false);
       expect(m.ended, `no @@hwcap-end; ${tail}`).toBe(true);
       for (const c of ['uname', 'cpuinfo', 'auxv-od', 'dmesg-isa']) expect(m.checks[c]?.status, `${c}; ${tail}`).toBe(0);
@@ -189,7 +193,8 @@ describe.skipIf(!!why)(`riscv64 kernel: ${why ? `skipped: ${why}` : source}`, ()
 
     it(`the kernel's "riscv: ELF capabilities" line (bit n is 'a' + n) names what hwcap decodes, and leaves out of its "base ISA extensions" only ${Object.keys(NOT_IN_AT_HWCAP).join(' ')}`, () => {
       const m = machine(cpu);
-      expect(decoded(m), `AT_HWCAP ${m.AT_HWCAP}`).toEqual(sorted((m.elfCapabilities ?? '').split('')));
+      expect(m.elfCapabilities, m.checks['dmesg-isa']?.stdout).toBeDefined();
+      expect(decoded(m), `AT_HWCAP ${m.AT_HWCAP}`).toEqual(sorted(m.elfCapabilities!.split('')));
       expect(sorted((m.baseIsa ?? '').split('')), `isa ${m.isa}`).toEqual(m.isaLetters);
       const left = m.isaLetters.filter((l) => !(m.elfCapabilities ?? '').includes(l));
       expect(left).toEqual(m.isaLetters.filter((l) => l in NOT_IN_AT_HWCAP));
@@ -198,12 +203,14 @@ describe.skipIf(!!why)(`riscv64 kernel: ${why ? `skipped: ${why}` : source}`, ()
     const model = cpu.split(',')[0]!;
     it.skipIf(!(model in RV_BASE))(`qemu's source gives -cpu ${cpu} the letters the qemu-user checks expect (riscv64-models.ts)${model in RV_BASE ? '' : ` (skipped: no ${model} in RV_BASE)`}`, () => {
       const m = machine(cpu);
+      expect(m.isa, `console-${cpu}.log`).toBeDefined();
       expect(rvLetters(cpu), `isa ${m.isa}`).toEqual(inAtHwcap(m.isaLetters));
     });
   });
 
   it(`the models differ in single-letter extensions and in AT_HWCAP (${CPUS.join(', ')})`, () => {
     const ms = CPUS.map(machine);
+    for (const m of ms) decoded(m);
     expect(new Set(ms.map((m) => m.isaLetters.join(''))).size, ms.map((m) => m.isa).join('\n')).toBeGreaterThanOrEqual(2);
     expect(new Set(ms.map((m) => m.AT_HWCAP)).size, ms.map((m) => m.AT_HWCAP).join(' ')).toBeGreaterThanOrEqual(2);
   });
