@@ -1,6 +1,7 @@
 // Prints the results of npm run test:arches: per architecture, each CPU model's words and the
-// names the oracle gave (also written to .arches/results.md for docs/testing.md), the phase
-// timings, and the `N passed, N failed` line. Exits 1 when a test failed or the file did not run.
+// names the oracle gave, and for the riscv64 kernel part each model's isa line, AT_HWCAP and boot
+// time (also written to .arches/results.md for docs/testing.md), the phase timings, and the
+// `N passed, N failed` line. Exits 1 when a test failed or the file did not run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { counts, phases, readJson } from '../arm64/vitest-counts.mjs';
@@ -26,12 +27,22 @@ if (observed.riscv64) {
   for (const m of o.models) out.push(`| \`${m.cpu}\` | \`${m.AT_HWCAP || '—'}\` | ${m.letters.join('')} |`);
   out.push('');
 }
+const system = readJson(path.join(work, 'riscv64-system', 'observed.json'));
+if (system) {
+  out.push(`riscv64 kernel: ${system.source}`, '', '| `-cpu` | `isa` up to its first `_` | `AT_HWCAP` | ELF capabilities | boot |', '|---|---|---|---|---|');
+  for (const m of system.models) {
+    out.push(`| \`${m.cpu}\` | \`${(m.isa ?? '—').split('_')[0]}\` | \`${m.AT_HWCAP ?? '—'}\` | ${m.elfCapabilities ?? '—'} | ${m.seconds.toFixed(1)} s${m.timedOut ? ' (killed)' : ''} |`);
+  }
+  out.push('');
+}
 fs.writeFileSync(path.join(work, 'results.md'), `${out.join('\n')}\n`);
 
-for (const arch of ['ppc64le', 's390x', 'riscv64']) {
+// The qemu-user parts (observed.json) and the riscv64 kernel part (riscv64-system/observed.json).
+const ran = { ...observed, 'riscv64-system': system };
+for (const arch of ['ppc64le', 's390x', 'riscv64', 'riscv64-system']) {
   const f = path.join(work, arch, 'unavailable.txt');
   // A part that did not run and that install.sh gave no reason for: say so where .ci/run looks.
-  if (!observed[arch] && !fs.existsSync(f)) {
+  if (!ran[arch] && !fs.existsSync(f)) {
     fs.mkdirSync(path.dirname(f), { recursive: true });
     fs.writeFileSync(f, `the ${arch} tests did not run (see the output of test/arches above)\n`);
   }
@@ -40,6 +51,6 @@ for (const arch of ['ppc64le', 's390x', 'riscv64']) {
 const { passed, failed, skipped } = counts(vitest);
 console.log(`\n${out.join('\n')}`);
 if (!vitest) console.log('arches: the test file did not run (see the errors above)');
-console.log(`arches: ${phases(['install', 'run'])}`);
+console.log(`arches: ${phases(['install', 'kernel', 'run'])}`);
 console.log(`arches: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed ? 1 : 0);

@@ -34,6 +34,7 @@ import {
   type RiscvModel,
   type RiscvOracle,
 } from '../support/arch-oracles';
+import { rvLetters } from './riscv64-models';
 
 const root = path.resolve(__dirname, '../..');
 const work = process.env.HWCAP_ARCHES_DIR ?? path.join(root, '.arches');
@@ -261,27 +262,14 @@ const rvLibc = path.join(rvRoot, 'lib', 'libc.so.6');
 const rvHeader = path.join(rvRoot, 'include', 'asm', 'hwcap.h');
 const rvWhy = missing('riscv64', rvQemu, [rvLibc, rvHeader]);
 
-// The single-letter extensions of AT_HWCAP that qemu's riscv64 CPUs have: the generic rv64 CPU
-// defaults to I, M, A, F, D and C with V off, and -cpu rv64,<letter>=on|off changes one;
-// sifive-u54 is RV64GC (qemu's target/riscv/cpu.c). Debian's riscv64 glibc is built for RV64GC:
-// without C or M ld.so stops at its first such instruction before it prints anything, so those
-// models are not here. Without D or F it prints the vector first and then stops (SIGILL).
-const RV_BASE: Record<string, string> = { rv64: 'imafdc', 'sifive-u54': 'imafdc' };
+// The oracle is the CPU model: the single-letter extensions qemu 7.2's source gives `rv64` and
+// `sifive-u54` (RV_BASE, with the source lines, in riscv64-models.ts), changed by
+// `-cpu rv64,<letter>=on|off`. Debian's riscv64 glibc is built for RV64GC: without C or M ld.so
+// stops at its first such instruction before it prints anything, so those models are not here.
+// Without D or F it prints the vector first and then stops (SIGILL).
 const RV_DEFAULT_CPUS = ['rv64', 'rv64,v=on', 'rv64,a=off', 'rv64,d=off', 'rv64,f=off,d=off', 'sifive-u54'];
 const RV_CPUS = cpusFrom(process.env.HWCAP_ARCHES_RISCV64_CPUS, RV_DEFAULT_CPUS);
 const rvCustom = RV_CPUS.join(' ') !== RV_DEFAULT_CPUS.join(' ');
-
-function rvLetters(cpu: string): string[] {
-  const [model, ...props] = cpu.split(',');
-  const have = new Set((RV_BASE[model!] ?? '').split(''));
-  for (const p of props) {
-    const m = /^([a-z])=(on|off)$/.exec(p);
-    if (!m) throw new Error(`-cpu ${cpu}: ${p} is not <letter>=on|off`);
-    if (m[2] === 'on') have.add(m[1]!);
-    else have.delete(m[1]!);
-  }
-  return sorted([...have]);
-}
 
 /** COMPAT_HWCAP_ISA_<L> of <asm/hwcap.h>: `(1 << ('L' - 'A'))`. */
 function rvHeaderBits(): RiscvOracle['header'] {

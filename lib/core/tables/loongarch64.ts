@@ -6,13 +6,17 @@
 // (The kernel also prints "lam_bh" and "scq" there from its cpu_has_* checks, but those have
 // no HWCAP bit in the uapi header, so they cannot appear in the auxv.)
 //
-// Unchecked: no oracle that names these bits runs here. Debian 12's qemu-user has
-// qemu-loongarch64 (la464), but Debian 12 has no loong64 port: no loongarch64 glibc (not even as
-// a -cross package, so no LD_SHOW_AUXV=1, which prints the word in hex there anyway), no GNU cross
-// toolchain and no kernel to boot for /proc/cpuinfo's "Features" line; qemu-user 7.2 passes the
-// host's /proc/cpuinfo through. (Debian 12's clang-16 could build a freestanding probe, but it
-// would only read back the word qemu chose; nothing would name its bits.) The names rest on the
-// uapi header and arch/loongarch/kernel/proc.c alone.
+// Unchecked: no oracle that names these bits runs here. glibc is none: its loongarch ld.so has no
+// name table and prints AT_HWCAP in hex for LD_SHOW_AUXV=1 (and sid's glibc 2.43 dies with SIGILL
+// under Debian 12's qemu-loongarch64 7.2), and that qemu-user passes the host's /proc/cpuinfo
+// through. The oracle would be a kernel's /proc/cpuinfo "Features" line in a
+// qemu-system-loongarch64 guest, and Debian has the parts in unstable (sid, not 12 or 13):
+// linux-image-loong64 7.2.13, busybox-static and the firmware qemu-efi-loongarch64 2026.08. The
+// blocker, tried, is Debian 12's qemu-system-loongarch64 7.2: its virt machine boots an ELF kernel
+// directly or a -bios ROM of at most 4 MB (VIRT_BIOS_SIZE, qemu's include/hw/loongarch/virt.h).
+// Debian's kernel is an EFI zboot image ("The image is not ELF"), and its QEMU_EFI.fd is a 16 MB
+// flash image ("Could not load ROM image"; cut to 4 MB, edk2 stops at an ASSERT in DxeMain.c).
+// The names rest on the uapi header and arch/loongarch/kernel/proc.c alone.
 //
 // No row is marked `security`.
 import type { Feature } from '../row';
