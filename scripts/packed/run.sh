@@ -32,9 +32,10 @@ node_modules/.bin/vitest run --config test/packed/vitest.config.mts --reporter=v
   const x = r.x64 ?? {}, s = r["x64-source"] ?? {}, a = r.arm64 ?? {};
   const kib = (n) => n === undefined ? "?" : `${(n / 1024).toFixed(0)} KiB`;
   const sec = (n) => n === undefined ? "?" : `${n.toFixed(1)} s`;
-  console.log(`packed: tarball ${kib(x.tarballBytes)} (unpacked ${kib(x.unpackedBytes)})`);
-  console.log(`packed: x64 install with the prebuilt binaries ${sec(x.prebuiltInstallSeconds)}, with --build-from-source ${sec(s.sourceInstallSeconds)}` +
-    (x.prebuiltInstallSeconds && s.sourceInstallSeconds ? ` (source/prebuilt ${(s.sourceInstallSeconds / x.prebuiltInstallSeconds).toFixed(1)}x)` : ""));
+  if (x.tarballBytes !== undefined) console.log(`packed: tarball ${kib(x.tarballBytes)} (unpacked ${kib(x.unpackedBytes)})`);
+  if (x.prebuiltInstallSeconds !== undefined || s.sourceInstallSeconds !== undefined)
+    console.log(`packed: x64 install with the prebuilt binaries ${sec(x.prebuiltInstallSeconds)}, with --build-from-source ${sec(s.sourceInstallSeconds)}` +
+      (x.prebuiltInstallSeconds && s.sourceInstallSeconds ? ` (source/prebuilt ${(s.sourceInstallSeconds / x.prebuiltInstallSeconds).toFixed(1)}x)` : ""));
   if (a.prebuiltInstallSeconds !== undefined) console.log(`packed: arm64 install under qemu-user ${sec(a.prebuiltInstallSeconds)} (${a.node})`);
 ' "$work/results.json"
 exit "$status"

@@ -7,7 +7,7 @@
 //
 // Masking cannot work under qemu-user: it does not emulate ptrace (PTRACE_SEIZE is ENOSYS or
 // EINVAL), and it hands an execve to the host kernel, which starts an arm64 child only through a
-// binfmt_misc handler (none here). So from the installed package `npx hwcap exec --drop asimd`
+// binfmt_misc handler (none here). So from the installed package `hwcap exec --drop asimd`
 // and a masked spawnSync must fail closed: the plan carries the arm64 words without asimd and
 // names the arm64 launcher, and the probe never runs. The masked spawn that would succeed is
 // gated by test/arm64's auxv-probe (its ptraceSeize and execArm64); the launcher's masking on
@@ -138,7 +138,7 @@ describe(`${info.filename} on linux-arm64 (glibc) under qemu-user with ${nodePac
   });
 
   it.runIf(!!cannotMask)(
-    `masking from the installed package fails closed: npx hwcap exec --drop asimd plans the arm64 words without asimd for the arm64 launcher and exits 125, a masked spawnSync ends in a HwcapError, and the probe never runs${cannotMask ? ` (masking cannot work here: ${cannotMask})` : ' (skipped: qemu-user here can ptrace and start an arm64 child, so the masked spawn below runs instead)'}`,
+    `masking from the installed package fails closed: hwcap exec --drop asimd plans the arm64 words without asimd for the arm64 launcher and exits 125, a masked spawnSync ends in a HwcapError, and the probe never runs${cannotMask ? ` (masking cannot work here: ${cannotMask})` : ' (skipped: qemu-user here can ptrace and start an arm64 child, so the masked spawn below runs instead)'}`,
     () => {
       // HWCAP_ASIMD is bit 1 of AT_HWCAP (arch/arm64/include/uapi/asm/hwcap.h); the words as the
       // auxv-probe read them from its startup stack, under the same qemu CPU.
@@ -146,7 +146,9 @@ describe(`${info.filename} on linux-arm64 (glibc) under qemu-user with ${nodePac
       const asimd = 1n << 1n;
       const want = `0x${(BigInt(probed.stack.AT_HWCAP) & ~asimd).toString(16)}`;
       const probe = path.join(pkg, 'prebuilds', 'linux-arm64', 'hwcap-probe');
-      const r = run(path.join(bin, 'npx'), ['hwcap', 'exec', '--json', '--drop', 'asimd', '--', probe], project, userEnv(bin), 300_000);
+      // The bin link npm made (npx resolves to it; npx hwcap show above goes through npx, whose own
+      // start under qemu-user costs about 10 s).
+      const r = run(path.join(project, 'node_modules', '.bin', 'hwcap'), ['exec', '--json', '--drop', 'asimd', '--', probe], project, userEnv(bin), 300_000);
       // --json prints the plan on stderr before the launcher runs.
       const line = r.stderr.split('\n').find((l) => l.startsWith('{"arch"'));
       expect(line, r.stderr).toBeDefined();
