@@ -13,6 +13,8 @@ sysroot=$work/sysroot
 apt_archs=(arm64)
 # shellcheck source=scripts/lib/apt-private.sh
 . "$(dirname "$0")/../lib/apt-private.sh"
+# shellcheck source=scripts/arm64/sysroot.sh
+. "$(dirname "$0")/sysroot.sh"
 
 log() { printf 'arm64: %s\n' "$*" >&2; }
 as_root() {
@@ -45,34 +47,10 @@ if [ -f "$stamp" ] && [ -x "$sysroot/usr/bin/node" ]; then
   exit 0
 fi
 
-apt_state_init
-log "updating the arm64 package lists (private apt state in $apt_root)"
-apt_update || exit 1
-
-# The closure of hard dependencies, resolved by apt-cache depends. Pre-Depends count;
-# virtual packages (shown as <name>) are resolved by apt to a real provider below.
-top=(nodejs coreutils)
-mapfile -t pkgs < <(apt-cache "${apt_opts[@]}" depends --recurse --no-recommends --no-suggests \
-    --no-conflicts --no-breaks --no-replaces --no-enhances "${top[@]}" \
-  | awk '/^[a-z0-9]/ { print $1 }' | sed 's/:arm64$//' | sort -u)
-[ ${#pkgs[@]} -gt 0 ] || { log "apt-cache depends found nothing for ${top[*]}"; exit 1; }
 # Node's headers for node-gyp, only when the host has none (build.sh looks in the same places);
 # the headers alone are needed, not libnode-dev's dependencies.
+extra=()
 nodedir=${npm_config_nodedir:-/usr}
-if [ ! -f "$nodedir/include/node/node_api.h" ] && [ ! -f /usr/include/node/node_api.h ]; then pkgs+=(libnode-dev); fi
-log "fetching ${#pkgs[@]} arm64 packages"
-( cd "$apt_root/debs" && apt-get "${apt_opts[@]}" download -qq "${pkgs[@]/%/:arm64}" ) >/dev/null
-
-rm -rf "$sysroot.tmp" && mkdir -p "$sysroot.tmp"
-for deb in "$apt_root"/debs/*.deb; do dpkg -x "$deb" "$sysroot.tmp"; done
-[ -x "$sysroot.tmp/usr/bin/node" ] || [ -e "$sysroot.tmp/usr/bin/nodejs" ] || { log "no usr/bin/node in the unpacked packages"; exit 1; }
-# Debian's nodejs ships usr/bin/node (older releases: nodejs); make both names exist.
-[ -e "$sysroot.tmp/usr/bin/node" ] || ln -s nodejs "$sysroot.tmp/usr/bin/node"
-# The stamp: the nodejs package first, then every package unpacked.
-{
-  dpkg-deb --show --showformat='${Package}:${Architecture} ${Version}\n' "$apt_root"/debs/nodejs_*.deb
-  for deb in "$apt_root"/debs/*.deb; do dpkg-deb --show --showformat='${Package}:${Architecture} ${Version}\n' "$deb"; done
-} > "$sysroot.tmp/.hwcap-sysroot"
-rm -rf "$sysroot" && mv "$sysroot.tmp" "$sysroot"
-rm -f "$apt_root"/debs/*.deb
+if [ ! -f "$nodedir/include/node/node_api.h" ] && [ ! -f /usr/include/node/node_api.h ]; then extra+=(libnode-dev); fi
+arm64_sysroot "$sysroot" nodejs coreutils -- "${extra[@]}"
 log "sysroot ready: $sysroot ($(head -n1 "$stamp"))"

@@ -1,15 +1,21 @@
 // The packed tarball as a user installs it on x86-64 glibc: `npm install ./hwcap-0.1.0.tgz` in a
 // fresh project with node, npm, npx and sh alone on PATH (no python3, make, cc, g++: no build is
-// possible), which runs the package's install script as any install does. There require('hwcap'),
+// possible), which runs the package's install script as any install does; a second install under
+// strace -f shows that nothing execs a compiler, make or python by a full path either (the machine
+// has them in /usr/bin). There require('hwcap'),
 // `npx hwcap`, a masked spawn and `hwcap exec` work with the prebuilt addon and launcher. For the
 // figures, the same tarball installed with --build-from-source (today's install: node-gyp) with
 // the machine's tools, and with --build-from-source and no tools, which must fail saying why.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TOOLS, freshProject, hostNpmDir, packInfo, record, run, toolsBin, userEnv, type Run } from '../support/packed-fixture';
+import { which } from '../support/helpers';
+import { BUILD_TOOLS, freshProject, hostNpmDir, packInfo, record, run, toolsBin, userEnv, work, type Run } from '../support/packed-fixture';
 
 const here = process.arch === 'x64' && process.platform === 'linux';
+const strace = which('strace');
+/** A compiler, assembler, linker, make, python or node-gyp, by the basename of what is exec'd. */
+const BUILD_EXEC = /^(cc|c\+\+|cpp|gcc|g\+\+|clang|clang\+\+|musl-gcc|cc1|cc1plus|collect2|as|ld|ld\.\w+|make|gmake|python|python[0-9.]+|node-gyp)(-[0-9.]+)?$|-linux-(gnu|musl)-/;
 const info = packInfo();
 let project = '';
 let bin = '';
@@ -47,6 +53,22 @@ describe.runIf(here)(`${info.filename} on linux-x64 (glibc), installed with no b
     const r = run('/bin/sh', ['-c', `for t in ${BUILD_TOOLS.join(' ')}; do command -v "$t"; done; exit 0`], project, userEnv(bin));
     expect(r.stdout).toBe('');
   });
+
+  it.skipIf(!strace)(
+    `an install traced with strace -f execs no compiler, make, python or node-gyp, though this machine has them${strace ? '' : ' (skipped: strace is not installed)'}`,
+    () => {
+      // PATH already reaches none of them; the trace shows that nothing runs one by a full path either.
+      const dir = freshProject('x64-traced');
+      const log = path.join(work, 'x64-traced.strace');
+      const r = run(strace!, ['-f', '-qq', '-s', '256', '-e', 'trace=execve,execveat', '-e', 'signal=none', '-o', log, path.join(bin, 'npm'), 'install', '--foreground-scripts', '--no-audit', '--no-fund', info.tarball], dir, userEnv(bin));
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toContain('hwcap: using the prebuilt binaries in prebuilds/linux-x64 (glibc)');
+      const execs = [...fs.readFileSync(log, 'utf8').matchAll(/execve(?:at)?\((?:\d+, )?"([^"]*)", \[([^\]]*)\]/g)].map((m) => ({ file: m[1]!, argv: m[2]! }));
+      // The trace saw the install script run (sh -c 'node scripts/install.js', then node).
+      expect(execs.some((e) => path.basename(e.file) === 'node' && e.argv.includes('"scripts/install.js"')), JSON.stringify(execs)).toBe(true);
+      expect(execs.filter((e) => BUILD_EXEC.test(path.basename(e.file)))).toEqual([]);
+    },
+  );
 
   it('npm install runs the install script, which takes the prebuilt binaries: no build/, the launcher still 0755', () => {
     expect(installed.status, installed.stdout + installed.stderr).toBe(0);
