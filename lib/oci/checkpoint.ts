@@ -11,6 +11,7 @@
 //   travels in config.json's io.hwcap.mask (podman's spec.dump) and in hwcap-mask.json of the
 //   image directory (podman's checkpoint/). If the checkpoint fails, or with --leave-running,
 //   the tree is stopped, thawed and adopted back; if that adopt fails, the container is killed.
+//   A container restored before has its CRIU configuration's leave-stopped taken out first.
 // restore: the saved mask is read from the bundle (or the image directory); a node that lacks a
 //   kept feature is refused before anything is restored; the bundle's mounts are made this
 //   node's (the launcher, a new filtered cpuinfo), CRIU is told to leave the tree stopped
@@ -126,6 +127,27 @@ async function takeBack(runtime: string, p: RuncArgv, id: string, pid: number, f
   }
 }
 
+const LEAVE_STOPPED = 'leave-stopped';
+const withoutLeaveStopped = (text: string): string =>
+  text
+    .split('\n')
+    .filter((l) => l.trim() !== LEAVE_STOPPED)
+    .join('\n');
+
+/**
+ * The CRIU configuration that a restore left for the container (org.criu.config naming this
+ * module's hwcap-criu.conf), without its leave-stopped: runc hands that file to CRIU's dump as
+ * well, which would then leave the dumped tree stopped in its frozen cgroup rather than end it
+ * (and runc, finding the container paused, would not delete it). The next restore adds it again.
+ */
+function dumpWithoutLeaveStopped(annotations: Record<string, string> | undefined): void {
+  const conf = annotations?.[CRIU_CONFIG_ANNOTATION];
+  if (!conf || path.basename(conf) !== CRIU_CONFIG_FILE || !fs.existsSync(conf)) return;
+  const text = fs.readFileSync(conf, 'utf8');
+  const kept = withoutLeaveStopped(text);
+  if (kept !== text) fs.writeFileSync(conf, kept);
+}
+
 export async function checkpoint(runtime: string, p: RuncArgv): Promise<number> {
   const id = p.positionals[0];
   if (id === undefined) return delegate(runtime, p.argv);
@@ -137,6 +159,7 @@ export async function checkpoint(runtime: string, p: RuncArgv): Promise<number> 
     throw new OciError('checkpoint', { message: '--pre-dump and --lazy-pages leave the tree running between steps; a masked container is not checkpointed that way', errno: 'EOPNOTSUPP' });
   }
   const pid = st.pid;
+  dumpWithoutLeaveStopped(st.annotations);
   const freezer = freezerOf(pid);
   let rules: string[] = [];
   let rel: Awaited<ReturnType<typeof release>>;
@@ -227,8 +250,10 @@ export async function restore(runtime: string, p: RuncArgv): Promise<number> {
   fs.writeFileSync(cpuinfo, filterCpuinfo(fs.readFileSync('/proc/cpuinfo', 'utf8'), mask.arch, mask.keep), { mode: 0o444 });
   const criuConf = path.join(bundle, CRIU_CONFIG_FILE);
   const theirs = config.annotations?.[CRIU_CONFIG_ANNOTATION];
-  const base = theirs && theirs !== criuConf && fs.existsSync(theirs) ? fs.readFileSync(theirs, 'utf8') : '';
-  fs.writeFileSync(criuConf, `${base}${base && !base.endsWith('\n') ? '\n' : ''}leave-stopped\n`);
+  // Their own configuration, or what this file held less leave-stopped (a restored container's own).
+  const own = theirs && theirs !== criuConf ? theirs : criuConf;
+  const base = fs.existsSync(own) ? withoutLeaveStopped(fs.readFileSync(own, 'utf8')) : '';
+  fs.writeFileSync(criuConf, `${base}${base && !base.endsWith('\n') ? '\n' : ''}${LEAVE_STOPPED}\n`);
   const mounts = (config.mounts ?? []).map((m) => {
     if (m.destination === mask.launcher) return { ...m, source: fs.realpathSync(launcherPath()) };
     if (m.destination === '/proc/cpuinfo') return { ...m, source: cpuinfo };
