@@ -15,14 +15,16 @@
 // restore: the saved mask is read from the bundle (or the image directory); a node that lacks a
 //   kept feature is refused before anything is restored; the bundle's mounts are made this
 //   node's (the launcher, a new filtered cpuinfo), CRIU is told to leave the tree stopped
-//   (org.criu.config: leave-stopped), the real runtime restores, and the tree is adopted: a new
-//   helper follows it and arms CPUID faulting in every thread before anything runs. If the
-//   adopt fails, the container is killed: it never runs unmasked.
+//   (org.criu.config: leave-stopped), the real runtime restores, the restored saved auxv is
+//   checked against the saved mask's words, and the tree is adopted: a new helper follows it and
+//   arms CPUID faulting in every thread before anything runs. If the check or the adopt fails,
+//   the container is killed: it never runs unmasked.
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FeatureSet } from '../core/features';
-import { adopt, HandoverError, release } from '../launcher/handover';
+import { decodeWords, FeatureSet } from '../core/features';
+import { WORD_KEYS, type HwcapWords } from '../core/words';
+import { adopt, HandoverError, release, savedWords } from '../launcher/handover';
 import { launcherPath } from '../launcher/paths';
 import { probeCpuidFault } from '../launcher/probes';
 import { CPUINFO_FILE, maskOf, type MaskRecord, type OciConfig } from './bundle';
@@ -230,6 +232,28 @@ function checkNode(mask: MaskRecord): void {
   }
 }
 
+/**
+ * Refuses a restored tree whose saved auxv (CRIU restores it byte for byte) shows a bit that the
+ * saved mask's launcher flags (--hwcap 0x… …) drop: the image and the mask are then not of the
+ * same container, and an adopt, which keeps what the saved auxv shows, would follow the tree with
+ * more than the saved mask keeps. A word the flags do not name was not masked.
+ */
+function checkRestoredAuxv(pid: number, mask: MaskRecord): void {
+  const saved = savedWords(pid);
+  const extra: Partial<HwcapWords> = {};
+  for (let i = 0; i < mask.flags.length; i++) {
+    const k = /^--(hwcap[234]?)$/.exec(mask.flags[i]!)?.[1] as keyof HwcapWords | undefined;
+    if (!k || !WORD_KEYS.includes(k)) continue;
+    const word = BigInt(mask.flags[i + 1] ?? 'none');
+    if ((saved[k] & ~word) !== 0n) extra[k] = saved[k] & ~word;
+  }
+  if (Object.keys(extra).length) {
+    const names = decodeWords(mask.arch, extra);
+    const shown = names.length ? names.join(' ') : Object.entries(extra).map(([k, v]) => `${k} 0x${v.toString(16)}`).join(' ');
+    throw new Error(`pid ${pid}'s restored auxv shows ${shown}, which the saved mask (io.hwcap.mask) drops: the checkpoint and the mask are not of the same container`);
+  }
+}
+
 export async function restore(runtime: string, p: RuncArgv): Promise<number> {
   const id = p.positionals[0];
   const bundle = path.resolve(opt(p, 'bundle', 'b') ?? '.');
@@ -268,6 +292,7 @@ export async function restore(runtime: string, p: RuncArgv): Promise<number> {
     const pidFile = opt(p, 'pid-file');
     pid = pidFile ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : containerState(runtime, p, id).pid;
     if (!pid) throw new Error('no pid');
+    checkRestoredAuxv(pid, mask);
     await adopt(pid, { cpuid: mask.cpuid, auxvOnly: mask.cpuid.length === 0, allowInit: true });
   } catch (e) {
     killContainer(runtime, p, id);
