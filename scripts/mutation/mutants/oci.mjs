@@ -93,4 +93,58 @@ export default [
     edits: [{ file: 'native/launcher/handover/release.c', find: '  hold_release_all(h, 1, !frozen);', replace: '  hold_release_all(h, 1, 0);' }],
     tests: [['test/launcher/release-hold.test.ts', 'throws']],
   },
+  {
+    name: 'oci-checkpoint-failure-not-taken-back',
+    claim: 'a masked container whose checkpoint fails (CRIU fails the dump) is taken back and runs on masked, followed, never left frozen or unfollowed',
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: '  if (status !== 0 || leave) {\n', replace: '  if (leave) {\n' }],
+    tests: [['test/oci/checkpoint.test.ts', 'after a checkpoint that CRIU fails']],
+  },
+  {
+    name: 'oci-checkpoint-leave-running-not-taken-back',
+    claim: 'a masked container checkpointed with --leave-running is taken back after the dump and runs on masked, followed',
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: '  if (status !== 0 || leave) {\n', replace: '  if (status !== 0) {\n' }],
+    tests: [['test/oci/checkpoint.test.ts', 'after a checkpoint with --leave-running']],
+  },
+  {
+    name: 'oci-checkpoint-freeze-failure-not-taken-back',
+    claim: "a masked container whose hold cannot be frozen is taken back and runs on masked, not left stopped and unfollowed by the helper that let go",
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: '      await takeBack(runtime, p, id, pid, freezer, rules, `the container could not be frozen (${why})`);\n', replace: '' }],
+    tests: [['test/oci/checkpoint.test.ts', 'when the freeze of its hold fails']],
+  },
+  {
+    name: 'oci-checkpoint-pre-dump-allowed',
+    claim: 'hwcap-runtime checkpoint --pre-dump of a masked container is refused before the helper or the real runtime is asked anything',
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: "  if (opt(p, 'pre-dump') === 'true' || opt(p, 'lazy-pages') === 'true') {\n", replace: "  if (opt(p, 'lazy-pages') === 'true') {\n" }],
+    tests: [['test/oci/checkpoint.test.ts', 'before its helper or the real runtime is asked anything']],
+  },
+  {
+    name: 'oci-checkpoint-lazy-pages-allowed',
+    claim: 'hwcap-runtime checkpoint --lazy-pages of a masked container is refused before the helper or the real runtime is asked anything',
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: "  if (opt(p, 'pre-dump') === 'true' || opt(p, 'lazy-pages') === 'true') {\n", replace: "  if (opt(p, 'pre-dump') === 'true') {\n" }],
+    tests: [['test/oci/checkpoint.test.ts', 'before its helper or the real runtime is asked anything']],
+  },
+  {
+    name: 'oci-checkpoint-dump-leave-stopped',
+    claim: "a checkpoint of a restored container ends its dumped tree and runc deletes it: the restore's leave-stopped is taken out of the CRIU configuration first",
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: '  dumpWithoutLeaveStopped(st.annotations);\n', replace: '' }],
+    tests: [['test/oci/checkpoint.test.ts', 'after a checkpoint with --leave-running']],
+  },
+  {
+    name: 'oci-restore-image-mask-ignored',
+    claim: "a restore reads the saved mask from the image directory's hwcap-mask.json when the bundle carries none, and takes the container back masked",
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: "    text = fs.readFileSync(path.join(images, MASK_FILE), 'utf8');\n", replace: "    text = fs.readFileSync(path.join(images, `${MASK_FILE}.ignored`), 'utf8');\n" }],
+    tests: [['test/oci/checkpoint.test.ts', "hwcap-mask.json alone"]],
+  },
+  {
+    name: 'oci-restore-auxv-unchecked',
+    claim: 'fail closed: a restored tree whose saved auxv shows a feature the saved mask drops is killed, not followed with more than the mask keeps',
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: '    checkRestoredAuxv(pid, mask);\n', replace: '' }],
+    tests: [['test/oci/checkpoint.test.ts', 'restored auxv shows a feature the saved mask drops']],
+  },
+  {
+    name: 'oci-restore-cpuid-rules-dropped',
+    claim: "a restore arms the saved CPUID rules again: the container's running threads and what it execs read CPUID masked",
+    edits: [{ file: 'lib/oci/checkpoint.ts', find: '    await adopt(pid, { cpuid: mask.cpuid, auxvOnly: mask.cpuid.length === 0, allowInit: true });\n', replace: '    await adopt(pid, { cpuid: [], auxvOnly: true, allowInit: true });\n' }],
+    tests: [['test/oci/checkpoint.test.ts', 'masks CPUID again after each restore']],
+  },
 ];
