@@ -147,4 +147,10 @@ export default [
     edits: [{ file: 'lib/oci/checkpoint.ts', find: '    await adopt(pid, { cpuid: mask.cpuid, auxvOnly: mask.cpuid.length === 0, allowInit: true });\n', replace: '    await adopt(pid, { cpuid: [], auxvOnly: true, allowInit: true });\n' }],
     tests: [['test/oci/checkpoint.test.ts', 'masks CPUID again after each restore']],
   },
+  {
+    name: 'oci-adopt-from-rules-dropped',
+    claim: "hwcap adopt --from FILE arms the CPUID rules that release --save wrote, across a real CRIU dump and restore",
+    edits: [{ file: 'lib/cli/verbs/adopt.ts', find: '      values.cpuid = readHandover(h, values.from).cpuid;\n', replace: '      values.cpuid = readHandover(h, values.from).cpuid.slice(0, 0);\n' }],
+    tests: [['test/criu/handover-file.test.ts', 'CPUID: the saved rules armed again']],
+  },
 ];
