@@ -59,7 +59,7 @@ const COUNTER = ['/bin/sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tm
 let dir = '';
 let rootfs = '';
 /** Why the CPUID loop (test/criu/fixtures/cpuid-loop.c, static) is not in the rootfs, or ''. */
-let loopSkip = '';
+const loopSkip = os.arch() !== 'x64' ? ' (skipped: the CPUID loop is x86-64 only)' : !muslGcc ? ' (skipped: no musl-gcc to link the CPUID loop statically)' : '';
 const env = () => ({ ...process.env, PATH, HWCAP_NODE: process.execPath });
 
 const hostTracer = (pid: number): number => Number(/\nTracerPid:\t(\d+)\n/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? -1);
@@ -71,9 +71,8 @@ beforeAll(() => {
   rootfs = makeRootfs(path.join(dir, 'rootfs'));
   // The container's pid 1 of the CPUID case: two threads that each run CPUID leaf 7 every 10 ms
   // and write what they saw, and whether faulting is armed in them, to /tmp/main and /tmp/thread.
-  if (os.arch() !== 'x64' || !muslGcc) loopSkip = ' (skipped: no musl-gcc to link the CPUID loop statically)';
-  else {
-    const r = cp.spawnSync(muslGcc, ['-static', '-O2', '-pthread', '-o', path.join(rootfs, 'bin', 'cpuid-loop'), path.join(repoRoot, 'test', 'criu', 'fixtures', 'cpuid-loop.c')], { encoding: 'utf8' });
+  if (!loopSkip) {
+    const r = cp.spawnSync(muslGcc!, ['-static', '-O2', '-pthread', '-o', path.join(rootfs, 'bin', 'cpuid-loop'), path.join(repoRoot, 'test', 'criu', 'fixtures', 'cpuid-loop.c')], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`musl-gcc cpuid-loop.c: ${r.stderr}`);
   }
 });

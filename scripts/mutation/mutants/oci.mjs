@@ -67,7 +67,7 @@ export default [
     name: 'oci-restore-adopt-failure-not-killed',
     claim: 'fail closed: a restored container whose adopt fails is killed, never left to run (or wait) unmasked',
     edits: [{ file: 'lib/oci/checkpoint.ts', find: '    killContainer(runtime, p, id);\n    throw new OciError(\'adopt\', { message: `the restored container', replace: '    throw new OciError(\'adopt\', { message: `the restored container' }],
-    tests: [['test/oci/checkpoint.test.ts', 'kills the restored container when the adopt fails']],
+    tests: [['test/oci/checkpoint.test.ts', 'restored auxv shows a feature the saved mask drops'], ['test/oci/checkpoint.test.ts', 'kills the restored container when the adopt fails']],
   },
   {
     name: 'oci-adopt-from-node-lacks-ignored',
@@ -152,5 +152,11 @@ export default [
     claim: "hwcap adopt --from FILE arms the CPUID rules that release --save wrote, across a real CRIU dump and restore",
     edits: [{ file: 'lib/cli/verbs/adopt.ts', find: '      values.cpuid = readHandover(h, values.from).cpuid;\n', replace: '      values.cpuid = readHandover(h, values.from).cpuid.slice(0, 0);\n' }],
     tests: [['test/criu/handover-file.test.ts', 'CPUID: the saved rules armed again']],
+  },
+  {
+    name: 'oci-adopt-from-ignored',
+    claim: 'hwcap adopt --from FILE alone takes back a tree restored by CRIU: the file gives adopt what it needs',
+    edits: [{ file: 'lib/cli/verbs/adopt.ts', find: '      values.cpuid = readHandover(h, values.from).cpuid;\n', replace: '      readHandover(h, values.from);\n' }],
+    tests: [['test/criu/handover-file.test.ts', 'auxv only: what the restored tree execs sees the saved mask']],
   },
 ];
