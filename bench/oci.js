@@ -5,7 +5,9 @@
 //                    (the pass-through path: the shell front execs runc, node never starts)
 //   oci-podman-true  a masked `podman run --rm … /bin/true` against a plain one (both runc)
 //   oci-checkpoint-restore  `podman container checkpoint` then `restore` (in place, CRIU 4.1.1) of a
-//                    masked container against the same of a plain one
+//                    masked container against the same of a plain one; then each step on its own:
+//   oci-checkpoint   the `podman container checkpoint` of each cycle (release, freeze, dump)
+//   oci-restore      the `podman container restore` of each cycle (node check, restore, adopt)
 // Containers use a private runc root and private podman storage; the image is `podman import`
 // of a busybox rootfs, as in test/oci.
 const cp = require('node:child_process');
@@ -125,7 +127,7 @@ async function benchOci({ row, scale, only, quick }) {
         cp.spawnSync(podman, [...g, 'rmi', '--force', 'localhost/hwcap-bench:1'], { stdio: 'ignore' });
       }
     }
-    if (want('oci-checkpoint-restore')) {
+    if (['oci-checkpoint-restore', 'oci-checkpoint', 'oci-restore'].some(want)) {
       const criu = [process.env.HWCAP_CRIU_DIR && path.join(process.env.HWCAP_CRIU_DIR, 'bin', 'criu'), path.join(root, '.criu', 'bin', 'criu')].find((f) => f && fs.existsSync(f));
       if (!runc || !podman || !criu || !fs.existsSync('/bin/busybox')) row({ id: 'oci-checkpoint-restore', what: 'checkpoint and restore, masked against plain', notMeasured: 'no podman, runc, CRIU 4.1.1 (.criu/ or HWCAP_CRIU_DIR) or static busybox here' });
       else {
@@ -140,7 +142,8 @@ async function benchOci({ row, scale, only, quick }) {
           cp.execFileSync(podman, [...g, 'run', '-d', '--name', name, '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', ...extra, 'localhost/hwcap-bench-cr:1', '/bin/sleep', '100000'], { env: crEnv, stdio: 'ignore' });
         start('masked', ['--runtime', runtimeBin, ...ann]);
         start('plain', ['--runtime', runc]);
-        const cycle = (name) => ms(() => cp.spawnSync(podman, [...g, 'container', 'checkpoint', name], { env: crEnv })) + ms(() => cp.spawnSync(podman, [...g, 'container', 'restore', name], { env: crEnv }));
+        /** One cycle: the checkpoint's and the restore's milliseconds. */
+        const cycle = (name) => [ms(() => cp.spawnSync(podman, [...g, 'container', 'checkpoint', name], { env: crEnv })), ms(() => cp.spawnSync(podman, [...g, 'container', 'restore', name], { env: crEnv }))];
         try {
           const runs = scale(10, 1);
           const warm = quick ? 0 : 1;
@@ -153,21 +156,30 @@ async function benchOci({ row, scale, only, quick }) {
             masked.push(a);
             plain.push(b);
           }
-          const m = median(masked);
-          const p = median(plain);
-          row({
-            id: 'oci-checkpoint-restore',
-            what: `podman checkpoint + restore in place, masked (${ann.filter((x) => x !== '--annotation').join(' ')})`,
-            unit: 'ms',
-            candidate: m,
-            baseline: p,
-            baselineWhat: 'the same of a plain container',
-            ratio: m / p,
-            target: 'ratio <= 1.5',
-            met: m / p <= 1.5,
-            notes: [`median of ${runs}, alternated; /bin/sleep as pid 1; release, freeze, dump / restore, adopt`],
-            detail: { masked, plain },
-          });
+          const mask = ann.filter((x) => x !== '--annotation').join(' ');
+          const steps = [
+            { id: 'oci-checkpoint-restore', what: `podman checkpoint + restore in place, masked (${mask})`, of: (c) => c[0] + c[1], notes: 'release, freeze, dump / restore, adopt', target: 'ratio <= 1.5' },
+            { id: 'oci-checkpoint', what: '  the checkpoint alone', of: (c) => c[0], notes: 'hwcap-runtime: node, release with the helper held, freeze, then runc checkpoint' },
+            { id: 'oci-restore', what: '  the restore alone', of: (c) => c[1], notes: 'hwcap-runtime: node, node check, bundle edit, runc restore (leave-stopped), adopt' },
+          ];
+          for (const st of steps) {
+            if (!want(st.id)) continue;
+            const m = median(masked.map(st.of));
+            const p = median(plain.map(st.of));
+            row({
+              id: st.id,
+              what: st.what,
+              unit: 'ms',
+              candidate: m,
+              baseline: p,
+              baselineWhat: 'the same of a plain container',
+              ratio: m / p,
+              target: st.target,
+              met: st.target ? m / p <= 1.5 : undefined,
+              notes: [`median of ${runs}, alternated; /bin/sleep as pid 1; ${st.notes}`],
+              detail: { masked: masked.map(st.of), plain: plain.map(st.of) },
+            });
+          }
         } finally {
           cp.spawnSync(podman, [...g, 'rm', '--all', '--force', '--time', '0'], { stdio: 'ignore' });
         }

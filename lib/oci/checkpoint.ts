@@ -11,17 +11,20 @@
 //   travels in config.json's io.hwcap.mask (podman's spec.dump) and in hwcap-mask.json of the
 //   image directory (podman's checkpoint/). If the checkpoint fails, or with --leave-running,
 //   the tree is stopped, thawed and adopted back; if that adopt fails, the container is killed.
+//   A container restored before has its CRIU configuration's leave-stopped taken out first.
 // restore: the saved mask is read from the bundle (or the image directory); a node that lacks a
 //   kept feature is refused before anything is restored; the bundle's mounts are made this
 //   node's (the launcher, a new filtered cpuinfo), CRIU is told to leave the tree stopped
-//   (org.criu.config: leave-stopped), the real runtime restores, and the tree is adopted: a new
-//   helper follows it and arms CPUID faulting in every thread before anything runs. If the
-//   adopt fails, the container is killed: it never runs unmasked.
+//   (org.criu.config: leave-stopped), the real runtime restores, the restored saved auxv is
+//   checked against the saved mask's words, and the tree is adopted: a new helper follows it and
+//   arms CPUID faulting in every thread before anything runs. If the check or the adopt fails,
+//   the container is killed: it never runs unmasked.
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FeatureSet } from '../core/features';
-import { adopt, HandoverError, release } from '../launcher/handover';
+import { decodeWords, FeatureSet } from '../core/features';
+import { WORD_KEYS, type HwcapWords } from '../core/words';
+import { adopt, HandoverError, release, savedWords } from '../launcher/handover';
 import { launcherPath } from '../launcher/paths';
 import { probeCpuidFault } from '../launcher/probes';
 import { CPUINFO_FILE, maskOf, type MaskRecord, type OciConfig } from './bundle';
@@ -126,6 +129,27 @@ async function takeBack(runtime: string, p: RuncArgv, id: string, pid: number, f
   }
 }
 
+const LEAVE_STOPPED = 'leave-stopped';
+const withoutLeaveStopped = (text: string): string =>
+  text
+    .split('\n')
+    .filter((l) => l.trim() !== LEAVE_STOPPED)
+    .join('\n');
+
+/**
+ * The CRIU configuration that a restore left for the container (org.criu.config naming this
+ * module's hwcap-criu.conf), without its leave-stopped: runc hands that file to CRIU's dump as
+ * well, which would then leave the dumped tree stopped in its frozen cgroup rather than end it
+ * (and runc, finding the container paused, would not delete it). The next restore adds it again.
+ */
+function dumpWithoutLeaveStopped(annotations: Record<string, string> | undefined): void {
+  const conf = annotations?.[CRIU_CONFIG_ANNOTATION];
+  if (!conf || path.basename(conf) !== CRIU_CONFIG_FILE || !fs.existsSync(conf)) return;
+  const text = fs.readFileSync(conf, 'utf8');
+  const kept = withoutLeaveStopped(text);
+  if (kept !== text) fs.writeFileSync(conf, kept);
+}
+
 export async function checkpoint(runtime: string, p: RuncArgv): Promise<number> {
   const id = p.positionals[0];
   if (id === undefined) return delegate(runtime, p.argv);
@@ -137,6 +161,7 @@ export async function checkpoint(runtime: string, p: RuncArgv): Promise<number> 
     throw new OciError('checkpoint', { message: '--pre-dump and --lazy-pages leave the tree running between steps; a masked container is not checkpointed that way', errno: 'EOPNOTSUPP' });
   }
   const pid = st.pid;
+  dumpWithoutLeaveStopped(st.annotations);
   const freezer = freezerOf(pid);
   let rules: string[] = [];
   let rel: Awaited<ReturnType<typeof release>>;
@@ -207,6 +232,28 @@ function checkNode(mask: MaskRecord): void {
   }
 }
 
+/**
+ * Refuses a restored tree whose saved auxv (CRIU restores it byte for byte) shows a bit that the
+ * saved mask's launcher flags (--hwcap 0x… …) drop: the image and the mask are then not of the
+ * same container, and an adopt, which keeps what the saved auxv shows, would follow the tree with
+ * more than the saved mask keeps. A word the flags do not name was not masked.
+ */
+function checkRestoredAuxv(pid: number, mask: MaskRecord): void {
+  const saved = savedWords(pid);
+  const extra: Partial<HwcapWords> = {};
+  for (let i = 0; i < mask.flags.length; i++) {
+    const k = /^--(hwcap[234]?)$/.exec(mask.flags[i]!)?.[1] as keyof HwcapWords | undefined;
+    if (!k || !WORD_KEYS.includes(k)) continue;
+    const word = BigInt(mask.flags[i + 1] ?? 'none');
+    if ((saved[k] & ~word) !== 0n) extra[k] = saved[k] & ~word;
+  }
+  if (Object.keys(extra).length) {
+    const names = decodeWords(mask.arch, extra);
+    const shown = names.length ? names.join(' ') : Object.entries(extra).map(([k, v]) => `${k} 0x${v.toString(16)}`).join(' ');
+    throw new Error(`pid ${pid}'s restored auxv shows ${shown}, which the saved mask (io.hwcap.mask) drops: the checkpoint and the mask are not of the same container`);
+  }
+}
+
 export async function restore(runtime: string, p: RuncArgv): Promise<number> {
   const id = p.positionals[0];
   const bundle = path.resolve(opt(p, 'bundle', 'b') ?? '.');
@@ -227,8 +274,10 @@ export async function restore(runtime: string, p: RuncArgv): Promise<number> {
   fs.writeFileSync(cpuinfo, filterCpuinfo(fs.readFileSync('/proc/cpuinfo', 'utf8'), mask.arch, mask.keep), { mode: 0o444 });
   const criuConf = path.join(bundle, CRIU_CONFIG_FILE);
   const theirs = config.annotations?.[CRIU_CONFIG_ANNOTATION];
-  const base = theirs && theirs !== criuConf && fs.existsSync(theirs) ? fs.readFileSync(theirs, 'utf8') : '';
-  fs.writeFileSync(criuConf, `${base}${base && !base.endsWith('\n') ? '\n' : ''}leave-stopped\n`);
+  // Their own configuration, or what this file held less leave-stopped (a restored container's own).
+  const own = theirs && theirs !== criuConf ? theirs : criuConf;
+  const base = fs.existsSync(own) ? withoutLeaveStopped(fs.readFileSync(own, 'utf8')) : '';
+  fs.writeFileSync(criuConf, `${base}${base && !base.endsWith('\n') ? '\n' : ''}${LEAVE_STOPPED}\n`);
   const mounts = (config.mounts ?? []).map((m) => {
     if (m.destination === mask.launcher) return { ...m, source: fs.realpathSync(launcherPath()) };
     if (m.destination === '/proc/cpuinfo') return { ...m, source: cpuinfo };
@@ -243,6 +292,7 @@ export async function restore(runtime: string, p: RuncArgv): Promise<number> {
     const pidFile = opt(p, 'pid-file');
     pid = pidFile ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : containerState(runtime, p, id).pid;
     if (!pid) throw new Error('no pid');
+    checkRestoredAuxv(pid, mask);
     await adopt(pid, { cpuid: mask.cpuid, auxvOnly: mask.cpuid.length === 0, allowInit: true });
   } catch (e) {
     killContainer(runtime, p, id);
