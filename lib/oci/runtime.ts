@@ -228,20 +228,29 @@ async function exec(runtime: string, p: RuncArgv): Promise<number> {
       fs.rmSync(file, { force: true });
     }
   }
-  // The args form: the launcher in front of the command; the knobs as -e options (the
-  // container's environment and the given -e merged AND only).
+  // The args form: the launcher in front of the command. runc gives the process the
+  // container's environment (the knobs already merged into it at create) and then the given
+  // --env; a given --env of a knob's variable is narrowed by the knob (envOptions).
   const command = p.positionals.slice(1);
   if (command.length === 0) return delegate(runtime, p.argv);
   const knobs = envOptions(mask, p);
   return delegate(runtime, [...p.argv.slice(0, p.positionalAt), ...knobs, id, ...maskedArgs(mask, command)]);
 }
 
-/** -e K=V for each runtime knob, merged with what the exec's -e options and the container set. */
+/**
+ * --env K=V, after the given ones (runc takes the last), for each runtime knob's variable that the
+ * exec's own --env/-e sets: that value merged with the knob, AND only. The variables it does not
+ * set come from the container's process.env, where create merged the knobs: giving the bare
+ * knob again would replace what the image set (its GLIBC_TUNABLES, or an OPENSSL_ia32cap that
+ * turns more off) with less.
+ */
 function envOptions(mask: MaskRecord, p: RuncArgv): string[] {
-  if (Object.keys(mask.env).length === 0) return [];
   const given = [...(p.options.get('env') ?? []), ...(p.options.get('e') ?? [])];
-  const merged = mergeEnvList(given, mask.env, 'exec --env');
-  return merged.filter((kv) => kv.slice(0, kv.indexOf('=')) in mask.env).flatMap((kv) => ['--env', kv]);
+  const name = (kv: string) => kv.slice(0, Math.max(0, kv.indexOf('=')));
+  const knobs = Object.fromEntries(Object.entries(mask.env).filter(([k]) => given.some((kv) => name(kv) === k)));
+  if (Object.keys(knobs).length === 0) return [];
+  const merged = mergeEnvList(given, knobs, 'exec --env');
+  return merged.filter((kv) => name(kv) in knobs).flatMap((kv) => ['--env', kv]);
 }
 
 function replaceOption(p: RuncArgv, long: string, short: string, value: string): string[] {

@@ -150,6 +150,42 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     expect(flagLines).toBeGreaterThan(0);
   });
 
+  const hasAvx2 = FeatureSet.current().has('avx2');
+  it.skipIf(!hasAvx2)(`merges the runtime knobs (io.hwcap.runtime-env) into pid 1's environment and exec's (both forms), narrowing what the image and exec set${hasAvx2 ? '' : ' (skipped: this CPU lacks avx2, the feature whose knobs it checks)'}`, () => {
+    // pid 1's environment as its program reads it: busybox's static glibc, reading GLIBC_TUNABLES,
+    // writes NULs into its own copy of the variable, so /proc/1/environ no longer shows it whole.
+    const b = bundle({
+      args: ['/bin/sh', '-c', 'env > /tmp/env1; exec sleep 1000'],
+      annotations: { 'io.hwcap.drop': 'avx2', 'io.hwcap.auxv-only': 'true', 'io.hwcap.runtime-env': 'true' },
+      env: ['GLIBC_TUNABLES=glibc.malloc.check=1', 'GODEBUG=http2client=0'],
+    });
+    const r = runtime(root, ['run', '--detach', '--bundle', b.dir, b.id]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const vars = (text: string, sep: string) => text.split(sep).filter((kv) => /^(GLIBC_TUNABLES|GODEBUG|OPENSSL_ia32cap|DOTNET_EnableAVX2|NPY_DISABLE_CPU_FEATURES)=/.test(kv)).sort();
+    // The image's own settings stay, and the knobs only turn avx2 (and what needs it) off.
+    const pid1 = vars(waitFile(b.id, '/tmp/env1'), '\n');
+    expect(pid1).toHaveLength(5);
+    expect(pid1.find((kv) => kv.startsWith('GLIBC_TUNABLES='))).toMatch(/^GLIBC_TUNABLES=glibc\.malloc\.check=1:glibc\.cpu\.hwcaps=-AVX2(,|$)/);
+    expect(pid1.find((kv) => kv.startsWith('GODEBUG='))).toMatch(/^GODEBUG=http2client=0,cpu\.avx2=off(,|$)/);
+    expect(pid1).toContain('DOTNET_EnableAVX2=0');
+    expect(pid1.find((kv) => kv.startsWith('NPY_DISABLE_CPU_FEATURES='))).toMatch(/(^|[ =])AVX2( |$)/);
+    // exec ID CMD inherits the container's environment; an --env of a knob's variable is narrowed too.
+    expect(vars(execIn(b.id, ['env']), '\n')).toEqual(pid1);
+    const narrowed = vars(runtime(root, ['exec', '--env', 'GLIBC_TUNABLES=glibc.malloc.check=2', b.id, 'env']).stdout, '\n');
+    expect(narrowed.find((kv) => kv.startsWith('GLIBC_TUNABLES='))).toMatch(/^GLIBC_TUNABLES=glibc\.malloc\.check=2:glibc\.cpu\.hwcaps=-AVX2(,|$)/);
+    expect(narrowed.filter((kv) => !kv.startsWith('GLIBC_TUNABLES='))).toEqual(pid1.filter((kv) => !kv.startsWith('GLIBC_TUNABLES=')));
+    // exec --process FILE (podman's and containerd's form): the spec's own environment, narrowed.
+    const proc = path.join(dir, `${b.id}-process.json`);
+    fs.writeFileSync(proc, JSON.stringify({ args: ['env'], cwd: '/', env: ['PATH=/bin', 'GODEBUG=x=1'], user: { uid: 0, gid: 0 } }));
+    const byFile = runtime(root, ['exec', '--process', proc, b.id]);
+    expect(byFile.stderr).toBe('');
+    const fromSpec = vars(byFile.stdout, '\n');
+    expect(fromSpec.find((kv) => kv.startsWith('GODEBUG='))).toMatch(/^GODEBUG=x=1,cpu\.avx2=off(,|$)/);
+    expect(fromSpec.find((kv) => kv.startsWith('GLIBC_TUNABLES='))).toMatch(/^GLIBC_TUNABLES=glibc\.cpu\.hwcaps=-AVX2(,|$)/);
+    expect(runtime(root, ['kill', b.id, 'KILL']).status).toBe(0);
+  });
+
   /** The name of drop7's bit (avx2 where this CPU has it): the CPUID feature the CPUID tests remove. */
   const cpuidDrop = () => catalog('x86_64').find((row) => row.word === 'CPUID.7.0:EBX' && 1 << row.bit === drop7)!.name;
   /** CPUID.7.0:EBX as a drop of cpuidDrop() leaves it: without that bit and every feature that implies it (avx2 takes avx512f …). */
