@@ -55,14 +55,8 @@ function flagName(a: string): string {
 
 /** Splits runc's command line. An option of create, run, exec, checkpoint or restore that runc 1.1 lacks is an error: it could hide the bundle or the command. */
 export function parseRuncArgv(argv: readonly string[]): RuncArgv {
-  const out: RuncArgv = { globals: [], options: new Map(), optionAt: new Map(), positionals: [], positionalAt: argv.length, argv: [...argv] };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('-') || a === '-') break;
-    out.globals.push(a);
-    if (!a.includes('=') && GLOBAL_VALUE.has(flagName(a)) && i + 1 < argv.length) out.globals.push(argv[++i]!);
-  }
+  const out = globalsOf(argv);
+  let i = out.positionalAt;
   if (i >= argv.length) return out;
   out.command = argv[i++];
   const table = COMMAND_OPTIONS[out.command!];
@@ -84,13 +78,27 @@ export function parseRuncArgv(argv: readonly string[]): RuncArgv {
       else if (i + 1 < argv.length) {
         add(argv[i + 1]!, i + 1);
         i++;
-      } else throw new OciError('usage', { message: `${out.command}: option ${a} needs a value`, source: a });
+      } else throw new OciError('usage', { message: `option ${a} needs a value`, source: a });
     } else if (table.bool.includes(name)) add(a.includes('=') ? a.slice(a.indexOf('=') + 1) : 'true', -1);
     else if (name === 'h' || name === 'help') add('true', -1);
-    else throw new OciError('usage', { message: `${out.command}: unknown option ${a}`, hint: "hwcap-runtime knows runc 1.1's options; a newer runtime's option is refused rather than misread", source: a });
+    else throw new OciError('usage', { message: `unknown option ${a}`, hint: "hwcap-runtime knows runc 1.1's options; a newer runtime's option is refused rather than misread", source: a });
   }
   out.positionalAt = i;
   out.positionals = argv.slice(i);
+  return out;
+}
+
+/** The global options and the command alone (positionalAt: the command's index): what a refusal of a command line that does not parse still names (and the --log it writes to). */
+function globalsOf(argv: readonly string[]): RuncArgv {
+  const out: RuncArgv = { globals: [], options: new Map(), optionAt: new Map(), positionals: [], positionalAt: argv.length, argv: [...argv] };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-') || a === '-') break;
+    out.globals.push(a);
+    if (!a.includes('=') && GLOBAL_VALUE.has(flagName(a)) && i + 1 < argv.length) out.globals.push(argv[++i]!);
+  }
+  out.positionalAt = i;
   return out;
 }
 
@@ -286,10 +294,13 @@ export async function main(argv: readonly string[], cr?: CheckpointCommands): Pr
     if (!cr) throw new OciError('usage', { message: `${p.command}: this entry of hwcap-runtime has no checkpoint or restore` });
     return p.command === 'checkpoint' ? await cr.checkpoint(runtime, p) : await cr.restore(runtime, p);
   } catch (e) {
+    // A command line that did not parse: its command and global options (--log) still named.
+    const g = globalsOf(argv);
+    const named = p ?? { ...g, command: argv[g.positionalAt] };
     if (!(e instanceof OciError)) {
       const x = e as Error;
-      return refuse(p ?? parseRuncArgv([]), new OciError('usage', { message: `${x.name}: ${x.message}`, hint: (x as { hint?: string }).hint }));
+      return refuse(named, new OciError('usage', { message: `${x.name}: ${x.message}`, hint: (x as { hint?: string }).hint }));
     }
-    return refuse(p ?? parseRuncArgv([]), e);
+    return refuse(named, e);
   }
 }

@@ -1,11 +1,20 @@
 // lib/oci without a container: the policy from annotations and the node's file, the edit of a
 // config.json and of a process spec, and /proc/cpuinfo's filter. The engines' tests
 // (runc.test.ts, engines.test.ts) run the same edit under real runtimes.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decidePolicy, editBundle, editConfig, editProcess, FeatureSet, filterCpuinfo, maskOf, OciError, policyFromAnnotations, readNodeConfig, type OciConfig } from '../../lib';
+import { parseRuncArgv } from '../../lib/oci/runtime';
 import { auxvDrop, tmp } from '../support/oci-fixture';
+
+// The CPUID-faulting probe as this file sets it: the real one unless a test says the node has no
+// faulting (the refusal of a CPUID mask there; this machine may well fault).
+const probe = vi.hoisted(() => ({ noFaulting: false }));
+vi.mock('../../lib/launcher/probes', async (real) => {
+  const m = await real<typeof import('../../lib/launcher/probes')>();
+  return { ...m, probeCpuidFault: () => (probe.noFaulting ? { ok: false, code: 'ENODEV', reason: 'arch_prctl(ARCH_SET_CPUID): ENODEV' } : m.probeCpuidFault()) };
+});
 
 const here = FeatureSet.current();
 const arch = here.arch;
@@ -142,6 +151,30 @@ describe('the edit', () => {
     expect(oci(() => editProcess({ args: [] }, e.mask))).toMatchObject({ reason: 'bundle', source: 'process.args' });
   });
 
+  it.skipIf(arch !== 'x86_64')('refuses to drop a security feature without io.hwcap.allow-security-masking, naming it (a node with pku)', () => {
+    const withPku = here.union(FeatureSet.fromNames(arch, ['pku']));
+    const e = oci(() => editConfig(config({ 'io.hwcap.drop': 'pku' }), { ...opts, here: withPku }));
+    expect(e).toMatchObject({ reason: 'security', code: 'EPERM', source: 'annotations', value: 'pku' });
+    expect(e.message).toBe('annotations: masking would drop security feature pku, which protects the container');
+    expect(e.hint).toMatch(/io\.hwcap\.allow-security-masking=true/);
+    const allowed = editConfig(config({ 'io.hwcap.drop': 'pku', 'io.hwcap.allow-security-masking': 'true' }), { ...opts, here: withPku })!;
+    expect(allowed.mask.keep).not.toContain('pku');
+    expect(allowed.mask.allowSecurityMasking).toBe(true);
+  });
+
+  it.skipIf(arch !== 'x86_64')('refuses a CPUID mask on a node whose CPUID does not fault, and takes an auxv-only one there', () => {
+    probe.noFaulting = true;
+    try {
+      const e = oci(() => editConfig(config({ 'io.hwcap.drop': drop.name }), opts));
+      expect(e).toMatchObject({ reason: 'cpuid-fault', code: 'ENODEV', source: 'annotations' });
+      expect(e.message).toBe('annotations: the mask removes CPUID features, and CPUID faulting does not work on this node (arch_prctl(ARCH_SET_CPUID): ENODEV)');
+      expect(e.hint).toMatch(/io\.hwcap\.auxv-only=true/);
+      expect(editConfig(config({ 'io.hwcap.drop': drop.name, 'io.hwcap.auxv-only': 'true' }), opts)!.mask.cpuid).toEqual([]);
+    } finally {
+      probe.noFaulting = false;
+    }
+  });
+
   it.skipIf(arch !== 'x86_64')('merges the runtime knobs into process.env AND only (io.hwcap.runtime-env)', () => {
     const avx2 = here.has('avx2');
     if (!avx2) return;
@@ -153,6 +186,21 @@ describe('the edit', () => {
     expect(env.find((kv) => kv.startsWith('GLIBC_TUNABLES='))).toMatch(/^GLIBC_TUNABLES=glibc\.malloc\.check=1:glibc\.cpu\.hwcaps=.*-AVX2/);
     expect(env.filter((kv) => kv.startsWith('GLIBC_TUNABLES='))).toHaveLength(1);
     expect(e.mask.env.GLIBC_TUNABLES).toBeDefined();
+  });
+});
+
+describe("runc's command line", () => {
+  it('refuses an option of create, run or exec that runc 1.1 lacks, and one without its value', () => {
+    for (const argv of [['create', '--newflag', 'x', 'id'], ['run', '--bundle', '/b', '--keep-going', 'id'], ['exec', '--pidfd-socket', '/s', 'id', 'true']]) {
+      const e = oci(() => parseRuncArgv(argv));
+      expect(e).toMatchObject({ reason: 'usage', source: argv.find((a) => a.startsWith('--') && !['--bundle'].includes(a)) });
+      expect(e.message).toMatch(/^unknown option --/);
+      expect(e.hint).toMatch(/runc 1\.1's options/);
+    }
+    expect(oci(() => parseRuncArgv(['create', '--bundle']))).toMatchObject({ reason: 'usage', message: 'option --bundle needs a value' });
+    // Every other command's options are runc's business: they pass through unread.
+    expect(parseRuncArgv(['--root', '/r', 'state', '--newflag', 'id'])).toMatchObject({ command: 'state', positionals: ['id'] });
+    expect(parseRuncArgv(['--root', '/r', 'create', '-b', '/b', '--pid-file=/p', 'id'])).toMatchObject({ command: 'create', positionals: ['id'], globals: ['--root', '/r'] });
   });
 });
 

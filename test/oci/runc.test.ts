@@ -41,6 +41,13 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     return { id, dir: makeBundle(path.join(dir, id), rootfs, o) };
   }
 
+  /** A node file (HWCAP_RUNTIME_CONFIG) written under the test's directory. */
+  function nodeFile(name: string, doc: unknown): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, typeof doc === 'string' ? doc : JSON.stringify(doc));
+    return file;
+  }
+
   /** runc exec through hwcap-runtime, retried while pid 1 is still starting. */
   function execIn(id: string, args: string[], env?: NodeJS.ProcessEnv): string {
     const r = runtime(root, ['exec', id, ...args], { env });
@@ -272,5 +279,28 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     expect(status).toMatch(/\nTracerPid:\t0\n/);
     expect(status).toMatch(/\nState:\tT \(stopped\)\n/);
     expect(runtime(root, ['kill', b.id, 'KILL']).status).toBe(0);
+  });
+
+  const NODE_BAD: [string, () => { env?: NodeJS.ProcessEnv; options?: string[] }, (file: string) => RegExp][] = [
+    ['a node file with an unknown feature', () => ({ env: { HWCAP_RUNTIME_CONFIG: nodeFile('node-bad.json', { schema: 'hwcap.runtime-config/1', policy: { drop: 'avx3' } }) } }), (f) => new RegExp(`${f.replace(/[.]/g, '\\.')}: policy\\.drop="avx3": unknown feature 'avx3'`)],
+    ['a node file that is not JSON', () => ({ env: { HWCAP_RUNTIME_CONFIG: nodeFile('node-notjson.json', '{"schema": ') } }), (f) => new RegExp(`node policy ${f.replace(/[.]/g, '\\.')}: not JSON`)],
+    ['a node file that HWCAP_RUNTIME_CONFIG names and that does not exist', () => ({ env: { HWCAP_RUNTIME_CONFIG: path.join(dir, 'node-missing.json') } }), (f) => new RegExp(`node policy ${f.replace(/[.]/g, '\\.')}: cannot read it: ENOENT`)],
+    ['an option runc 1.1 lacks', () => ({ options: ['--no-such-option', 'x'] }), () => /hwcap-runtime: create: unknown option --no-such-option\b/],
+  ];
+  it.each(NODE_BAD)('refuses %s before runc runs: the message names it, no container, config.json untouched', (_what, setup, message) => {
+    const { env, options } = setup();
+    const b = bundle({ args: ['/bin/true'] });
+    const before = fs.readFileSync(path.join(b.dir, 'config.json'));
+    const log = path.join(dir, `${b.id}.log`);
+    const r = runtime(root, ['create', ...(options ?? []), '--bundle', b.dir, b.id], { env, globals: ['--log', log, '--log-format', 'json'], timeout: 30_000 });
+    const want = message(env?.HWCAP_RUNTIME_CONFIG ?? '');
+    expect(r.status).toBe(1);
+    // The id where the command line parsed; an option it does not know hides where the id is.
+    if (!options) expect(r.stderr).toMatch(new RegExp(`^hwcap-runtime: create ${b.id}: `));
+    expect(r.stderr).toMatch(want);
+    expect((JSON.parse(fs.readFileSync(log, 'utf8')) as { msg: string }).msg).toMatch(want);
+    expect(fs.readFileSync(path.join(b.dir, 'config.json')).equals(before)).toBe(true);
+    expect(fs.readdirSync(b.dir)).toEqual(['config.json']);
+    expect(runtime(root, ['state', b.id], { real: true }).status).not.toBe(0);
   });
 });
