@@ -9,7 +9,7 @@ import { catalog, FeatureSet, hwcapWords } from '../../lib';
 import { cpuidFaulting, drop7, faultingSkip, reg, type ProbeView } from '../support/cpuid-fixture';
 import { repoRoot } from '../support/helpers';
 import { canPtrace } from '../support/mask-fixture';
-import { auxvDrop, killByCgroup, lackedFeature, makeBundle, makeRootfs, odHwcap, runcSkip, runtime, tmp, type BundleOptions } from '../support/oci-fixture';
+import { auxvDrop, killByCgroup, lackedFeature, makeBundle, makeRootfs, odHwcap, runc, runcSkip, runtime, tmp, type BundleOptions } from '../support/oci-fixture';
 
 // Real containers and CRIU on a shared machine: minutes under load, not the default 30 s.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -302,5 +302,22 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     expect(fs.readFileSync(path.join(b.dir, 'config.json')).equals(before)).toBe(true);
     expect(fs.readdirSync(b.dir)).toEqual(['config.json']);
     expect(runtime(root, ['state', b.id], { real: true }).status).not.toBe(0);
+  });
+
+  it('refuses every pass-through command too when HWCAP_RUNTIME_CONFIG names a file it cannot read, rather than hand it to runc', () => {
+    const b = bundle({ args: ['/bin/sleep', '1000'] });
+    expect(runtime(root, ['run', '--detach', '--bundle', b.dir, b.id]).status).toBe(0);
+    const missing = path.join(dir, 'node-gone.json');
+    const log = path.join(dir, `${b.id}.log`);
+    for (const args of [['state', b.id], ['kill', b.id, 'KILL'], ['delete', '--force', b.id], ['--version']]) {
+      const r = runtime(root, args, { env: { HWCAP_RUNTIME_CONFIG: missing }, globals: ['--log', log, '--log-format', 'json'] });
+      expect(r).toEqual({ status: 1, stdout: '', stderr: `hwcap-runtime: ${args[0]!.replace(/^--version$/, '(no command)')}: node policy ${missing} (HWCAP_RUNTIME_CONFIG): cannot read it\n` });
+    }
+    const logged = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { level: string; msg: string }));
+    expect(logged.map((l) => l.level)).toEqual(['error', 'error', 'error', 'error']);
+    expect(logged[0]!.msg).toBe(`hwcap-runtime: state: node policy ${missing} (HWCAP_RUNTIME_CONFIG): cannot read it`);
+    // Still running: nothing reached runc. $HWCAP_RUNTIME names the runtime without the file.
+    expect((JSON.parse(runtime(root, ['state', b.id], { env: { HWCAP_RUNTIME_CONFIG: missing, HWCAP_RUNTIME: runc } }).stdout) as { status: string }).status).toBe('running');
+    expect(runtime(root, ['kill', b.id, 'KILL']).status).toBe(0);
   });
 });
