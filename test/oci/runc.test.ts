@@ -41,6 +41,14 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     return { id, dir: makeBundle(path.join(dir, id), rootfs, o) };
   }
 
+  /** Changes the bundle's config.json in place (what BundleOptions does not set). */
+  function patchConfig(bundleDir: string, f: (c: { process: { rlimits?: { type: string; soft: number; hard: number }[] } }) => void): void {
+    const file = path.join(bundleDir, 'config.json');
+    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as { process: { rlimits?: { type: string; soft: number; hard: number }[] } };
+    f(c);
+    fs.writeFileSync(file, JSON.stringify(c, null, 2));
+  }
+
   /** A node file (HWCAP_RUNTIME_CONFIG) written under the test's directory. */
   function nodeFile(name: string, doc: unknown): string {
     const file = path.join(dir, name);
@@ -90,7 +98,7 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     expect(runtime(root, ['kill', b.id, 'KILL']).status).toBe(0);
   });
 
-  it('masks an auxv-only policy in pid 1, its children and exec (both forms); pid 1 keeps its argv, env, cwd and user', () => {
+  it('masks an auxv-only policy in pid 1, its children and exec (both forms); pid 1 keeps its argv, env, cwd, user and rlimits', () => {
     const drop = auxvDrop();
     const host = hwcapWords('process').hwcap;
     const b = bundle({
@@ -99,6 +107,13 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
       env: ['HWCAP_TEST_VAR=kept'],
       cwd: '/tmp',
       uid: 1000,
+    });
+    // Limits of no other process here, so that a launcher or helper that reset them shows.
+    patchConfig(b.dir, (c) => {
+      c.process.rlimits = [
+        { type: 'RLIMIT_NOFILE', soft: 517, hard: 743 },
+        { type: 'RLIMIT_CORE', soft: 4096, hard: 8192 },
+      ];
     });
     const r = runtime(root, ['run', '--detach', '--bundle', b.dir, b.id]);
     expect(r.stderr).toBe('');
@@ -121,6 +136,9 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     expect(execIn(b.id, ['cat', '/proc/1/environ']).split('\0')).toContain('HWCAP_TEST_VAR=kept');
     const status = execIn(b.id, ['cat', '/proc/1/status']);
     expect(status).toMatch(/\nUid:\t1000\t1000\t1000\t1000\n/);
+    const limits = execIn(b.id, ['cat', '/proc/1/limits']);
+    expect(limits).toMatch(/\nMax open files +517 +743 +files +\n/);
+    expect(limits).toMatch(/\nMax core file size +4096 +8192 +bytes +\n/);
     const tracer = /\nTracerPid:\t(\d+)\n/.exec(status)![1]!;
     expect(tracer).not.toBe('0');
     expect(execIn(b.id, ['cat', `/proc/${tracer}/comm`]).trim()).toBe('hwcap-exec-help');
@@ -265,11 +283,9 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     expect(runtime(root, ['state', b.id], { real: true }).status).not.toBe(0);
   });
 
-  it("hwcap release, run on the host, knows the container's helper at /.hwcap-exec and lets go of pid 1", () => {
-    const drop = auxvDrop();
-    const b = bundle({ args: ['/bin/sleep', '1000'], annotations: { 'io.hwcap.drop': drop.name, 'io.hwcap.auxv-only': 'true' } });
-    expect(runtime(root, ['run', '--detach', '--bundle', b.dir, b.id]).status).toBe(0);
-    const pid = (JSON.parse(runtime(root, ['state', b.id]).stdout) as { pid: number }).pid;
+  /** `hwcap release --json PID` from the host on the container's pid 1: the helper lets go, pid 1 is left stopped and untraced. */
+  function releaseFromHost(id: string, env?: NodeJS.ProcessEnv): void {
+    const pid = (JSON.parse(runtime(root, ['state', id], { env }).stdout) as { pid: number }).pid;
     for (let i = 0; i < 100 && /\nTracerPid:\t0\n/.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')); i++) cp.spawnSync('sleep', ['0.05']);
     const r = cp.spawnSync(process.execPath, [hwcapCli, 'release', '--json', String(pid)], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
@@ -278,7 +294,31 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     expect(status).toMatch(/\nTracerPid:\t0\n/);
     expect(status).toMatch(/\nState:\tT \(stopped\)\n/);
+  }
+
+  it("hwcap release, run on the host, knows the container's helper at /.hwcap-exec and lets go of pid 1", () => {
+    const drop = auxvDrop();
+    const b = bundle({ args: ['/bin/sleep', '1000'], annotations: { 'io.hwcap.drop': drop.name, 'io.hwcap.auxv-only': 'true' } });
+    expect(runtime(root, ['run', '--detach', '--bundle', b.dir, b.id]).status).toBe(0);
+    releaseFromHost(b.id);
     expect(runtime(root, ['kill', b.id, 'KILL']).status).toBe(0);
+  });
+
+  it("masks an unannotated container by the node file's policy, with the launcher at its launcherPath (/.hwcap/exec); hwcap release on the host knows that helper", () => {
+    const drop = auxvDrop();
+    const env = { HWCAP_RUNTIME_CONFIG: nodeFile('node-launcher-path.json', { schema: 'hwcap.runtime-config/1', runtime: runc, launcherPath: '/.hwcap/exec', policy: { drop: drop.name, 'auxv-only': true } }) };
+    const b = bundle({ args: ['/bin/sleep', '1000'] });
+    const r = runtime(root, ['run', '--detach', '--bundle', b.dir, b.id], { env });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(odHwcap(execIn(b.id, ['od', '-A', 'n', '-t', 'x8', '-v', '/proc/1/auxv'], env))).toBe(hwcapWords('process').hwcap & ~drop.bit);
+    const mounts = execIn(b.id, ['cat', '/proc/1/mountinfo'], env);
+    expect(mounts).toMatch(/ \/\.hwcap\/exec ro,/);
+    expect(mounts).not.toMatch(/ \/\.hwcap-exec /);
+    const tracer = /\nTracerPid:\t(\d+)\n/.exec(execIn(b.id, ['cat', '/proc/1/status'], env))![1]!;
+    expect(execIn(b.id, ['cat', `/proc/${tracer}/cmdline`], env).split('\0')[0]).toBe('/.hwcap/exec');
+    releaseFromHost(b.id, env);
+    expect(runtime(root, ['kill', b.id, 'KILL'], { env }).status).toBe(0);
   });
 
   const NODE_BAD: [string, () => { env?: NodeJS.ProcessEnv; options?: string[] }, (file: string) => RegExp][] = [
