@@ -81,6 +81,8 @@ function buildsOf(m) {
     }
     // Scripts that tests run as they are (scripts/install.js, scripts/prebuild.sh): nothing to rebuild.
     else if (/^scripts\/[^/]+\.(js|sh)$/.test(e.file)) continue;
+    // hwcap-runtime's shell front, which the tests run as it is: nothing to rebuild.
+    else if (e.file === 'bin/hwcap-runtime') continue;
     // Docs that tests read as they are: nothing to rebuild.
     else if (/^(docs\/[^/]+|README)\.md$/.test(e.file)) continue;
     else if (!e.file.startsWith('test/')) throw new Error(`${m.name}: no rule to rebuild after an edit of ${e.file}`);

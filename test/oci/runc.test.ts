@@ -344,6 +344,23 @@ describe.skipIf(runcSkip !== '')(`hwcap-runtime under runc${runcSkip}`, () => {
     expect(runtime(root, ['state', b.id], { real: true }).status).not.toBe(0);
   });
 
+  it("answers a masking command's --help from the real runtime without node (podman asks checkpoint --help before each checkpoint), and nothing else", () => {
+    // HWCAP_NODE=/bin/false: whatever reaches node fails with status 1 and says nothing.
+    const noNode = { HWCAP_NODE: '/bin/false' };
+    for (const cmd of ['create', 'run', 'exec', 'checkpoint', 'restore']) {
+      for (const help of ['--help', '-h']) {
+        const r = runtime(root, [cmd, help], { env: noNode });
+        expect(r, `${cmd} ${help}`).toEqual(runtime(root, [cmd, help], { real: true }));
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain(`runc ${cmd}`);
+      }
+      // A container id, or anything beside the help, is a command for node: it masks or refuses.
+      expect(runtime(root, [cmd, 'some-id'], { env: noNode })).toEqual({ status: 1, stdout: '', stderr: '' });
+      expect(runtime(root, [cmd, '--help', 'some-id'], { env: noNode })).toEqual({ status: 1, stdout: '', stderr: '' });
+      expect(runtime(root, [cmd, 'some-id', '--help'], { env: noNode })).toEqual({ status: 1, stdout: '', stderr: '' });
+    }
+  });
+
   it('refuses every pass-through command too when HWCAP_RUNTIME_CONFIG names a file it cannot read, rather than hand it to runc', () => {
     const b = bundle({ args: ['/bin/sleep', '1000'] });
     expect(runtime(root, ['run', '--detach', '--bundle', b.dir, b.id]).status).toBe(0);

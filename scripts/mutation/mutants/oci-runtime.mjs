@@ -51,4 +51,22 @@ export default [
     edits: [{ file: 'lib/oci/runtime.ts', find: '    const named = p ?? { ...g, command: argv[g.positionalAt] };\n', replace: '    const named = p ?? { ...g, globals: [], command: undefined };\n' }],
     tests: [['test/oci/runc.test.ts', 'refuses an option runc 1.1 lacks']],
   },
+  {
+    name: 'oci-front-help-to-node',
+    claim: "a masking command's --help alone (podman's checkpoint --help) goes from the shell front to the real runtime without starting node",
+    edits: [{ file: 'bin/hwcap-runtime', find: '    --help | -help | -h | --h) help_only=1 ;;\n', replace: '    --help | -help | -h | --h) help_only="" ;;\n' }],
+    tests: [['test/oci/runc.test.ts', 'help from the real runtime without node']],
+  },
+  {
+    name: 'oci-front-help-beside-an-id',
+    claim: 'a masking command with a container id always goes to node, even with --help beside it: only --help as the one argument skips node',
+    edits: [{ file: 'bin/hwcap-runtime', find: 'if [ -n "$cmd" ] && [ $(($# - at)) -eq 1 ]; then\n', replace: 'if [ -n "$cmd" ] && [ $(($# - at)) -ge 1 ]; then\n' }],
+    tests: [['test/oci/runc.test.ts', 'help from the real runtime without node']],
+  },
+  {
+    name: 'oci-front-unreadable-config-passes',
+    claim: 'the shell front refuses every command when HWCAP_RUNTIME_CONFIG names a file it cannot read, rather than hand state, kill or delete to runc',
+    edits: [{ file: 'bin/hwcap-runtime', find: '  if [ -n "${HWCAP_RUNTIME_CONFIG:-}" ] && ! {', replace: '  if false && ! {' }],
+    tests: [['test/oci/runc.test.ts', 'refuses every pass-through command too']],
+  },
 ];
