@@ -29,6 +29,24 @@ export default [
     tests: [[CLAIMS, 'refuses the escapes through int']],
   },
   {
+    name: 'tests2-seccomp-i386-clone3-number',
+    claim: "the seccomp filter's i386 table refuses clone3 (435) through int $0x80: an untraced child could exec unmasked",
+    edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: 'struct numbers i386 = {120, 435, 384,', replace: 'struct numbers i386 = {120, 0, 384,' }],
+    tests: [[CLAIMS, 'refuses the escapes through int']],
+  },
+  {
+    name: 'tests2-seccomp-i386-mask-numbers',
+    claim: "the seccomp filter's i386 table has the i386 mask calls: SIGSEGV blocked through int $0x80 rt_sigprocmask stays blocked across a trap",
+    edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: '{175, 126, 173, 119}', replace: '{-1, -1, -1, -1}' }],
+    tests: [[CLAIMS, 'rt_sigprocmask or sigprocmask']],
+  },
+  {
+    name: 'tests2-seccomp-i386-sigprocmask-number',
+    claim: "the seccomp filter's i386 table has the old sigprocmask (126) too: SIGSEGV blocked through it stays blocked across a trap",
+    edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: '{175, 126, 173, 119}', replace: '{175, -1, 173, 119}' }],
+    tests: [[CLAIMS, 'rt_sigprocmask or sigprocmask']],
+  },
+  {
     name: 'tests2-seccomp-x32-bit-kept',
     claim: 'the seccomp filter takes the x32 numbers (__X32_SYSCALL_BIT) as their x86-64 calls: clone(CLONE_UNTRACED) and ARCH_SET_CPUID through them are refused',
     edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: '  emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT));\n', replace: '' }],
