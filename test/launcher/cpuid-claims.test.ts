@@ -176,9 +176,11 @@ const spawnWays = [
 const fsgsbase = isX64 && (FeatureSet.current().words.hwcap2 & 2n) !== 0n && (leaf7(0)[1]! & 1) !== 0;
 /** AMD's mirror bits of CPUID.1:EDX in CPUID.80000001:EDX (AMD APM vol. 3, E.4.2) that this CPU sets in both. */
 const AMD_MIRROR = 0x0183f3ff;
+/** CPUID.1:EDX bits of the x86-64 baseline (fpu, cx8, cmov, mmx, fxsr): a set without one is refused (BelowBaselineError). */
+const FLOOR_EDX = (1 << 0) | (1 << 8) | (1 << 15) | (1 << 23) | (1 << 24);
 const mirrored = (() => {
   if (!host) return 0;
-  const both = reg(host.main['1'], 3) & reg(host.main['80000001'], 3) & AMD_MIRROR;
+  const both = reg(host.main['1'], 3) & reg(host.main['80000001'], 3) & AMD_MIRROR & ~FLOOR_EDX;
   return (both & -both) >>> 0;
 })();
 const mirroredName = mirrored ? catalog('x86_64').find((r) => r.word === 'AT_HWCAP' && 1 << r.bit === mirrored)?.name : undefined;
