@@ -10,6 +10,7 @@ const LAUNCHER = 'test/launcher/launcher.test.ts';
 const CPUID = 'test/launcher/cpuid.test.ts';
 const CPUID_RULES = 'test/launcher/cpuid-rules.test.ts';
 const NESTING = 'test/launcher/nesting.test.ts';
+const NNP = 'test/launcher/no-new-privs.test.ts';
 const HANDOVER = 'test/criu/handover.test.ts';
 
 export default [
@@ -242,6 +243,12 @@ export default [
     claim: 'a followed tree or a CPUID mask runs under the seccomp filter that refuses the escapes',
     edits: [{ file: 'native/launcher/handshake.c', find: 'int err = seccomp_filter_install(cpuid_mask_active(), &sc);', replace: 'int err = 0;' }],
     tests: [[CPUID, 'refuses CLONE_UNTRACED']],
+  },
+  {
+    name: 'c-seccomp-nnp-inverted',
+    claim: 'without CAP_SYS_ADMIN the filter is installed under no-new-privs (a set-user-ID program in the tree, released or not, gains nothing); with it, without',
+    edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: '  if (!has_cap_sys_admin()) {', replace: '  if (has_cap_sys_admin()) {' }],
+    tests: [[NNP, 'a followed tree as nobody'], [NNP, "the launcher's own user here"]],
   },
   {
     name: 'c-cpuid-filter-only-when-following',
