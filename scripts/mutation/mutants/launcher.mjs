@@ -281,6 +281,18 @@ export default [
     tests: [[CPUID, 'cpuid-unavailable: exit 125'], [CPUID, 'exits 125 with stage cpuid-fault']],
   },
   {
+    name: 'c-foreign-tracer-runs-unmasked',
+    claim: 'a launcher that a foreign tracer (strace, gdb, a ptrace parent) already traces fails closed: its program never runs unmasked',
+    edits: [{ file: 'native/launcher/handshake.c', find: '  if (err) refuse_traced(tracer, err);', replace: '  if (0) refuse_traced(tracer, err);' }],
+    tests: [[NESTING, 'a plain ptrace parent'], [NESTING, 'strace -f: 125']],
+  },
+  {
+    name: 'c-followed-tree-detached',
+    claim: 'the helper stays the tracer of every program of a followed tree, so a debugger or strace cannot attach to it',
+    edits: [{ file: 'native/launcher/follow.c', find: 'tracee_deliver_pending(pid, &pend, !s->c->follow && !s->c->cpuid);', replace: 'tracee_deliver_pending(pid, &pend, !s->c->cpuid);' }],
+    tests: [[NESTING, 'PTRACE_ATTACH and PTRACE_SEIZE'], [NESTING, 'strace -p']],
+  },
+  {
     name: 'c-nest-not-anded',
     claim: "nesting narrows: the subtree's mask is the tree's AND the inner request's, never the inner alone",
     edits: [{ file: 'native/launcher/nest/nest.c', find: 'now[w] = cur[w] & req.keep[w];', replace: 'now[w] = req.keep[w];' }],
