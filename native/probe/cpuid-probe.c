@@ -16,8 +16,10 @@
  *                       SIGSEGV handler installed: the handler and the masks after
  *     --escape-wide     arch_prctl(ARCH_SET_CPUID, 1UL << 32) (nonzero only in its high half), then CPUID
  *     --escape-compat   the escapes through the other entry points: int $0x80 (the i386 table) from this
- *                       64-bit process, clone(CLONE_UNTRACED), arch_prctl(ARCH_SET_CPUID, 1) and
- *                       signal(SIGSEGV, SIG_IGN), where int $0x80 works ("i386": false where the
+ *                       64-bit process, clone(CLONE_UNTRACED), clone3(CLONE_UNTRACED),
+ *                       arch_prctl(ARCH_SET_CPUID, 1) and signal(SIGSEGV, SIG_IGN), and SIGSEGV blocked
+ *                       through rt_sigprocmask and sigprocmask, then a CPUID: [blocked by the call,
+ *                       still blocked after the CPUID], where int $0x80 works ("i386": false where the
  *                       kernel has no IA32 emulation); and the x32 numbers (__X32_SYSCALL_BIT) where the
  *                       kernel has x32 (x32 getpid answers; ENOSYS where it has not); then CPUID
  *     --unblock-segv    SIGSEGV blocked with SIG_BLOCK, then unblocked with SIG_UNBLOCK, then CPUID: SigBlk
@@ -268,17 +270,53 @@ static int ia32_works(void) {
   return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+/* Whether this thread blocks SIGSEGV now, from /proc/thread-self/status. */
+static int segv_blocked(void) { return (status_field("SigBlk:") >> (SIGSEGV - 1)) & 1; }
+
+/*
+ * SIGSEGV blocked through an i386 mask call (nr 175 rt_sigprocmask, or 126 sigprocmask, whose set is
+ * one 32-bit word), then a CPUID: out[0] whether the call blocked it, out[1] whether it is still
+ * blocked after the CPUID. `set` is below 4 GiB. Unblocked again after.
+ */
+static void i386_block_segv(long nr, uint32_t *set, int out[2]) {
+  set[0] = 1u << (SIGSEGV - 1);
+  set[1] = 0;
+  long ret =
+      nr == 175 ? int80(175, SIG_BLOCK, (long)(uintptr_t)set, 0, 8, 0) : int80(126, SIG_BLOCK, (long)(uintptr_t)set, 0, 0, 0);
+  out[0] = ret == 0 && segv_blocked();
+  uint32_t r[4];
+  cpuid(1, 0, r);
+  out[1] = segv_blocked();
+  sigset_t segv;
+  sigemptyset(&segv);
+  sigaddset(&segv, SIGSEGV);
+  sigprocmask(SIG_UNBLOCK, &segv, NULL);
+}
+
 static int mode_escape_compat(void) {
-  /* i386: clone 120 (flags in ebx; stack 0 is the parent's, as fork), arch_prctl 384, signal 48. */
+  /* i386: clone 120 (flags in ebx; stack 0 is the parent's, as fork), clone3 435 (struct clone_args,
+   * below 4 GiB), arch_prctl 384, signal 48; the mask calls rt_sigprocmask 175 and sigprocmask 126. */
   int ia32 = ia32_works();
-  long c = 0, set = 0, sig = 0;
+  long c = 0, c3 = 0, set = 0, sig = 0;
+  int rt[2] = {0, 0}, old[2] = {0, 0};
+  uint64_t *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  if (low == MAP_FAILED) return 2;
   if (ia32) {
     c = int80(120, 0x00800000 | SIGCHLD, 0, 0, 0, 0);
     if (c == 0) _exit(0);
     if (c > 0) waitpid((pid_t)c, NULL, 0);
+    /* clone_args (include/uapi/linux/sched.h, CLONE_ARGS_SIZE_VER0 64): flags CLONE_UNTRACED, exit_signal SIGCHLD. */
+    memset(low, 0, 64);
+    low[0] = 0x00800000;
+    low[4] = SIGCHLD;
+    c3 = int80(435, (long)(uintptr_t)low, 64, 0, 0, 0);
+    if (c3 == 0) _exit(0);
+    if (c3 > 0) waitpid((pid_t)c3, NULL, 0);
     set = int80(384, 0x1012, 1, 0, 0, 0);
     sig = int80(48, SIGSEGV, 1 /* SIG_IGN */, 0, 0, 0);
     if (sig >= 0) int80(48, SIGSEGV, 0 /* SIG_DFL */, 0, 0, 0);
+    i386_block_segv(175, (uint32_t *)(low + 8), rt);
+    i386_block_segv(126, (uint32_t *)(low + 8), old);
   }
   /* x32: getpid 39 tells whether the kernel takes x32 calls at all; clone 56, arch_prctl 158. */
   long x32 = syscall(X32_BIT | 39);
@@ -292,9 +330,11 @@ static int mode_escape_compat(void) {
   uint32_t r[4];
   cpuid(7, 0, r);
   printf(
-      "{\"i386\":%s,\"i386Clone\":%ld,\"i386SetCpuid\":%ld,\"i386SignalSegv\":%ld,\"x32Getpid\":%ld,\"x32GetpidErrno\":%d,"
+      "{\"i386\":%s,\"i386Clone\":%ld,\"i386Clone3\":%ld,\"i386SetCpuid\":%ld,\"i386SignalSegv\":%ld,"
+      "\"i386RtSigprocmask\":[%s,%s],\"i386Sigprocmask\":[%s,%s],\"x32Getpid\":%ld,\"x32GetpidErrno\":%d,"
       "\"x32Clone\":%ld,\"x32CloneErrno\":%d,\"x32SetCpuid\":%ld,\"x32SetCpuidErrno\":%d,\"leaf7ebx\":\"%08x\"}\n",
-      ia32 ? "true" : "false", c, set, sig, x32, x32_errno, xc, xc_errno, xset, xset_errno, r[1]);
+      ia32 ? "true" : "false", c, c3, set, sig, rt[0] ? "true" : "false", rt[1] ? "true" : "false", old[0] ? "true" : "false",
+      old[1] ? "true" : "false", x32, x32_errno, xc, xc_errno, xset, xset_errno, r[1]);
   return 0;
 }
 

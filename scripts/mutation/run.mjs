@@ -11,6 +11,7 @@
 //      TypeScript that children load from dist/ (vitest reads lib/ directly);
 //   3. runs only the test files listed with the mutant, one after the other, and stops at the
 //      first that fails.
+// The verdicts are scripts/mutation/verdict.mjs (checked by test/mutation-list.test.ts).
 // It prints `killed NAME (by FILE)` or `SURVIVED NAME`, and exits non-zero on any survivor,
 // stale mutant or failed build, or a mutant none of whose tests ran here (all skipped by a probe,
 // or none registered: a -t pattern that matches nothing, an it.each over an empty list). Before the
@@ -24,6 +25,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { baselineVerdict, decides, mutantVerdict, selectionOutcome, summarize } from './verdict.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -79,8 +81,9 @@ function buildsOf(m) {
       // The C launcher's security table is generated from the TypeScript catalogue's JSON.
       if (e.file.endsWith('.json')) b.add('c');
     }
-    // Scripts that tests run as they are (scripts/install.js, scripts/prebuild.sh): nothing to rebuild.
-    else if (/^scripts\/[^/]+\.(js|sh)$/.test(e.file)) continue;
+    // Scripts that tests run or import as they are (scripts/install.js, scripts/prebuild.sh, this
+    // runner's verdict.mjs): nothing to rebuild.
+    else if (/^scripts\/[^/]+\.(js|sh)$/.test(e.file) || /^scripts\/mutation\/[^/]+\.mjs$/.test(e.file)) continue;
     // hwcap-runtime's shell front, which the tests run as it is: nothing to rebuild.
     else if (e.file === 'bin/hwcap-runtime') continue;
     // Docs that tests read as they are: nothing to rebuild.
@@ -178,13 +181,7 @@ function transpile(dir, files) {
   return null;
 }
 
-/**
- * Runs one test file (with an optional -t pattern). Resolves to { passed, ran, failed, matched, out }:
- * `ran` counts the tests that ran (passed or failed), so that a selection that matches nothing
- * is an error and never a kill; `matched` counts the tests the file registered here whose name the
- * pattern selects, run or skipped. `matched` 0 is a selection that can never run on this machine:
- * a pattern that matches nothing (stale), or an `it.each` over a list that is empty here.
- */
+/** Runs one test file (with an optional -t pattern); resolves to verdict.mjs's summarize() and the output. */
 let reportSeq = 0;
 async function vitest(dir, test) {
   const [file, pattern] = Array.isArray(test) ? test : [test];
@@ -200,12 +197,7 @@ async function vitest(dir, test) {
   } finally {
     fs.rmSync(report, { force: true });
   }
-  if (!j) return { passed: false, ran: 0, failed: 0, matched: 0, suiteFailed: true, out: r.out };
-  // vitest's -t is a regular expression tested against each test's full name (its describe titles and its own).
-  const re = pattern ? new RegExp(pattern) : null;
-  const matched = (j.testResults ?? []).flatMap((t) => t.assertionResults ?? []).filter((a) => !re || re.test(a.fullName ?? '') || re.test(a.title ?? '')).length;
-  const failedSuites = (j.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
-  return { passed: r.code === 0, ran: j.numPassedTests + j.numFailedTests, failed: j.numFailedTests, matched, suiteFailed: failedSuites > 0, out: r.out };
+  return { ...summarize(j, pattern, r.code), out: r.out };
 }
 const testLabel = (t) => (Array.isArray(t) ? `${t[0]} -t ${JSON.stringify(t[1])}` : t);
 /** Why a selection ran nothing, for the message. */
@@ -264,9 +256,10 @@ async function main() {
     const empty = [];
     await pool(tests, jobs, async (t) => {
       const r = await vitest(base, t);
-      if (!r.passed) failed.push({ t, out: r.out });
-      else if (r.matched === 0) empty.push(t);
-      else if (r.ran === 0) console.log(`mutation: ${ranNothing(t, r)}`);
+      const v = baselineVerdict(r);
+      if (v === 'fails') failed.push({ t, out: r.out });
+      else if (v === 'empty') empty.push(t);
+      else if (v === 'skipped') console.log(`mutation: ${ranNothing(t, r)}`);
     });
     if (failed.length || empty.length) {
       for (const f of failed) console.error(`mutation: fails without any mutant: ${testLabel(f.t)}\n${f.out.slice(-4000)}`);
@@ -305,19 +298,22 @@ async function runMutant(m, work, base) {
     const what = buildsOf(m);
     const err = await build(dir, what, m.env ?? {});
     if (err) return { name: m.name, status: 'unbuildable', line: `UNBUILDABLE ${m.name}`, detail: err };
-    let ran = 0;
+    // Its test selections in order, up to the first that decides it (verdict.mjs).
+    const outcomes = [];
     const why = [];
+    let last;
     for (const t of m.tests) {
-      const r = await vitest(dir, t);
-      if (r.failed > 0) return { name: m.name, status: 'killed', line: `killed ${m.name} (by ${testLabel(t)})` };
-      if (r.suiteFailed) return { name: m.name, status: 'killed', line: `killed ${m.name} (by ${testLabel(t)}: the file failed to load or its hooks failed)` };
-      if (!r.passed) return { name: m.name, status: 'error', line: `ERROR ${m.name}: vitest failed on ${testLabel(t)} without a failed test`, detail: r.out.slice(-3000) };
-      if (r.ran > 0) ran++;
-      else why.push(ranNothing(t, r));
+      last = await vitest(dir, t);
+      const o = selectionOutcome(last);
+      outcomes.push(o);
+      if (o === 'ran-nothing') why.push(ranNothing(t, last));
+      if (decides(o)) break;
     }
-    // No selection ran a test here (skipped by a probe, or none registered): nothing could kill it,
-    // which is not a kill.
-    if (ran === 0) return { name: m.name, status: 'error', line: `ERROR ${m.name}: none of its tests ran here, so nothing could kill it`, detail: why.join('\n') };
+    const v = mutantVerdict(outcomes);
+    const by = v.at >= 0 ? testLabel(m.tests[v.at]) : '';
+    if (v.status === 'killed') return { name: m.name, status: 'killed', line: `killed ${m.name} (by ${by}${v.why === 'load-failed' ? ': the file failed to load or its hooks failed' : ''})` };
+    if (v.why === 'vitest-error') return { name: m.name, status: 'error', line: `ERROR ${m.name}: vitest failed on ${by} without a failed test`, detail: last.out.slice(-3000) };
+    if (v.status === 'error') return { name: m.name, status: 'error', line: `ERROR ${m.name}: none of its tests ran here, so nothing could kill it`, detail: why.join('\n') };
     return { name: m.name, status: 'survived', line: `SURVIVED ${m.name}`, detail: `${m.claim}\nran: ${m.tests.map(testLabel).join(', ')}` };
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });

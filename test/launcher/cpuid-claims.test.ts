@@ -91,12 +91,22 @@ describe.each(ways)('$name', ({ env: extra, probeArgs, skip, why }) => {
   // 3. The escapes through the i386 table (int $0x80 from this 64-bit process) and the x32
   // numbers (the filter sees them whether or not the kernel has x32: seccomp runs before the
   // kernel's dispatch, so a kernel without x32 answers ENOSYS only to what the filter lets through).
-  it.skipIf(skip || !ia32)(`refuses the escapes through int $0x80 (i386): clone(CLONE_UNTRACED) EPERM, ARCH_SET_CPUID EPERM, a SIGSEGV handler ENOSYS; CPUID stays masked${why}${ia32Skip}`, () => {
+  it.skipIf(skip || !ia32)(`refuses the escapes through int $0x80 (i386): clone(CLONE_UNTRACED) EPERM, clone3 ENOSYS, ARCH_SET_CPUID EPERM, a SIGSEGV handler ENOSYS; CPUID stays masked${why}${ia32Skip}`, () => {
     const r = run([...cpuidArgs, ...probe('--escape-compat')], env);
     expect(r.status, r.stderr).toBe(0);
     const v = lastJson<Record<string, number | string | boolean>>(r.stdout);
-    expect(v).toMatchObject({ i386: true, i386Clone: -1, i386SetCpuid: -1, i386SignalSegv: -38 });
+    expect(v).toMatchObject({ i386: true, i386Clone: -1, i386Clone3: -38, i386SetCpuid: -1, i386SignalSegv: -38 });
     expect(parseInt(String(v.leaf7ebx), 16) & drop7).toBe(0);
+  });
+
+  // The helper learns the mask from the i386 mask calls too: a trap's forced SIGSEGV unblocks it,
+  // and the helper blocks it again only where its record says the program had blocked it.
+  it.skipIf(skip || !ia32)(`keeps SIGSEGV blocked across a trap when int $0x80 rt_sigprocmask or sigprocmask (i386) blocked it${why}${ia32Skip}`, () => {
+    const r = run([...cpuidArgs, ...probe('--escape-compat')], env);
+    expect(r.status, r.stderr).toBe(0);
+    const v = lastJson<Record<string, unknown>>(r.stdout);
+    // [blocked by the call, still blocked after the CPUID that trapped]
+    expect(v).toMatchObject({ i386: true, i386RtSigprocmask: [true, true], i386Sigprocmask: [true, true] });
   });
 
   it.skipIf(skip)(`refuses the escapes through the x32 numbers: clone(CLONE_UNTRACED) EPERM, ARCH_SET_CPUID EPERM; CPUID stays masked${why}`, () => {
@@ -166,9 +176,11 @@ const spawnWays = [
 const fsgsbase = isX64 && (FeatureSet.current().words.hwcap2 & 2n) !== 0n && (leaf7(0)[1]! & 1) !== 0;
 /** AMD's mirror bits of CPUID.1:EDX in CPUID.80000001:EDX (AMD APM vol. 3, E.4.2) that this CPU sets in both. */
 const AMD_MIRROR = 0x0183f3ff;
+/** CPUID.1:EDX bits of the x86-64 baseline (fpu, cx8, cmov, mmx, fxsr): a set without one is refused (BelowBaselineError). */
+const FLOOR_EDX = (1 << 0) | (1 << 8) | (1 << 15) | (1 << 23) | (1 << 24);
 const mirrored = (() => {
   if (!host) return 0;
-  const both = reg(host.main['1'], 3) & reg(host.main['80000001'], 3) & AMD_MIRROR;
+  const both = reg(host.main['1'], 3) & reg(host.main['80000001'], 3) & AMD_MIRROR & ~FLOOR_EDX;
   return (both & -both) >>> 0;
 })();
 const mirroredName = mirrored ? catalog('x86_64').find((r) => r.word === 'AT_HWCAP' && 1 << r.bit === mirrored)?.name : undefined;
@@ -205,10 +217,12 @@ describe.each(spawnWays)('spawn, $name', ({ simulate, skip, why }) => {
 
 // The probe itself: without the filter the same calls go through, so the refusals above are the filter's.
 describe.skipIf(!isX64)(`the escape probe without hwcap${isX64 ? '' : ' (skipped: x86-64 only)'}`, () => {
-  it('int $0x80 clone(CLONE_UNTRACED) and arch_prctl(ARCH_SET_CPUID) succeed (where int $0x80 works); x32 answers ENOSYS where the kernel has no x32, or succeeds', () => {
+  it('int $0x80 clone(CLONE_UNTRACED), clone3(CLONE_UNTRACED) and arch_prctl(ARCH_SET_CPUID) succeed (where int $0x80 works); x32 answers ENOSYS where the kernel has no x32, or succeeds', () => {
     const v = JSON.parse(cp.execFileSync(cpuidProbe, ['--escape-compat'], { encoding: 'utf8' })) as Record<string, number>;
     if (ia32) {
       expect(v.i386Clone).toBeGreaterThan(0);
+      expect(v.i386Clone3).toBeGreaterThan(0);
+      expect((v as Record<string, unknown>).i386RtSigprocmask).toEqual([true, true]);
       expect(v.i386SetCpuid === 0 || v.i386SetCpuid === -19).toBe(true); // -ENODEV without faulting
       expect(v.i386SignalSegv).toBeGreaterThanOrEqual(0);
     }

@@ -272,7 +272,32 @@ describe.skipIf(!canPtrace)(`a foreign tracer cannot be nested under${ptraceSkip
   });
 
   const py = which('python3');
-  const noPy = !py ? ' (skipped: python3 is not installed)' : os.arch() !== 'x64' ? ' (skipped: the tracer below reads x86-64 registers)' : '';
+  const pySkip = py ? '' : ' (skipped: python3 is not installed)';
+  // Without strace: a plain ptrace parent in Python (PTRACE_TRACEME child, every stop continued, its
+  // signal passed on), as a debugger starts a program.
+  it.skipIf(pySkip !== '')(`a plain ptrace parent (PTRACE_TRACEME, every stop continued): 125, nothing run, the tracer named${pySkip}`, () => {
+    const script = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+pid = os.fork()
+if pid == 0:
+    libc.ptrace(0, 0, None, None)  # PTRACE_TRACEME
+    os.execv(sys.argv[1], sys.argv[1:])
+while True:
+    _, st = os.waitpid(pid, 0)
+    if os.WIFEXITED(st): sys.exit(os.WEXITSTATUS(st))
+    if os.WIFSIGNALED(st): sys.exit(128 + os.WTERMSIG(st))
+    sig = os.WSTOPSIG(st)
+    libc.ptrace(7, pid, None, ctypes.c_void_p(0 if sig == 5 else sig))  # PTRACE_CONT
+`;
+    const r = run([py!, '-c', script, launcher, ...drop(A ?? 1n), '/bin/echo', 'ran']);
+    expect(r.status, r.stderr).toBe(125);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/traced by a foreign tracer, pid \d+, \S*python/);
+  });
+
+  const noPy = pySkip || (os.arch() !== 'x64' ? ' (skipped: the tracer below reads x86-64 registers)' : '');
   it.skipIf(noPy !== '')(`a tracer that fakes success for the marker call (returns 0, writes no answer): 125, nothing run${noPy}`, () => {
     // A small ptrace parent in Python: PTRACE_TRACEME child, every syscall stop passed, the
     // marker prctl's return forced to 0. The launcher must not take that as the helper's answer.
@@ -306,5 +331,51 @@ while True:
     expect(r.status).toBe(125);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('traced by a foreign tracer, pid');
+  });
+});
+
+// README: "TracerPid in /proc/<pid>/status is the helper, so a debugger or strace cannot attach to a
+// masked tree". A process has one tracer: attaching to a program of a followed tree fails with EPERM.
+describe.skipIf(!canPtrace)(`a debugger cannot attach to a program of a masked tree${ptraceSkip}`, () => {
+  /** Runs `attach(pid)` against a masked `sleep 30` once its helper traces it; the tree is killed after. */
+  function againstTree<T>(attach: (pid: number) => T): T {
+    const tree = cp.spawn(launcher, [...drop(A ?? 1n), 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      const traced = (): boolean => {
+        try {
+          return /TracerPid:\s*[1-9]/.test(fs.readFileSync(`/proc/${tree.pid}/status`, 'latin1')) && fs.readFileSync(`/proc/${tree.pid}/comm`, 'latin1').startsWith('sleep');
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 500 && !traced(); i++) cp.spawnSync('sleep', ['0.01']);
+      expect(traced()).toBe(true);
+      return attach(tree.pid!);
+    } finally {
+      tree.kill('SIGKILL');
+    }
+  }
+
+  it.skipIf(!strace)(`strace -p: EPERM, strace exits non-zero${strace ? '' : ' (skipped: strace is not installed)'}`, () => {
+    const r = againstTree((pid) => cp.spawnSync(strace!, ['-p', String(pid), '-o', '/dev/null'], { encoding: 'utf8', timeout: 10_000 }));
+    expect(r.signal).toBe(null);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Operation not permitted/);
+  });
+
+  const py = which('python3');
+  it.skipIf(!py)(`PTRACE_ATTACH and PTRACE_SEIZE (as gdb -p would): EPERM${py ? '' : ' (skipped: python3 is not installed)'}`, () => {
+    const script = `
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+out = []
+for req in (16, 0x4206):  # PTRACE_ATTACH, PTRACE_SEIZE
+    ctypes.set_errno(0)
+    out.append(ctypes.get_errno() if libc.ptrace(req, int(sys.argv[1]), None, None) != 0 else 0)
+print(out)
+`;
+    const r = againstTree((pid) => cp.spawnSync(py!, ['-c', script, String(pid)], { encoding: 'utf8', timeout: 10_000 }));
+    expect(r.stdout.trim(), r.stderr).toBe('[1, 1]');
   });
 });

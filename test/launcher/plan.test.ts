@@ -96,6 +96,25 @@ describe('maskPlan: one plan for every form of options.hwcaps', () => {
   });
 });
 
+// Words of bits to keep name FSGSBASE twice: AT_HWCAP2 bit 1 and CPUID.7.0:EBX bit 0. The plan is
+// made against a synthetic machine that has it (maskPlan's `here`), so it runs on any x86-64, with
+// or without fsgsbase (test/launcher/cpuid-claims.test.ts runs a program under it where the CPU has it).
+describe('words of bits to keep, on a synthetic machine with fsgsbase', () => {
+  const synthetic = x86
+    ? FeatureSet.fromWords('x86_64', { ...here.words, hwcap2: here.words.hwcap2 | 2n }, { ...here.cpuid, 'CPUID.7.0:EBX': (here.cpuid['CPUID.7.0:EBX']! | 1) >>> 0 })
+    : here;
+  it.skipIf(!x86)(`AT_HWCAP2 without FSGSBASE (bit 1) gives the CPUID rule 7.0:ebx=fffffffe, and nothing else; with it, no rule${notX86}`, () => {
+    const w = synthetic.words;
+    const p = maskPlan({ hwcap: w.hwcap, hwcap2: w.hwcap2 & ~2n }, { mode: 'ptrace' }, synthetic);
+    expect(p.cpuid).toEqual([{ leaf: 7, subleaf: 0, reg: 'ebx', keep: 0xfffffffe }]);
+    expect(p.cpuidArgs).toEqual(['7.0:ebx=fffffffe']);
+    expect(p.lost).toEqual(['fsgsbase']);
+    expect(maskPlan({ hwcap: w.hwcap, hwcap2: w.hwcap2 }, { mode: 'ptrace' }, synthetic).cpuid).toEqual([]);
+    // Words that leave AT_HWCAP2 out keep it: no rule.
+    expect(maskPlan({ hwcap: w.hwcap }, { mode: 'ptrace' }, synthetic).cpuid).toEqual([]);
+  });
+});
+
 describe('the x86-64 baseline floor', () => {
   it.skipIf(!x86)(`a CPUID mask that removes a baseline feature is a BelowBaselineError naming them, with the fix${notX86}`, () => {
     for (const drop of FLOOR.filter((n) => here.has(n))) {

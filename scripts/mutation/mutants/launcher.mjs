@@ -10,6 +10,7 @@ const LAUNCHER = 'test/launcher/launcher.test.ts';
 const CPUID = 'test/launcher/cpuid.test.ts';
 const CPUID_RULES = 'test/launcher/cpuid-rules.test.ts';
 const NESTING = 'test/launcher/nesting.test.ts';
+const NNP = 'test/launcher/no-new-privs.test.ts';
 const HANDOVER = 'test/criu/handover.test.ts';
 
 export default [
@@ -244,6 +245,12 @@ export default [
     tests: [[CPUID, 'refuses CLONE_UNTRACED']],
   },
   {
+    name: 'c-seccomp-nnp-inverted',
+    claim: 'without CAP_SYS_ADMIN the filter is installed under no-new-privs (a set-user-ID program in the tree, released or not, gains nothing); with it, without',
+    edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: '  if (!has_cap_sys_admin()) {', replace: '  if (has_cap_sys_admin()) {' }],
+    tests: [[NNP, 'a followed tree as nobody'], [NNP, "the launcher's own user here"]],
+  },
+  {
     name: 'c-cpuid-filter-only-when-following',
     claim: 'a CPUID mask installs the seccomp filter under --no-follow too',
     edits: [{ file: 'native/launcher/handshake.c', find: '  if (o->follow || cpuid_mask_active()) {\n    const char *sc = "";', replace: '  if (o->follow) {\n    const char *sc = "";' }],
@@ -272,6 +279,18 @@ export default [
     claim: 'fail closed: where CPUID does not fault (ENODEV) a CPUID mask is refused at stage cpuid-fault, before the program runs',
     edits: [{ file: 'native/launcher/cpuid/setup.c', find: '  if (e) {\n    report_failure(STAGE_CPUID_FAULT,', replace: '  if (e && e != ENODEV) {\n    report_failure(STAGE_CPUID_FAULT,' }],
     tests: [[CPUID, 'cpuid-unavailable: exit 125'], [CPUID, 'exits 125 with stage cpuid-fault']],
+  },
+  {
+    name: 'c-foreign-tracer-runs-unmasked',
+    claim: 'a launcher that a foreign tracer (strace, gdb, a ptrace parent) already traces fails closed: its program never runs unmasked',
+    edits: [{ file: 'native/launcher/handshake.c', find: '  if (err) refuse_traced(tracer, err);', replace: '  if (0) refuse_traced(tracer, err);' }],
+    tests: [[NESTING, 'a plain ptrace parent'], [NESTING, 'strace -f: 125']],
+  },
+  {
+    name: 'c-followed-tree-detached',
+    claim: 'the helper stays the tracer of every program of a followed tree, so a debugger or strace cannot attach to it',
+    edits: [{ file: 'native/launcher/follow.c', find: 'tracee_deliver_pending(pid, &pend, !s->c->follow && !s->c->cpuid);', replace: 'tracee_deliver_pending(pid, &pend, !s->c->cpuid);' }],
+    tests: [[NESTING, 'PTRACE_ATTACH and PTRACE_SEIZE'], [NESTING, 'strace -p']],
   },
   {
     name: 'c-nest-not-anded',

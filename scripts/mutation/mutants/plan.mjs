@@ -1,5 +1,6 @@
 // Mutants of the one mask plan (lib/launcher/plan.ts): the x86-64 baseline floor, the plan's AND
-// only, and adopt's CPUID rules. Same shape as typescript.mjs (scripts/mutation/run.mjs).
+// only, the refusal of mode 'kernel' with CPUID rules, and adopt's CPUID rules. Same shape as
+// typescript.mjs (scripts/mutation/run.mjs).
 export default [
   {
     name: 'plan-floor-ignored',
@@ -42,6 +43,12 @@ export default [
     claim: "adopt applies the CPUID rules its keep set implies (hwcap adopt --drop ht,avx2 masks the next exec's CPUID as hwcap exec --drop ht,avx2 did)",
     edits: [{ file: 'lib/launcher/handover.ts', find: '    rules.push(...plan.cpuidArgs);\n', replace: '' }],
     tests: ['test/criu/adopt-drop.test.ts'],
+  },
+  {
+    name: 'plan-cpuid-kernel-mode-allowed',
+    claim: "a plan with CPUID rules refuses mode 'kernel' (only the ptrace helper answers a trapped CPUID), naming options.mode, before anything runs",
+    edits: [{ file: 'lib/launcher/plan.ts', find: "  if (cpuid.length > 0 && mode === 'kernel') {", replace: "  if (cpuid.length < 0 && mode === 'kernel') {" }],
+    tests: [['test/launcher/plan.test.ts', "a CPUID mask in mode 'kernel' is refused"]],
   },
   {
     name: 'plan-adopt-drop-alone-refused',

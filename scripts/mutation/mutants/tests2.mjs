@@ -1,13 +1,18 @@
-// Mutants of behaviours no earlier test pinned (issue 22): a CPUID rule's subleaf, OSXSAVE, the
-// seccomp filter's i386 and x32 tables and ARCH_SET_CPUID's high half, the signal state a trap
-// puts back (an inherited SIG_IGN, SIG_UNBLOCK), FSGSBASE and AMD's mirror bits through the spawn
-// family, and FeatureSet.isSubsetOf over the CPUID words. Format: see typescript.mjs and run.mjs.
+// Mutants of behaviours the other lists leave unnamed: a CPUID rule's subleaf, OSXSAVE, the
+// seccomp filter's i386 and x32 tables (clone, clone3, arch_prctl, the sigaction and mask calls)
+// and ARCH_SET_CPUID's high half, the signal state a trap puts back (an inherited SIG_IGN,
+// SIG_UNBLOCK), FSGSBASE and AMD's mirror bits through the spawn family, and
+// FeatureSet.isSubsetOf over the CPUID words; then claims of README.md and docs/cpuid.md beyond
+// those (kernel mode, release's disarm, nesting under an auxv-only tree, the out-of-range leaf);
+// and, last, the audit-* mutants of adopt (its proof of the arming, the SIGSEGV state that proof
+// changes) and of the restart of a call the hold interrupted. Format: see typescript.mjs and run.mjs.
 const CLAIMS = 'test/launcher/cpuid-claims.test.ts';
 const ARGV = 'test/launcher/cpuid-argv.test.ts';
 const HANDOVER = 'test/criu/handover.test.ts';
 const CPUID = 'test/launcher/cpuid.test.ts';
 const RESTART = 'test/launcher/adopt-restart.test.ts';
 const ADOPT_ARM = 'test/launcher/adopt-arm.test.ts';
+const PLAN = 'test/launcher/plan.test.ts';
 
 export default [
   {
@@ -27,6 +32,24 @@ export default [
     claim: "the seccomp filter's i386 table (int $0x80) has the i386 numbers: clone(CLONE_UNTRACED) and ARCH_SET_CPUID through it are refused",
     edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: 'struct numbers i386 = {120, 435, 384,', replace: 'struct numbers i386 = {56, 435, 158,' }],
     tests: [[CLAIMS, 'refuses the escapes through int']],
+  },
+  {
+    name: 'tests2-seccomp-i386-clone3-number',
+    claim: "the seccomp filter's i386 table refuses clone3 (435) through int $0x80: an untraced child could exec unmasked",
+    edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: 'struct numbers i386 = {120, 435, 384,', replace: 'struct numbers i386 = {120, 0, 384,' }],
+    tests: [[CLAIMS, 'refuses the escapes through int']],
+  },
+  {
+    name: 'tests2-seccomp-i386-mask-numbers',
+    claim: "the seccomp filter's i386 table has the i386 mask calls: SIGSEGV blocked through int $0x80 rt_sigprocmask stays blocked across a trap",
+    edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: '{175, 126, 173, 119}', replace: '{-1, -1, -1, -1}' }],
+    tests: [[CLAIMS, 'rt_sigprocmask or sigprocmask']],
+  },
+  {
+    name: 'tests2-seccomp-i386-sigprocmask-number',
+    claim: "the seccomp filter's i386 table has the old sigprocmask (126) too: SIGSEGV blocked through it stays blocked across a trap",
+    edits: [{ file: 'native/launcher/exec/seccomp_filter.c', find: '{175, 126, 173, 119}', replace: '{175, -1, 173, 119}' }],
+    tests: [[CLAIMS, 'rt_sigprocmask or sigprocmask']],
   },
   {
     name: 'tests2-seccomp-x32-bit-kept',
@@ -56,7 +79,8 @@ export default [
     name: 'tests2-ts-keep-cpuid-no-fsgsbase',
     claim: 'words of bits to keep without FSGSBASE (AT_HWCAP2 bit 1) mask CPUID.7.0:EBX bit 0',
     edits: [{ file: 'lib/launcher/plan.ts', find: "    if (keep.hwcap2 !== undefined && (keep.hwcap2 & HWCAP2_FSGSBASE) === 0n) cpuidWords['CPUID.7.0:EBX'] = 0xfffffffe;\n", replace: '' }],
-    tests: [[CLAIMS, 'words without FSGSBASE']],
+    // The plan against a synthetic machine with fsgsbase (any x86-64), then a program under it where the CPU has it.
+    tests: [[PLAN, 'synthetic machine with fsgsbase'], [CLAIMS, 'words without FSGSBASE']],
   },
   {
     name: 'tests2-ts-amd-mirror-always-kept',
