@@ -13,6 +13,7 @@ export {
   type WordName,
 } from './decode';
 export {
+  AMD_MIRROR_MASK,
   CPUID_WORDS,
   CPUID_WORD_NAMES,
   XCR0,

@@ -1,6 +1,7 @@
 // CPUID masks on the launcher's command line: `--cpuid LEAF[.SUBLEAF]:REG=KEEP`, all hex
 // (native/launcher/cpuid/mask.c parses it; docs/cpuid.md). A CPUID word is named as the
 // x86 catalogue names it: 'CPUID.1:ECX', 'CPUID.7.0:EBX', 'CPUID.80000001:ECX'.
+import { AMD_MIRROR_MASK } from '../core/features';
 
 export type CpuidReg = 'eax' | 'ebx' | 'ecx' | 'edx';
 
@@ -50,11 +51,9 @@ export function cpuidRules(words: Iterable<readonly [string, number | bigint]>):
 /** Words the launcher never masks: leaf 0xD (the XSAVE sizes must match XCR0; see docs/cpuid.md). */
 export const CPUID_UNMASKABLE: readonly string[] = Object.freeze(['CPUID.D.1:EAX']);
 
-/**
- * AMD's copies of CPUID.1:EDX bits in CPUID.80000001:EDX (bits 0-9, 12-17, 23, 24; AMD APM
- * vol. 3, E.4.2): a feature set carries them once, in CPUID.1:EDX, so they are kept as that word keeps them.
- */
-const AMD_MIRROR = 0x0183f3ff;
+// AMD's copies of CPUID.1:EDX bits in CPUID.80000001:EDX (AMD_MIRROR_MASK, core/cpuid.ts): a
+// feature set carries them once, in CPUID.1:EDX, so they are kept as that word keeps them.
+const AMD_MIRROR = AMD_MIRROR_MASK;
 
 /**
  * The launcher rules for a feature set's CPUID words (name → bits present, uint32): each word

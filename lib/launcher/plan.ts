@@ -8,7 +8,7 @@
 // auxv and CPUID words), and, only when `resolvedMode` is asked for with mode 'auto', the
 // inheritance probe. A plan only removes: every word it hands the launcher is ANDed with what
 // the program would see (docs/cpuid.md), and a plan that asks for nothing to go keeps all.
-import { BASELINE_FLOOR, catalog, FeatureSet, fromNamesAs, hostArch, mergeRuntimeEnv, runtimeEnv, v8Flags, type Arch } from '../core/features';
+import { AMD_MIRROR_MASK, BASELINE_FLOOR, catalog, FeatureSet, fromNamesAs, hostArch, mergeRuntimeEnv, runtimeEnv, v8Flags, type Arch } from '../core/features';
 import { checkMask, type HwcapMask, type HwcapWords } from '../core/words';
 import { invalidArgType, invalidArgValue } from '../errors';
 import { checkMode, hostWords, resolveMode, type SpawnMode } from '../host';
@@ -275,6 +275,12 @@ function rulesOf(words: Readonly<Record<string, number>>, here: FeatureSet): Cpu
   if (Object.keys(needed).length === 0) return [];
   const edx1 = needed['CPUID.1:EDX'];
   // The AMD mirror of CPUID.1:EDX in CPUID.80000001:EDX follows CPUID.1:EDX as the set keeps it.
+  // A feature set holds no mirror bits (they are CPUID.1:EDX's), so a drop of a mirrored bit
+  // (vme, pse, mtrr …) alone needs an 80000001:EDX rule too, or AMD's copy still shows it. On
+  // Intel those bits read 0 and the rule changes nothing.
+  if (edx1 !== undefined && ((~edx1 & AMD_MIRROR_MASK) >>> 0) !== 0 && needed['CPUID.80000001:EDX'] === undefined) {
+    needed['CPUID.80000001:EDX'] = (words['CPUID.80000001:EDX'] ?? 0xffffffff) >>> 0;
+  }
   if (edx1 === undefined && words['CPUID.1:EDX'] !== undefined && needed['CPUID.80000001:EDX'] !== undefined) needed['CPUID.1:EDX'] = words['CPUID.1:EDX'];
   const rules = cpuidKeepOf(needed).rules;
   if (edx1 !== undefined) rules.unshift({ leaf: 1, reg: 'edx', keep: edx1 });

@@ -115,6 +115,29 @@ describe('words of bits to keep, on a synthetic machine with fsgsbase', () => {
   });
 });
 
+// AMD copies CPUID.1:EDX bits 0-9, 12-17, 23 and 24 into CPUID.80000001:EDX. A feature set holds
+// them once (CPUID.1:EDX), so a plan that drops one of them must also mask AMD's copy, whether or
+// not this CPU is an AMD one (cpuid-claims.test.ts runs a program under it on AMD).
+describe("AMD's mirror of CPUID.1:EDX, on a synthetic machine with vme and sep", () => {
+  const synthetic = x86 ? FeatureSet.fromWords('x86_64', { ...here.words, hwcap: here.words.hwcap | 2n | (1n << 11n) }, here.cpuid) : here;
+  it.skipIf(!x86)(`dropping vme (mirrored, bit 1) masks it in 1:edx and in 80000001:edx; dropping sep (bit 11, not mirrored) masks 1:edx alone${notX86}`, () => {
+    const MIRROR = 0x0183f3ff;
+    const rule = (p: { cpuid: readonly { leaf: number; subleaf?: number; reg: string; keep: number }[] }, leaf: number) => p.cpuid.find((r) => r.leaf === leaf && r.reg === 'edx');
+    const vme = maskPlan(synthetic.without(['vme']), { mode: 'ptrace' }, synthetic);
+    const edx1 = rule(vme, 1)!.keep;
+    const amd = rule(vme, 0x80000001)!.keep;
+    expect(edx1 & 2).toBe(0);
+    expect(amd & 2).toBe(0);
+    // AMD's copy keeps what CPUID.1:EDX keeps of the mirrored bits.
+    expect((amd & MIRROR) >>> 0).toBe((edx1 & MIRROR) >>> 0);
+    expect(vme.cpuidArgs).toContain(`80000001:edx=${amd.toString(16).padStart(8, '0')}`);
+    expect(vme.lost).toEqual(['vme']);
+    const sep = maskPlan(synthetic.without(['sep']), { mode: 'ptrace' }, synthetic);
+    expect(rule(sep, 1)!.keep & (1 << 11)).toBe(0);
+    expect(rule(sep, 0x80000001)).toBeUndefined();
+  });
+});
+
 describe('the x86-64 baseline floor', () => {
   it.skipIf(!x86)(`a CPUID mask that removes a baseline feature is a BelowBaselineError naming them, with the fix${notX86}`, () => {
     for (const drop of FLOOR.filter((n) => here.has(n))) {

@@ -56,4 +56,10 @@ export default [
     edits: [{ file: 'lib/cli/verbs/adopt.ts', find: 'keepNames === undefined && dropNames === undefined && values.cpuid', replace: 'keepNames === undefined && values.cpuid' }],
     tests: ['test/criu/adopt-drop.test.ts'],
   },
+  {
+    name: 'plan-amd-mirror-drop-unmasked',
+    claim: "a plan that drops a CPUID.1:EDX feature AMD mirrors (vme, pse, mtrr …) masks AMD's copy in CPUID.80000001:EDX too, on any CPU",
+    edits: [{ file: 'lib/launcher/plan.ts', find: "  if (edx1 !== undefined && ((~edx1 & AMD_MIRROR_MASK) >>> 0) !== 0 && needed['CPUID.80000001:EDX'] === undefined) {", replace: "  if (edx1 === -1 && ((~edx1 & AMD_MIRROR_MASK) >>> 0) !== 0 && needed['CPUID.80000001:EDX'] === undefined) {" }],
+    tests: [['test/launcher/plan.test.ts', "AMD's mirror of CPUID.1:EDX"]],
+  },
 ];
