@@ -60,11 +60,11 @@
     {
       "target_name": "hwcap-cpuid-probe",
       "type": "executable",
-      "sources": ["native/probe/cpuid-probe.c"],
+      "sources": ["native/probe/cpuid-probe.c", "native/probe/cpuid-probe-escape.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pthread"],
       "ldflags": ["-pthread"],
       "conditions": [
-        ["target_arch!='x64'", {"sources!": ["native/probe/cpuid-probe.c"], "type": "none"}],
+        ["target_arch!='x64'", {"sources!": ["native/probe/cpuid-probe.c", "native/probe/cpuid-probe-escape.c"], "type": "none"}],
         ["sanitize!=''", {"sources": ["<@(sanitize_sources)"]}]
       ]
     },

@@ -7,7 +7,7 @@ import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot, which } from '../support/helpers';
+import { cpuidProbeSources, which } from '../support/helpers';
 import { cpuidArgs, cpuidFaulting, cpuidProbe, drop7, drop81, expectMaskedLeaves, faultingSkip, hasAvx2, run, stats, type ProbeView } from '../support/cpuid-fixture';
 
 const ldso = '/lib64/ld-linux-x86-64.so.2';
@@ -75,8 +75,7 @@ if (isMainThread) {
 
   const gcc = which('gcc');
   const staticProbe = path.join(tmp, 'cpuid-probe-static');
-  const source = path.join(repoRoot, 'native', 'probe', 'cpuid-probe.c');
-  const builtStatic = cpuidFaulting && !!gcc && cp.spawnSync(gcc, ['-static', '-O2', '-pthread', '-o', staticProbe, source]).status === 0;
+  const builtStatic = cpuidFaulting && !!gcc && cp.spawnSync(gcc, ['-static', '-O2', '-pthread', '-o', staticProbe, ...cpuidProbeSources]).status === 0;
   it.skipIf(!builtStatic)(`a static binary (gcc -static): every thread and fork masked${builtStatic ? '' : ' (skipped: gcc -static is unavailable)'}`, () => {
     const r = run([...cpuidArgs, '--', staticProbe]);
     expect(r.status).toBe(0);

@@ -6,6 +6,9 @@ import { expect } from 'vitest';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
+/** The CPUID probe's C sources (binding.gyp's hwcap-cpuid-probe), for tests that link it themselves (static, musl). */
+export const cpuidProbeSources = ['cpuid-probe.c', 'cpuid-probe-escape.c'].map((f) => path.join(repoRoot, 'native', 'probe', f));
+
 /** JSON with bigints written as "123n", so that children can report them exactly. */
 export function stringifyBig(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { catalog, decodeWords, FeatureSet, hwcapWords } from '../../lib';
-import { repoRoot, which } from './helpers';
+import { cpuidProbeSources, repoRoot, which } from './helpers';
 
 export const runtimeBin = path.join(repoRoot, 'bin', 'hwcap-runtime');
 export const runc = which('runc');
@@ -30,12 +30,12 @@ export const runcSkip = !runc ? ' (skipped: no runc; scripts/install-containers.
 export const podmanSkip = runcSkip || (!podman ? ' (skipped: no podman; scripts/install-containers.sh installs it)' : '');
 export const containerdSkip = runcSkip || (!containerd || !ctr ? ' (skipped: no containerd; scripts/install-containers.sh installs it)' : '') || (!podman ? ' (skipped: no podman to make the image archive)' : '');
 
-/** A static CPUID probe (native/probe/cpuid-probe.c linked by musl-gcc), or undefined off x86-64 or without musl-gcc. */
+/** A static CPUID probe (native/probe/cpuid-probe*.c linked by musl-gcc), or undefined off x86-64 or without musl-gcc. */
 export function staticCpuidProbe(dir: string): string | undefined {
   if (os.arch() !== 'x64' || !muslGcc) return undefined;
   const out = path.join(dir, 'cpuid-probe');
-  const r = cp.spawnSync(muslGcc, ['-static', '-O2', '-pthread', '-o', out, path.join(repoRoot, 'native', 'probe', 'cpuid-probe.c')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`musl-gcc cpuid-probe.c: ${r.stderr}`);
+  const r = cp.spawnSync(muslGcc, ['-static', '-O2', '-pthread', '-o', out, ...cpuidProbeSources], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`musl-gcc cpuid-probe: ${r.stderr}`);
   return out;
 }
 
