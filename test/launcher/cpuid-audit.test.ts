@@ -12,6 +12,7 @@ import { spawnSync, type HwcapError } from '../../lib';
 import { AUXV_ONLY, canPtrace, keep } from '../support/mask-fixture';
 import { cpuidFaulting, cpuidProbe, drop7, faultingSkip, host, isX64, launcher, launcherFor, reg, type Run } from '../support/cpuid-fixture';
 import { repoRoot, which } from '../support/helpers';
+import { groupsSkip, NOBODY, nobodySkip, setpriv } from '../support/nobody';
 import { runLauncher } from '../support/launcher-run';
 
 const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
@@ -31,11 +32,6 @@ function launch(args: string[], extra: Record<string, string>, wrapper: string[]
 }
 const lastJson = <T>(s: string): T => JSON.parse(s.trim().split('\n').pop()!) as T;
 
-const setpriv = which('setpriv');
-const isRoot = process.getuid?.() === 0;
-const groupsSkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to set 2,000 supplementary groups)' : '';
-const NOBODY = [setpriv ?? 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
-const nobodySkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to run as nobody)' : '';
 const EACCES = 13;
 // The starvation case needs the helper on a CPU of its own, beside the program's.
 const oneCpu = os.availableParallelism() < 2;

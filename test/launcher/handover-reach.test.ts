@@ -12,14 +12,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { canPtrace } from '../support/mask-fixture';
 import { cpuidArgs, cpuidFaulting, cpuidProbe, drop7, faultingSkip, isX64, launcher, launcherFor, testLauncher } from '../support/cpuid-fixture';
-import { repoRoot, which } from '../support/helpers';
+import { repoRoot } from '../support/helpers';
+import { groupsSkip, NOBODY, nobodySkip, setpriv } from '../support/nobody';
 
 const auditProbe = path.join(repoRoot, 'build', 'Release', 'hwcap-cpuid-audit-probe');
-const setpriv = which('setpriv');
-const isRoot = process.getuid?.() === 0;
-const groupsSkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to set 2,000 supplementary groups)' : '';
-const NOBODY = [setpriv ?? 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
-const nobodySkip = !setpriv || !isRoot ? ' (skipped: needs root and setpriv to run as nobody)' : '';
 const EACCES = 13;
 const EPERM = 1;
 

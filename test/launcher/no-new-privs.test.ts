@@ -11,10 +11,8 @@ import * as path from 'node:path';
 import { canPtrace, ptraceSkip } from '../support/mask-fixture';
 import { launcher } from '../support/cpuid-fixture';
 import { which } from '../support/helpers';
+import { isRoot, NOBODY, nobodySkip as noNobody, setpriv } from '../support/nobody';
 
-const setpriv = which('setpriv');
-const isRoot = process.getuid?.() === 0;
-const NOBODY = [setpriv ?? 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
 const TREE = ['--mode', 'ptrace', '--hwcap', 'fffffffffffffffe'];
 
 /** `grep`'s lines of /proc/<pid>/status, as { field: value }. */
@@ -36,7 +34,7 @@ const suidWorks = (() => {
   fs.chmodSync(suid, 0o4755);
   return cp.spawnSync(NOBODY[0]!, [...NOBODY.slice(1), suid, '-u'], { encoding: 'utf8' }).stdout.trim() === '0';
 })();
-const nobodySkip = !isRoot || !setpriv ? ' (skipped: needs root and setpriv to run as nobody)' : !suidWorks ? ` (skipped: a set-user-ID root copy of id does not run as root here: ${os.tmpdir()} mounted nosuid?)` : '';
+const nobodySkip = noNobody ? noNobody : !suidWorks ? ` (skipped: a set-user-ID root copy of id does not run as root here: ${os.tmpdir()} mounted nosuid?)` : '';
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Waits up to `ms` for `file` to have content, or for `child` to exit first. */
