@@ -33,18 +33,13 @@ unavailable() {
   log "$*"
   printf '%s\n' "$*" > "$dir/unavailable.txt"
 }
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null; then sudo "$@"
-  else return 1
-  fi
-}
 
 install_qemu() {
   if command -v "${HWCAP_QEMU_SYSTEM_RISCV64:-qemu-system-riscv64}" >/dev/null; then return 0; fi
   log "installing qemu-system-misc"
-  as_root apt-get -o DPkg::Lock::Timeout=900 update -qq \
-    && as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends qemu-system-misc >/dev/null \
+  # scripts/lib/apt-install.sh: the one way the scripts install Debian packages (root or sudo,
+  # one lock for scripts run side by side).
+  (. "$root/scripts/lib/apt-install.sh" && apt_install qemu-system-misc) >/dev/null \
     || { unavailable "qemu-system-riscv64 is missing and apt-get install qemu-system-misc failed (needs root or sudo)"; return 1; }
 }
 
