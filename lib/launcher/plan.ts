@@ -8,13 +8,14 @@
 // auxv and CPUID words), and, only when `resolvedMode` is asked for with mode 'auto', the
 // inheritance probe. A plan only removes: every word it hands the launcher is ANDed with what
 // the program would see (docs/cpuid.md), and a plan that asks for nothing to go keeps all.
-import { AMD_MIRROR_MASK, BASELINE_FLOOR, catalog, FeatureSet, fromNamesAs, hostArch, mergeRuntimeEnv, runtimeEnv, v8Flags, type Arch } from '../core/features';
-import { checkMask, type HwcapMask, type HwcapWords } from '../core/words';
+import { AMD_MIRROR_MASK, BASELINE_FLOOR, catalog, FeatureSet, hostArch, mergeRuntimeEnv, runtimeEnv, v8Flags, type Arch } from '../core/features';
+import { type HwcapMask, type HwcapWords } from '../core/words';
 import { invalidArgType, invalidArgValue } from '../errors';
-import { checkMode, hostWords, resolveMode, type SpawnMode } from '../host';
+import { checkMode, resolveMode, type SpawnMode } from '../host';
 import { launcherArgv, type LauncherOptions } from './argv';
 import { cpuidKeepOf, cpuidRuleArg, type CpuidKeep } from './cpuid';
 import { probeInheritance } from './probes';
+import { about, readHwcaps, setOfWords } from './plan-hwcaps';
 import { LIBRARY_NAMES, type OptionNamer } from './stages';
 
 /** The features to keep: a FeatureSet, an array of feature names, a carrier of words, or words of bits to keep. */
@@ -164,99 +165,12 @@ export function checkPlanOptions(plan: MaskPlan, o: Readonly<Record<string, unkn
   }
 }
 
-/** The error's option (`error.option`): the one the CLI maps to its flag. */
-function about<E extends Error>(e: E, option: string): E {
-  (e as E & { option?: string }).option = option;
-  return e;
-}
 
 function checkBoolean(o: MaskPlanOptions, key: keyof MaskPlanOptions, dflt: boolean): boolean {
   const v = o[key];
   if (v === undefined) return dflt;
   if (typeof v !== 'boolean') throw about(invalidArgType(`options.${key}`, 'of type boolean', v), key);
   return v;
-}
-
-function isWordsCarrier(v: unknown): v is { words: HwcapWords; arch?: unknown; cpuid?: unknown } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { words?: unknown }).words === 'object' && (v as { words?: unknown }).words !== null;
-}
-
-/** The low 32 bits of a word: a CPUID register. */
-const low32 = (v: bigint): number => Number(v & 0xffffffffn) >>> 0;
-/** FSGSBASE: AT_HWCAP2 bit 1 on x86-64, CPUID.7.0:EBX bit 0 (the kernel's HWCAP2_FSGSBASE). */
-const HWCAP2_FSGSBASE = 2n;
-
-/** options.hwcaps read once: the auxv keep words, the CPUID words it keeps (x86-64), and the set it names (a FeatureSet or a name list). */
-interface Read {
-  keep: HwcapMask;
-  cpuidWords: Record<string, number>;
-  set?: FeatureSet;
-}
-
-/**
- * Validates options.hwcaps and reads it once. A FeatureSet and a name list carry CPUID words;
- * a carrier of words without them keeps what FeatureSet.fromWords keeps (a word it lacks keeps
- * nothing); words of bits to keep name two CPUID places, CPUID.1:EDX (it is AT_HWCAP) and
- * FSGSBASE (AT_HWCAP2 bit 1), and keep every other CPUID bit.
- */
-function readHwcaps(hwcaps: unknown, arch: Arch): Read {
-  const name = 'options.hwcaps';
-  const x86 = arch === 'x86_64';
-  if (Array.isArray(hwcaps)) {
-    hwcaps.forEach((n, i) => {
-      if (typeof n !== 'string') throw about(invalidArgType(`${name}[${i}]`, 'of type string', n), 'hwcaps');
-    });
-    let set: FeatureSet;
-    try {
-      set = fromNamesAs(arch, hwcaps, name);
-    } catch (e) {
-      throw about(e as Error, 'hwcaps');
-    }
-    return { keep: { ...set.words }, cpuidWords: x86 ? { ...set.cpuid } : {}, set };
-  }
-  if (hwcaps instanceof FeatureSet) {
-    let keep: HwcapWords;
-    try {
-      keep = hostWords(hwcaps, name);
-    } catch (e) {
-      throw about(e as Error, 'hwcaps');
-    }
-    return { keep, cpuidWords: x86 ? { ...hwcaps.cpuid } : {}, set: hwcaps };
-  }
-  if (isWordsCarrier(hwcaps)) {
-    // Any other carrier of an arch: refused as a FeatureSet of another arch would be.
-    const a = hwcaps.arch;
-    if (a !== undefined && a !== arch) {
-      throw about(invalidArgValue(name, `carries words for ${String(a)}, but this machine is ${arch}; its bits name other features here`, a), 'hwcaps');
-    }
-    let w: HwcapMask;
-    try {
-      w = checkMask(hwcaps.words, `${name}.words`);
-    } catch (e) {
-      throw about(e as Error, 'hwcaps');
-    }
-    // A FeatureSet names every feature to keep: a word it lacks keeps nothing.
-    const keep = { hwcap: w.hwcap ?? 0n, hwcap2: w.hwcap2 ?? 0n, hwcap3: w.hwcap3 ?? 0n, hwcap4: w.hwcap4 ?? 0n };
-    if (!x86) return { keep, cpuidWords: {} };
-    const c = hwcaps.cpuid;
-    if (typeof c === 'object' && c !== null && Object.keys(c).length > 0) return { keep, cpuidWords: { ...(c as Record<string, number>) } };
-    return { keep, cpuidWords: { ...FeatureSet.fromWords('x86_64', w).cpuid } };
-  }
-  if (typeof hwcaps !== 'object' || hwcaps === null) {
-    throw about(invalidArgType(name, 'a FeatureSet, an array of feature names or an object { hwcap?, hwcap2?, hwcap3?, hwcap4? } of bigint words', hwcaps), 'hwcaps');
-  }
-  let keep: HwcapMask;
-  try {
-    keep = checkMask(hwcaps, name);
-  } catch (e) {
-    throw about(e as Error, 'hwcaps');
-  }
-  const cpuidWords: Record<string, number> = {};
-  if (x86) {
-    if (keep.hwcap !== undefined) cpuidWords['CPUID.1:EDX'] = low32(keep.hwcap);
-    if (keep.hwcap2 !== undefined && (keep.hwcap2 & HWCAP2_FSGSBASE) === 0n) cpuidWords['CPUID.7.0:EBX'] = 0xfffffffe;
-  }
-  return { keep, cpuidWords };
 }
 
 /**
@@ -288,39 +202,38 @@ function rulesOf(words: Readonly<Record<string, number>>, here: FeatureSet): Cpu
 }
 
 /**
- * The set the words stand for: this machine's features less what the auxv and CPUID words
- * remove (words of bits to keep every CPUID bit but CPUID.1:EDX and FSGSBASE).
- */
-function setOfWords(r: Read, here: FeatureSet): FeatureSet {
-  const k = r.keep;
-  const words = {
-    hwcap: here.words.hwcap & (k.hwcap ?? ~0n),
-    hwcap2: here.words.hwcap2 & (k.hwcap2 ?? ~0n),
-    hwcap3: here.words.hwcap3 & (k.hwcap3 ?? ~0n),
-    hwcap4: here.words.hwcap4 & (k.hwcap4 ?? ~0n),
-  };
-  const cpuid: Record<string, number> = { ...here.cpuid };
-  for (const [name, bits] of Object.entries(r.cpuidWords)) {
-    if (name === 'CPUID.1:EDX') words.hwcap &= BigInt(bits >>> 0);
-    else if (cpuid[name] !== undefined) cpuid[name] = (cpuid[name]! & bits) >>> 0;
-  }
-  delete cpuid['CPUID.1:EDX'];
-  return FeatureSet.fromWords(here.arch, words, cpuid as Parameters<typeof FeatureSet.fromWords>[2]);
-}
-
-/**
  * What the launcher can hide: the auxv words and, on x86-64, every CPUID word but leaf 0xD's
  * (CPUID.D.1:EAX stays the CPU's, as the XSAVE sizes must: docs/cpuid.md). With auxvOnly, the
  * auxv words alone.
  */
 function maskableNames(arch: Arch, auxvOnly: boolean): (name: string) => boolean {
+  const key = `${arch}/${auxvOnly}`;
+  const known = MASKABLE.get(key);
+  if (known) return known;
   const rows = catalog(arch);
   // Leaf 0xD stays the CPU's, and CPUID.1:ECX OSXSAVE stays true to the OS (the launcher keeps it:
   // it reports the XCR0 that xgetbv reads, and xgetbv cannot be trapped; docs/cpuid.md).
   const fixed = new Set(rows.filter((r) => r.word === 'CPUID.D.1:EAX' || r.name === 'osxsave').map((r) => r.name));
   const inAuxv = new Set(rows.filter((r) => r.word.startsWith('AT_HWCAP') || r.also?.word.startsWith('AT_HWCAP')).map((r) => r.name));
-  if (auxvOnly) return (name) => inAuxv.has(name) || /@AT_HWCAP\d?$/.test(name);
-  return (name) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
+  const test = auxvOnly ? (name: string) => inAuxv.has(name) || /@AT_HWCAP\d?$/.test(name) : (name: string) => !fixed.has(name) && !name.endsWith('@CPUID.D.1:EAX');
+  MASKABLE.set(key, test);
+  return test;
+}
+
+/** maskableNames per arch and auxvOnly: the tables do not change in a process, and a spawn asks it each time. */
+const MASKABLE = new Map<string, (name: string) => boolean>();
+
+/** A value computed on its first read, then kept (the plan's report-only fields: a spawn never reads them). */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let v: T;
+  return () => {
+    if (!done) {
+      v = f();
+      done = true;
+    }
+    return v;
+  };
 }
 
 /** An optional object option (options.env). */
@@ -360,24 +273,37 @@ export function maskPlan(hwcaps: PlanHwcaps, options: MaskPlanOptions = {}, here
   if (cpuid.length > 0 && mode === 'kernel') {
     throw about(invalidArgValue('options.mode', "cannot mask CPUID: only mode 'ptrace' (or 'auto') answers a trapped CPUID", mode), 'mode');
   }
-  const keepSet = r.set ?? setOfWords(r, now);
-  const kept = keepSet.intersect(now);
-  const masked = maskableNames(arch, auxvOnly);
-  const removed = now.diff(kept).extra;
-  const lost = removed.filter(masked);
+  // The set words stand for is built on first need (a spawn of words without CPUID rules or knobs
+  // needs none); readHwcaps checked every value it is built from.
+  const keepSet = once(() => r.set ?? setOfWords(r, now));
   // The floor: glibc's ISA-level check reads CPUID (the auxv alone does not reach it).
   if (cpuid.length > 0 && !allowBelowBaseline) {
-    const below = BASELINE_FLOOR.filter((n) => now.has(n) && !kept.has(n));
+    const below = BASELINE_FLOOR.filter((n) => now.has(n) && !keepSet().has(n));
     if (below.length) throw new BelowBaselineError(below);
   }
-  const unmasked: Unmasked[] =
-    auxvOnly && x86 ? removed.map((name) => ({ name, why: 'auxv-only' as const })) : removed.filter((n) => !masked(n)).map((name) => ({ name, why: name === 'osxsave' ? ('cpuid-osxsave' as const) : ('cpuid-leaf-0xd' as const) }));
+  // What the plan reports (kept, lost, unmasked, absent, security) is worked out on its first
+  // read: a spawn reads none of it, and it is most of what a plan costs.
+  const masked = maskableNames(arch, auxvOnly);
+  const kept = once(() => keepSet().intersect(now));
+  const removed = once(() => now.diff(kept()).extra);
+  const lost = once(() => Object.freeze(removed().filter(masked)));
+  const unmasked = once(() =>
+    Object.freeze(
+      auxvOnly && x86
+        ? removed().map((name) => ({ name, why: 'auxv-only' as const }))
+        : removed()
+            .filter((n) => !masked(n))
+            .map((name) => ({ name, why: name === 'osxsave' ? ('cpuid-osxsave' as const) : ('cpuid-leaf-0xd' as const) })),
+    ),
+  );
+  const absent = once(() => Object.freeze(keepSet().diff(now).extra.filter(masked)));
+  const security = once(() => Object.freeze(now.securityNames().filter((n) => !kept().has(n) && masked(n))));
 
   let knobs: Record<string, string> = {};
   let env: Record<string, string | undefined> | undefined;
   let flags: string[] = [];
   if (withKnobs && x86) {
-    const raw = runtimeEnv(keepSet, { relativeTo: now, allowSecurityMasking });
+    const raw = runtimeEnv(keepSet(), { relativeTo: now, allowSecurityMasking });
     if (Object.keys(raw).length > 0) {
       try {
         env = mergeRuntimeEnv((envBase ?? process.env) as Record<string, string | undefined>, raw);
@@ -386,7 +312,7 @@ export function maskPlan(hwcaps: PlanHwcaps, options: MaskPlanOptions = {}, here
       }
       knobs = Object.fromEntries(Object.keys(raw).map((k) => [k, env![k]!]));
     }
-    flags = v8Flags(keepSet, { relativeTo: now, allowSecurityMasking });
+    flags = v8Flags(keepSet(), { relativeTo: now, allowSecurityMasking });
   }
 
   let resolved: 'kernel' | 'ptrace' | undefined;
@@ -409,8 +335,12 @@ export function maskPlan(hwcaps: PlanHwcaps, options: MaskPlanOptions = {}, here
   const plan: MaskPlan = {
     arch,
     here: now,
-    keepSet,
-    kept,
+    get keepSet() {
+      return keepSet();
+    },
+    get kept() {
+      return kept();
+    },
     keep,
     cpuid: Object.freeze(cpuid),
     cpuidArgs: Object.freeze(cpuidArgs),
@@ -425,10 +355,18 @@ export function maskPlan(hwcaps: PlanHwcaps, options: MaskPlanOptions = {}, here
     runtimeEnv: Object.freeze(knobs),
     env: env && Object.freeze(env),
     v8Flags: Object.freeze(flags),
-    lost: Object.freeze(lost),
-    absent: Object.freeze(keepSet.diff(now).extra.filter(masked)),
-    security: Object.freeze(now.securityNames().filter((n) => !kept.has(n) && masked(n))),
-    unmasked: Object.freeze(unmasked),
+    get lost() {
+      return lost();
+    },
+    get absent() {
+      return absent();
+    },
+    get security() {
+      return security();
+    },
+    get unmasked() {
+      return unmasked();
+    },
     launcherOptions,
     launcherPrefix(extra) {
       const argv = launcherArgv(launcherOptions(extra), '', []);
@@ -444,12 +382,12 @@ export function maskPlan(hwcaps: PlanHwcaps, options: MaskPlanOptions = {}, here
         resolvedMode: resolvedMode(),
         follow,
         auxvOnly,
-        keep: kept.names(),
-        lost: [...lost],
-        absent: [...plan.absent],
-        words: kept.toJSON().words as unknown as Record<string, string>,
+        keep: kept().names(),
+        lost: [...lost()],
+        absent: [...absent()],
+        words: kept().toJSON().words as unknown as Record<string, string>,
         cpuid: [...cpuidArgs],
-        unmasked: [...unmasked],
+        unmasked: [...unmasked()],
         runtimeEnv: { ...knobs },
         v8Flags: [...flags],
       };

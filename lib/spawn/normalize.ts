@@ -156,7 +156,9 @@ export function normalizeSpawnArguments(file: unknown, args: unknown, options: u
     f = typeof o.shell === 'string' ? o.shell : '/bin/sh';
     argv = ['-c', command];
   }
-  const env = (o.env || process.env) as Record<string, unknown>;
+  // process.env itself cannot hold a NUL (node cuts a key or value at one when it is set), so
+  // only a caller's env is walked: the walk reads every variable through process.env's getter.
+  const env = (o.env || {}) as Record<string, unknown>;
   for (const key in env) {
     const value = env[key];
     if (value !== undefined) {

@@ -83,6 +83,32 @@ describe('maskPlan: one plan for every form of options.hwcaps', () => {
     expect(JSON.stringify(views)).toContain(`0x${p.kept.words.hwcap.toString(16)}`);
   });
 
+  it('the report fields (keepSet, kept, lost, absent, security, unmasked) are worked out on first read, the same each read, and frozen', () => {
+    const words = { hwcap: here.words.hwcap & ~(here.words.hwcap & -here.words.hwcap) };
+    for (const auxvOnly of [true, false]) {
+      const p = maskPlan(words, { auxvOnly, mode: 'ptrace', allowBelowBaseline: true });
+      const q = maskPlan(p.keepSet, { auxvOnly, mode: 'ptrace', allowBelowBaseline: true });
+      expect(p.keepSet).toBe(p.keepSet);
+      expect(p.kept.equals(q.kept)).toBe(true);
+      for (const k of ['lost', 'absent', 'security', 'unmasked'] as const) {
+        expect(p[k], k).toBe(p[k]);
+        expect(Object.isFrozen(p[k]), k).toBe(true);
+        expect(p[k], k).toEqual(q[k]);
+      }
+      // The lowest AT_HWCAP bit of this machine is what the words drop.
+      expect(p.lost.length).toBeGreaterThan(0);
+      expect(p.toJSON().lost).toEqual([...p.lost]);
+    }
+  });
+
+  it.skipIf(!x86)(`CPUID words a carrier brings are checked when the plan is made, even when nothing reads the set they stand for${notX86}`, () => {
+    for (const auxvOnly of [true, false]) {
+      const bad = { words: here.words, arch, cpuid: { 'CPUID.5:EAX': 1 } };
+      expect(() => maskPlan(bad as never, { auxvOnly, mode: 'ptrace' }), `auxvOnly ${auxvOnly}`).toThrow(expect.objectContaining({ option: 'hwcaps' }));
+      expect(() => spawnSync('/bin/true', [], { hwcaps: bad as never, auxvOnly, mode: 'ptrace' })).toThrow(expect.objectContaining({ option: 'hwcaps' }));
+    }
+  });
+
   it('errors carry the option they concern', () => {
     expect(() => maskPlan(['no-such-feature-name'])).toThrow(expect.objectContaining({ option: 'hwcaps' }));
     expect(() => maskPlan(set, { mode: 'bogus' as never })).toThrow(expect.objectContaining({ option: 'mode' }));

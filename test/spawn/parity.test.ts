@@ -112,6 +112,26 @@ describe(`bad child_process options: hwcap fails as node:child_process does (${R
 });
 
 describe('good options mean the same with and without hwcaps', () => {
+  it("process.env cannot hold a NUL (node cuts a key or value at it), so without options.env a masked spawn passes this process's environment as child_process does", () => {
+    // hwcap walks options.env for NULs, and not process.env, on this premise.
+    const before = { ...process.env };
+    try {
+      process.env.HWCAP_NUL_VALUE = 'a\0b';
+      process.env['HWCAP_NUL\0KEY'] = 'c';
+      expect(process.env.HWCAP_NUL_VALUE).toBe('a');
+      expect(Object.keys(process.env).filter((k) => k.includes('\0'))).toEqual([]);
+      expect(process.env.HWCAP_NUL).toBe('c');
+      const show = ['-c', 'printf "%s|%s" "$HWCAP_NUL_VALUE" "$HWCAP_NUL"'];
+      const theirs = cp.spawnSync('/bin/sh', show, { encoding: 'utf8' });
+      const ours = h.spawnSync('/bin/sh', show, { encoding: 'utf8', hwcaps, mode: 'ptrace' });
+      expect(theirs.stdout).toBe('a|c');
+      expect(ours.error).toBeUndefined();
+      expect(ours.stdout).toBe(theirs.stdout);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in before)) delete process.env[k];
+    }
+  });
+
   it('argv0 reaches the program, as with child_process, whether or not anything is masked', () => {
     const theirs = cp.spawnSync('sh', ['-c', 'echo "$0"'], { argv0: 'named', encoding: 'utf8' }).stdout;
     expect(theirs).toBe('named\n');
@@ -145,6 +165,14 @@ describe('where hwcap is stricter than child_process, on purpose', () => {
 });
 
 describe('bad hwcap options are typed errors naming the option', () => {
+  it("child_process's checks come first: a NUL in options.env beside a bad hwcap option is child_process's error, naming the variable", () => {
+    for (const env of [{ A: 'x\0y' }, { 'A\0B': 'x' }]) {
+      for (const call of [() => h.spawn('true', [], { env, hwcaps, mode: 'magic' as never }), () => h.spawnSync('true', [], { env, hwcaps, follow: 1 as never })]) {
+        expect(run(call)).toMatchObject({ how: 'throws', code: 'ERR_INVALID_ARG_VALUE' });
+        expect(call).toThrow(/options\.env\['A/);
+      }
+    }
+  });
   const other = hostArch() === 'aarch64' ? FeatureSet.fromNames('x86_64', ['fpu', 'vme']) : FeatureSet.fromNames('aarch64', ['fp', 'asimd']);
   const cases: [string, object, string, RegExp][] = [
     ['a FeatureSet of another architecture', { hwcaps: other }, 'ERR_INVALID_ARG_VALUE', /options\.hwcaps.*FeatureSet for (aarch64|x86_64)/],

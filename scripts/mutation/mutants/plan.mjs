@@ -29,13 +29,13 @@ export default [
   {
     name: 'plan-kept-not-intersected',
     claim: 'AND only: the plan keeps nothing this machine lacks (kept is the keep set ANDed with this machine)',
-    edits: [{ file: 'lib/launcher/plan.ts', find: 'const kept = keepSet.intersect(now);', replace: 'const kept = keepSet;' }],
+    edits: [{ file: 'lib/launcher/plan.ts', find: 'const kept = once(() => keepSet().intersect(now));', replace: 'const kept = once(() => keepSet());' }],
     tests: [['test/launcher/plan.test.ts', 'AND only']],
   },
   {
     name: 'plan-words-set-ors',
     claim: 'AND only: words of bits to keep stand for this machine less what they remove, never more',
-    edits: [{ file: 'lib/launcher/plan.ts', find: "    hwcap: here.words.hwcap & (k.hwcap ?? ~0n),\n", replace: "    hwcap: here.words.hwcap | (k.hwcap ?? ~0n),\n" }],
+    edits: [{ file: 'lib/launcher/plan-hwcaps.ts', find: "    hwcap: here.words.hwcap & (k.hwcap ?? ~0n),\n", replace: "    hwcap: here.words.hwcap | (k.hwcap ?? ~0n),\n" }],
     tests: [['test/launcher/plan.test.ts', 'AND only']],
   },
   {

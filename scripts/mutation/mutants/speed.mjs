@@ -2,6 +2,7 @@
 // must fail. Format: see typescript.mjs and run.mjs.
 const LAZY = 'test/lazy-require.test.ts';
 const PER_CPU = 'test/launcher/cpuid-per-cpu.test.ts';
+const PLAN = 'test/launcher/plan.test.ts';
 
 export default [
   {
@@ -33,5 +34,23 @@ export default [
     claim: 'a per-CPU leaf is answered without its CPU only once every CPU of the machine has answered it',
     edits: [{ file: 'native/launcher/cpuid/table.c', find: 'return s && !s->differ && (s->seen & all) == all ? s->regs : NULL;', replace: 'return s && !s->differ && s->seen ? s->regs : NULL;' }],
     tests: [PER_CPU],
+  },
+  {
+    name: 'ts-plan-report-fields-recomputed',
+    claim: "a plan's report fields (keepSet, lost, absent, security, unmasked), worked out on first read, are the same object at every read",
+    edits: [{ file: 'lib/launcher/plan.ts', find: '    if (!done) {\n      v = f();\n      done = true;\n    }', replace: '    v = f();\n    done = true;' }],
+    tests: [[PLAN, 'worked out on first read']],
+  },
+  {
+    name: 'ts-plan-carrier-cpuid-unchecked',
+    claim: 'CPUID words a carrier of words brings are checked when the plan is made (a word hwcap does not carry is a typed error), now that the set they stand for is built only on first need',
+    edits: [{ file: 'lib/launcher/plan-hwcaps.ts', find: "return { keep, cpuidWords: checkCpuidWords(c, `${name}.cpuid`) as Record<string, number> };", replace: 'return { keep, cpuidWords: { ...(c as Record<string, number>) } };' }],
+    tests: [[PLAN, 'CPUID words a carrier brings']],
+  },
+  {
+    name: 'ts-normalize-env-walk-dropped',
+    claim: "a NUL in options.env is child_process's error, found before hwcap's own option checks (the walk of options.env stays; only process.env, which cannot hold a NUL, is not walked)",
+    edits: [{ file: 'lib/spawn/normalize.ts', find: 'const env = (o.env || {}) as Record<string, unknown>;', replace: 'const env = {} as Record<string, unknown>;' }],
+    tests: [['test/spawn/parity.test.ts', "child_process's checks come first"]],
   },
 ];

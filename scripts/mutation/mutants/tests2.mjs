@@ -78,7 +78,7 @@ export default [
   {
     name: 'tests2-ts-keep-cpuid-no-fsgsbase',
     claim: 'words of bits to keep without FSGSBASE (AT_HWCAP2 bit 1) mask CPUID.7.0:EBX bit 0',
-    edits: [{ file: 'lib/launcher/plan.ts', find: "    if (keep.hwcap2 !== undefined && (keep.hwcap2 & HWCAP2_FSGSBASE) === 0n) cpuidWords['CPUID.7.0:EBX'] = 0xfffffffe;\n", replace: '' }],
+    edits: [{ file: 'lib/launcher/plan-hwcaps.ts', find: "    if (keep.hwcap2 !== undefined && (keep.hwcap2 & HWCAP2_FSGSBASE) === 0n) cpuidWords['CPUID.7.0:EBX'] = 0xfffffffe;\n", replace: '' }],
     // The plan against a synthetic machine with fsgsbase (any x86-64), then a program under it where the CPU has it.
     tests: [[PLAN, 'synthetic machine with fsgsbase'], [CLAIMS, 'words without FSGSBASE']],
   },
