@@ -210,16 +210,32 @@ describe.skipIf(!canPtrace || !hasBits)(`hwcap-exec --mode ptrace${ptraceSkip}`,
   };
   const stopped = (s: string) => s === 'T' || s === 't'; // 't': a seized tracee in group-stop
 
+  /** What a wait that timed out saw: the program's name, state and signal lines (/proc/PID/status). */
+  const seen = (pid: number) => {
+    try {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      return `${fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}: ${status.match(/^(State|TracerPid|SigPnd|ShdPnd|SigBlk):.*$/gm)?.join('; ')}`;
+    } catch (e) {
+      return String(e);
+    }
+  };
+
   it('passes stop and continue through: a stopped program resumes, then dies by SIGTERM', async () => {
     const child = cp.spawn(launcher, ['--mode', 'ptrace', ...maskArgs, '--', 'sleep', '20'], { stdio: 'ignore' });
-    const until = (want: (s: string) => boolean) => untilState(child.pid!, want);
+    const pid = child.pid!;
+    // The program itself, asleep: not the launcher, which also sleeps (in its hand-over with the
+    // helper) before its exec; a stop sent then is the held-signal tests' case (below).
+    const running = (s: string) => s === 'S' && fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep';
     const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
     try {
-      expect(await until((s) => s === 'S')).toBe(true);
+      expect(await untilState(pid, running), seen(pid)).toBe(true);
       child.kill('SIGSTOP');
-      expect(await until(stopped)).toBe(true);
+      expect(await untilState(pid, stopped), seen(pid)).toBe(true);
+      // A stop that lasts, not one of the helper's passing ptrace stops ('t' too).
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stopped(stateOf(pid)), seen(pid)).toBe(true);
       child.kill('SIGCONT');
-      expect(await until((s) => s === 'S')).toBe(true);
+      expect(await untilState(pid, running), seen(pid)).toBe(true);
       child.kill('SIGTERM');
       expect(await exited).toEqual([null, 'SIGTERM']);
     } finally {

@@ -357,4 +357,10 @@ export default [
     edits: [{ file: 'native/launcher/cpuid/trace.c', find: '#include "../exec/tracee.h"\n', replace: '#include "../exec/tracee.h"\n#include "../nest/nest.h"\n' }],
     tests: [['test/launcher/rooms.test.ts', 'no room includes']],
   },
+  {
+    name: 'c-follow-group-stop-resumed',
+    claim: "a stop signal stops a followed program until SIGCONT: the helper listens at the group-stop, never resumes it",
+    edits: [{ file: 'native/launcher/follow.c', find: '      if (is_stop_signal(sig)) ptrace(PTRACE_LISTEN, pid, 0, 0);\n      else resume(pid, 0);', replace: '      resume(pid, 0);' }],
+    tests: [[LAUNCHER, 'passes stop and continue through']],
+  },
 ];
