@@ -297,6 +297,38 @@ async function benchSpawnBreakdown() {
       detail: { runs },
     });
   });
+  // The launcher's own steps, from the marks of its --stats-fd line (report.h): how long the helper
+  // takes to start (the double fork), to seize the launcher, the program's exec up to its stop, and
+  // the patch of that image. The first two are what a helper living as long as the Node process
+  // would save.
+  const marks = [];
+  for (let i = 0; i < runs + 5; i++) {
+    const r = cp.spawnSync(launcher, ['--stats-fd', '3', '--mode', 'ptrace', '--no-follow', ...maskArgs, '--', '/bin/true'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    });
+    const line = String(r.output?.[3] ?? '').split('\n').find((l) => l.includes('"stats"'));
+    const first = line ? JSON.parse(line).first : undefined;
+    if (r.status === 0 && first?.masked_us !== undefined && i >= 5) marks.push(first);
+  }
+  if (marks.length) {
+    const step = (a, b) => median(marks.map((m) => (m[b] - (a ? m[a] : 0)) / 1000));
+    const steps = [
+      ['the helper up (two forks)', step(undefined, 'helper_us')],
+      ['the launcher seized', step('helper_us', 'seized_us')],
+      ["the program's exec, to its stop", step('seized_us', 'exec_stop_us')],
+      ['its auxv patched and checked', step('exec_stop_us', 'masked_us')],
+    ];
+    row({
+      id: 'spawn-steps',
+      what: "  the launcher's steps (--stats-fd marks)",
+      candidateText: steps.map(([w, ms]) => `${w} ${ms.toFixed(3)} ms`).join('; '),
+      notes: [`medians of ${marks.length} runs of --no-follow /bin/true, from the launcher's start`],
+      detail: { runs: marks.length, steps: Object.fromEntries(steps) },
+    });
+  } else {
+    row({ id: 'spawn-steps', what: "  the launcher's steps (--stats-fd marks)", notMeasured: 'no run gave its marks' });
+  }
   // System calls per process of one launcher run, where perf can trace them (no ptrace needed).
   const trace = cp.spawnSync('perf', ['trace', '-s', '--', launcher, '--mode', 'ptrace', ...maskArgs, '--', '/bin/true'], { encoding: 'utf8', timeout: 20_000 });
   const text = `${trace.stdout ?? ''}${trace.stderr ?? ''}`;

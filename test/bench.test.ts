@@ -63,7 +63,7 @@ describe('npm run bench', () => {
       const { rows, quick } = JSON.parse(fs.readFileSync(out, 'utf8')) as { rows: Row[]; quick: boolean };
       expect(quick).toBe(true);
       const ids = rows.map((x) => x.id);
-      for (const id of ['getauxval', 'featureset-has', 'cpu-features', 'spawn-true', 'spawn-sh50', 'spawn-node', 'spawn-breakdown-4', 'spawn-true-one-cpu', 'spawn-sh50-one-cpu', 'require', 'require-eager', 'oci-state', 'oci-podman-true']) {
+      for (const id of ['getauxval', 'featureset-has', 'cpu-features', 'spawn-true', 'spawn-sh50', 'spawn-node', 'spawn-breakdown-4', 'spawn-steps', 'spawn-true-one-cpu', 'spawn-sh50-one-cpu', 'require', 'require-eager', 'oci-state', 'oci-podman-true']) {
         expect(ids).toContain(id);
       }
       // The cost of a SIGSEGV the program handles itself (issue 21, case 16): x86-64 builds the

@@ -81,6 +81,7 @@ static void on_exec(struct follow_state *s, pid_t pid) {
     on_unmasked_exec(pid);
     return;
   }
+  if (s->first) report_mark(MARK_EXEC_STOP);
   if (s->first) FAULT_POINT("helper-at-exec-stop");
   /* Test build: the program waits at its first exec stop, so a test can kill it there. */
   if (s->first && FAULT_IS("pause-at-exec-stop")) usleep(500 * 1000);
@@ -117,6 +118,7 @@ static void on_exec(struct follow_state *s, pid_t pid) {
     } else {
       report_line("{\"stage\":\"%s\",\"pid\":%d}", stage_name(STAGE_MASKED), (int)pid);
     }
+    report_mark(MARK_MASKED);
     first_done(s);
     if (!s->c->follow) silence_stderr();
   }
@@ -150,10 +152,11 @@ static void on_signal_cpuid(pid_t pid, int sig) {
 
 static void write_stats(const struct follow_state *s) {
   if (s->c->stats_fd < 0) return;
-  char stats[300], line[400];
+  char stats[300], marks[200], line[600];
   cpuid_trace_stats_json(stats, sizeof stats);
-  int n =
-      snprintf(line, sizeof line, "{\"stage\":\"%s\",\"execs\":%lu,\"cpuid\":%s}\n", stage_name(STAGE_STATS), s->execs, stats);
+  report_marks_json(marks, sizeof marks);
+  int n = snprintf(line, sizeof line, "{\"stage\":\"%s\",\"execs\":%lu,\"cpuid\":%s,\"first\":%s}\n", stage_name(STAGE_STATS),
+                   s->execs, stats, marks);
   if (n > 0) write_all(s->c->stats_fd, line, (size_t)n);
 }
 

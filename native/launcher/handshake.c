@@ -82,6 +82,7 @@ static void helper_fds(int *go, int *ack, int *stats_fd) {
 
 static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack, const struct options *o,
                                                   const uint64_t keep[4]) {
+  report_mark(MARK_HELPER);
   int stats_fd = o->stats_fd;
   helper_fds(&go, &ack, &stats_fd);
   /* Terminal and group signals meant for the target must not end the helper (EXITKILL would kill the tree). */
@@ -118,6 +119,7 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   if (r) msg.err = -r;
   FAULT_POINT("helper-after-seize");
   write_all(go, (const char *)&msg, sizeof msg);
+  report_mark(MARK_SEIZED);
   close(go);
   if (msg.err) _exit(1);
   if (cpuid) cpuid_trace_init(); /* the answer table, while the target execs */

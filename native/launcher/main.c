@@ -121,6 +121,7 @@ int main(int argc, char **argv, char **envp) {
   if (hooked >= 0) return hooked;
 #endif
 
+  report_mark(MARK_START); /* --stats-fd: the start of each step's share (report.h) */
   struct options o;
   struct program p;
   uint64_t keep[HWCAP_WORDS];

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/errno_name.h"
@@ -146,4 +147,28 @@ void report_failure(enum stage stage, const char *syscall_name, int err, const c
 void report_fail(struct step_error e, int status) {
   report_failure(e.stage, e.syscall, e.err, "%s: %s", e.syscall, errno_code(e.err));
   _exit(status);
+}
+
+static struct timespec marks[MARK_COUNT];
+
+void report_mark(enum report_mark m) {
+  if ((unsigned)m < MARK_COUNT && marks[m].tv_sec == 0 && marks[m].tv_nsec == 0) clock_gettime(CLOCK_MONOTONIC, &marks[m]);
+}
+
+void report_marks_json(char *buf, size_t cap) {
+  static const char *const names[MARK_COUNT] = {"start", "helper_us", "seized_us", "exec_stop_us", "masked_us"};
+  size_t at = 0;
+  int n = snprintf(buf, cap, "{");
+  if (n < 0 || (size_t)n >= cap) return;
+  at = (size_t)n;
+  const struct timespec *t0 = &marks[MARK_START];
+  for (int m = MARK_HELPER; (t0->tv_sec || t0->tv_nsec) && m < MARK_COUNT; m++) {
+    if (marks[m].tv_sec == 0 && marks[m].tv_nsec == 0) continue;
+    double us = (double)(marks[m].tv_sec - t0->tv_sec) * 1e6 + (double)(marks[m].tv_nsec - t0->tv_nsec) / 1e3;
+    n = snprintf(buf + at, cap - at, "%s\"%s\":%.1f", at > 1 ? "," : "", names[m], us);
+    if (n < 0 || (size_t)n >= cap - at) break;
+    at += (size_t)n;
+  }
+  if (at + 2 <= cap) snprintf(buf + at, cap - at, "}");
+  else snprintf(buf, cap, "{}");
 }

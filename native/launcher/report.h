@@ -43,4 +43,15 @@ void report_failure(enum stage stage, const char *syscall_name, int err, const c
 /* A failed step, "<syscall>: <CODE>", reported; then the process exits with `status`. */
 __attribute__((noreturn)) void report_fail(struct step_error e, int status);
 
+/*
+ * Where a masked start spends its time, for --stats-fd (bench/README.md, "each step's share"): the
+ * monotonic clock at the launcher's start, at the helper's (after the double fork), once the target
+ * is seized, at the program's first exec stop and once that image is masked. The helper inherits
+ * the launcher's start mark in its copy of this memory. report_marks_json gives each mark after the
+ * start in microseconds from it, or "{}" without a start (an adopt).
+ */
+enum report_mark { MARK_START, MARK_HELPER, MARK_SEIZED, MARK_EXEC_STOP, MARK_MASKED, MARK_COUNT };
+void report_mark(enum report_mark m);
+void report_marks_json(char *buf, size_t cap);
+
 #endif

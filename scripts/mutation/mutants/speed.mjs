@@ -3,6 +3,7 @@
 const LAZY = 'test/lazy-require.test.ts';
 const PER_CPU = 'test/launcher/cpuid-per-cpu.test.ts';
 const PLAN = 'test/launcher/plan.test.ts';
+const MARKS = 'test/launcher/stats-marks.test.ts';
 
 export default [
   {
@@ -52,5 +53,20 @@ export default [
     claim: "a NUL in options.env is child_process's error, found before hwcap's own option checks (the walk of options.env stays; only process.env, which cannot hold a NUL, is not walked)",
     edits: [{ file: 'lib/spawn/normalize.ts', find: 'const env = (o.env || {}) as Record<string, unknown>;', replace: 'const env = {} as Record<string, unknown>;' }],
     tests: [['test/spawn/parity.test.ts', "child_process's checks come first"]],
+  },
+  {
+    name: 'c-stats-marks-dropped',
+    claim: "the --stats-fd line carries the launcher's step marks (helper up, seized, exec stop, masked), which npm run bench splits a masked spawn with",
+    edits: [{ file: 'native/launcher/follow.c', find: '  report_marks_json(marks, sizeof marks);', replace: '  snprintf(marks, sizeof marks, "{}");' }],
+    tests: [[MARKS, 'each step']],
+  },
+  {
+    name: 'c-stats-exec-stop-mark-late',
+    claim: "the exec stop's mark is taken when the helper takes the program's first exec stop, before it patches that image",
+    edits: [
+      { file: 'native/launcher/follow.c', find: '  if (s->first) report_mark(MARK_EXEC_STOP);\n', replace: '' },
+      { file: 'native/launcher/follow.c', find: 'usleep(500 * 1000);', replace: 'usleep(500 * 1000);\n  if (s->first) report_mark(MARK_EXEC_STOP);' },
+    ],
+    tests: [[MARKS, 'a pause of 500 ms']],
   },
 ];
