@@ -118,8 +118,8 @@ static __attribute__((noreturn)) void helper_main(pid_t target, int go, int ack,
   if (r == 0 && ptrace(PTRACE_SEIZE, target, 0, (void *)options) != 0) r = -errno;
   if (r) msg.err = -r;
   FAULT_POINT("helper-after-seize");
+  report_mark(MARK_SEIZED); /* before the write, which may hand this CPU to the launcher */
   write_all(go, (const char *)&msg, sizeof msg);
-  report_mark(MARK_SEIZED);
   close(go);
   if (msg.err) _exit(1);
   if (cpuid) cpuid_trace_init(); /* the answer table, while the target execs */
