@@ -314,7 +314,7 @@ async function benchSpawnBreakdown() {
   if (marks.length) {
     const step = (a, b) => median(marks.map((m) => (m[b] - (a ? m[a] : 0)) / 1000));
     const steps = [
-      ['the helper up (the launcher'"'"'s checks, two forks)', step(undefined, 'helper_us')],
+      ["the helper up (the launcher's checks, two forks)", step(undefined, 'helper_us')],
       ['the launcher seized', step('helper_us', 'seized_us')],
       ["the program's exec, to its stop", step('seized_us', 'exec_stop_us')],
       ['its auxv patched and checked', step('exec_stop_us', 'masked_us')],
