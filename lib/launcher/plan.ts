@@ -165,7 +165,6 @@ export function checkPlanOptions(plan: MaskPlan, o: Readonly<Record<string, unkn
   }
 }
 
-
 function checkBoolean(o: MaskPlanOptions, key: keyof MaskPlanOptions, dflt: boolean): boolean {
   const v = o[key];
   if (v === undefined) return dflt;
@@ -201,6 +200,9 @@ function rulesOf(words: Readonly<Record<string, number>>, here: FeatureSet): Cpu
   return rules;
 }
 
+/** maskableNames per arch and auxvOnly: the tables do not change in a process, and a spawn asks it each time. */
+const MASKABLE = new Map<string, (name: string) => boolean>();
+
 /**
  * What the launcher can hide: the auxv words and, on x86-64, every CPUID word but leaf 0xD's
  * (CPUID.D.1:EAX stays the CPU's, as the XSAVE sizes must: docs/cpuid.md). With auxvOnly, the
@@ -219,9 +221,6 @@ function maskableNames(arch: Arch, auxvOnly: boolean): (name: string) => boolean
   MASKABLE.set(key, test);
   return test;
 }
-
-/** maskableNames per arch and auxvOnly: the tables do not change in a process, and a spawn asks it each time. */
-const MASKABLE = new Map<string, (name: string) => boolean>();
 
 /** A value computed on its first read, then kept (the plan's report-only fields: a spawn never reads them). */
 function once<T>(f: () => T): () => T {
